@@ -1,0 +1,130 @@
+"""drugnorm-admin: the command line. Each command is a thin wrapper over one library function."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+from .db import AdminError, resolve_dsn
+
+COMMANDS = {}
+
+
+def command(name, help, example):
+    """Register a command; every command carries an example in its help (a test checks the README too)."""
+    def wrap(fn):
+        COMMANDS[name] = (fn, help, example)
+        return fn
+    return wrap
+
+
+def _dsn(args, embedded: bool = False) -> str:
+    dsn = resolve_dsn(args.dsn)
+    if dsn is not None:
+        return dsn
+    if not embedded:
+        raise AdminError("no database given: use --dsn, DRUGNORM_DSN or the PG* variables")
+    from . import embedded as emb
+    return emb.ensure(log=_err)
+
+
+def _err(msg: str) -> None:
+    print(msg, file=sys.stderr)
+
+
+@command("migrate", "upgrade the schema to head (or --to REV); safe to run again",
+         "drugnorm-admin --dsn postgresql:///hospital migrate")
+def cmd_migrate(args, p):
+    p.add_argument("--to", default="head", help="target revision (default: head)")
+    if args is None:
+        return
+    from . import migrate
+    migrate.upgrade(_dsn(args), args.to)
+
+
+@command("downgrade", "downgrade the schema to REV ('base' removes every drugnorm table)",
+         "drugnorm-admin --dsn postgresql:///hospital downgrade 0001_lexicon_schema")
+def cmd_downgrade(args, p):
+    p.add_argument("revision", help="target revision, or 'base'")
+    if args is None:
+        return
+    from . import migrate
+    migrate.downgrade(_dsn(args), args.revision)
+
+
+@command("load-dict", "load dictionary TSV files (one transaction; see README 'File formats')",
+         "drugnorm-admin load-dict my_synonyms.tsv --replace manufacturer")
+def cmd_load_dict(args, p):
+    p.add_argument("files", nargs="+", type=Path, help="UTF-8 TSV files with header dict, term, standard, generic")
+    p.add_argument("--replace", action="append", default=[], metavar="DICT",
+                   help="entries of DICT absent from the files are removed (repeatable)")
+    p.add_argument("--encoding", default="utf-8", help="file encoding (default utf-8; e.g. gbk)")
+    if args is None:
+        return
+    from . import loader
+    summary = loader.load(_dsn(args), args.files, args.replace, args.encoding, log=_err)
+    print("\n".join(summary.lines()))
+
+
+@command("init", "migrate and load the bundled default lexicon (idempotent)",
+         "drugnorm-admin --dsn postgresql:///hospital init")
+def cmd_init(args, p):
+    if args is None:
+        return
+    from . import embedded as emb
+    emb.init(_dsn(args, embedded=True), log=_err)
+
+
+@command("parse", "normalize drug strings (TEXT..., or - for lines on stdin)",
+         "drugnorm-admin parse \"(立普妥)阿托伐他汀钙片20mg*7片\"")
+def cmd_parse(args, p):
+    p.add_argument("texts", nargs="+", help="drug strings; '-' reads one per line from stdin")
+    p.add_argument("--json", action="store_true", help="print one JSON document per input line")
+    if args is None:
+        return
+    from . import parse as parse_mod
+    texts = []
+    for t in args.texts:
+        texts.extend(line.rstrip("\n") for line in sys.stdin) if t == "-" else texts.append(t)
+    for out in parse_mod.run(_dsn(args, embedded=True), texts, as_json=args.json):
+        print(out)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="drugnorm-admin",
+        description="Maintain a drugnorm database: migrations, dictionaries, parsing and evaluation.",
+        epilog="Connection: --dsn, else DRUGNORM_DSN, else libpq's PG* variables; 'parse' and 'init' "
+               "fall back to an embedded database created on first use.")
+    ap.add_argument("--dsn", help="libpq connection string or URI")
+    ap.add_argument("--version", action="version", version=f"drugnorm-admin {__version__}")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (fn, help, example) in COMMANDS.items():
+        p = sub.add_parser(name, help=help, description=f"{help}\n\nexample:\n  {example}",
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        fn(None, p)
+        p.set_defaults(func=fn, parser=p)
+    return ap
+
+
+def main(argv=None) -> int:
+    ap = build_parser()
+    args = ap.parse_args(argv)
+    if not getattr(args, "func", None):
+        ap.print_help()
+        return 2
+    try:
+        args.func(args, argparse.ArgumentParser(add_help=False))
+    except AdminError as e:
+        print(f"drugnorm-admin: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("drugnorm-admin: interrupted; the current transaction was rolled back", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

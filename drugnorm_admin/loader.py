@@ -1,0 +1,411 @@
+"""load-dict: dictionary files into the lexicon tables, validated, in one transaction.
+
+Rows go to a temporary staging table first; every check is a query over it that names the file and line
+of the first offending row; only then are entries inserted or updated. Any error rolls everything back,
+so a failed load leaves the database exactly as it was.
+"""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+from pypinyin import Style, lazy_pinyin
+
+from .db import AdminError, connect
+from .progress import Progress
+
+REQUIRED = ("dict", "term", "standard", "generic")
+OPTIONAL = ("product", "dosage_form", "source")
+# which dictionary each link column points into, and which dictionaries may carry it
+LINKS = {"generic": ("generic_name", ("trade_name", "product_name")),
+         "product": ("product_name", ("trade_name",)),
+         "dosage_form": ("dosage_form", ("product_name",))}
+
+
+class LoadError(AdminError):
+    pass
+
+
+@dataclasses.dataclass
+class Row:
+    file: str
+    line: int
+    dict: str
+    term: str
+    standard: str | None
+    generic: str | None
+    product: str | None
+    dosage_form: str | None
+    source: str | None
+
+
+@dataclasses.dataclass
+class Summary:
+    version: int | None
+    per_dict: dict[str, dict[str, int]]
+
+    def lines(self) -> list[str]:
+        out = [f"{'dictionary':<20} {'rows':>8} {'added':>8} {'updated':>8} {'unchanged':>10} {'removed':>8}"]
+        for d, c in sorted(self.per_dict.items()):
+            out.append(f"{d:<20} {c['rows']:>8} {c['added']:>8} {c['updated']:>8} {c['unchanged']:>10} "
+                       f"{c['removed']:>8}")
+        out.append(f"lexicon version: {self.version}" if self.version is not None
+                   else "nothing changed; lexicon version unchanged")
+        return out
+
+
+def read_file(path: Path, encoding: str = "utf-8", known_dicts=None) -> list[Row]:
+    """Parse one TSV file; errors name the file and line."""
+    name = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise LoadError(f"{name}: cannot read: {e.strerror}") from e
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        hint = ""
+        if encoding.lower().replace("-", "") in ("utf8", "utf8sig"):
+            try:
+                data.decode("gb18030")
+                hint = "; it decodes as GBK/GB18030: convert it or pass --encoding gbk"
+            except UnicodeDecodeError:
+                pass
+        raise LoadError(f"{name}:{line}: not valid {encoding} (byte {e.start}){hint}") from e
+    text = text.lstrip("\ufeff")
+    lines = text.split("\n")
+    if not lines or not lines[0].strip():
+        raise LoadError(f"{name}:1: missing header line (columns: {', '.join(REQUIRED + OPTIONAL)})")
+    header = [h.strip() for h in lines[0].rstrip("\r").split("\t")]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise LoadError(f"{name}:1: header lacks column(s) {', '.join(missing)} "
+                        f"(required: {', '.join(REQUIRED)})")
+    unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
+    if unknown:
+        raise LoadError(f"{name}:1: unknown column(s) {', '.join(unknown)} "
+                        f"(known: {', '.join(REQUIRED + OPTIONAL)})")
+    dupes = {c for c in header if header.count(c) > 1}
+    if dupes:
+        raise LoadError(f"{name}:1: column(s) {', '.join(sorted(dupes))} appear twice")
+    idx = {c: header.index(c) for c in header}
+    rows = []
+    for n, raw in enumerate(lines[1:], start=2):
+        raw = raw.rstrip("\r")
+        if not raw.strip():
+            continue
+        cells = raw.split("\t")
+        if len(cells) != len(header):
+            raise LoadError(f"{name}:{n}: malformed line: {len(cells)} fields, the header has {len(header)}")
+        if any(ch in cell for cell in cells for ch in "\x00"):
+            raise LoadError(f"{name}:{n}: malformed line: NUL character")
+
+        def get(col):
+            v = cells[idx[col]].strip() if col in idx else ""
+            return v or None
+
+        d = get("dict")
+        if d is None:
+            raise LoadError(f"{name}:{n}: empty dict")
+        if known_dicts is not None and d not in known_dicts:
+            raise LoadError(f"{name}:{n}: unknown dict {d!r} (known: {', '.join(sorted(known_dicts))})")
+        term = get("term")
+        if term is None:
+            raise LoadError(f"{name}:{n}: empty term")
+        rows.append(Row(name, n, d, term, get("standard"), get("generic"), get("product"),
+                        get("dosage_form"), get("source")))
+    return rows
+
+
+def readings(key: str) -> str:
+    """Phrase-aware pinyin per character of a key, space-separated, '' for non-hanzi positions."""
+    out = lazy_pinyin(key, style=Style.NORMAL, errors=lambda s: [""] * len(s), v_to_u=False)
+    if len(out) != len(key):   # pypinyin merged something: fall back to one character at a time
+        out = [lazy_pinyin(ch, style=Style.NORMAL, errors=lambda s: [""] * len(s))[0] if ch.strip() else ""
+               for ch in key]
+    return " ".join(r if r.isascii() and r.isalpha() else "" for r in out)
+
+
+_STAGE = """
+CREATE TEMP TABLE dn_stage (
+    file text, line int, dict text, term text, standard text, generic text, product text,
+    dosage_form text, source text,
+    key text, std_key text, generic_key text, product_key text, dosage_form_key text
+) ON COMMIT DROP
+"""
+
+# Each check returns (file, line, message) of offending rows; the first one (by file, line) is reported.
+_CHECKS = [
+    # two rows of one file or of several files define the same key differently
+    """SELECT b.file, b.line, format('%s %L normalizes like %L at %s:%s but is defined differently',
+                                      b.dict, b.term, a.term, a.file, a.line)
+       FROM dn_stage a JOIN dn_stage b ON a.dict = b.dict AND a.key = b.key
+            AND (a.file, a.line) < (b.file, b.line)
+       WHERE a.std_key IS DISTINCT FROM b.std_key
+          OR (a.std_key IS NULL AND (a.generic_key IS DISTINCT FROM b.generic_key
+              OR a.product_key IS DISTINCT FROM b.product_key
+              OR a.dosage_form_key IS DISTINCT FROM b.dosage_form_key))""",
+    """SELECT file, line, format('term %L normalizes to nothing', term) FROM dn_stage WHERE key = ''""",
+    """SELECT file, line, format('%s %L is its own standard: leave standard empty for a standard entry',
+                                 dict, term)
+       FROM dn_stage WHERE std_key = key""",
+    """SELECT s.file, s.line, format('links (generic, product, dosage_form) belong on the standard entry, '
+                                     'not on synonym %L', s.term)
+       FROM dn_stage s WHERE s.std_key IS NOT NULL
+         AND (s.generic_key IS NOT NULL OR s.product_key IS NOT NULL OR s.dosage_form_key IS NOT NULL)""",
+    """SELECT s.file, s.line, format('standard %L of %s %L is itself a synonym (of %L); point to the standard',
+                                     s.standard, s.dict, s.term, coalesce(t.standard, es.term))
+       FROM dn_stage s
+       LEFT JOIN dn_stage t ON t.dict = s.dict AND t.key = s.std_key
+       LEFT JOIN drugnorm.entry e ON e.dict = s.dict AND e.key = s.std_key
+       LEFT JOIN drugnorm.entry es ON es.id = e.standard_id
+       WHERE s.std_key IS NOT NULL
+         AND (t.std_key IS NOT NULL OR (t.key IS NULL AND e.standard_id IS NOT NULL))""",
+    """SELECT s.file, s.line, format('standard %L of %s %L is nowhere: not in the file(s) and not in the %s '
+                                     'dictionary', s.standard, s.dict, s.term, s.dict)
+       FROM dn_stage s
+       WHERE s.std_key IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM dn_stage t WHERE t.dict = s.dict AND t.key = s.std_key)
+         AND NOT EXISTS (SELECT 1 FROM drugnorm.entry e WHERE e.dict = s.dict AND e.key = s.std_key
+                         AND e.dict NOT IN (SELECT dict FROM dn_replace))""",
+]
+
+
+def _link_checks():
+    out = []
+    for col, (target, allowed) in LINKS.items():
+        out.append(f"""SELECT s.file, s.line, format('column {col} is only for %s rows, not %s',
+                                                     '{" and ".join(allowed)}', s.dict)
+                       FROM dn_stage s WHERE s.{col}_key IS NOT NULL
+                         AND s.dict NOT IN ({", ".join(f"'{a}'" for a in allowed)})""")
+        out.append(f"""SELECT s.file, s.line, format('{col} %L of %L is not a standard {target} '
+                                                     '(not in the file(s) nor in the database)', s.{col}, s.term)
+                       FROM dn_stage s
+                       WHERE s.{col}_key IS NOT NULL
+                         AND NOT EXISTS (SELECT 1 FROM dn_stage t WHERE t.dict = '{target}'
+                                         AND t.key = s.{col}_key AND t.std_key IS NULL)
+                         AND NOT EXISTS (SELECT 1 FROM drugnorm.entry e WHERE e.dict = '{target}'
+                                         AND e.key = s.{col}_key AND e.standard_id IS NULL
+                                         AND NOT EXISTS (SELECT 1 FROM dn_stage t2 WHERE t2.dict = e.dict
+                                                         AND t2.key = e.key AND t2.std_key IS NOT NULL)
+                                         AND e.dict NOT IN (SELECT dict FROM dn_replace))""")
+    return out
+
+
+def load(dsn: str, files: list[Path], replace: list[str] = (), encoding: str = "utf-8",
+         log=print, note: dict | None = None) -> Summary:
+    """Load files; ``replace`` lists dictionaries whose entries absent from the files are removed."""
+    replace = list(replace or [])
+    with connect(dsn) as conn:
+        known = {r[0] for r in conn.execute("SELECT name FROM drugnorm.dictionary")}
+        bad = [d for d in replace if d not in known]
+        if bad:
+            raise LoadError(f"--replace: unknown dict {', '.join(bad)} (known: {', '.join(sorted(known))})")
+        rows: list[Row] = []
+        for f in files:
+            rows.extend(read_file(Path(f), encoding, known))
+        return load_rows(conn, rows, replace, log, note or {"files": [str(f) for f in files]})
+
+
+def load_rows(conn, rows: list[Row], replace: list[str], log=print, note: dict | None = None) -> Summary:
+    """Validate and write staged rows in the caller's connection, as one transaction."""
+    with conn.transaction():
+        # One loader at a time; readers are never blocked.
+        conn.execute("LOCK TABLE drugnorm.entry IN SHARE ROW EXCLUSIVE MODE")
+        conn.execute(_STAGE)
+        conn.execute("CREATE TEMP TABLE dn_replace ON COMMIT DROP AS SELECT unnest(%s::text[]) AS dict", (replace,))
+        version = conn.execute("SELECT version + 1 FROM drugnorm.state").fetchone()[0]
+        conn.execute("INSERT INTO drugnorm.lexicon_version (version) VALUES (%s)", (version,))
+        prog = Progress("staging rows", len(rows), log=log)
+        with conn.cursor().copy("COPY dn_stage (file, line, dict, term, standard, generic, product, "
+                                "dosage_form, source) FROM STDIN") as cp:
+            for i, r in enumerate(rows, 1):
+                cp.write_row((r.file, r.line, r.dict, r.term, r.standard, r.generic, r.product,
+                              r.dosage_form, r.source))
+                prog.tick(i)
+        prog.done()
+        irrelevant_added = _compute_keys(conn, version)
+        for check in _CHECKS + _link_checks():
+            # no parameters: psycopg sends the text as is, so format()'s %s and %L stay intact
+            bad = conn.execute(f"SELECT * FROM ({check}) c ORDER BY 1, 2 LIMIT 1").fetchone()
+            if bad:
+                raise LoadError(f"{bad[0]}:{bad[1]}: {bad[2]}")
+        counts = _write(conn, replace, version, log)
+        if irrelevant_added:
+            c = counts["irrelevant_char"]
+            c["added"] += irrelevant_added
+            c["unchanged"] -= irrelevant_added
+        if not any(c["added"] or c["updated"] or c["removed"] for c in counts.values()):
+            conn.execute("DELETE FROM drugnorm.lexicon_version WHERE version = %s", (version,))
+            return Summary(None, counts)
+        _publish(conn, version, counts, note or {})
+        return Summary(version, counts)
+
+
+def _compute_keys(conn, version) -> int:
+    # Irrelevant characters first: the keys of everything else are computed without them.
+    added = conn.execute("""INSERT INTO drugnorm.entry (dict, term, key, source, version)
+                    SELECT DISTINCT ON (k.key) 'irrelevant_char', s.term, k.key, s.source, %s
+                    FROM dn_stage s,
+                         LATERAL unnest(drugnorm.lexicon_keys(ARRAY[s.term], ARRAY['irrelevant_char'])) k(key)
+                    WHERE s.dict = 'irrelevant_char' AND k.key <> ''
+                      AND NOT EXISTS (SELECT 1 FROM drugnorm.entry e
+                                      WHERE e.dict = 'irrelevant_char' AND e.key = k.key)
+                    ORDER BY k.key, s.file, s.line""", (version,)).rowcount
+    conn.execute("""WITH src AS (
+                        SELECT ctid AS id, dict, term, standard, generic, product, dosage_form FROM dn_stage),
+                    arr AS (
+                        SELECT array_agg(id ORDER BY id) AS ids,
+                               drugnorm.lexicon_keys(array_agg(term ORDER BY id), array_agg(dict ORDER BY id)) AS k,
+                               drugnorm.lexicon_keys(array_agg(standard ORDER BY id), array_agg(dict ORDER BY id)) AS sk,
+                               drugnorm.lexicon_keys(array_agg(generic ORDER BY id),
+                                                     array_agg('generic_name'::text ORDER BY id)) AS gk,
+                               drugnorm.lexicon_keys(array_agg(product ORDER BY id),
+                                                     array_agg('product_name'::text ORDER BY id)) AS pk,
+                               drugnorm.lexicon_keys(array_agg(dosage_form ORDER BY id),
+                                                     array_agg('dosage_form'::text ORDER BY id)) AS fk
+                        FROM src)
+                    UPDATE dn_stage s
+                    SET key = u.k, std_key = u.sk, generic_key = u.gk, product_key = u.pk, dosage_form_key = u.fk
+                    FROM arr, unnest(arr.ids, arr.k, arr.sk, arr.gk, arr.pk, arr.fk) AS u(id, k, sk, gk, pk, fk)
+                    WHERE s.ctid = u.id""")
+    conn.execute("ANALYZE dn_stage")
+    return added
+
+
+def _write(conn, replace: list[str], version: int, log) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for d, n in conn.execute("SELECT dict, count(DISTINCT key) FROM dn_stage GROUP BY dict"):
+        counts[d] = {"rows": n, "added": 0, "updated": 0, "unchanged": 0, "removed": 0}
+    for d in replace:
+        counts.setdefault(d, {"rows": 0, "added": 0, "updated": 0, "unchanged": 0, "removed": 0})
+
+    # One row per key: the first in file order (they agree, the checks made sure).
+    conn.execute("""CREATE TEMP TABLE dn_want ON COMMIT DROP AS
+                    SELECT DISTINCT ON (dict, key) * FROM dn_stage ORDER BY dict, key, file, line""")
+
+    if replace:
+        _remove_absent(conn, replace, counts)
+
+    # A standard that becomes a synonym must not keep synonyms or links pointing at it.
+    bad = conn.execute("""SELECT w.file, w.line, w.term, o.term, o.dict
+                          FROM dn_want w JOIN drugnorm.entry e ON e.dict = w.dict AND e.key = w.key
+                          JOIN drugnorm.entry o ON e.id IN (o.standard_id, o.generic_id, o.product_id,
+                                                            o.dosage_form_id)
+                          WHERE w.std_key IS NOT NULL AND e.standard_id IS NULL
+                            AND NOT EXISTS (SELECT 1 FROM dn_want w2 WHERE w2.dict = o.dict AND w2.key = o.key
+                                            AND w2.std_key IS DISTINCT FROM w.key)
+                          ORDER BY 1, 2 LIMIT 1""").fetchone()
+    if bad:
+        raise LoadError(f"{bad[0]}:{bad[1]}: {bad[2]!r} would become a synonym, but {bad[4]} {bad[3]!r} "
+                        "still points to it; change that entry in the same load")
+
+    # Standards first (synonyms and links point to them), then synonyms, then links.
+    for is_std in (True, False):
+        cond = "w.std_key IS NULL" if is_std else "w.std_key IS NOT NULL"
+        for d, added in conn.execute(f"""
+                WITH ins AS (
+                    INSERT INTO drugnorm.entry (dict, term, key, source, version)
+                    SELECT w.dict, w.term, w.key, w.source, %s FROM dn_want w
+                    WHERE {cond} AND NOT EXISTS (SELECT 1 FROM drugnorm.entry e
+                                                 WHERE e.dict = w.dict AND e.key = w.key)
+                    RETURNING dict)
+                SELECT dict, count(*) FROM ins GROUP BY dict""", (version,)):
+            counts[d]["added"] += added
+    conn.execute("""CREATE TEMP TABLE dn_target ON COMMIT DROP AS
+                    SELECT e.id, w.term, w.source,
+                           CASE WHEN w.std_key IS NULL THEN NULL ELSE s.id END AS standard_id,
+                           g.id AS generic_id, p.id AS product_id, f.id AS dosage_form_id, e.version = %s AS new
+                    FROM dn_want w
+                    JOIN drugnorm.entry e ON e.dict = w.dict AND e.key = w.key
+                    LEFT JOIN drugnorm.entry s ON s.dict = w.dict AND s.key = w.std_key
+                    LEFT JOIN drugnorm.entry g ON g.dict = 'generic_name' AND g.key = w.generic_key
+                    LEFT JOIN drugnorm.entry p ON p.dict = 'product_name' AND p.key = w.product_key
+                    LEFT JOIN drugnorm.entry f ON f.dict = 'dosage_form' AND f.key = w.dosage_form_key""",
+                 (version,))
+    # Synonyms stop being standards before anything points to them as one.
+    conn.execute("""UPDATE drugnorm.entry e SET generic_id = NULL, product_id = NULL, dosage_form_id = NULL
+                    FROM dn_target t WHERE e.id = t.id AND t.standard_id IS NOT NULL""")
+    for d, updated in conn.execute("""
+            WITH upd AS (
+                UPDATE drugnorm.entry e
+                SET term = t.term, source = t.source, standard_id = t.standard_id, generic_id = t.generic_id,
+                    product_id = t.product_id, dosage_form_id = t.dosage_form_id, version = %s
+                FROM dn_target t
+                WHERE e.id = t.id
+                  AND (e.term, e.source, e.standard_id, e.generic_id, e.product_id, e.dosage_form_id)
+                      IS DISTINCT FROM (t.term, t.source, t.standard_id, t.generic_id, t.product_id,
+                                        t.dosage_form_id)
+                RETURNING e.dict, t.new)
+            SELECT dict, count(*) FILTER (WHERE NOT new) FROM upd GROUP BY dict""", (version,)):
+        counts[d]["updated"] += updated
+    for c in counts.values():
+        c["unchanged"] = c["rows"] - c["added"] - c["updated"]
+    _fill_dimensions(conn, log)
+    return counts
+
+
+def _remove_absent(conn, replace, counts) -> None:
+    doomed = """SELECT e.id FROM drugnorm.entry e
+                WHERE e.dict = ANY (%(r)s)
+                  AND NOT EXISTS (SELECT 1 FROM dn_want w WHERE w.dict = e.dict AND w.key = e.key)"""
+    bad = conn.execute(f"""SELECT o.dict, o.term, e.dict, e.term FROM drugnorm.entry o
+                           JOIN drugnorm.entry e ON e.id IN (o.standard_id, o.generic_id, o.product_id,
+                                                              o.dosage_form_id)
+                           WHERE e.id IN ({doomed}) AND o.id NOT IN ({doomed})
+                             AND NOT EXISTS (SELECT 1 FROM dn_want w WHERE w.dict = o.dict AND w.key = o.key)
+                           LIMIT 1""", {"r": replace}).fetchone()
+    if bad:
+        raise LoadError(f"--replace {bad[2]} would remove {bad[3]!r}, which {bad[0]} {bad[1]!r} still "
+                        "points to; replace that dictionary in the same load or keep the entry")
+    conn.execute(f"CREATE TEMP TABLE dn_doomed ON COMMIT DROP AS {doomed}", {"r": replace})
+    for col in ("standard_id", "generic_id", "product_id", "dosage_form_id"):
+        conn.execute(f"UPDATE drugnorm.entry SET {col} = NULL WHERE {col} IN (SELECT id FROM dn_doomed)")
+    for d, n in conn.execute("""WITH del AS (DELETE FROM drugnorm.entry WHERE id IN (SELECT id FROM dn_doomed)
+                                             RETURNING dict)
+                                SELECT dict, count(*) FROM del GROUP BY dict"""):
+        counts[d]["removed"] += n
+
+
+def _fill_dimensions(conn, log) -> None:
+    """Dimension columns and postings of dictionary-set entries that have none yet (new keys)."""
+    todo = conn.execute("""SELECT e.id, e.key FROM drugnorm.entry e
+                           JOIN drugnorm.dictionary d ON d.name = e.dict AND d.kind = 'set'
+                           WHERE e.tokens IS NULL ORDER BY e.id""").fetchall()
+    if not todo:
+        return
+    prog = Progress("computing dimensions", len(todo), log=log)
+    batch = 5000
+    for start in range(0, len(todo), batch):
+        part = todo[start:start + batch]
+        ids = [r[0] for r in part]
+        keys = [r[1] for r in part]
+        conn.execute("""UPDATE drugnorm.entry e
+                        SET tokens = d.tokens, dim_len = d.dim_len, char_sq = d.char_sq,
+                            pinyin = d.pinyin, initials = d.initials, readings = string_to_array(r.rd, ' ')
+                        FROM drugnorm.entry_dims(%s, %s) d,
+                             unnest(%s::bigint[], %s::text[]) WITH ORDINALITY AS r(id, rd, i)
+                        WHERE r.i = d.i AND e.id = r.id""",
+                     (keys, [readings(k) for k in keys], ids, [readings(k) for k in keys]))
+        conn.execute("""INSERT INTO drugnorm.posting (token, entry_id, w)
+                        SELECT DISTINCT t.tok, e.id,
+                               1.0 / sqrt(greatest(1, (SELECT count(*) FROM unnest(e.tokens) x(tok)
+                                                       WHERE substr(x.tok, 1, 1) IN ('h', 'o'))))
+                        FROM drugnorm.entry e CROSS JOIN LATERAL unnest(e.tokens) t(tok)
+                        WHERE e.id = ANY (%s) AND substr(t.tok, 1, 1) IN ('h', 'o', 's')""", (ids,))
+        prog.tick(start + len(part))
+    prog.done()
+
+
+def _publish(conn, version, counts, note) -> None:
+    """Record the version and make it current: caches of every backend reload on their next call."""
+    what = dict(note)
+    what["counts"] = counts
+    conn.execute("UPDATE drugnorm.lexicon_version SET what = %s WHERE version = %s",
+                 (json.dumps(what, ensure_ascii=False), version))
+    conn.execute("UPDATE drugnorm.state SET version = %s", (version,))
+    conn.execute("SELECT drugnorm.refresh_weights()")

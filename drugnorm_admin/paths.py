@@ -1,0 +1,9 @@
+"""Where the project's SQL, PL/Python sources, migrations and bundled lexicon are."""
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SQL_DIR = ROOT / "sql"
+import os
+PLPYTHON_DIR = Path(os.environ.get("DRUGNORM_PLPYTHON_DIR", ROOT / "plpython"))  # TEMP
+MIGRATIONS_DIR = ROOT / "migrations"
+DEFAULT_LEXICON_DIR = ROOT / "lexicon" / "default"

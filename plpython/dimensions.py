@@ -1,0 +1,135 @@
+"""The six analysis dimensions of patent claim 8 (实施例二, 表22), plus a recall-only syllable token.
+
+Tokens are strings whose first character names the dimension:
+
+=====  ======================================================  =========
+code   dimension                                               example
+=====  ======================================================  =========
+``h``  each hanzi                                              ``h尼``
+``i``  each hanzi's pinyin initial (声母)                      ``in``
+``f``  each hanzi's pinyin final (韵母)                        ``fi``
+``c``  the first character                                     ``c尼``
+``p``  the pinyin of the first character                       ``pni``
+``o``  each non-hanzi letter or digit (Latin, Greek, digits)   ``o1``
+``s``  each hanzi's full syllable: candidate recall only       ``sni``
+=====  ======================================================  =========
+
+Conventions (the lexicon side and the query side share them, so a homophone typo such as 林/临
+lands on the same initial and final):
+
+- pinyin is toneless, ``ü`` is written ``v``;
+- ``y`` and ``w`` count as initials (as they are typed), so 药 is ``y`` + ``ao`` and 维 ``w`` + ``ei``;
+  a syllable that starts with a vowel has the zero initial ``_`` (安 is ``_`` + ``an``);
+- polyphonic characters (多音字): a lexicon entry carries one phrase-aware reading per character,
+  computed with pypinyin's phrase dictionary at load time (长春新碱 reads chang, 重组 chong); a query
+  character carries every reading it has, as alternatives of one slot, and the scorer takes, per
+  entry, the alternative that entry contains.
+
+>>> split_syllable('zhang'), split_syllable('an'), split_syllable('yao')
+(('zh', 'ang'), ('_', 'an'), ('y', 'ao'))
+>>> entry_tokens('尼莫地平', ['ni', 'mo', 'di', 'ping'])[:4]
+['h尼', 'in', 'fi', 'sni']
+"""
+from __future__ import annotations
+
+SCORING_DIMS = "hifcpo"
+RECALL_DIM = "s"
+_INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x",
+             "r", "z", "c", "s", "y", "w")
+
+
+def is_hanzi(ch: str) -> bool:
+    o = ord(ch)
+    return (0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x323AF
+            or 0xF900 <= o <= 0xFAFF or o == 0x3007)
+
+
+def is_other(ch: str) -> bool:
+    """Non-hanzi characters that carry meaning: letters (Latin, Greek, ...) and digits."""
+    return ch.isalnum() and not is_hanzi(ch)
+
+
+def split_syllable(syllable: str) -> tuple[str, str]:
+    for ini in _INITIALS:
+        if syllable.startswith(ini) and len(syllable) > len(ini):
+            return ini, syllable[len(ini):]
+    return "_", syllable
+
+
+def entry_tokens(key: str, readings: list[str | None]) -> list[str]:
+    """Tokens of a lexicon entry; ``readings[i]`` is the reading of ``key[i]`` (None/'' when unknown)."""
+    toks: list[str] = []
+    for ch, py in zip(key, readings):
+        if is_hanzi(ch):
+            toks.append("h" + ch)
+            if py:
+                ini, fin = split_syllable(py)
+                toks.append("i" + ini)
+                toks.append("f" + fin)
+                toks.append("s" + py)
+        elif is_other(ch):
+            toks.append("o" + ch)
+    first = _first_index(key)
+    if first is not None:
+        toks.append("c" + key[first])
+        py = readings[first] if is_hanzi(key[first]) else key[first]
+        if py:
+            toks.append("p" + py)
+    return toks
+
+
+def query_slots(key: str, readings_of) -> list[tuple[str, int, bool]]:
+    """Tokens of a query fragment as (token, slot, is_default); alternatives share a slot.
+
+    ``readings_of(ch)`` returns the readings of a hanzi, most common first (empty when unknown).
+    """
+    out: list[tuple[str, int, bool]] = []
+    slot = 0
+    for ch in key:
+        if is_hanzi(ch):
+            out.append(("h" + ch, slot, True))
+            slot += 1
+            rs = readings_of(ch)
+            if rs:
+                for dim, part in (("i", 0), ("f", 1)):
+                    seen = []
+                    for r in rs:
+                        t = dim + split_syllable(r)[part]
+                        if t not in seen:
+                            seen.append(t)
+                    out.extend((t, slot, n == 0) for n, t in enumerate(seen))
+                    slot += 1
+                out.extend(("s" + r, slot, n == 0) for n, r in enumerate(dict.fromkeys(rs)))
+                slot += 1
+        elif is_other(ch):
+            out.append(("o" + ch, slot, True))
+            slot += 1
+    first = _first_index(key)
+    if first is not None:
+        ch = key[first]
+        out.append(("c" + ch, slot, True))
+        slot += 1
+        rs = readings_of(ch) if is_hanzi(ch) else [ch]
+        out.extend(("p" + r, slot, n == 0) for n, r in enumerate(dict.fromkeys(rs)))
+    return out
+
+
+def _first_index(key: str) -> int | None:
+    for i, ch in enumerate(key):
+        if is_hanzi(ch) or is_other(ch):
+            return i
+    return None
+
+
+def lookup_codes(key: str, readings: list[str | None]) -> tuple[str, str]:
+    """Full pinyin and initials of an entry, as typed in a HIS search box ('amoxilin', 'amxl')."""
+    full, ini = [], []
+    for ch, py in zip(key, readings):
+        if is_hanzi(ch):
+            if py:
+                full.append(py)
+                ini.append(py[0])
+        elif ch.isalnum():
+            full.append(ch)
+            ini.append(ch)
+    return "".join(full), "".join(ini)

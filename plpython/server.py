@@ -1,0 +1,189 @@
+"""The glue between PostgreSQL and the pure modules: per-backend caches, settings, SQL calls.
+
+The only module that touches ``plpy``; it is passed in, never imported, so the others stay testable.
+
+Caches live in ``GD`` for the life of a backend and are rebuilt when ``drugnorm.state`` says the lexicon
+or the settings changed, checked with one small query per call. Everything read for one call comes from
+the calling statement's snapshot (the functions are STABLE), so a call sees the lexicon before a
+concurrent load or after it, never a mix.
+"""
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+
+import dimensions
+import lexicon
+import pipeline
+import preprocess
+
+SETTING_NAMES = ("a", "k", "threshold", "accept", "ambiguous_margin", "boost_h", "boost_i", "boost_f",
+                 "boost_c", "boost_p", "boost_o", "candidate_limit", "posting_budget", "cache_entries")
+_FLOAT = {"a", "threshold", "accept", "ambiguous_margin", "boost_h", "boost_i", "boost_f", "boost_c",
+          "boost_p", "boost_o"}
+_FETCH = 5000
+
+
+class Backend:
+    """What one backend keeps between calls."""
+
+    def __init__(self):
+        self.version = None          # (lexicon version, settings version)
+        self.lex = None
+        self.readings = None         # hanzi -> readings, loaded on the first fuzzy fragment
+        self.table_settings = {}
+        self.settings = {}
+        self.settings_sig = None
+        self.results: OrderedDict[str, str] = OrderedDict()
+        self.plans = {}
+
+    # -- plans -------------------------------------------------------------------------------------
+    def plan(self, plpy, name, sql, types=()):
+        p = self.plans.get(name)
+        if p is None:
+            p = self.plans[name] = plpy.prepare(sql, list(types))
+        return p
+
+    # -- freshness -----------------------------------------------------------------------------------
+    def refresh(self, plpy):
+        """One query per call: versions and session overrides of the settings."""
+        cols = ", ".join(f"current_setting('drugnorm.{n}', true) AS {n}" for n in SETTING_NAMES)
+        row = plpy.execute(self.plan(plpy, "state", f"SELECT version, settings_version, {cols} "
+                                                    "FROM drugnorm.state"))[0]
+        version = (row["version"], row["settings_version"])
+        if version != self.version:
+            self._load(plpy)
+            self.version = version
+            self.results.clear()
+        overrides = tuple(row[n] for n in SETTING_NAMES)
+        if overrides != self.settings_sig:
+            merged = dict(self.table_settings)
+            for n, v in zip(SETTING_NAMES, overrides):
+                if v not in (None, ""):
+                    merged[n] = v
+            self.settings = _typed_settings(merged)
+            self.settings_sig = overrides
+            self.results.clear()
+        return row["version"]
+
+    def _load(self, plpy):
+        self.table_settings = {r["name"]: r["value"] for r in
+                               plpy.execute("SELECT name, value FROM drugnorm.setting")}
+        t2s = {r["ch"]: r["simplified"] for r in
+               plpy.execute("SELECT ch, simplified FROM drugnorm.hanzi WHERE simplified IS NOT NULL "
+                            "AND simplified <> ch")}
+        irrelevant = [r["key"] for r in
+                      plpy.execute("SELECT key FROM drugnorm.entry WHERE dict = 'irrelevant_char'")]
+        units = [(r["key"], r["dict"], r["standard"]) for r in plpy.execute(
+            "SELECT e.key, e.dict, coalesce(s.term, e.term) AS standard FROM drugnorm.entry e "
+            "LEFT JOIN drugnorm.entry s ON s.id = e.standard_id "
+            "WHERE e.dict IN ('strength_unit', 'package_unit')")]
+        models = list(plpy.execute("SELECT name, kind, symbols, priority FROM drugnorm.char_model "
+                                   "ORDER BY priority"))
+        entries = []
+        cur = plpy.cursor(
+            "SELECT e.id, e.dict, e.key, e.term, coalesce(s.term, e.term) AS standard, "
+            "       g.term AS generic, p.term AS product, f.term AS dosage_form "
+            "FROM drugnorm.entry e JOIN drugnorm.dictionary d ON d.name = e.dict AND d.kind = 'set' "
+            "LEFT JOIN drugnorm.entry s ON s.id = e.standard_id "
+            "LEFT JOIN drugnorm.entry g ON g.id = coalesce(s.generic_id, e.generic_id) "
+            "LEFT JOIN drugnorm.entry p ON p.id = coalesce(s.product_id, e.product_id) "
+            "LEFT JOIN drugnorm.entry f ON f.id = coalesce(s.dosage_form_id, e.dosage_form_id)")
+        while True:
+            rows = cur.fetch(_FETCH)
+            if not rows:
+                break
+            entries.extend(dict(r) for r in rows)
+        self.lex = lexicon.MemoryLexicon.from_rows(entries, units, irrelevant, t2s, models)
+        self.readings = None
+
+    def readings_of(self, plpy):
+        if self.readings is None:
+            self.readings = {r["ch"]: r["readings"] for r in
+                             plpy.execute("SELECT ch, readings FROM drugnorm.hanzi "
+                                          "WHERE cardinality(readings) > 0")}
+        readings = self.readings
+        return lambda ch: readings.get(ch, ())
+
+
+def backend(GD) -> Backend:
+    b = GD.get("drugnorm_backend")
+    if b is None:
+        b = GD["drugnorm_backend"] = Backend()
+    return b
+
+
+def _typed_settings(raw: dict) -> dict:
+    out = {}
+    for name in SETTING_NAMES:
+        v = raw.get(name)
+        if v is None:
+            continue
+        try:
+            out[name] = float(v) if name in _FLOAT else int(v)
+        except ValueError:
+            raise ValueError(f"drugnorm setting {name} = {v!r} is not a number")
+    if not 0 <= out.get("a", 0.4) <= 1:
+        raise ValueError("drugnorm setting a must be between 0 and 1")
+    return out
+
+
+# -- the SQL API ---------------------------------------------------------------------------------------
+def candidates(plpy, GD, fragment, k=None, threshold=None):
+    """Rows (term, standard, attribute, generic, m, n, s) best first, for drug_candidates()."""
+    b = backend(GD)
+    b.refresh(plpy)
+    key = preprocess.normalize_key(fragment, b.lex.t2s, b.lex.irrelevant)
+    return _score(plpy, b, key, k, threshold)
+
+
+def _score(plpy, b, key, k=None, threshold=None):
+    st = b.settings
+    k = st.get("k", 10) if k is None else k
+    threshold = st.get("threshold", 0.0) if threshold is None else threshold
+    if k is None or k <= 0 or not key:
+        return []
+    slots = dimensions.query_slots(key, b.readings_of(plpy))
+    if not slots:
+        return []
+    boosts = [st.get("boost_" + d, 1.0) for d in dimensions.SCORING_DIMS]
+    plan = b.plan(plpy, "score",
+                  "SELECT e.term, coalesce(s.term, e.term) AS standard, e.dict AS attribute, "
+                  "       g.term AS generic, r.m, r.n, r.s "
+                  "FROM drugnorm.score_fragment($1, $2, $3, $4, $5, $6, $7, $8, $9) r "
+                  "JOIN drugnorm.entry e ON e.id = r.entry_id "
+                  "LEFT JOIN drugnorm.entry s ON s.id = e.standard_id "
+                  "LEFT JOIN drugnorm.entry g ON g.id = coalesce(s.generic_id, e.generic_id) "
+                  "ORDER BY r.s DESC, r.entry_id",
+                  ["text[]", "int[]", "boolean[]", "int", "float8", "float8", "float8[]", "int", "int"])
+    rows = plpy.execute(plan, [[t for t, _, _ in slots], [s for _, s, _ in slots], [d for _, _, d in slots],
+                               int(k), float(threshold), st.get("a", 0.4), boosts,
+                               int(st.get("candidate_limit", 200)), int(st.get("posting_budget", 20000))])
+    return [{"term": r["term"], "standard": r["standard"], "attribute": r["attribute"],
+             "generic": r["generic"], "m": round(r["m"], 6), "n": round(r["n"], 6), "s": round(r["s"], 6)}
+            for r in rows]
+
+
+def parse(plpy, GD, raw):
+    """drug_parse(raw) as a JSON string; results are cached per backend, keyed by the raw string."""
+    b = backend(GD)
+    version = b.refresh(plpy)
+    hit = b.results.get(raw)
+    if hit is not None:
+        b.results.move_to_end(raw)
+        return hit
+    result = pipeline.parse(raw, b.lex, lambda frag: _score(plpy, b, frag), b.settings)
+    result["lexicon_version"] = version
+    out = json.dumps(result, ensure_ascii=False)
+    limit = b.settings.get("cache_entries", 0)
+    if limit > 0 and len(raw) <= 1000:   # long strings are rarely repeated; don't let them fill the cache
+        b.results[raw] = out
+        if len(b.results) > limit:
+            b.results.popitem(last=False)
+    return out
+
+
+def normalize(plpy, GD, text):
+    b = backend(GD)
+    b.refresh(plpy)
+    return preprocess.normalize(text, b.lex.t2s, b.lex.irrelevant)[0]

@@ -1,0 +1,79 @@
+-- drugnorm functions. A template: drugnorm_admin/codegen.py fills in the module loader of each function
+-- body and the sources of the Python modules, and writes the result into a migration revision.
+
+{{MODULES}}
+
+-- The whole patent pipeline. STABLE: it reads the lexicon tables; PARALLEL SAFE: no writes, and the
+-- per-backend cache is private to each process.
+CREATE FUNCTION drugnorm.drug_parse(raw text) RETURNS jsonb
+LANGUAGE plpython3u STRICT STABLE PARALLEL SAFE
+SET search_path = pg_catalog, drugnorm, pg_temp
+AS $drugnorm$
+{{PRELUDE}}
+return _dn.parse(plpy, GD, raw)
+$drugnorm$;
+
+-- Fuzzy candidates of one fragment (patent step 5), best first.
+CREATE FUNCTION drugnorm.drug_candidates(fragment text, k int DEFAULT NULL, threshold float8 DEFAULT NULL)
+RETURNS TABLE (term text, standard text, attribute text, generic text, m float8, n float8, s float8)
+LANGUAGE plpython3u STABLE PARALLEL SAFE
+SET search_path = pg_catalog, drugnorm, pg_temp
+AS $drugnorm$
+if fragment is None:
+    return []
+{{PRELUDE}}
+return _dn.candidates(plpy, GD, fragment, k, threshold)
+$drugnorm$;
+
+-- Preprocessing alone (patent step 2), as input strings get it.
+CREATE FUNCTION drugnorm.normalize(raw text) RETURNS text
+LANGUAGE plpython3u STRICT STABLE PARALLEL SAFE
+SET search_path = pg_catalog, drugnorm, pg_temp
+AS $drugnorm$
+{{PRELUDE}}
+return _dn.normalize(plpy, GD, raw)
+$drugnorm$;
+
+-- Load-time helpers of drugnorm-admin: keys and dimension columns of new lexicon entries, computed by the
+-- same code that handles input strings. The t2s map and the irrelevant characters are read in the
+-- caller's transaction, so a load that adds irrelevant characters uses them at once.
+CREATE FUNCTION drugnorm.lexicon_keys(terms text[], dicts text[]) RETURNS text[]
+LANGUAGE plpython3u STABLE
+SET search_path = pg_catalog, drugnorm, pg_temp
+AS $drugnorm$
+{{PRELUDE}}
+import loadtime
+return loadtime.keys(plpy, terms, dicts)
+$drugnorm$;
+
+CREATE FUNCTION drugnorm.entry_dims(keys text[], readings text[])
+RETURNS TABLE (i int, tokens text[], dim_len int[], char_sq int, pinyin text, initials text)
+LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, drugnorm, pg_temp
+AS $drugnorm$
+{{PRELUDE}}
+import loadtime
+return loadtime.dims(keys, readings)
+$drugnorm$;
+
+-- Unqualified names for every role that was granted drugnorm_reader (public is on everyone's path).
+CREATE FUNCTION public.drug_parse(raw text) RETURNS jsonb
+LANGUAGE sql STRICT STABLE PARALLEL SAFE
+AS $$ SELECT drugnorm.drug_parse(raw) $$;
+
+CREATE FUNCTION public.drug_candidates(fragment text, k int DEFAULT NULL, threshold float8 DEFAULT NULL)
+RETURNS TABLE (term text, standard text, attribute text, generic text, m float8, n float8, s float8)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT * FROM drugnorm.drug_candidates(fragment, k, threshold) $$;
+
+REVOKE ALL ON FUNCTION drugnorm.drug_parse(text), drugnorm.drug_candidates(text, int, float8),
+    drugnorm.normalize(text), drugnorm.lexicon_keys(text[], text[]), drugnorm.entry_dims(text[], text[]),
+    drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int),
+    drugnorm.refresh_weights(),
+    public.drug_parse(text), public.drug_candidates(text, int, float8) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION drugnorm.drug_parse(text), drugnorm.drug_candidates(text, int, float8),
+    drugnorm.normalize(text),
+    drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int),
+    public.drug_parse(text), public.drug_candidates(text, int, float8) TO drugnorm_reader;
+GRANT EXECUTE ON FUNCTION drugnorm.lexicon_keys(text[], text[]), drugnorm.entry_dims(text[], text[]),
+    drugnorm.refresh_weights() TO drugnorm_editor;

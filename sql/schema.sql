@@ -1,0 +1,187 @@
+-- drugnorm lexicon schema: the dictionaries of patent CN105068994A as tables.
+-- Current definition; migrations/versions/ holds the frozen copies that reach databases.
+
+CREATE EXTENSION IF NOT EXISTS plpython3u;
+-- pg_trgm goes into schema drugnorm unless the database has it already; either way the opclass is found
+-- through this transaction's search_path.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN
+        CREATE EXTENSION pg_trgm WITH SCHEMA drugnorm;
+    END IF;
+END $$;
+SELECT set_config('search_path', 'drugnorm, ' || current_setting('search_path'), true);
+
+-- The dictionaries (patent claim 2, table 19). kind 'set' = the dictionary set used for segmentation and
+-- fuzzy matching; 'unit' = 规格词典 / 包装规格词典; 'char' = 无关字符词典.
+CREATE TABLE drugnorm.dictionary (
+    name      text PRIMARY KEY,
+    attribute text NOT NULL,
+    kind      text NOT NULL CHECK (kind IN ('set', 'unit', 'char')),
+    priority  int  NOT NULL UNIQUE   -- which dictionary wins when one key is in several (lower first)
+);
+
+INSERT INTO drugnorm.dictionary (name, attribute, kind, priority) VALUES
+    ('product_name',       '产品名称', 'set',  1),
+    ('generic_name',       '通用名称', 'set',  2),
+    ('trade_name',         '商品名称', 'set',  3),
+    ('manufacturer',       '生产厂家', 'set',  4),
+    ('dosage_form',        '剂型',     'set',  5),
+    ('route',              '给药途径', 'set',  6),
+    ('packaging_material', '包材',     'set',  7),
+    ('strength_unit',      '规格',     'unit', 8),
+    ('package_unit',       '包装规格', 'unit', 9),
+    ('irrelevant_char',    '无关字符', 'char', 10);
+
+-- Every version of the lexicon: each load or import makes one (who, when, what).
+CREATE TABLE drugnorm.lexicon_version (
+    version   bigint PRIMARY KEY,
+    loaded_at timestamptz NOT NULL DEFAULT now(),
+    loaded_by text NOT NULL DEFAULT current_user,
+    what      jsonb NOT NULL DEFAULT '{}'
+);
+INSERT INTO drugnorm.lexicon_version (version, what) VALUES (0, '{"event": "created"}');
+
+-- One row: what the per-backend caches compare against to notice a new lexicon or new settings.
+CREATE TABLE drugnorm.state (
+    singleton        boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    version          bigint NOT NULL DEFAULT 0 REFERENCES drugnorm.lexicon_version (version),
+    n_entries        bigint NOT NULL DEFAULT 0,   -- T of the idf formula: entries of the dictionary set
+    settings_version bigint NOT NULL DEFAULT 0
+);
+INSERT INTO drugnorm.state DEFAULT VALUES;
+
+CREATE TABLE drugnorm.entry (
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    dict           text   NOT NULL REFERENCES drugnorm.dictionary (name),
+    term           text   NOT NULL CHECK (term <> ''),      -- display form, as loaded
+    key            text   NOT NULL CHECK (key <> ''),       -- normalized like input strings
+    standard_id    bigint REFERENCES drugnorm.entry (id),   -- null: a standard entry
+    generic_id     bigint REFERENCES drugnorm.entry (id),
+    product_id     bigint REFERENCES drugnorm.entry (id),
+    dosage_form_id bigint REFERENCES drugnorm.entry (id),
+    source         text,
+    version        bigint NOT NULL REFERENCES drugnorm.lexicon_version (version),  -- last changed in
+    -- Dimension columns (claim 8), computed by load-dict, never at query time.
+    readings       text[],   -- phrase-aware pinyin per character ('' for non-hanzi)
+    tokens         text[],   -- dimension tokens, one per occurrence: first char = dimension code
+    dim_len        int4[],   -- tokens per scoring dimension (h, i, f, c, p, o)
+    dim_sq         float8[], -- per dimension: sum of tf * idf^2 (refreshed when document frequencies change)
+    char_sq        int4,     -- sum of squared character counts, for the cosine N
+    pinyin         text,     -- full pinyin without spaces, for drug_lookup
+    initials       text,     -- pinyin initials as HIS mnemonic codes are typed
+    UNIQUE (dict, key),
+    CHECK (standard_id IS NULL OR (generic_id IS NULL AND product_id IS NULL AND dosage_form_id IS NULL))
+);
+CREATE INDEX entry_standard_idx ON drugnorm.entry (standard_id);
+CREATE INDEX entry_key_idx ON drugnorm.entry (key);
+CREATE INDEX entry_key_trgm_idx ON drugnorm.entry USING gin (key gin_trgm_ops);
+CREATE INDEX entry_pinyin_idx ON drugnorm.entry (pinyin text_pattern_ops);
+CREATE INDEX entry_initials_idx ON drugnorm.entry (initials text_pattern_ops);
+CREATE INDEX entry_initials_trgm_idx ON drugnorm.entry USING gin (initials gin_trgm_ops);
+
+-- The inverted index (dimension token -> entries) of the dictionary set. Our own character tokens, so
+-- it works whatever the database's LC_CTYPE (pg_trgm extracts nothing from Chinese under C).
+CREATE TABLE drugnorm.posting (
+    token    text   NOT NULL,
+    entry_id bigint NOT NULL REFERENCES drugnorm.entry (id) ON DELETE CASCADE,
+    w        real   NOT NULL,   -- candidate-stage weight: the entry's length normalization
+    PRIMARY KEY (token, entry_id)
+);
+CREATE INDEX posting_entry_idx ON drugnorm.posting (entry_id);
+
+-- Document frequencies T(t), kept current by load-dict.
+CREATE TABLE drugnorm.token_stat (
+    token text PRIMARY KEY,
+    df    int  NOT NULL CHECK (df > 0)
+);
+
+-- 字符模型库: the character-model library as data; plpython/char_models.py implements each kind's rule.
+CREATE TABLE drugnorm.char_model (
+    name        text PRIMARY KEY,
+    kind        text NOT NULL CHECK (kind IN ('bracket', 'bar', 'stop', 'slash')),
+    symbols     text NOT NULL,
+    priority    int  NOT NULL,
+    description text NOT NULL
+);
+
+-- Pinyin readings and the traditional->simplified map, filled by drugnorm-admin from pypinyin and OpenCC.
+CREATE TABLE drugnorm.hanzi (
+    ch         text PRIMARY KEY CHECK (length(ch) = 1),
+    simplified text CHECK (length(simplified) = 1),
+    readings   text[] NOT NULL DEFAULT '{}'   -- toneless, 'ü' as 'v', most common first
+);
+
+-- Settings; a session can override any of them with SET drugnorm.<name> = ...
+CREATE TABLE drugnorm.setting (
+    name        text PRIMARY KEY,
+    value       text NOT NULL,
+    description text NOT NULL
+);
+INSERT INTO drugnorm.setting (name, value, description) VALUES
+    ('a',                '0.4',  'weight of M in S = a*M + (1-a)*N (patent example: 0.4)'),
+    ('k',                '10',   'candidates returned per fragment'),
+    ('threshold',        '0',    'drop candidates whose S is below this'),
+    ('accept',           '0.6',  'a fuzzy top candidate fills the flat fields when its S reaches this'),
+    ('ambiguous_margin', '0.02', 'flag a fragment ambiguous when the top two standards are this close in S'),
+    ('boost_h',          '1.0',  'boost of the hanzi dimension'),
+    ('boost_i',          '0.5',  'boost of the pinyin-initial (声母) dimension'),
+    ('boost_f',          '0.5',  'boost of the pinyin-final (韵母) dimension'),
+    ('boost_c',          '1.0',  'boost of the first-character dimension'),
+    ('boost_p',          '0.5',  'boost of the first-character-pinyin dimension'),
+    ('boost_o',          '1.0',  'boost of the non-hanzi-character dimension'),
+    ('candidate_limit',  '200',  'entries the candidate stage passes to full scoring'),
+    ('posting_budget',   '20000','postings the candidate stage may read, rarest tokens first'),
+    ('cache_entries',    '20000','parse results cached per backend (0 disables)');
+
+CREATE FUNCTION drugnorm.bump_settings_version() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE drugnorm.state SET settings_version = settings_version + 1;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER setting_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON drugnorm.setting
+    FOR EACH STATEMENT EXECUTE FUNCTION drugnorm.bump_settings_version();
+
+-- The server-side Python modules (plpython/*.py), frozen by the migration that installed them.
+CREATE TABLE drugnorm.py_module (
+    name       text PRIMARY KEY,
+    load_order int  NOT NULL UNIQUE,
+    source     text NOT NULL
+);
+
+-- One view per dictionary, for people browsing the lexicon.
+CREATE VIEW drugnorm.lexicon AS
+SELECT e.id, e.dict, d.attribute, e.term, e.key,
+       coalesce(s.term, e.term) AS standard, e.standard_id IS NULL AS is_standard,
+       g.term AS generic, p.term AS product, f.term AS dosage_form, e.source, e.version
+FROM drugnorm.entry e
+JOIN drugnorm.dictionary d ON d.name = e.dict
+LEFT JOIN drugnorm.entry s ON s.id = e.standard_id
+LEFT JOIN drugnorm.entry g ON g.id = coalesce(s.generic_id, e.generic_id)
+LEFT JOIN drugnorm.entry p ON p.id = coalesce(s.product_id, e.product_id)
+LEFT JOIN drugnorm.entry f ON f.id = coalesce(s.dosage_form_id, e.dosage_form_id);
+
+-- The character models of 实施例一 (symbols as they are after normalization: full-width forms are ASCII).
+INSERT INTO drugnorm.char_model (name, kind, symbols, priority, description) VALUES
+    ('BCDE', 'bracket', '()[]【】{}<>《》', 1, 'B(D): text with a bracketed part; B and D are cut out'),
+    ('FGH',  'bar',     '|',               2, 'F|H: two names joined by a vertical bar; F and H are cut out'),
+    ('IJK',  'stop',    '、,。;!?',         3, 'I、K: a list or sentence stop between names; I and K are cut out'),
+    ('STU',  'slash',   '/',               4, 'S/U: kept whole when neither S nor U matches the dictionary set');
+
+-- Least privilege: readers call the functions; editors may also change the lexicon. Roles are
+-- cluster-wide, so they are created once and left in place by downgrades.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'drugnorm_reader') THEN
+        CREATE ROLE drugnorm_reader NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'drugnorm_editor') THEN
+        CREATE ROLE drugnorm_editor NOLOGIN IN ROLE drugnorm_reader;
+    END IF;
+END $$;
+GRANT USAGE ON SCHEMA drugnorm TO drugnorm_reader;
+GRANT SELECT ON ALL TABLES IN SCHEMA drugnorm TO drugnorm_reader;
+GRANT INSERT, UPDATE, DELETE ON drugnorm.entry, drugnorm.posting, drugnorm.token_stat,
+    drugnorm.lexicon_version TO drugnorm_editor;
+GRANT UPDATE ON drugnorm.state TO drugnorm_editor;
