@@ -66,6 +66,13 @@ RETURNS TABLE (term text, standard text, attribute text, generic text, m float8,
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$ SELECT * FROM drugnorm.drug_candidates(fragment, k, threshold) $$;
 
+CREATE FUNCTION public.drug_lookup(query text, k int DEFAULT 10)
+RETURNS TABLE (term text, standard text, attribute text, generic text, score float8, match text)
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$ SELECT * FROM drugnorm.drug_lookup(query, k) $$;
+
+REVOKE ALL ON FUNCTION drugnorm.drug_lookup(text, int), public.drug_lookup(text, int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION drugnorm.drug_lookup(text, int), public.drug_lookup(text, int) TO drugnorm_reader;
 REVOKE ALL ON FUNCTION drugnorm.drug_parse(text), drugnorm.drug_candidates(text, int, float8),
     drugnorm.normalize(text), drugnorm.lexicon_keys(text[], text[]), drugnorm.entry_dims(text[], text[]),
     drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int),

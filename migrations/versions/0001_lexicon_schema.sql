@@ -75,9 +75,11 @@ CREATE TABLE drugnorm.entry (
 CREATE INDEX entry_standard_idx ON drugnorm.entry (standard_id);
 CREATE INDEX entry_key_idx ON drugnorm.entry (key);
 CREATE INDEX entry_key_trgm_idx ON drugnorm.entry USING gin (key gin_trgm_ops);
+CREATE INDEX entry_key_pattern_idx ON drugnorm.entry (key text_pattern_ops);
 CREATE INDEX entry_pinyin_idx ON drugnorm.entry (pinyin text_pattern_ops);
 CREATE INDEX entry_initials_idx ON drugnorm.entry (initials text_pattern_ops);
 CREATE INDEX entry_initials_trgm_idx ON drugnorm.entry USING gin (initials gin_trgm_ops);
+CREATE INDEX entry_pinyin_trgm_idx ON drugnorm.entry USING gin (pinyin gin_trgm_ops);
 
 -- The inverted index (dimension token -> entries) of the dictionary set. Our own character tokens, so
 -- it works whatever the database's LC_CTYPE (pg_trgm extracts nothing from Chinese under C).
