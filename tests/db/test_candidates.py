@@ -116,9 +116,13 @@ def test_sql_scores_equal_the_python_reference(mini_db):
                                "ORDER BY c.s DESC, e.id", (q,)).fetchall()
             ref = index.top(dimensions.query_slots(q, lambda ch: readings.get(ch, [])), 5,
                             boosts=[1.0, 0.5, 0.5, 1.0, 0.5, 1.0])
-            assert [r[0] for r in sql] == [r[3] for r in ref]
-            for (_, m, n, s), (rs, rm, rn, _) in zip(sql, ref):
-                assert (m, n, s) == pytest.approx((rm, rn, rs), abs=1e-5)
+            got = {r[0]: r[1:] for r in sql}
+            # Every meaningful exhaustive hit is found; only entries sharing no character or syllable
+            # (S of a few hundredths) are outside the candidate stage by design.
+            assert [r[3] for r in ref if r[0] >= 0.1] == [r[0] for r in sql if r[3] >= 0.1]
+            for rs, rm, rn, eid in ref:
+                if eid in got:
+                    assert got[eid] == pytest.approx((rm, rn, rs), abs=1e-5)
 
 
 def test_matching_works_in_a_c_locale_database(pg_server):
