@@ -208,7 +208,17 @@ def load(dsn: str, files: list[Path], replace: list[str] = (), encoding: str = "
         rows: list[Row] = []
         for f in files:
             rows.extend(read_file(Path(f), encoding, known))
-        return load_rows(conn, rows, replace, log, note or {"files": [str(f) for f in files]})
+        summary = load_rows(conn, rows, replace, log, note or {"files": [str(f) for f in files]})
+        if summary.version is not None:
+            vacuum(conn)
+        return summary
+
+
+def vacuum(conn) -> None:
+    """Fresh statistics and visibility maps after a load: the candidate stage reads postings index-only."""
+    conn.commit()
+    conn.autocommit = True
+    conn.execute("VACUUM (ANALYZE) drugnorm.posting, drugnorm.entry, drugnorm.token_stat")
 
 
 def load_rows(conn, rows: list[Row], replace: list[str], log=print, note: dict | None = None) -> Summary:
@@ -365,6 +375,13 @@ def _remove_absent(conn, replace, counts) -> None:
     conn.execute(f"CREATE TEMP TABLE dn_doomed ON COMMIT DROP AS {doomed}", {"r": replace})
     for col in ("standard_id", "generic_id", "product_id", "dosage_form_id"):
         conn.execute(f"UPDATE drugnorm.entry SET {col} = NULL WHERE {col} IN (SELECT id FROM dn_doomed)")
+    # document frequencies and postings of the removed entries go with them
+    conn.execute("""WITH d AS (SELECT t.tok, count(DISTINCT e.id) AS n
+                               FROM drugnorm.entry e CROSS JOIN LATERAL unnest(e.tokens) t(tok)
+                               WHERE e.id IN (SELECT id FROM dn_doomed) GROUP BY t.tok)
+                    UPDATE drugnorm.token_stat ts SET df = ts.df - d.n FROM d WHERE ts.token = d.tok""")
+    conn.execute("DELETE FROM drugnorm.token_stat WHERE df <= 0")
+    conn.execute("DELETE FROM drugnorm.posting WHERE entry_id IN (SELECT id FROM dn_doomed)")
     for d, n in conn.execute("""WITH del AS (DELETE FROM drugnorm.entry WHERE id IN (SELECT id FROM dn_doomed)
                                              RETURNING dict)
                                 SELECT dict, count(*) FROM del GROUP BY dict"""):
@@ -384,19 +401,28 @@ def _fill_dimensions(conn, log) -> None:
         part = todo[start:start + batch]
         ids = [r[0] for r in part]
         keys = [r[1] for r in part]
+        rds = [readings(k) for k in keys]
+        conn.execute("""CREATE TEMP TABLE IF NOT EXISTS dn_dims (id bigint, rd text, tokens text[], dim_len int4[],
+                            char_sq int4, pinyin text, initials text) ON COMMIT DROP""")
+        conn.execute("TRUNCATE dn_dims")
+        conn.execute("""INSERT INTO dn_dims
+                        SELECT r.id, r.rd, d.tokens, d.dim_len, d.char_sq, d.pinyin, d.initials
+                        FROM drugnorm.entry_dims(%s, %s) d
+                        JOIN unnest(%s::bigint[], %s::text[]) WITH ORDINALITY AS r(id, rd, i) ON r.i = d.i""",
+                     (keys, rds, ids, rds))
         conn.execute("""UPDATE drugnorm.entry e
-                        SET tokens = d.tokens, dim_len = d.dim_len, char_sq = d.char_sq,
-                            pinyin = d.pinyin, initials = d.initials, readings = string_to_array(r.rd, ' ')
-                        FROM drugnorm.entry_dims(%s, %s) d,
-                             unnest(%s::bigint[], %s::text[]) WITH ORDINALITY AS r(id, rd, i)
-                        WHERE r.i = d.i AND e.id = r.id""",
-                     (keys, [readings(k) for k in keys], ids, [readings(k) for k in keys]))
-        conn.execute("""INSERT INTO drugnorm.posting (token, entry_id, w)
-                        SELECT DISTINCT t.tok, e.id,
-                               1.0 / sqrt(greatest(1, (SELECT count(*) FROM unnest(e.tokens) x(tok)
-                                                       WHERE substr(x.tok, 1, 1) IN ('h', 'o'))))
-                        FROM drugnorm.entry e CROSS JOIN LATERAL unnest(e.tokens) t(tok)
-                        WHERE e.id = ANY (%s) AND substr(t.tok, 1, 1) IN ('h', 'o', 's')""", (ids,))
+                        SET tokens = x.tokens, dim_len = x.dim_len, char_sq = x.char_sq, pinyin = x.pinyin,
+                            initials = x.initials, readings = string_to_array(x.rd, ' ')
+                        FROM dn_dims x WHERE e.id = x.id""")
+        conn.execute("""INSERT INTO drugnorm.posting (token, entry_id, len)
+                        SELECT DISTINCT t.tok, x.id, least(x.dim_len[1] + x.dim_len[6], 32767)
+                        FROM dn_dims x CROSS JOIN LATERAL unnest(x.tokens) t(tok)
+                        WHERE substr(t.tok, 1, 1) IN ('h', 'o', 's')
+                        ORDER BY 1, 2""")
+        conn.execute("""INSERT INTO drugnorm.token_stat (token, df)
+                        SELECT t.tok, count(DISTINCT x.id) FROM dn_dims x CROSS JOIN LATERAL unnest(x.tokens) t(tok)
+                        GROUP BY t.tok
+                        ON CONFLICT (token) DO UPDATE SET df = drugnorm.token_stat.df + excluded.df""")
         prog.tick(start + len(part))
     prog.done()
 
@@ -408,4 +434,6 @@ def _publish(conn, version, counts, note) -> None:
     conn.execute("UPDATE drugnorm.lexicon_version SET what = %s WHERE version = %s",
                  (json.dumps(what, ensure_ascii=False), version))
     conn.execute("UPDATE drugnorm.state SET version = %s", (version,))
-    conn.execute("SELECT drugnorm.refresh_weights()")
+    conn.execute("""UPDATE drugnorm.state SET n_entries = (
+                        SELECT count(*) FROM drugnorm.entry e
+                        JOIN drugnorm.dictionary d ON d.name = e.dict AND d.kind = 'set')""")

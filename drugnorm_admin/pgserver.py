@@ -69,6 +69,7 @@ def give_to_server_user(path: Path) -> None:
     if not running_as_root():
         return
     pw = pwd.getpwnam(SERVER_USER)
+    os.chown(path, pw.pw_uid, pw.pw_gid)
     for root, dirs, files in os.walk(path):
         os.chown(root, pw.pw_uid, pw.pw_gid)
         for name in files:

@@ -158,7 +158,7 @@ def _score(plpy, b, key, k=None, threshold=None):
                   ["text[]", "int[]", "boolean[]", "int", "float8", "float8", "float8[]", "int", "int"])
     rows = plpy.execute(plan, [[t for t, _, _ in slots], [s for _, s, _ in slots], [d for _, _, d in slots],
                                int(k), float(threshold), st.get("a", 0.4), boosts,
-                               int(st.get("candidate_limit", 200)), int(st.get("posting_budget", 20000))])
+                               int(st.get("candidate_limit", 200)), int(st.get("posting_budget", 5000))])
     return [{"term": r["term"], "standard": r["standard"], "attribute": r["attribute"],
              "generic": r["generic"], "m": round(r["m"], 6), "n": round(r["n"], 6), "s": round(r["s"], 6)}
             for r in rows]

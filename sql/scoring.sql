@@ -11,61 +11,30 @@
 --
 -- Scoring every posting of every token is what makes the naive form slow (the initial and final tokens are
 -- shared by most entries), so a candidate stage first reads the postings of the rarest recall tokens
--- (hanzi, non-hanzi characters, full syllables) until a posting budget is spent, ranks entries by
--- sum(idf * length norm), and passes the best `cand_limit` entries to the exact formula.
-
--- Entry-side weights depend on document frequencies, so load-dict refreshes them after each load.
-CREATE FUNCTION drugnorm.refresh_weights() RETURNS void
-LANGUAGE sql VOLATILE
-SET search_path = pg_catalog, drugnorm, pg_temp
-AS $$
-    DELETE FROM drugnorm.token_stat;
-    INSERT INTO drugnorm.token_stat (token, df)
-    SELECT t.tok, count(DISTINCT e.id)
-    FROM drugnorm.entry e
-    JOIN drugnorm.dictionary d ON d.name = e.dict AND d.kind = 'set'
-    CROSS JOIN LATERAL unnest(e.tokens) AS t(tok)
-    GROUP BY t.tok;
-
-    UPDATE drugnorm.state
-    SET n_entries = (SELECT count(*) FROM drugnorm.entry e
-                     JOIN drugnorm.dictionary d ON d.name = e.dict AND d.kind = 'set');
-
-    WITH w AS (
-        SELECT e.id, substr(t.tok, 1, 1) AS dim,
-               sum(power(1 + ln(st.n_entries::float8 / (ts.df + 1)), 2)) AS sq
-        FROM drugnorm.entry e
-        JOIN drugnorm.dictionary d ON d.name = e.dict AND d.kind = 'set'
-        CROSS JOIN LATERAL unnest(e.tokens) AS t(tok)
-        JOIN drugnorm.token_stat ts ON ts.token = t.tok
-        CROSS JOIN drugnorm.state st
-        GROUP BY e.id, substr(t.tok, 1, 1)
-    ), x AS (
-        SELECT w.id, ARRAY[coalesce(sum(w.sq) FILTER (WHERE w.dim = 'h'), 0),
-                           coalesce(sum(w.sq) FILTER (WHERE w.dim = 'i'), 0),
-                           coalesce(sum(w.sq) FILTER (WHERE w.dim = 'f'), 0),
-                           coalesce(sum(w.sq) FILTER (WHERE w.dim = 'c'), 0),
-                           coalesce(sum(w.sq) FILTER (WHERE w.dim = 'p'), 0),
-                           coalesce(sum(w.sq) FILTER (WHERE w.dim = 'o'), 0)]::float8[] AS sq
-        FROM w GROUP BY w.id
-    )
-    UPDATE drugnorm.entry e
-    SET dim_sq = x.sq
-    FROM x
-    WHERE e.id = x.id AND e.dim_sq IS DISTINCT FROM x.sq;
-$$;
+-- (hanzi, non-hanzi characters, full syllables) until a posting budget is spent, ranks entries by the
+-- idf they share, then by how close their length is to the fragment's, and passes the best `cand_limit`
+-- entries to the exact formula.
+--
+-- A polyphonic query character (多音字) offers every reading as alternatives of one slot; the query reads it
+-- as the candidates do (the alternative found in the candidates with the highest candidate-stage scores),
+-- so the query vector is the same for every candidate and M stays a true cosine.
 
 CREATE FUNCTION drugnorm.score_fragment(
     q_tok text[], q_slot int[], q_def boolean[],
     k int, threshold float8, a float8, boosts float8[], cand_limit int, budget int)
 RETURNS TABLE (entry_id bigint, m float8, n float8, s float8)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
-AS $$
+SET jit = off      -- compiling this plan costs hundreds of milliseconds; it runs in a few
+AS $fn$
+BEGIN
+-- EXECUTE plans with the actual arguments (array lengths, limits), which a cached generic plan cannot see.
+RETURN QUERY EXECUTE $sql$
 WITH q AS (
-    SELECT t.tok, t.slot, t.def, t.ord, substr(t.tok, 1, 1) AS dim, coalesce(ts.df, 0) AS df,
-           1 + ln(greatest(st.n_entries, 1)::float8 / (coalesce(ts.df, 0) + 1)) AS idf
-    FROM unnest(q_tok, q_slot, q_def) WITH ORDINALITY AS t(tok, slot, def, ord)
+    SELECT t.tok, t.slot, t.ord, substr(t.tok, 1, 1) AS dim, coalesce(ts.df, 0) AS df,
+           1 + ln(greatest(st.n_entries, 1)::float8 / (coalesce(ts.df, 0) + 1)) AS idf,
+           count(*) OVER (PARTITION BY t.slot) > 1 AS multi
+    FROM unnest($1::text[], $2::int[], $3::boolean[]) WITH ORDINALITY AS t(tok, slot, def, ord)
     LEFT JOIN drugnorm.token_stat ts ON ts.token = t.tok
     CROSS JOIN drugnorm.state st
 ),
@@ -74,67 +43,85 @@ recall AS (
     FROM (SELECT d.tok, d.idf, d.df, sum(d.df) OVER (ORDER BY d.df, d.tok) AS cum
           FROM (SELECT DISTINCT q.tok, q.idf, q.df FROM q WHERE q.dim IN ('h', 'o', 's') AND q.df > 0) d
          ) r
-    WHERE r.cum - r.df < budget          -- the rarest token always, more while the budget lasts
+    WHERE r.cum - r.df < $9          -- the rarest token always, more while the budget lasts
 ),
-cand AS (
-    SELECT p.entry_id
+cand AS (                                -- most rare tokens shared first, then the closest length
+    SELECT p.entry_id AS id, sum(r.idf) AS sc
     FROM recall r
     JOIN drugnorm.posting p ON p.token = r.tok
     GROUP BY p.entry_id
-    ORDER BY sum(r.idf * p.w) DESC, p.entry_id
-    LIMIT cand_limit
+    ORDER BY sc DESC, abs(max(p.len) - (SELECT count(*) FROM q WHERE q.dim IN ('h', 'o'))), p.entry_id
+    LIMIT $8
 ),
-ce AS (
-    SELECT e.id, e.tokens, e.dim_len, e.dim_sq, e.char_sq
-    FROM cand c JOIN drugnorm.entry e ON e.id = c.entry_id
+ce AS MATERIALIZED (
+    SELECT e.id, c.sc, e.tokens, e.dim_len, e.char_sq
+    FROM cand c JOIN drugnorm.entry e ON e.id = c.id
 ),
-dt AS (                                  -- the candidates' term frequencies of the query's tokens
-    SELECT ce.id, t.tok, count(*) AS tf
+ct AS MATERIALIZED (                     -- the candidates' scoring tokens with tf and idf
+    SELECT ce.id, t.tok, strpos('hifcpo', substr(t.tok, 1, 1)) AS i, count(*)::float8 AS tf,
+           1 + ln(greatest(st.n_entries, 1)::float8 / (coalesce(ts.df, 0) + 1)) AS idf
     FROM ce CROSS JOIN LATERAL unnest(ce.tokens) AS t(tok)
-    WHERE t.tok = ANY (q_tok)
-    GROUP BY ce.id, t.tok
+    LEFT JOIN drugnorm.token_stat ts ON ts.token = t.tok
+    CROSS JOIN drugnorm.state st
+    WHERE substr(t.tok, 1, 1) <> 's'
+    GROUP BY ce.id, t.tok, ts.df, st.n_entries
 ),
-chosen AS (                              -- per slot: the reading this entry has, else the most common one
-    SELECT DISTINCT ON (ce.id, q.slot) ce.id, q.tok, q.dim, q.idf, dt.tf AS dtf
-    FROM ce CROSS JOIN q
-    LEFT JOIN dt ON dt.id = ce.id AND dt.tok = q.tok
-    WHERE q.dim <> 's'
-    ORDER BY ce.id, q.slot, (dt.tf IS NOT NULL) DESC, q.ord
+dt AS (                                  -- ... of those the query has
+    SELECT ct.id, ct.tok, ct.tf AS dtf FROM ct WHERE ct.tok = ANY ($1::text[])
 ),
-qt AS (
-    SELECT c.id, c.tok, c.dim, c.idf, count(*)::float8 AS qtf, max(c.dtf)::float8 AS dtf
-    FROM chosen c GROUP BY c.id, c.tok, c.dim, c.idf
+dn AS (                                  -- |w_d|^2, from today's document frequencies
+    SELECT ct.id, sum(($7::float8[])[ct.i] * ct.tf * ct.idf * ct.idf / ce.dim_len[ct.i]) AS dnorm2
+    FROM ct JOIN ce ON ce.id = ct.id
+    GROUP BY ct.id
 ),
-qd AS (
-    SELECT qt.id, qt.dim, sum(qt.qtf) AS qlen, sum(qt.qtf * qt.idf * qt.idf) AS qsq,
-           sum(sqrt(qt.qtf * coalesce(qt.dtf, 0)) * qt.idf * qt.idf) AS dot,
-           sum(qt.qtf * coalesce(qt.dtf, 0)) FILTER (WHERE qt.dim IN ('h', 'o')) AS cdot,
-           sum(qt.qtf * qt.qtf) FILTER (WHERE qt.dim IN ('h', 'o')) AS cq
-    FROM qt GROUP BY qt.id, qt.dim
+alt AS (                                 -- a polyphonic character reads as the best candidates read it
+    SELECT DISTINCT ON (q.slot) q.slot, q.tok
+    FROM q
+    LEFT JOIN (SELECT dt.tok, sum(ce.sc) AS support FROM dt JOIN ce ON ce.id = dt.id GROUP BY dt.tok) sup
+           ON sup.tok = q.tok
+    WHERE q.multi
+    ORDER BY q.slot, coalesce(sup.support, 0) DESC, q.ord
 ),
-agg AS (
-    SELECT qd.id,
-           sum(CASE WHEN ce.dim_len[b.i] > 0 THEN b.boost * qd.dot / sqrt(qd.qlen * ce.dim_len[b.i]) ELSE 0 END) AS dot,
-           sum(b.boost * qd.qsq / qd.qlen) AS qnorm2,
-           (SELECT sum(boosts[j] * ce.dim_sq[j] / ce.dim_len[j])
-            FROM generate_series(1, 6) AS j WHERE ce.dim_len[j] > 0) AS dnorm2,
-           coalesce(sum(qd.cdot), 0) AS cdot, sum(qd.cq) AS cq, ce.char_sq
-    FROM qd
-    JOIN ce ON ce.id = qd.id
-    JOIN LATERAL (SELECT strpos('hifcpo', qd.dim) AS i, boosts[strpos('hifcpo', qd.dim)] AS boost) b ON true
-    GROUP BY qd.id, ce.dim_len, ce.dim_sq, ce.char_sq
+qv AS (                                  -- the query vector: token, dimension, idf, tf
+    SELECT q.tok, q.dim, q.idf, count(*)::float8 AS qtf
+    FROM q
+    WHERE q.dim <> 's' AND (NOT q.multi OR (q.slot, q.tok) IN (SELECT alt.slot, alt.tok FROM alt))
+    GROUP BY q.tok, q.dim, q.idf
+),
+qdim AS (
+    SELECT qv.dim, strpos('hifcpo', qv.dim) AS i, sum(qv.qtf) AS qlen, sum(qv.qtf * qv.idf * qv.idf) AS qsq,
+           sum(qv.qtf * qv.qtf) FILTER (WHERE qv.dim IN ('h', 'o')) AS cq
+    FROM qv GROUP BY qv.dim
+),
+qconst AS (
+    SELECT sum(($7::float8[])[qdim.i] * qdim.qsq / qdim.qlen) AS qnorm2, coalesce(sum(qdim.cq), 0) AS cq FROM qdim
+),
+dots AS (
+    SELECT dt.id,
+           sum(($7::float8[])[qdim.i] * sqrt(qv.qtf * dt.dtf) * qv.idf * qv.idf / sqrt(qdim.qlen * ce.dim_len[qdim.i])) AS dot,
+           coalesce(sum(qv.qtf * dt.dtf) FILTER (WHERE qv.dim IN ('h', 'o')), 0) AS cdot
+    FROM dt
+    JOIN qv ON qv.tok = dt.tok
+    JOIN qdim ON qdim.dim = qv.dim
+    JOIN ce ON ce.id = dt.id
+    GROUP BY dt.id
 ),
 scored AS (
-    SELECT agg.id,
-           CASE WHEN agg.qnorm2 > 0 AND agg.dnorm2 > 0
-                THEN least(1.0, agg.dot / sqrt(agg.qnorm2 * agg.dnorm2)) ELSE 0 END AS m,
-           CASE WHEN agg.cq > 0 AND agg.char_sq > 0
-                THEN least(1.0, agg.cdot / sqrt(agg.cq * agg.char_sq)) ELSE 0 END AS n
-    FROM agg
+    SELECT ce.id,
+           CASE WHEN qc.qnorm2 > 0 AND dn.dnorm2 > 0
+                THEN least(1.0, coalesce(d.dot, 0) / sqrt(qc.qnorm2 * dn.dnorm2)) ELSE 0 END AS m,
+           CASE WHEN qc.cq > 0 AND ce.char_sq > 0
+                THEN least(1.0, coalesce(d.cdot, 0) / sqrt(qc.cq * ce.char_sq)) ELSE 0 END AS n
+    FROM ce
+    CROSS JOIN qconst qc
+    LEFT JOIN dots d ON d.id = ce.id
+    LEFT JOIN dn ON dn.id = ce.id
 )
-SELECT scored.id, scored.m, scored.n, a * scored.m + (1 - a) * scored.n AS s
+SELECT scored.id, scored.m, scored.n, $6 * scored.m + (1 - $6) * scored.n AS s
 FROM scored
-WHERE a * scored.m + (1 - a) * scored.n >= threshold
+WHERE $6 * scored.m + (1 - $6) * scored.n >= $5
 ORDER BY s DESC, scored.id
-LIMIT k
-$$;
+LIMIT $4
+$sql$ USING q_tok, q_slot, q_def, k, threshold, a, boosts, cand_limit, budget;
+END
+$fn$;

@@ -65,7 +65,6 @@ CREATE TABLE drugnorm.entry (
     readings       text[],   -- phrase-aware pinyin per character ('' for non-hanzi)
     tokens         text[],   -- dimension tokens, one per occurrence: first char = dimension code
     dim_len        int4[],   -- tokens per scoring dimension (h, i, f, c, p, o)
-    dim_sq         float8[], -- per dimension: sum of tf * idf^2 (refreshed when document frequencies change)
     char_sq        int4,     -- sum of squared character counts, for the cosine N
     pinyin         text,     -- full pinyin without spaces, for drug_lookup
     initials       text,     -- pinyin initials as HIS mnemonic codes are typed
@@ -85,16 +84,16 @@ CREATE INDEX entry_pinyin_trgm_idx ON drugnorm.entry USING gin (pinyin gin_trgm_
 -- it works whatever the database's LC_CTYPE (pg_trgm extracts nothing from Chinese under C).
 CREATE TABLE drugnorm.posting (
     token    text   NOT NULL,
-    entry_id bigint NOT NULL REFERENCES drugnorm.entry (id) ON DELETE CASCADE,
-    w        real   NOT NULL,   -- candidate-stage weight: the entry's length normalization
-    PRIMARY KEY (token, entry_id)
+    entry_id bigint NOT NULL,   -- no foreign key: load-dict maintains postings, and per-row checks cost
+    len      int2   NOT NULL,   -- the entry's characters (hanzi and non-hanzi letters or digits)
+    PRIMARY KEY (token, entry_id) INCLUDE (len)   -- index-only scans in the candidate stage
 );
 CREATE INDEX posting_entry_idx ON drugnorm.posting (entry_id);
 
--- Document frequencies T(t), kept current by load-dict.
+-- Document frequencies T(t) of every token of the dictionary set, kept current by load-dict.
 CREATE TABLE drugnorm.token_stat (
     token text PRIMARY KEY,
-    df    int  NOT NULL CHECK (df > 0)
+    df    int  NOT NULL CHECK (df >= 0)
 );
 
 -- 字符模型库: the character-model library as data; plpython/char_models.py implements each kind's rule.
@@ -132,7 +131,7 @@ INSERT INTO drugnorm.setting (name, value, description) VALUES
     ('boost_p',          '0.5',  'boost of the first-character-pinyin dimension'),
     ('boost_o',          '1.0',  'boost of the non-hanzi-character dimension'),
     ('candidate_limit',  '200',  'entries the candidate stage passes to full scoring'),
-    ('posting_budget',   '20000','postings the candidate stage may read, rarest tokens first'),
+    ('posting_budget',   '5000', 'postings the candidate stage may read, rarest tokens first'),
     ('cache_entries',    '20000','parse results cached per backend (0 disables)');
 
 CREATE FUNCTION drugnorm.bump_settings_version() RETURNS trigger

@@ -1,0 +1,177 @@
+"""drugnorm benchmarks: one run, one machine, drugnorm beside the alternatives; prints figures and ratios.
+
+    .venv/bin/python benchmarks/run.py [--sizes 100000] [--queries 300] [--dsn DSN] [--data DIR]
+
+Without --dsn a private throwaway PostgreSQL is started in a temporary directory (as the ``postgres`` OS
+user when run as root) and removed afterwards. Figures are wall-clock from a client on the same machine.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "plpython"), str(ROOT / "benchmarks")]
+
+import workload  # noqa: E402
+from drugnorm_admin import loader, migrate  # noqa: E402
+from drugnorm_admin.pgserver import EmbeddedCluster  # noqa: E402
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+
+
+def timed(fn, items):
+    times, results = [], []
+    for it in items:
+        t = time.perf_counter()
+        results.append(fn(it))
+        times.append((time.perf_counter() - t) * 1000)
+    return times, results
+
+
+def machine() -> str:
+    cpu = "?"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GB RAM, {platform.system()} {platform.release()}"
+
+
+def bench_fuzzy(dsn: str, data: Path, size: int, nq: int, rows: list) -> None:
+    terms = workload.synthetic_lexicon(data, size)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "lex.tsv"
+        workload.write_lexicon_tsv(terms, path)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("DELETE FROM drugnorm.posting; DELETE FROM drugnorm.entry WHERE dict = 'product_name'")
+        t = time.perf_counter()
+        loader.load(dsn, [path], replace=["product_name"], log=lambda *_: None)
+        load_s = time.perf_counter() - t
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        homophones = {}
+        for ch, rs in conn.execute("SELECT ch, readings FROM drugnorm.hanzi WHERE cardinality(readings) = 1 "
+                                   "AND simplified IS NULL AND ch BETWEEN '一' AND '龥'"):
+            homophones.setdefault(rs[0], []).append(ch)
+        by_char = {}
+        for chars in homophones.values():
+            for c in chars:
+                by_char[c] = chars
+        keys = [r[0] for r in conn.execute("SELECT key FROM drugnorm.entry WHERE dict = 'product_name'")]
+        queries = workload.typo_queries(keys, by_char, nq)
+        conn.execute("DROP TABLE IF EXISTS bench_trgm")
+        conn.execute("CREATE TABLE bench_trgm AS SELECT key AS term FROM drugnorm.entry WHERE dict = 'product_name'")
+        conn.execute("SET search_path = public, drugnorm")
+        conn.execute("CREATE INDEX ON bench_trgm USING gist (term gist_trgm_ops)")
+        conn.execute("ANALYZE bench_trgm")
+        size_mb = conn.execute("SELECT (pg_total_relation_size('drugnorm.entry') + "
+                               "pg_total_relation_size('drugnorm.posting') + "
+                               "pg_total_relation_size('drugnorm.token_stat')) / 1048576.0").fetchone()[0]
+        # warm both paths (caches, plans) before timing
+        for q, _ in queries[:20]:
+            conn.execute("SELECT * FROM drug_candidates(%s, 10)", (q,)).fetchall()
+            conn.execute("SELECT term FROM bench_trgm ORDER BY term <-> %s LIMIT 10", (q,)).fetchall()
+        dn_t, dn_r = timed(lambda q: [r[0] for r in conn.execute(
+            "SELECT term FROM drug_candidates(%s, 10)", (q[0],)).fetchall()], queries)
+        tg_t, tg_r = timed(lambda q: [r[0] for r in conn.execute(
+            "SELECT term FROM bench_trgm ORDER BY term <-> %s LIMIT 10", (q[0],)).fetchall()], queries)
+    dn_top1 = sum(1 for (q, truth), r in zip(queries, dn_r) if r and r[0] == truth)
+    tg_top1 = sum(1 for (q, truth), r in zip(queries, tg_r) if r and r[0] == truth)
+    rows.append((f"drug_candidates top-10, {size:,} entries", statistics.median(dn_t), pct(dn_t, 95),
+                 f"top-1 {dn_top1}/{len(queries)}"))
+    rows.append((f"pg_trgm GiST KNN top-10, {size:,} entries", statistics.median(tg_t), pct(tg_t, 95),
+                 f"top-1 {tg_top1}/{len(queries)}"))
+    try:
+        from rapidfuzz import fuzz, process
+        sample = queries[: max(20, nq // 5)]
+        rf_t, rf_r = timed(lambda q: [m[0] for m in process.extract(q[0], keys, scorer=fuzz.ratio, limit=10)],
+                           sample)
+        rf_top1 = sum(1 for (q, truth), r in zip(sample, rf_r) if r and r[0] == truth)
+        rows.append((f"rapidfuzz extract ratio top-10, {size:,} entries", statistics.median(rf_t),
+                     pct(rf_t, 95), f"top-1 {rf_top1}/{len(sample)}"))
+    except ImportError:
+        rows.append(("rapidfuzz", float("nan"), float("nan"), "not installed (pip install .[bench])"))
+    rows.append((f"load-dict of {size:,} entries (s)", load_s * 1000, float("nan"),
+                 f"lexicon tables+indexes {size_mb:.0f} MB"))
+    rows.append(("__ratio__", f"drug_candidates p50 is {statistics.median(tg_t) / statistics.median(dn_t):.1f}x "
+                 f"faster than pg_trgm KNN at {size:,} entries", None, None))
+    if len(rows) >= 5 and "rapidfuzz extract" in rows[-4][0]:
+        rows.append(("__ratio__", f"drug_candidates p50 is {rows[-4][1] / statistics.median(dn_t):.1f}x "
+                     f"faster than rapidfuzz at {size:,} entries", None, None))
+    _recall(dsn, queries[:30], rows, size)
+
+
+def _recall(dsn, queries, rows, size) -> None:
+    """How often the SQL candidate stage returns the exhaustive top-1 (pure-Python reference)."""
+    import dimensions
+    import scoring
+    with psycopg.connect(dsn) as conn:
+        entries = dict(conn.execute("SELECT e.id, e.tokens FROM drugnorm.entry e "
+                                    "JOIN drugnorm.dictionary d ON d.name = e.dict AND d.kind = 'set'"))
+        key_of = dict(conn.execute("SELECT id, key FROM drugnorm.entry"))
+        readings = dict(conn.execute("SELECT ch, readings FROM drugnorm.hanzi"))
+        index = scoring.Index(entries)
+        same = 0
+        for q, _ in queries:
+            ref = index.top(dimensions.query_slots(q, lambda ch: readings.get(ch, [])), 1,
+                            boosts=[1.0, 0.5, 0.5, 1.0, 0.5, 1.0])
+            got = conn.execute("SELECT term FROM drug_candidates(%s, 1)", (q,)).fetchone()
+            same += bool(got and ref and key_of[ref[0][3]] == got[0].lower())
+    rows.append((f"candidate-stage recall of the exhaustive top-1, {size:,}", float("nan"), float("nan"),
+                 f"{same}/{len(queries)}"))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--dsn")
+    ap.add_argument("--sizes", default="100000", help="comma-separated lexicon sizes")
+    ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "lexicon")
+    args = ap.parse_args(argv)
+    tmp = None
+    cluster = None
+    dsn = args.dsn
+    if not dsn:
+        tmp = tempfile.mkdtemp(prefix="drugnorm-bench-")
+        cluster = EmbeddedCluster(Path(tmp))
+        cluster.ensure_started()
+        dsn = cluster.dsn
+    try:
+        migrate.upgrade(dsn, log=lambda *_: None)
+        with psycopg.connect(dsn) as conn:
+            server = conn.execute("SHOW server_version").fetchone()[0]
+        rows = []
+        for size in (int(s) for s in args.sizes.split(",")):
+            bench_fuzzy(dsn, args.data, size, args.queries, rows)
+        print(f"machine: {machine()}; PostgreSQL {server}")
+        print(f"{'work':<58} {'p50 ms':>9} {'p95 ms':>9}  note")
+        for name, p50, p95, note in rows:
+            if name == "__ratio__":
+                print(f"  -> {p50}")
+            else:
+                print(f"{name:<58} {p50:>9.2f} {p95:>9.2f}  {note}")
+    finally:
+        if cluster:
+            cluster.stop()
+            import shutil
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
