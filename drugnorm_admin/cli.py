@@ -92,6 +92,33 @@ def cmd_parse(args, p):
         print(out)
 
 
+@command("export-dict", "write the lexicon in load-dict format (lossless round trip)",
+         "drugnorm-admin export-dict lexicon.tsv --dict manufacturer")
+def cmd_export_dict(args, p):
+    p.add_argument("file", help="output TSV ('-' for stdout)")
+    p.add_argument("--dict", action="append", dest="dicts", metavar="DICT", help="only these dictionaries")
+    if args is None:
+        return
+    from . import export
+    if args.file == "-":
+        n = export.export(_dsn(args), sys.stdout, args.dicts)
+    else:
+        with open(args.file, "w", encoding="utf-8") as out:
+            n = export.export(_dsn(args), out, args.dicts)
+    _err(f"wrote {n} rows")
+
+
+@command("stats", "entries per dictionary: standards, synonyms, names without a generic link",
+         "drugnorm-admin stats")
+def cmd_stats(args, p):
+    if args is None:
+        return
+    from . import export
+    print(f"{'dictionary':<20} {'entries':>8} {'standard':>9} {'synonym':>8} {'no generic':>11}")
+    for name, n, std, syn, nogen in export.stats(_dsn(args)):
+        print(f"{name:<20} {n:>8} {std:>9} {syn:>8} {nogen:>11}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="drugnorm-admin",

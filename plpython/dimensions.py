@@ -78,39 +78,37 @@ def entry_tokens(key: str, readings: list[str | None]) -> list[str]:
     return toks
 
 
-def query_slots(key: str, readings_of) -> list[tuple[str, int, bool]]:
-    """Tokens of a query fragment as (token, slot, is_default); alternatives share a slot.
+def query_slots(key: str, readings_of) -> list[tuple[str, int, bool, str]]:
+    """Tokens of a query fragment as (token, slot, is_default, owner); alternatives share a slot.
 
-    ``readings_of(ch)`` returns the readings of a hanzi, most common first (empty when unknown).
+    ``readings_of(ch)`` returns the readings of a hanzi, most common first (empty when unknown). ``owner``
+    is the hanzi token a pinyin token belongs to (the scorer reads a polyphonic character as the
+    candidates that contain that character read it); other tokens own themselves.
     """
-    out: list[tuple[str, int, bool]] = []
+    out: list[tuple[str, int, bool, str]] = []
     slot = 0
+
+    def add(alternatives, owner):
+        nonlocal slot
+        for n, t in enumerate(dict.fromkeys(alternatives)):
+            out.append((t, slot, n == 0, owner or t))
+        slot += 1
+
     for ch in key:
         if is_hanzi(ch):
-            out.append(("h" + ch, slot, True))
-            slot += 1
+            add(["h" + ch], None)
             rs = readings_of(ch)
             if rs:
-                for dim, part in (("i", 0), ("f", 1)):
-                    seen = []
-                    for r in rs:
-                        t = dim + split_syllable(r)[part]
-                        if t not in seen:
-                            seen.append(t)
-                    out.extend((t, slot, n == 0) for n, t in enumerate(seen))
-                    slot += 1
-                out.extend(("s" + r, slot, n == 0) for n, r in enumerate(dict.fromkeys(rs)))
-                slot += 1
+                add(["i" + split_syllable(r)[0] for r in rs], "h" + ch)
+                add(["f" + split_syllable(r)[1] for r in rs], "h" + ch)
+                add(["s" + r for r in rs], "h" + ch)
         elif is_other(ch):
-            out.append(("o" + ch, slot, True))
-            slot += 1
+            add(["o" + ch], None)
     first = _first_index(key)
     if first is not None:
         ch = key[first]
-        out.append(("c" + ch, slot, True))
-        slot += 1
-        rs = readings_of(ch) if is_hanzi(ch) else [ch]
-        out.extend(("p" + r, slot, n == 0) for n, r in enumerate(dict.fromkeys(rs)))
+        add(["c" + ch], None)
+        add(["p" + r for r in (readings_of(ch) if is_hanzi(ch) else [ch])], "h" + ch if is_hanzi(ch) else None)
     return out
 
 

@@ -150,15 +150,16 @@ def _score(plpy, b, key, k=None, threshold=None):
     plan = b.plan(plpy, "score",
                   "SELECT e.term, coalesce(s.term, e.term) AS standard, e.dict AS attribute, "
                   "       g.term AS generic, r.m, r.n, r.s "
-                  "FROM drugnorm.score_fragment($1, $2, $3, $4, $5, $6, $7, $8, $9) r "
+                  "FROM drugnorm.score_fragment($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) r "
                   "JOIN drugnorm.entry e ON e.id = r.entry_id "
                   "LEFT JOIN drugnorm.entry s ON s.id = e.standard_id "
                   "LEFT JOIN drugnorm.entry g ON g.id = coalesce(s.generic_id, e.generic_id) "
                   "ORDER BY r.s DESC, r.entry_id",
-                  ["text[]", "int[]", "boolean[]", "int", "float8", "float8", "float8[]", "int", "int"])
-    rows = plpy.execute(plan, [[t for t, _, _ in slots], [s for _, s, _ in slots], [d for _, _, d in slots],
+                  ["text[]", "int[]", "boolean[]", "int", "float8", "float8", "float8[]", "int", "int", "text[]"])
+    rows = plpy.execute(plan, [[t for t, _, _, _ in slots], [s for _, s, _, _ in slots], [d for _, _, d, _ in slots],
                                int(k), float(threshold), st.get("a", 0.4), boosts,
-                               int(st.get("candidate_limit", 200)), int(st.get("posting_budget", 5000))])
+                               int(st.get("candidate_limit", 200)), int(st.get("posting_budget", 5000)),
+                               [o for _, _, _, o in slots]])
     return [{"term": r["term"], "standard": r["standard"], "attribute": r["attribute"],
              "generic": r["generic"], "m": round(r["m"], 6), "n": round(r["n"], 6), "s": round(r["s"], 6)}
             for r in rows]

@@ -21,7 +21,7 @@
 
 CREATE FUNCTION drugnorm.score_fragment(
     q_tok text[], q_slot int[], q_def boolean[],
-    k int, threshold float8, a float8, boosts float8[], cand_limit int, budget int)
+    k int, threshold float8, a float8, boosts float8[], cand_limit int, budget int, q_owner text[])
 RETURNS TABLE (entry_id bigint, m float8, n float8, s float8)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
@@ -31,10 +31,10 @@ BEGIN
 -- EXECUTE plans with the actual arguments (array lengths, limits), which a cached generic plan cannot see.
 RETURN QUERY EXECUTE $sql$
 WITH q AS (
-    SELECT t.tok, t.slot, t.ord, substr(t.tok, 1, 1) AS dim, coalesce(ts.df, 0) AS df,
+    SELECT t.tok, t.slot, t.ord, t.owner, substr(t.tok, 1, 1) AS dim, coalesce(ts.df, 0) AS df,
            1 + ln(greatest(st.n_entries, 1)::float8 / (coalesce(ts.df, 0) + 1)) AS idf,
            count(*) OVER (PARTITION BY t.slot) > 1 AS multi
-    FROM unnest($1::text[], $2::int[], $3::boolean[]) WITH ORDINALITY AS t(tok, slot, def, ord)
+    FROM unnest($1::text[], $2::int[], $3::boolean[], $10::text[]) WITH ORDINALITY AS t(tok, slot, def, owner, ord)
     LEFT JOIN drugnorm.token_stat ts ON ts.token = t.tok
     CROSS JOIN drugnorm.state st
 ),
@@ -74,11 +74,12 @@ dn AS (                                  -- |w_d|^2, from today's document frequ
     FROM ct JOIN ce ON ce.id = ct.id
     GROUP BY ct.id
 ),
-alt AS (                                 -- a polyphonic character reads as the best candidates read it
+alt AS (                                 -- a polyphonic character reads as the best candidates having it do
     SELECT DISTINCT ON (q.slot) q.slot, q.tok
     FROM q
-    LEFT JOIN (SELECT dt.tok, sum(ce.sc) AS support FROM dt JOIN ce ON ce.id = dt.id GROUP BY dt.tok) sup
-           ON sup.tok = q.tok
+    LEFT JOIN LATERAL (SELECT sum(ce.sc) AS support
+                       FROM dt a JOIN dt b ON b.id = a.id AND b.tok = q.owner JOIN ce ON ce.id = a.id
+                       WHERE a.tok = q.tok) sup ON true
     WHERE q.multi
     ORDER BY q.slot, coalesce(sup.support, 0) DESC, q.ord
 ),
@@ -122,6 +123,6 @@ FROM scored
 WHERE $6 * scored.m + (1 - $6) * scored.n >= $5
 ORDER BY s DESC, scored.id
 LIMIT $4
-$sql$ USING q_tok, q_slot, q_def, k, threshold, a, boosts, cand_limit, budget;
+$sql$ USING q_tok, q_slot, q_def, k, threshold, a, boosts, cand_limit, budget, q_owner;
 END
 $fn$;

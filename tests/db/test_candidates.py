@@ -105,24 +105,21 @@ def test_polyphonic_characters_use_phrase_readings(mini_db):
 
 
 def test_sql_scores_equal_the_python_reference(mini_db):
+    """plpython/scoring.py does the same steps in Python; both must agree on ranking and scores."""
     with psycopg.connect(mini_db) as conn:
         entries = dict(conn.execute("SELECT e.id, e.tokens FROM drugnorm.entry e JOIN drugnorm.dictionary d "
                                     "ON d.name = e.dict AND d.kind = 'set'"))
         readings = dict(conn.execute("SELECT ch, readings FROM drugnorm.hanzi"))
         index = scoring.Index(entries)
-        for q in ("阿莫西临胶囊", "注射用盐酸伊立替康", "长春新碱", "重组人干扰素α2b"):
+        for q in ("阿莫西临胶囊", "注射用盐酸伊立替康", "长春新碱", "重组人干扰素α2b", "常春新碱"):
             sql = conn.execute("SELECT e.id, c.m, c.n, c.s FROM drugnorm.drug_candidates(%s, 5) c "
                                "JOIN drugnorm.entry e ON e.term = c.term AND e.dict = c.attribute "
                                "ORDER BY c.s DESC, e.id", (q,)).fetchall()
-            ref = index.top(dimensions.query_slots(q, lambda ch: readings.get(ch, [])), 5,
-                            boosts=[1.0, 0.5, 0.5, 1.0, 0.5, 1.0])
-            got = {r[0]: r[1:] for r in sql}
-            # Every meaningful exhaustive hit is found; only entries sharing no character or syllable
-            # (S of a few hundredths) are outside the candidate stage by design.
-            assert [r[3] for r in ref if r[0] >= 0.1] == [r[0] for r in sql if r[3] >= 0.1]
-            for rs, rm, rn, eid in ref:
-                if eid in got:
-                    assert got[eid] == pytest.approx((rm, rn, rs), abs=1e-5)
+            ref = index.search(dimensions.query_slots(q, lambda ch: readings.get(ch, [])), 5,
+                               boosts=[1.0, 0.5, 0.5, 1.0, 0.5, 1.0])
+            assert [r[0] for r in sql] == [r[3] for r in ref], q
+            for (_, m, n, s), (rs, rm, rn, _) in zip(sql, ref):
+                assert (m, n, s) == pytest.approx((rm, rn, rs), abs=1e-5)
 
 
 def test_matching_works_in_a_c_locale_database(pg_server):

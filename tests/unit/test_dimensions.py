@@ -48,9 +48,9 @@ def test_homophone_typos_share_initial_and_final():
 
 def test_query_side_offers_every_reading_of_a_polyphonic_character():
     slots = d.query_slots("长春", {"长": ["zhang", "chang"], "春": ["chun"]}.get)
-    initials_of_first = [(t, default) for t, slot, default in slots if t[0] == "i" and slot == 1]
-    assert initials_of_first == [("izh", True), ("ich", False)]
-    firsts = [t for t, _, _ in slots if t[0] == "p"]
+    initials_of_first = [(t, default, owner) for t, slot, default, owner in slots if t[0] == "i" and slot == 1]
+    assert initials_of_first == [("izh", True, "h长"), ("ich", False, "h长")]
+    firsts = [t for t, _, _, _ in slots if t[0] == "p"]
     assert firsts == ["pzhang", "pchang"]
 
 

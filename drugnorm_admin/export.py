@@ -1,0 +1,45 @@
+"""export-dict: the lexicon back in load-dict format, so that export then load-dict is lossless."""
+from __future__ import annotations
+
+import sys
+
+from .db import connect
+
+COLUMNS = ("dict", "term", "standard", "generic", "product", "dosage_form", "source")
+
+
+def export(dsn: str, out, dicts: list[str] | None = None) -> int:
+    """Write standards before synonyms (either order loads); returns the rows written."""
+    with connect(dsn) as conn:
+        rows = conn.execute(
+            """SELECT e.dict, e.term, s.term, g.term, p.term, f.term, e.source
+               FROM drugnorm.entry e
+               LEFT JOIN drugnorm.entry s ON s.id = e.standard_id
+               LEFT JOIN drugnorm.entry g ON g.id = e.generic_id
+               LEFT JOIN drugnorm.entry p ON p.id = e.product_id
+               LEFT JOIN drugnorm.entry f ON f.id = e.dosage_form_id
+               WHERE %(d)s::text[] IS NULL OR e.dict = ANY (%(d)s::text[])
+               ORDER BY e.dict, e.standard_id IS NOT NULL, e.key""", {"d": dicts or None}).fetchall()
+    out.write("\t".join(COLUMNS) + "\n")
+    for r in rows:
+        out.write("\t".join(_cell(v) for v in r) + "\n")
+    return len(rows)
+
+
+def _cell(v) -> str:
+    if v is None:
+        return ""
+    if "\t" in v or "\n" in v:
+        raise ValueError(f"term {v!r} contains a tab or newline and cannot be written as TSV")
+    return v
+
+
+def stats(dsn: str) -> list[tuple]:
+    with connect(dsn) as conn:
+        return conn.execute(
+            """SELECT d.name, count(e.id), count(e.id) FILTER (WHERE e.standard_id IS NULL),
+                      count(e.id) FILTER (WHERE e.standard_id IS NOT NULL),
+                      count(e.id) FILTER (WHERE e.standard_id IS NULL AND d.name IN ('trade_name', 'product_name')
+                                          AND e.generic_id IS NULL)
+               FROM drugnorm.dictionary d LEFT JOIN drugnorm.entry e ON e.dict = d.name
+               GROUP BY d.name, d.priority ORDER BY d.priority""").fetchall()
