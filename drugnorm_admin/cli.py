@@ -119,6 +119,65 @@ def cmd_stats(args, p):
         print(f"{name:<20} {n:>8} {std:>9} {syn:>8} {nogen:>11}")
 
 
+@command("eval", "accuracy of drug_parse on a TSV with an input column and truth columns (see eval/README.md)",
+         "drugnorm-admin eval eval/dev_neusoft.tsv")
+def cmd_eval(args, p):
+    p.add_argument("file", type=Path, help="TSV: input, and any of product, generic, trade, dosage_form, "
+                                           "strength, package, manufacturer, is_drug")
+    p.add_argument("--limit", type=int, help="only the first N rows")
+    if args is None:
+        return
+    from . import evaluate
+    print("\n".join(evaluate.evaluate(_dsn(args, embedded=True), args.file, args.limit).lines()))
+
+
+def _table_args(p):
+    p.add_argument("--table", required=True, help="the table, NAME or SCHEMA.NAME")
+    p.add_argument("--column", required=True, help="its text column holding raw drug strings")
+    p.add_argument("--into", required=True, help="the jsonb column for drug_parse results (created if missing)")
+
+
+@command("normalize", "fill a jsonb column with drug_parse of a text column: each distinct value parsed once, "
+         "resumable", "drugnorm-admin normalize --table rx --column drug_text --into drug_norm --jobs 2")
+def cmd_normalize(args, p):
+    _table_args(p)
+    p.add_argument("--jobs", type=int, default=1, help="connections working in parallel (default 1)")
+    if args is None:
+        return
+    from . import bulk
+    bulk.normalize(_dsn(args), args.table, args.column, args.into, args.jobs, log=_err)
+
+
+@command("renormalize", "redo rows normalized with an older lexicon whose text contains a changed term",
+         "drugnorm-admin renormalize --table rx --column drug_text --into drug_norm")
+def cmd_renormalize(args, p):
+    _table_args(p)
+    if args is None:
+        return
+    from . import bulk
+    bulk.renormalize(_dsn(args), args.table, args.column, args.into, log=_err)
+
+
+@command("attach", "install a trigger that fills the result column on INSERT and on UPDATE of the raw column",
+         "drugnorm-admin attach --table rx --column drug_text --into drug_norm")
+def cmd_attach(args, p):
+    _table_args(p)
+    if args is None:
+        return
+    from . import bulk
+    bulk.attach(_dsn(args), args.table, args.column, args.into, log=_err)
+
+
+@command("detach", "remove the trigger installed by attach (the stored results stay)",
+         "drugnorm-admin detach --table rx --column drug_text --into drug_norm")
+def cmd_detach(args, p):
+    _table_args(p)
+    if args is None:
+        return
+    from . import bulk
+    bulk.detach(_dsn(args), args.table, args.column, args.into, log=_err)
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="drugnorm-admin",

@@ -56,6 +56,18 @@ import loadtime
 return loadtime.dims(keys, readings)
 $drugnorm$;
 
+-- Keeps a column normalized (drugnorm-admin attach): TG_ARGV = (raw column, result column).
+CREATE FUNCTION drugnorm.normalize_trigger() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, drugnorm, pg_temp
+AS $$
+BEGIN
+    NEW := jsonb_populate_record(NEW, jsonb_build_object(
+        TG_ARGV[1], drugnorm.drug_parse(to_jsonb(NEW) ->> TG_ARGV[0])));
+    RETURN NEW;
+END
+$$;
+
 -- Unqualified names for every role that was granted drugnorm_reader (public is on everyone's path).
 CREATE FUNCTION public.drug_parse(raw text) RETURNS jsonb
 LANGUAGE sql STRICT STABLE PARALLEL SAFE
@@ -78,7 +90,7 @@ REVOKE ALL ON FUNCTION drugnorm.drug_parse(text), drugnorm.drug_candidates(text,
     drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]),
     public.drug_parse(text), public.drug_candidates(text, int, float8) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION drugnorm.drug_parse(text), drugnorm.drug_candidates(text, int, float8),
-    drugnorm.normalize(text),
+    drugnorm.normalize(text), drugnorm.normalize_trigger(),
     drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]),
     public.drug_parse(text), public.drug_candidates(text, int, float8) TO drugnorm_reader;
 GRANT EXECUTE ON FUNCTION drugnorm.lexicon_keys(text[], text[]), drugnorm.entry_dims(text[], text[])
