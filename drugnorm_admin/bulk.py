@@ -50,11 +50,11 @@ def normalize(dsn: str, table: str, column: str, into: str, jobs: int = 1, log=p
         work = sql.Identifier("drugnorm", "work_" + hashlib.sha1(f"{table}.{column}.{into}".encode()).hexdigest()[:12])
         # The work table survives an interruption; values already parsed are kept.
         conn.execute(sql.SQL("CREATE UNLOGGED TABLE IF NOT EXISTS {w} (id bigserial PRIMARY KEY, raw text UNIQUE, "
-                             "norm jsonb)").format(w=work))
+                             "n bigint NOT NULL, norm jsonb)").format(w=work))
         conn.execute(sql.SQL("DELETE FROM {w} WHERE norm IS NOT NULL AND (norm->>'lexicon_version')::bigint "
                              "IS DISTINCT FROM (SELECT version FROM drugnorm.state)").format(w=work))
-        conn.execute(sql.SQL("INSERT INTO {w} (raw) SELECT DISTINCT {r} FROM {t} WHERE {r} IS NOT NULL AND {p} "
-                             "ON CONFLICT (raw) DO NOTHING").format(w=work, r=raw, t=tbl, p=_pending(out)))
+        conn.execute(sql.SQL("INSERT INTO {w} (raw, n) SELECT {r}, count(*) FROM {t} WHERE {r} IS NOT NULL AND {p} "
+                             "GROUP BY {r} ON CONFLICT (raw) DO NOTHING").format(w=work, r=raw, t=tbl, p=_pending(out)))
         todo = [r[0] for r in conn.execute(sql.SQL("SELECT id FROM {w} WHERE norm IS NULL ORDER BY id").format(w=work))]
         rows_pending = conn.execute(sql.SQL("SELECT count(*) FROM {t} WHERE {r} IS NOT NULL AND {p}").format(
             t=tbl, r=raw, p=_pending(out))).fetchone()[0]
@@ -67,8 +67,9 @@ def normalize(dsn: str, table: str, column: str, into: str, jobs: int = 1, log=p
     def parse_batch(ids):
         if not hasattr(local, "conn"):
             local.conn = connect(dsn, autocommit=True)
-        local.conn.execute(sql.SQL("UPDATE {w} SET norm = drugnorm.drug_parse(raw) WHERE id >= %s AND id <= %s "
-                                   "AND norm IS NULL").format(w=work), (ids[0], ids[-1]))
+        # record_review counts each distinct value as often as the table holds it (when the queue is on)
+        local.conn.execute(sql.SQL("UPDATE {w} SET norm = drugnorm.record_review(drugnorm.drug_parse(raw), n::int) "
+                                   "WHERE id >= %s AND id <= %s AND norm IS NULL").format(w=work), (ids[0], ids[-1]))
         with lock:
             done[0] += len(ids)
             prog.tick(done[0])

@@ -108,15 +108,21 @@ def cmd_export_dict(args, p):
     _err(f"wrote {n} rows")
 
 
-@command("stats", "entries per dictionary: standards, synonyms, names without a generic link",
+@command("stats", "entries per dictionary (standards, synonyms, names without a generic link), review queue size",
          "drugnorm-admin stats")
 def cmd_stats(args, p):
     if args is None:
         return
-    from . import export
+    from . import export, review
+    from .db import connect
+    dsn = _dsn(args)
     print(f"{'dictionary':<20} {'entries':>8} {'standard':>9} {'synonym':>8} {'no generic':>11}")
-    for name, n, std, syn, nogen in export.stats(_dsn(args)):
+    for name, n, std, syn, nogen in export.stats(dsn):
         print(f"{name:<20} {n:>8} {std:>9} {syn:>8} {nogen:>11}")
+    with connect(dsn) as conn:
+        items, events = review.queue_size(conn)
+        version = conn.execute("SELECT version FROM drugnorm.state").fetchone()[0]
+    print(f"lexicon version {version}; review queue: {items} open fragments, {events} events not yet folded")
 
 
 @command("eval", "accuracy of drug_parse on a TSV with an input column and truth columns (see eval/README.md)",
@@ -129,6 +135,22 @@ def cmd_eval(args, p):
         return
     from . import evaluate
     print("\n".join(evaluate.evaluate(_dsn(args, embedded=True), args.file, args.limit).lines()))
+
+
+@command("review", "the review queue: 'export --min-count N FILE' for pharmacists, 'import FILE' of their decisions",
+         "drugnorm-admin review export --min-count 5 todo.tsv")
+def cmd_review(args, p):
+    p.add_argument("action", choices=("export", "import"))
+    p.add_argument("file", type=Path)
+    p.add_argument("--min-count", type=int, default=1, help="export: only fragments seen at least N times")
+    if args is None:
+        return
+    from . import review
+    if args.action == "export":
+        n = review.export(_dsn(args), args.file, args.min_count)
+        _err(f"wrote {n} fragments to {args.file}; fill in 'standard' (and 'dict'), then: review import")
+    else:
+        print("\n".join(review.import_decisions(_dsn(args), args.file, log=_err).lines()))
 
 
 def _table_args(p):

@@ -56,6 +56,34 @@ import loadtime
 return loadtime.dims(keys, readings)
 $drugnorm$;
 
+-- Records the fragments of a drug_parse result that a pharmacist should review (fuzzy, inferred or
+-- unmatched), when the setting review_queue is on, and returns the result unchanged. VOLATILE because it
+-- writes; an error while recording is swallowed so that it never fails the caller's statement.
+CREATE FUNCTION drugnorm.record_review(doc jsonb, n int DEFAULT 1) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, drugnorm, pg_temp
+AS $$
+BEGIN
+    IF doc IS NULL OR coalesce(nullif(current_setting('drugnorm.review_queue', true), ''),
+                               (SELECT value FROM drugnorm.setting WHERE name = 'review_queue')) <> 'on' THEN
+        RETURN doc;
+    END IF;
+    BEGIN
+        INSERT INTO drugnorm.review_event (fragment, match, candidates, n)
+        SELECT seg->>'text', seg->>'match', seg->'candidates', n
+        FROM jsonb_array_elements(doc->'segments') AS seg
+        WHERE seg->>'match' IN ('fuzzy', 'inferred', 'none') AND length(seg->>'text') BETWEEN 1 AND 200;
+    EXCEPTION WHEN OTHERS THEN
+        RAISE WARNING 'drugnorm: review queue not recorded: %', SQLERRM;
+    END;
+    RETURN doc;
+END
+$$;
+
+CREATE FUNCTION drugnorm.drug_parse_review(raw text) RETURNS jsonb
+LANGUAGE sql VOLATILE
+AS $$ SELECT drugnorm.record_review(drugnorm.drug_parse(raw)) $$;
+
 -- Keeps a column normalized (drugnorm-admin attach): TG_ARGV = (raw column, result column).
 CREATE FUNCTION drugnorm.normalize_trigger() RETURNS trigger
 LANGUAGE plpgsql
@@ -63,7 +91,7 @@ SET search_path = pg_catalog, drugnorm, pg_temp
 AS $$
 BEGIN
     NEW := jsonb_populate_record(NEW, jsonb_build_object(
-        TG_ARGV[1], drugnorm.drug_parse(to_jsonb(NEW) ->> TG_ARGV[0])));
+        TG_ARGV[1], drugnorm.record_review(drugnorm.drug_parse(to_jsonb(NEW) ->> TG_ARGV[0]))));
     RETURN NEW;
 END
 $$;
@@ -78,6 +106,10 @@ RETURNS TABLE (term text, standard text, attribute text, generic text, m float8,
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$ SELECT * FROM drugnorm.drug_candidates(fragment, k, threshold) $$;
 
+CREATE FUNCTION public.drug_parse_review(raw text) RETURNS jsonb
+LANGUAGE sql VOLATILE
+AS $$ SELECT drugnorm.drug_parse_review(raw) $$;
+
 CREATE FUNCTION public.drug_lookup(query text, k int DEFAULT 10)
 RETURNS TABLE (term text, standard text, attribute text, generic text, score float8, match text)
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -90,7 +122,8 @@ REVOKE ALL ON FUNCTION drugnorm.drug_parse(text), drugnorm.drug_candidates(text,
     drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]),
     public.drug_parse(text), public.drug_candidates(text, int, float8) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION drugnorm.drug_parse(text), drugnorm.drug_candidates(text, int, float8),
-    drugnorm.normalize(text), drugnorm.normalize_trigger(),
+    drugnorm.normalize(text), drugnorm.normalize_trigger(), drugnorm.record_review(jsonb, int),
+    drugnorm.drug_parse_review(text), public.drug_parse_review(text),
     drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]),
     public.drug_parse(text), public.drug_candidates(text, int, float8) TO drugnorm_reader;
 GRANT EXECUTE ON FUNCTION drugnorm.lexicon_keys(text[], text[]), drugnorm.entry_dims(text[], text[])

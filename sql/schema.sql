@@ -133,7 +133,8 @@ INSERT INTO drugnorm.setting (name, value, description) VALUES
     ('boost_o',          '1.0',  'boost of the non-hanzi-character dimension'),
     ('candidate_limit',  '200',  'entries the candidate stage passes to full scoring'),
     ('posting_budget',   '5000', 'postings the candidate stage may read, rarest tokens first'),
-    ('cache_entries',    '20000','parse results cached per backend (0 disables)');
+    ('cache_entries',    '20000','parse results cached per backend (0 disables)'),
+    ('review_queue',     'off',  'on: drug_parse_review, the attach trigger and normalize record fragments to review');
 
 CREATE FUNCTION drugnorm.bump_settings_version() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -143,6 +144,27 @@ BEGIN
 END $$;
 CREATE TRIGGER setting_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON drugnorm.setting
     FOR EACH STATEMENT EXECUTE FUNCTION drugnorm.bump_settings_version();
+
+-- The review queue. Callers only append events (no unique index, so recording never waits on a lock);
+-- drugnorm-admin review export folds them into review_item.
+CREATE TABLE drugnorm.review_event (
+    fragment   text NOT NULL,
+    match      text NOT NULL,
+    candidates jsonb,
+    n          int  NOT NULL DEFAULT 1,
+    seen_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE drugnorm.review_item (
+    fragment          text PRIMARY KEY,
+    match             text NOT NULL,
+    count             bigint NOT NULL,
+    first_seen        timestamptz NOT NULL,
+    last_seen         timestamptz NOT NULL,
+    candidates        jsonb,
+    resolved_dict     text REFERENCES drugnorm.dictionary (name),
+    resolved_standard text,
+    resolved_version  bigint REFERENCES drugnorm.lexicon_version (version)
+);
 
 -- The server-side Python modules (plpython/*.py), frozen by the migration that installed them.
 CREATE TABLE drugnorm.py_module (
@@ -186,3 +208,5 @@ GRANT SELECT ON ALL TABLES IN SCHEMA drugnorm TO drugnorm_reader;
 GRANT INSERT, UPDATE, DELETE ON drugnorm.entry, drugnorm.posting, drugnorm.token_stat,
     drugnorm.lexicon_version TO drugnorm_editor;
 GRANT UPDATE ON drugnorm.state TO drugnorm_editor;
+GRANT INSERT ON drugnorm.review_event TO drugnorm_reader;
+GRANT SELECT, INSERT, UPDATE, DELETE ON drugnorm.review_event, drugnorm.review_item TO drugnorm_editor;

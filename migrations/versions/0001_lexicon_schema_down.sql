@@ -1,6 +1,6 @@
 -- Undo revision 0001. The schema itself stays (it holds alembic_version); roles are cluster-wide and stay.
 DROP VIEW IF EXISTS drugnorm.lexicon;
-DROP TABLE IF EXISTS drugnorm.py_module, drugnorm.setting, drugnorm.hanzi, drugnorm.char_model,
+DROP TABLE IF EXISTS drugnorm.review_item, drugnorm.review_event, drugnorm.py_module, drugnorm.setting, drugnorm.hanzi, drugnorm.char_model,
     drugnorm.token_stat, drugnorm.posting, drugnorm.entry, drugnorm.state, drugnorm.lexicon_version,
     drugnorm.dictionary CASCADE;
 DROP FUNCTION IF EXISTS drugnorm.bump_settings_version();
