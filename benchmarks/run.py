@@ -116,6 +116,114 @@ def bench_fuzzy(dsn: str, data: Path, size: int, nq: int, rows: list) -> None:
     _recall(dsn, queries[:30], rows, size)
 
 
+def backend_rss_mb(conn) -> float:
+    pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+    try:
+        for line in open(f"/proc/{pid}/status"):
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
+def bench_parse(dsn: str, data: Path, n_rows: int, rows: list) -> None:
+    """drug_parse over a table: SELECT, CTAS (parallel), UPDATE; exact-heavy and typo-heavy."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        terms = [r[0] for r in conn.execute(
+            "SELECT term FROM drugnorm.entry WHERE dict = 'product_name' AND standard_id IS NULL ORDER BY id")]
+        makers = [r[0] for r in conn.execute("SELECT term FROM drugnorm.entry WHERE dict = 'manufacturer' "
+                                             "ORDER BY id LIMIT 2000")]
+        homophones = {}
+        for ch, rs in conn.execute("SELECT ch, readings FROM drugnorm.hanzi WHERE cardinality(readings) = 1 "
+                                   "AND simplified IS NULL AND ch BETWEEN '一' AND '龥'"):
+            homophones.setdefault(rs[0], []).append(ch)
+        by_char = {c: chars for chars in homophones.values() for c in chars}
+        # per-backend cache memory: RSS of a fresh backend before and after its first call
+        with psycopg.connect(dsn, autocommit=True) as fresh:
+            fresh.execute("SELECT 1")
+            before = backend_rss_mb(fresh)
+            fresh.execute("SELECT drug_parse('阿莫西林胶囊')")
+            loaded = backend_rss_mb(fresh)
+            for t in terms[:20000]:
+                fresh.execute("SELECT drug_parse(%s)", (t + "20mg",))
+            full = backend_rss_mb(fresh)
+        rows.append(("per-backend cache: lexicon / + 20k cached results (MB)", loaded - before, full - before,
+                     "RSS growth of one backend"))
+        for label, typo in (("exact-heavy", 0.02), ("typo-heavy", 0.3)):
+            raws = workload.hospital_rows(terms, makers, n_rows, typo, homophones=by_char)
+            conn.execute("DROP TABLE IF EXISTS bench_rx, bench_rx_norm")
+            conn.execute("CREATE TABLE bench_rx (id bigint PRIMARY KEY, raw text)")
+            with conn.cursor().copy("COPY bench_rx (id, raw) FROM STDIN") as cp:
+                for i, r in enumerate(raws):
+                    cp.write_row((i, r))
+            conn.execute("VACUUM ANALYZE bench_rx")
+            distinct = conn.execute("SELECT count(DISTINCT raw) FROM bench_rx").fetchone()[0]
+            for what, stmt in (
+                    ("SELECT", "SELECT count(drug_parse(raw)) FROM bench_rx"),
+                    ("CREATE TABLE AS (parallel)", "CREATE TABLE bench_rx_norm AS SELECT id, drug_parse(raw) AS norm "
+                                                  "FROM bench_rx"),
+                    ("UPDATE", "UPDATE bench_rx SET raw = raw, id = id")):
+                if what == "UPDATE":
+                    conn.execute("ALTER TABLE bench_rx ADD COLUMN norm jsonb")
+                    stmt = "UPDATE bench_rx SET norm = drug_parse(raw)"
+                with psycopg.connect(dsn, autocommit=True) as c2:   # fresh backends: caches start empty
+                    t = time.perf_counter()
+                    c2.execute(stmt)
+                    dt = time.perf_counter() - t
+                rows.append((f"drug_parse {what}, {n_rows:,} {label} rows ({distinct:,} distinct)", dt * 1000,
+                             float("nan"), f"{n_rows / dt:,.0f} rows/s"))
+            from drugnorm_admin import bulk
+            conn.execute("ALTER TABLE bench_rx DROP COLUMN norm")
+            t = time.perf_counter()
+            bulk.normalize(dsn, "bench_rx", "raw", "norm", jobs=2, log=lambda *_: None)
+            dt = time.perf_counter() - t
+            rows.append((f"drugnorm-admin normalize --jobs 2, {label}", dt * 1000, float("nan"),
+                         f"{n_rows / dt:,.0f} rows/s"))
+        sample = list(dict.fromkeys(raws))[:300]
+        for q in sample[:20]:
+            conn.execute("SELECT drug_parse(%s)", (q,))
+        conn.execute("SET drugnorm.cache_entries = 0")   # latency of real work, not of the result cache
+        lat, _ = timed(lambda q: conn.execute("SELECT drug_parse(%s)", (q,)).fetchone(), sample)
+        rows.append(("drug_parse one call (result cache off)", statistics.median(lat), pct(lat, 95),
+                     f"{len(sample)} distinct strings"))
+        conn.execute("RESET drugnorm.cache_entries")
+    _inprocess_floor(dsn, sample, rows, statistics.median(lat))
+
+
+def _inprocess_floor(dsn, sample, rows, db_p50) -> None:
+    """The same pipeline in plain Python, no database: the floor for the PL/Python overhead."""
+    try:
+        import lexicon
+        import pipeline
+        import preprocess
+    except ImportError:
+        return
+    with psycopg.connect(dsn) as conn:
+        t2s = dict(conn.execute("SELECT ch, simplified FROM drugnorm.hanzi WHERE simplified IS NOT NULL "
+                                "AND simplified <> ch"))
+        irrelevant = [r[0] for r in conn.execute("SELECT key FROM drugnorm.entry WHERE dict = 'irrelevant_char'")]
+        units = [tuple(r) for r in conn.execute(
+            "SELECT e.key, e.dict, coalesce(s.term, e.term) FROM drugnorm.entry e LEFT JOIN drugnorm.entry s "
+            "ON s.id = e.standard_id WHERE e.dict IN ('strength_unit', 'package_unit')")]
+        models = [dict(zip(("name", "kind", "symbols", "priority"), r)) for r in
+                  conn.execute("SELECT name, kind, symbols, priority FROM drugnorm.char_model ORDER BY priority")]
+        cur = conn.execute(
+            "SELECT e.id, e.dict, e.key, e.term, coalesce(s.term, e.term) AS standard, g.term AS generic, "
+            "p.term AS product, f.term AS dosage_form FROM drugnorm.entry e "
+            "JOIN drugnorm.dictionary d ON d.name = e.dict AND d.kind = 'set' "
+            "LEFT JOIN drugnorm.entry s ON s.id = e.standard_id "
+            "LEFT JOIN drugnorm.entry g ON g.id = coalesce(s.generic_id, e.generic_id) "
+            "LEFT JOIN drugnorm.entry p ON p.id = coalesce(s.product_id, e.product_id) "
+            "LEFT JOIN drugnorm.entry f ON f.id = coalesce(s.dosage_form_id, e.dosage_form_id)")
+        cols = [c.name for c in cur.description]
+        entries = [dict(zip(cols, r)) for r in cur]
+    lex = lexicon.MemoryLexicon.from_rows(entries, units, irrelevant, t2s, models)
+    times, _ = timed(lambda q: pipeline.parse(q, lex, lambda frag: [], {}), sample)
+    rows.append(("same pipeline in-process, plain Python, no fuzzy step", statistics.median(times), pct(times, 95),
+                 "floor without PL/Python and SQL"))
+
+
 def _recall(dsn, queries, rows, size) -> None:
     """How often the SQL candidate stage returns the exhaustive top-1 (pure-Python reference)."""
     import dimensions
@@ -141,6 +249,7 @@ def main(argv=None) -> int:
     ap.add_argument("--dsn")
     ap.add_argument("--sizes", default="100000", help="comma-separated lexicon sizes")
     ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument("--rows", type=int, default=1_000_000, help="rows of the bulk workloads (0 skips them)")
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data" / "lexicon")
     args = ap.parse_args(argv)
     tmp = None
@@ -156,6 +265,14 @@ def main(argv=None) -> int:
         with psycopg.connect(dsn) as conn:
             server = conn.execute("SHOW server_version").fetchone()[0]
         rows = []
+        if args.rows:
+            from drugnorm_admin import embedded
+            t = time.perf_counter()
+            embedded.init(dsn, log=lambda *_: None)
+            n = psycopg.connect(dsn).execute("SELECT count(*) FROM drugnorm.entry").fetchone()[0]
+            rows.append((f"init: migrate + load the bundled lexicon ({n:,} entries)",
+                         (time.perf_counter() - t) * 1000, float("nan"), ""))
+            bench_parse(dsn, args.data, args.rows, rows)
         for size in (int(s) for s in args.sizes.split(",")):
             bench_fuzzy(dsn, args.data, size, args.queries, rows)
         print(f"machine: {machine()}; PostgreSQL {server}")

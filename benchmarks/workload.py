@@ -77,3 +77,33 @@ def write_lexicon_tsv(terms: list[str], path: Path) -> None:
         f.write("dict\tterm\tstandard\tgeneric\n")
         for t in terms:
             f.write(f"product_name\t{t}\t\t\n")
+
+
+def hospital_rows(terms: list[str], manufacturers: list[str], n: int, typo_rate: float, seed: int = 3,
+                  homophones: dict[str, list[str]] | None = None) -> list[str]:
+    """n raw strings with a hospital's skew: a few drugs make most rows (Zipf), a long tail, specs,
+    packages and manufacturers glued on, and a share of one-character typos."""
+    rnd = random.Random(seed)
+    homophones = homophones or {}
+    weights = [1 / (i + 1) ** 1.1 for i in range(len(terms))]
+    picks = rnd.choices(terms, weights=weights, k=n)
+    specs = ["0.25g", "20mg", "10mg*7片", "0.5g×24粒", "250ml:0.9%", "5ml:0.1g", "40mg1支", "100mg*30片/盒", ""]
+    out = []
+    variants: dict[str, str] = {}
+    for t in picks:
+        # the same drug is typed the same way most of the time: one variant per term and form
+        key = t if rnd.random() > 0.3 else t + "#"
+        if key not in variants:
+            s = t
+            if rnd.random() < typo_rate:
+                idx = [i for i, c in enumerate(s) if "\u4e00" <= c <= "\u9fff"]
+                if idx:
+                    i = rnd.choice(idx)
+                    alts = [c for c in homophones.get(s[i], []) if c != s[i]]
+                    if alts:
+                        s = s[:i] + rnd.choice(alts) + s[i + 1:]
+            spec = rnd.choice(specs)
+            maker = rnd.choice(manufacturers) if manufacturers and rnd.random() < 0.5 else ""
+            variants[key] = f"{s}{spec}{(' ' + maker) if maker else ''}"
+        out.append(variants[key])
+    return out
