@@ -3,7 +3,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = ROOT / "sql"
-import os
-PLPYTHON_DIR = Path(os.environ.get("DRUGNORM_PLPYTHON_DIR", ROOT / "plpython"))  # TEMP
+PLPYTHON_DIR = ROOT / "plpython"
 MIGRATIONS_DIR = ROOT / "migrations"
 DEFAULT_LEXICON_DIR = ROOT / "lexicon" / "default"

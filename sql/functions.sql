@@ -3,10 +3,11 @@
 
 {{MODULES}}
 
--- The whole patent pipeline. STABLE: it reads the lexicon tables; PARALLEL SAFE: no writes, and the
--- per-backend cache is private to each process.
+-- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
+-- opens a subtransaction, which PostgreSQL forbids while a parallel query runs (in workers and in the
+-- leader alike); whole tables are parallelized by drugnorm-admin normalize --jobs instead.
 CREATE FUNCTION drugnorm.drug_parse(raw text) RETURNS jsonb
-LANGUAGE plpython3u STRICT STABLE PARALLEL SAFE
+LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 {{PRELUDE}}
@@ -16,7 +17,7 @@ $drugnorm$;
 -- Fuzzy candidates of one fragment (patent step 5), best first.
 CREATE FUNCTION drugnorm.drug_candidates(fragment text, k int DEFAULT NULL, threshold float8 DEFAULT NULL)
 RETURNS TABLE (term text, standard text, attribute text, generic text, m float8, n float8, s float8)
-LANGUAGE plpython3u STABLE PARALLEL SAFE
+LANGUAGE plpython3u STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 if fragment is None:
@@ -27,7 +28,7 @@ $drugnorm$;
 
 -- Preprocessing alone (patent step 2), as input strings get it.
 CREATE FUNCTION drugnorm.normalize(raw text) RETURNS text
-LANGUAGE plpython3u STRICT STABLE PARALLEL SAFE
+LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 {{PRELUDE}}
@@ -98,12 +99,12 @@ $$;
 
 -- Unqualified names for every role that was granted drugnorm_reader (public is on everyone's path).
 CREATE FUNCTION public.drug_parse(raw text) RETURNS jsonb
-LANGUAGE sql STRICT STABLE PARALLEL SAFE
+LANGUAGE sql STRICT STABLE PARALLEL UNSAFE
 AS $$ SELECT drugnorm.drug_parse(raw) $$;
 
 CREATE FUNCTION public.drug_candidates(fragment text, k int DEFAULT NULL, threshold float8 DEFAULT NULL)
 RETURNS TABLE (term text, standard text, attribute text, generic text, m float8, n float8, s float8)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL UNSAFE
 AS $$ SELECT * FROM drugnorm.drug_candidates(fragment, k, threshold) $$;
 
 CREATE FUNCTION public.drug_parse_review(raw text) RETURNS jsonb
@@ -112,7 +113,7 @@ AS $$ SELECT drugnorm.drug_parse_review(raw) $$;
 
 CREATE FUNCTION public.drug_lookup(query text, k int DEFAULT 10)
 RETURNS TABLE (term text, standard text, attribute text, generic text, score float8, match text)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL UNSAFE
 AS $$ SELECT * FROM drugnorm.drug_lookup(query, k) $$;
 
 REVOKE ALL ON FUNCTION drugnorm.drug_lookup(text, int), public.drug_lookup(text, int) FROM PUBLIC;

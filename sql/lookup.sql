@@ -5,7 +5,7 @@
 -- typos go to drug_candidates.
 CREATE FUNCTION drugnorm.drug_lookup(query text, k int DEFAULT 10)
 RETURNS TABLE (term text, standard text, attribute text, generic text, score float8, match text)
-LANGUAGE plpgsql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $$
 DECLARE

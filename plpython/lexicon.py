@@ -1,0 +1,135 @@
+"""The lexicon as the pipeline sees it: exact lookups by normalized key, units, character models.
+
+Built once per backend from the lexicon tables (server.py) or from plain rows in tests; nothing here
+does I/O.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+# Which dictionary wins when one key is in several (drugnorm.dictionary.priority).
+DICT_ORDER = ("product_name", "generic_name", "trade_name", "manufacturer", "dosage_form", "route",
+              "packaging_material")
+DRUG_DICTS = frozenset(("product_name", "generic_name", "trade_name"))
+INJECTION_PREFIX = "注射用"
+# The dosage form an "注射用…" name tells, when the lexicon has this form.
+INJECTION_FORM = "注射用无菌粉末"
+# Suffix → dosage form, for product names the lexicon does not know. A pair is used only when its form
+# is an entry of the dosage_form dictionary, so the lexicon decides which forms exist.
+BUILTIN_SUFFIXES = {
+    "片": "片剂", "素片": "片剂", "薄膜衣片": "薄膜衣片", "糖衣片": "糖衣片", "肠溶片": "肠溶片",
+    "缓释片": "缓释片", "控释片": "控释片", "分散片": "分散片", "咀嚼片": "咀嚼片", "泡腾片": "泡腾片",
+    "口崩片": "口腔崩解片", "口腔崩解片": "口腔崩解片", "含片": "含片", "舌下片": "舌下片",
+    "胶囊": "胶囊剂", "硬胶囊": "胶囊剂", "软胶囊": "软胶囊", "胶丸": "软胶囊", "肠溶胶囊": "肠溶胶囊",
+    "缓释胶囊": "缓释胶囊", "控释胶囊": "控释胶囊", "颗粒": "颗粒剂", "颗粒剂": "颗粒剂",
+    "缓释颗粒": "缓释颗粒", "干混悬剂": "干混悬剂", "混悬液": "混悬剂", "口服混悬液": "口服混悬剂",
+    "注射液": "注射液", "针": "注射液", "水针": "注射液", "粉针": "注射用无菌粉末", "输液": "注射液",
+    "口服液": "口服溶液剂", "口服溶液": "口服溶液剂", "糖浆": "糖浆剂", "滴眼液": "滴眼剂",
+    "滴耳液": "滴耳剂", "滴鼻液": "滴鼻剂", "眼膏": "眼膏剂", "软膏": "软膏剂", "乳膏": "乳膏剂",
+    "凝胶": "凝胶剂", "栓": "栓剂", "贴": "贴剂", "贴剂": "贴剂", "气雾剂": "气雾剂", "喷雾剂": "喷雾剂",
+    "吸入剂": "吸入剂", "散": "散剂", "丸": "丸剂", "滴丸": "滴丸剂", "酊": "酊剂", "洗剂": "洗剂",
+    "搽剂": "搽剂", "溶液": "溶液剂", "乳": "乳剂", "合剂": "合剂", "膏": "煎膏剂", "粉雾剂": "吸入粉雾剂",
+}
+
+class Entry(NamedTuple):
+    id: int
+    dict: str
+    term: str
+    standard: str
+    generic: str | None
+    product: str | None
+    dosage_form: str | None
+
+
+class CharModel(NamedTuple):
+    name: str
+    kind: str          # bracket | bar | stop | slash
+    symbols: str
+    priority: int
+
+
+def is_hanzi(ch: str) -> bool:
+    o = ord(ch)
+    return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x3134F or 0xF900 <= o <= 0xFAFF
+
+
+def is_word_char(ch: str) -> bool:
+    """Hanzi, letters (Latin, Greek …) and digits: what names are made of."""
+    return ch.isalnum() or is_hanzi(ch)
+
+
+def needs_protection(key: str) -> bool:
+    """Keys holding symbols or digits are matched before spec splitting and symbol models cut them."""
+    return any(not is_word_char(ch) or ch.isdigit() for ch in key)
+
+
+class MemoryLexicon:
+    def __init__(self):
+        self.t2s: dict[str, str] = {}
+        self.irrelevant: frozenset[str] = frozenset()
+        self.units: dict[str, tuple[str, str]] = {}
+        self.unit_max_len = 0
+        self.by_key: dict[str, list[Entry]] = {}
+        self.max_key_len = 0
+        self.protected: dict[str, list[str]] = {}      # first character -> protected keys, longest first
+        self.char_models: list[CharModel] = []
+        self.dosage_form_suffixes: dict[str, str] = {}   # normalized suffix -> dosage form standard
+        self.injection_form: str | None = None
+
+    @classmethod
+    def from_rows(cls, entries, units, irrelevant, t2s, char_models):
+        """entries: dicts with id, dict, key, term, standard, generic, product, dosage_form;
+        units: (key, dict, standard display); char_models: dicts with name, kind, symbols, priority."""
+        lex = cls()
+        lex.t2s = dict(t2s)
+        lex.irrelevant = frozenset(irrelevant)
+        for key, d, std in units:
+            if key:
+                lex.units[key] = ("strength" if d == "strength_unit" else "package", std)
+        lex.unit_max_len = max((len(k) for k in lex.units), default=0)
+        rank = {d: i for i, d in enumerate(DICT_ORDER)}
+        for r in entries:
+            key = r["key"]
+            if not key or r["dict"] not in rank:
+                continue
+            e = Entry(r["id"], r["dict"], r["term"], r["standard"] or r["term"], r.get("generic"),
+                      r.get("product"), r.get("dosage_form"))
+            lex.by_key.setdefault(key, []).append(e)
+        for key, lst in lex.by_key.items():
+            lst.sort(key=lambda e: (rank[e.dict], e.id))
+            if len(key) > lex.max_key_len:
+                lex.max_key_len = len(key)
+            if needs_protection(key):
+                lex.protected.setdefault(key[0], []).append(key)
+        for lst in lex.protected.values():
+            lst.sort(key=lambda k: (-len(k), k))
+        lex.char_models = sorted((CharModel(m["name"], m["kind"], m["symbols"], m["priority"])
+                                  for m in char_models), key=lambda m: m.priority)
+        lex._learn_suffixes()
+        return lex
+
+    def lookup(self, key: str) -> list[Entry]:
+        return self.by_key.get(key, [])
+
+    def first(self, key: str, dicts=None) -> Entry | None:
+        for e in self.by_key.get(key, ()):
+            if dicts is None or e.dict in dicts:
+                return e
+        return None
+
+    def form_standard(self, name: str) -> str | None:
+        e = self.first(name, ("dosage_form",))
+        return e.standard if e else None
+
+    def _learn_suffixes(self) -> None:
+        """Suffix → dosage form: the built-in table where the lexicon has the form, and the dosage-form
+        names of two characters or more themselves (…注射液, …滴眼剂)."""
+        for suffix, form in BUILTIN_SUFFIXES.items():
+            std = self.form_standard(form)
+            if std:
+                self.dosage_form_suffixes[suffix] = std
+        for key, lst in self.by_key.items():
+            for e in lst:
+                if e.dict == "dosage_form" and len(key) >= 2:
+                    self.dosage_form_suffixes.setdefault(key, e.standard)
+        self.injection_form = self.form_standard(INJECTION_FORM)

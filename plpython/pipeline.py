@@ -1,0 +1,164 @@
+"""The patent's steps 2-6 (claims 1-6, 12-13) on one string, and the JSON contract of drug_parse.
+
+Pure: the lexicon, the fuzzy matcher and the settings come in as arguments (see docs/DESIGN.md).
+
+Flat fields are filled by the strongest evidence, then in input order:
+an exact match of that dictionary (0), a link from an exact match (1: 立普妥 → its generic), an accepted
+fuzzy match (2), a link from one (3), an inference from a product-shaped fragment (4).
+"""
+from __future__ import annotations
+
+import inference
+import preprocess
+import segmentation
+import spec_split
+from lexicon import is_hanzi
+
+FIELDS = ("generic_name", "trade_name", "product_name", "dosage_form", "route", "manufacturer",
+          "packaging_material")
+KEYS = ("input", "normalized") + FIELDS + ("strength", "package", "segments", "lexicon_version")
+# Fragments longer than this are not looked up (no drug name is that long); shorter Latin/digit-only
+# fragments than MIN_LATIN are codes or noise, not names.
+MAX_FUZZY = 64
+MIN_LATIN = 3
+
+EXACT, LINKED, FUZZY, FUZZY_LINKED, INFERRED = range(5)
+
+
+class _Flat:
+    def __init__(self):
+        self.values = {f: None for f in FIELDS}
+        self.rank = {f: 99 for f in FIELDS}
+
+    def fill(self, field, value, rank):
+        if value is not None and field in self.values and rank < self.rank[field]:
+            self.values[field] = value
+            self.rank[field] = rank
+
+    def entry(self, attribute, standard, generic, product, dosage_form, rank):
+        self.fill(attribute, standard, rank)
+        self.fill("generic_name", generic, rank + 1)
+        self.fill("product_name", product, rank + 1)
+        self.fill("dosage_form", dosage_form, rank + 1)
+
+
+def empty(raw: str) -> dict:
+    doc = {k: None for k in KEYS}
+    doc["input"] = raw
+    doc["normalized"] = ""
+    doc["segments"] = []
+    return doc
+
+
+def parse(raw, lex, fuzzy, settings: dict):
+    if raw is None:
+        return None
+    s, offsets = preprocess.normalize(raw, lex.t2s, lex.irrelevant)
+    doc = empty(raw)
+    doc["normalized"] = s
+    flat = _Flat()
+    segments = []
+
+    def surface(a, b):
+        lo, hi = offsets[a], offsets[b - 1] + 1
+        return {"text": raw[lo:hi], "start": lo, "end": hi}
+
+    def exact(a, b):
+        e = lex.lookup(s[a:b])[0]
+        seg = surface(a, b)
+        seg.update(match="exact", attribute=e.dict, term=e.term, standard=e.standard)
+        flat.entry(e.dict, e.standard, e.generic, e.product, e.dosage_form, EXACT)
+        return seg
+
+    seg_tool = segmentation.Segmenter(s, lex)
+    items = []   # (start, kind, payload)
+    cursor = 0
+    for a, b in segmentation.protected_matches(s, 0, len(s), lex.protected) + [(len(s), len(s))]:
+        for lo, hi in _gaps(s, cursor, a, lex.units, items):
+            items.extend((p.start, "exact" if p.exact else "pending", (p.start, p.end))
+                         for p in seg_tool.pieces(lo, hi))
+        if a < b:
+            items.append((a, "exact", (a, b)))
+        cursor = b
+    items.sort(key=lambda x: x[0])
+
+    strength = package = None
+    for _, kind, payload in items:
+        if kind == "spec":
+            sp = payload
+            seg = surface(sp.start, sp.end)
+            unit = sp.parts[0]
+            seg.update(match="spec" if sp.kind == "strength" else "package",
+                       attribute="strength_unit" if sp.kind == "strength" else "package_unit",
+                       term=s[sp.start:sp.end], standard=sp.display,
+                       value=unit.value, unit=unit.unit, unit_standard=unit.unit_standard)
+            if len(sp.parts) > 1:
+                seg["parts"] = [{"value": p.value or None, "unit": p.unit, "unit_standard": p.unit_standard}
+                                for p in sp.parts]
+            if sp.kind == "strength" and strength is None:
+                strength = sp.first
+            if sp.kind == "package" and package is None:
+                package = sp.display
+            segments.append(seg)
+        elif kind == "exact":
+            segments.append(exact(*payload))
+        else:
+            segments.append(_second_type(s, payload, surface, lex, fuzzy, settings, flat))
+    doc.update(flat.values)
+    doc["strength"] = strength
+    doc["package"] = package
+    doc["segments"] = segments
+    return doc
+
+
+def _gaps(s, lo, hi, units, items):
+    """Spec segments of s[lo:hi] go to items; yields the spans between them."""
+    cursor = lo
+    for sp in spec_split.find(s, lo, hi, units):
+        items.append((sp.start, "spec", sp))
+        if cursor < sp.start:
+            yield cursor, sp.start
+        cursor = sp.end
+    if cursor < hi:
+        yield cursor, hi
+
+
+def _second_type(s, span, surface, lex, fuzzy, settings, flat) -> dict:
+    a, b = span
+    fragment = s[a:b]
+    seg = surface(a, b)
+    seg.update(match="none", attribute=None, term=None, standard=None)
+    hanzi = any(is_hanzi(ch) for ch in fragment)
+    if len(fragment) > MAX_FUZZY or (not hanzi and len(fragment) < MIN_LATIN):
+        return seg
+    candidates = fuzzy(fragment)
+    verdict = inference.judge(fragment, candidates, lex, settings, _key_of(lex))
+    shape = inference.shape(fragment, lex)
+    if verdict.accepted:
+        top = candidates[0]
+        seg.update(match="fuzzy", attribute=top["attribute"], term=top["term"], standard=top["standard"])
+        e = lex.first(_key_of(lex)(top["term"]), (top["attribute"],))
+        flat.fill(top["attribute"], top["standard"], FUZZY)
+        flat.fill("generic_name", top.get("generic"), FUZZY_LINKED)
+        if e is not None:
+            flat.fill("product_name", e.product, FUZZY_LINKED)
+            flat.fill("dosage_form", e.dosage_form, FUZZY_LINKED)
+        if shape:
+            flat.fill("dosage_form", shape.dosage_form, INFERRED)
+    elif shape and hanzi:
+        known = inference.known_generic(shape.stem, lex)
+        seg.update(match="inferred", attribute="generic_name", term=shape.stem,
+                   standard=known or shape.stem, known_generic=known is not None,
+                   dosage_form=shape.dosage_form)
+        flat.fill("generic_name", known or shape.stem, INFERRED)
+        flat.fill("dosage_form", shape.dosage_form, INFERRED)
+    elif candidates:
+        seg["match"] = "fuzzy"
+    if candidates:
+        seg.update(candidates=candidates, accepted=verdict.accepted, ambiguous=verdict.ambiguous,
+                   near_miss=verdict.near_miss)
+    return seg
+
+
+def _key_of(lex):
+    return lambda term: preprocess.normalize_key(term, lex.t2s, lex.irrelevant)

@@ -1,0 +1,222 @@
+"""Patent step 4 (claims 5-6, 实施例一): cut what spec splitting left into first-type pieces (exact
+dictionary matches) and second-type pieces (for the fuzzy step).
+
+Order of work on the normalized string:
+
+1. dictionary terms that hold symbols or digits (``(成都)江苏恒瑞``, ``dr.reddy`s laboratories ltd.``,
+   ``维生素b1``) are found first, so that neither spec splitting nor the symbol models cut them;
+2. (spec splitting runs here, in spec_split.py, on what is left);
+3. S21: the text between adjacent symbols is matched whole;
+4. S22: a pending string without symbols is cut by mechanical segmentation, *fewest segments*, and only
+   when every character is covered; otherwise it is one second-type piece;
+5. S23: a pending string with symbols is cut by the character models in priority order (char_models.py),
+   then by spaces, and the pieces are matched again (whole, then mechanical segmentation).
+
+A second-type piece that mixes a Latin/digit run with hanzi (``h注射用盐酸伊立替康``) is cut at the script
+boundary, so a stray code letter does not blur the fuzzy match of the name.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import char_models
+from lexicon import is_hanzi, is_word_char
+
+# Pending strings longer than this are not names; they are reported unmatched rather than searched.
+MAX_PIECE = 256
+# Cap on the length of dictionary keys tried by mechanical segmentation.
+MAX_WORD = 40
+
+
+class Piece(NamedTuple):
+    start: int
+    end: int
+    exact: bool          # first-type: s[start:end] is a dictionary key
+
+
+def protected_matches(s: str, lo: int, hi: int, protected: dict) -> list[tuple[int, int]]:
+    """Leftmost-longest occurrences of keys with symbols or digits, not glued to letters or digits."""
+    out = []
+    i = lo
+    while i < hi:
+        hit = None
+        for key in protected.get(s[i], ()):
+            j = i + len(key)
+            if j <= hi and s.startswith(key, i) and _bounded(s, i, j, key):
+                hit = j
+                break
+        if hit:
+            out.append((i, hit))
+            i = hit
+        else:
+            i += 1
+    return out
+
+
+def _glue(a: str, b: str) -> bool:
+    """Whether a and b side by side belong to one token (a number, a Latin word)."""
+    return (a.isdigit() or a == ".") and (b.isdigit() or b == ".") or \
+        (a.isascii() and a.isalnum() and b.isascii() and b.isalnum())
+
+
+def _bounded(s: str, i: int, j: int, key: str) -> bool:
+    if i > 0 and _glue(s[i - 1], key[0]):
+        return False
+    if j < len(s) and _glue(key[-1], s[j]):
+        return False
+    return True
+
+
+def cover(s: str, lo: int, hi: int, is_key, max_len: int) -> list[tuple[int, int]] | None:
+    """Fewest dictionary words that cover s[lo:hi] exactly, or None. Ties prefer the longer first word."""
+    n = hi - lo
+    if n == 0 or n > MAX_PIECE:
+        return None
+    max_len = min(max_len, MAX_WORD)
+    best = [None] * (n + 1)     # best[i]: (segments, next index) covering s[lo+i:hi]
+    best[n] = (0, n)
+    for i in range(n - 1, -1, -1):
+        for j in range(min(n, i + max_len), i, -1):
+            if best[j] is not None and is_key(lo + i, lo + j):
+                cand = best[j][0] + 1
+                if best[i] is None or cand < best[i][0]:
+                    best[i] = (cand, j)
+    if best[0] is None:
+        return None
+    out, i = [], 0
+    while i < n:
+        j = best[i][1]
+        out.append((lo + i, lo + j))
+        i = j
+    return out
+
+
+# A letter before one of these is part of the name: b型嗜血菌, a群脑膜炎球菌, α型干扰素.
+_TYPE_WORDS = frozenset("型群族类组")
+
+
+def script_runs(s: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """s[lo:hi] cut where hanzi meet Latin letters or digits; spaces and symbols go with neither."""
+    out, start, kind = [], lo, None
+    for i in range(lo, hi + 1):
+        k = None if i == hi else ("h" if is_hanzi(s[i]) else ("w" if is_word_char(s[i]) else "x"))
+        if k == "h" and kind == "w" and s[i] in _TYPE_WORDS:
+            kind = k
+        if i == hi or (kind is not None and k != kind and {k, kind} == {"h", "w"}):
+            a, b = char_models.strip(s, start, i)
+            if a < b:
+                out.append((a, b))
+            start = i
+        if k in ("h", "w"):
+            kind = k
+    return out
+
+
+def _symbolic(ch: str) -> bool:
+    return not is_word_char(ch) and ch != " "
+
+
+class Segmenter:
+    def __init__(self, s: str, lex):
+        self.s = s
+        self.lex = lex
+        self.max_len = lex.max_key_len
+
+    def is_key(self, a: int, b: int) -> bool:
+        return bool(self.lex.by_key.get(self.s[a:b]))
+
+    def pieces(self, lo: int, hi: int) -> list[Piece]:
+        """Step 4 on one span that holds no spec and no protected match."""
+        lo, hi = char_models.strip(self.s, lo, hi)
+        if lo >= hi:
+            return []
+        if hi - lo > MAX_PIECE:
+            return [Piece(lo, hi, False)]
+        s = self.s
+        # S21: the text between adjacent symbols, matched whole
+        out: list[Piece] = []
+        pending: list[tuple[int, int]] = []
+        start = lo
+        chunks = []
+        for i in range(lo, hi + 1):
+            if i == hi or _symbolic(s[i]):
+                a, b = char_models.strip(s, start, i)
+                if a < b:
+                    chunks.append((a, b))
+                start = i + 1
+        if len(chunks) > 1 or (chunks and chunks[0] != (lo, hi)):
+            matched = [c for c in chunks if self.is_key(*c)]
+        else:
+            matched = []
+        # the remaining characters form pending strings between the matched chunks
+        cursor = lo
+        for a, b in matched:
+            if cursor < a:
+                pending.append((cursor, a))
+            out.append(Piece(a, b, True))
+            cursor = b
+        if cursor < hi:
+            pending.append((cursor, hi))
+        for a, b in pending:
+            out.extend(self._pending(a, b))
+        out.sort()
+        return out
+
+    def _pending(self, lo: int, hi: int) -> list[Piece]:
+        lo, hi = _trim_symbols(self.s, lo, hi)
+        if lo >= hi:
+            return []
+        if self.is_key(lo, hi):
+            return [Piece(lo, hi, True)]
+        if not any(_symbolic(self.s[i]) for i in range(lo, hi)):
+            return self._words(lo, hi)
+        # S23: character models in priority order, then spaces; pieces are matched again
+        spans = [(lo, hi)]
+        for m in self.lex.char_models:
+            nxt = []
+            for a, b in spans:
+                if self.is_key(a, b):
+                    nxt.append((a, b))
+                else:
+                    nxt.extend(char_models.split(self.s, a, b, m.kind, m.symbols, self.is_key))
+            spans = nxt
+        out = []
+        for a, b in spans:
+            a, b = _trim_symbols(self.s, a, b)
+            if a < b:
+                out.extend(self._words(a, b))
+        return out
+
+    def _words(self, lo: int, hi: int) -> list[Piece]:
+        """S22 (mechanical segmentation) on a string; spaces separate words first."""
+        if self.is_key(lo, hi):
+            return [Piece(lo, hi, True)]
+        parts = char_models._cut(self.s, lo, hi, " ") if " " in self.s[lo:hi] else [(lo, hi)]
+        out = []
+        for a, b in parts:
+            if self.is_key(a, b):
+                out.append(Piece(a, b, True))
+                continue
+            words = cover(self.s, a, b, self.is_key, self.max_len)
+            if words:
+                out.extend(Piece(x, y, True) for x, y in words)
+                continue
+            for x, y in script_runs(self.s, a, b):
+                x, y = _trim_symbols(self.s, x, y)
+                if x >= y:
+                    continue
+                if (x, y) != (a, b):
+                    words = self.is_key(x, y) and [(x, y)] or cover(self.s, x, y, self.is_key, self.max_len)
+                    if words:
+                        out.extend(Piece(p, q, True) for p, q in words)
+                        continue
+                out.append(Piece(x, y, False))
+        return out
+
+
+def _trim_symbols(s: str, lo: int, hi: int) -> tuple[int, int]:
+    while lo < hi and not is_word_char(s[lo]):
+        lo += 1
+    while hi > lo and not is_word_char(s[hi - 1]):
+        hi -= 1
+    return lo, hi

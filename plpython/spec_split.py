@@ -1,0 +1,152 @@
+"""Patent step 3 (claim 4): cut strength (规格) and package (包装规格) strings out of a normalized string.
+
+For every number, the characters right after it are matched against the unit dictionaries, longest
+unit first. A number that no unit follows stays in the text. Joined forms stay one segment:
+a compound strength ``0.25g:5ml`` / ``5ml:0.1g`` / ``20mg/ml`` and a package ``12片/盒`` or ``10支×5盒``.
+
+>>> units = {"mg": ("strength", "mg"), "g": ("strength", "g"), "ml": ("strength", "ml"),
+...          "只": ("package", "支"), "片": ("package", "片"), "盒": ("package", "盒")}
+>>> [(s.kind, s.text(x), s.display) for x in ["艾力40mg1只"] for s in find(x, 0, len(x), units)]
+[('strength', '40mg', '40mg'), ('package', '1只', '1支')]
+>>> [(s.kind, s.display) for x in ["0.25g:5ml*12片/盒"] for s in find(x, 0, len(x), units)]
+[('strength', '0.25g:5ml'), ('package', '12片/盒')]
+>>> find("维生素b1片", 0, 6, units)
+[]
+"""
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_TIMES = "x×*"
+_JOIN = ":/"
+
+
+class Part(NamedTuple):
+    value: str        # canonical number: 50.000 -> 50, .50 -> 0.5
+    unit: str         # as written (normalized)
+    unit_standard: str
+
+
+class Spec(NamedTuple):
+    kind: str         # 'strength' | 'package'
+    start: int
+    end: int
+    parts: tuple      # of Part; more than one for compound strengths and joined packages
+    joins: tuple      # the characters between parts
+
+    @property
+    def display(self) -> str:
+        out = self.parts[0].value + self.parts[0].unit_standard
+        for j, p in zip(self.joins, self.parts[1:]):
+            out += j + (p.value if p.value else "") + p.unit_standard
+        return out
+
+    @property
+    def first(self) -> str:
+        return self.parts[0].value + self.parts[0].unit_standard
+
+    def text(self, s: str) -> str:
+        return s[self.start:self.end]
+
+
+def canonical_number(num: str) -> str:
+    if "." in num:
+        num = num.rstrip("0").rstrip(".")
+    num = num.lstrip("0") or "0"
+    return "0" + num if num.startswith(".") else num
+
+
+def _unit_at(s: str, i: int, hi: int, units: dict, max_len: int):
+    """The longest unit starting at s[i] (one space allowed before it), or None."""
+    j = i + 1 if i < hi and s[i] == " " else i
+    for n in range(min(max_len, hi - j), 0, -1):
+        u = s[j:j + n]
+        hit = units.get(u)
+        if hit is None:
+            continue
+        end = j + n
+        # a Latin unit must not run into a word: 5mgabc is not 5 mg (x is "times": 20mgx7片)
+        if u[-1].isascii() and u[-1].isalpha() and end < hi and s[end].isascii() and s[end].isalpha() \
+                and s[end] not in _TIMES:
+            continue
+        return u, hit, end
+    return None
+
+
+def _quantity(s: str, i: int, hi: int, units: dict, max_len: int, prev_end: int):
+    """A number at s[i] with a unit after it: (Part, kind, end), or None."""
+    m = _NUMBER.match(s, i, hi)
+    if not m:
+        return None
+    if i > 0:
+        before = s[i - 1]
+        # b1, d3, α1b: a digit glued to a letter is part of a name, unless a spec just ended there
+        if (before.isalpha() and not _is_cjk(before) and i != prev_end
+                and not (before in _TIMES and i - 1 == prev_end)) or before.isdigit() or before == ".":
+            return None
+    u = _unit_at(s, m.end(), hi, units, max_len)
+    if u is None:
+        return None
+    unit, (kind, std), end = u
+    return Part(canonical_number(m.group()), unit, std), kind, end
+
+
+def _is_cjk(ch: str) -> bool:
+    return ord(ch) >= 0x2E80
+
+
+def find(s: str, lo: int, hi: int, units: dict) -> list[Spec]:
+    """Spec segments inside s[lo:hi], in order."""
+    if not units:
+        return []
+    max_len = max(len(u) for u in units)
+    out: list[Spec] = []
+    prev_end = -1
+    i = lo
+    while i < hi:
+        if not s[i].isdigit():
+            i += 1
+            continue
+        q = _quantity(s, i, hi, units, max_len, prev_end)
+        if q is None:
+            while i < hi and (s[i].isdigit() or s[i] == "."):
+                i += 1
+            continue
+        part, kind, end = q
+        parts, joins = [part], []
+        while end < hi:
+            nxt = _extend(s, end, hi, units, max_len, kind)
+            if nxt is None:
+                break
+            j, p, end = nxt
+            parts.append(p)
+            joins.append(j)
+        out.append(Spec(kind, i, end, tuple(parts), tuple(joins)))
+        prev_end = i = end
+    return out
+
+
+def _extend(s, i, hi, units, max_len, kind):
+    """What may follow a quantity in the same segment: ':5ml' or '/ml' after a strength, '/盒' or '×5盒'
+    after a package."""
+    ch = s[i]
+    if kind == "strength" and ch in _JOIN:
+        q = _quantity(s, i + 1, hi, units, max_len, i + 1)
+        if q and q[1] == "strength":
+            return ch, q[0], q[2]
+        if ch == "/":
+            u = _unit_at(s, i + 1, hi, units, max_len)
+            if u and u[1][0] == "strength":
+                return ch, Part("", u[0], u[1][1]), u[2]
+    if kind == "package":
+        if ch == "/":
+            u = _unit_at(s, i + 1, hi, units, max_len)
+            if u and u[1][0] == "package":
+                return ch, Part("", u[0], u[1][1]), u[2]
+        if ch in _TIMES:
+            q = _quantity(s, i + 1, hi, units, max_len, i + 1)
+            if q and q[1] == "package":
+                return "×", q[0], q[2]
+    return None
