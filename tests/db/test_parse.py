@@ -1,0 +1,123 @@
+"""drug_parse: the patent's examples (实施例一/三/四) end to end, against a real database."""
+import psycopg
+import pytest
+
+
+def parse(dsn, raw):
+    with psycopg.connect(dsn) as conn:
+        return conn.execute("SELECT drug_parse(%s)", (raw,)).fetchone()[0]
+
+
+def seg(doc, text):
+    return next(s for s in doc["segments"] if s["text"] == text)
+
+
+def flat(doc, *fields):
+    return tuple(doc[f] for f in fields)
+
+
+def test_trade_name_product_strength_and_package(mini_db):
+    doc = parse(mini_db, "(立普妥)阿托伐他汀钙片20mg*7片")
+    assert flat(doc, "trade_name", "product_name", "generic_name", "dosage_form", "strength", "package") == \
+        ("立普妥", "阿托伐他汀钙片", "阿托伐他汀钙", "片剂", "20mg", "7片")
+    assert [(s["text"], s["match"]) for s in doc["segments"]] == [
+        ("立普妥", "exact"), ("阿托伐他汀钙片", "exact"), ("20mg", "spec"), ("7片", "package")]
+
+
+def test_irinotecan_example_with_a_fuzzy_fragment_and_a_manufacturer_holding_brackets(mini_db):
+    doc = parse(mini_db, "H▲注射用盐酸伊立替康|◆艾力40mg1只(成都)江苏恒瑞水针")
+    assert flat(doc, "strength", "package", "trade_name", "manufacturer", "dosage_form") == \
+        ("40mg", "1支", "艾力", "(成都)江苏恒瑞制药", "注射液")
+    frag = seg(doc, "注射用盐酸伊立替康")
+    assert frag["match"] == "fuzzy" and frag["accepted"]
+    assert frag["candidates"][0]["term"] == "盐酸伊立替康"
+    assert doc["generic_name"] == "盐酸伊立替康"
+    assert seg(doc, "(成都)江苏恒瑞")["match"] == "exact"
+    package = seg(doc, "1只")
+    assert (package["match"], package["standard"], package["unit_standard"]) == ("package", "1支", "支")
+
+
+@pytest.mark.parametrize("raw, cut", [
+    ("膦甲酸钠乳膏|扶适灵0.15g", ["膦甲酸钠乳膏", "扶适灵", "0.15g"]),
+    ("诺和龙瑞格列奈片", ["诺和龙", "瑞格列奈片"]),
+    ("巨和粒(山东齐鲁)", ["巨和粒", "山东齐鲁"]),
+    ("奥美拉唑镁肠溶片∣洛赛克MUPS", ["奥美拉唑镁肠溶片", "洛赛克MUPS"]),
+    ("美沙拉秦缓释颗粒剂、艾迪莎", ["美沙拉秦缓释颗粒剂", "艾迪莎"]),
+    ("B型嗜血菌/乙型肝炎疫苗", ["B型嗜血菌/乙型肝炎疫苗"]),
+])
+def test_patent_splitting_examples(mini_db, raw, cut):
+    assert [s["text"] for s in parse(mini_db, raw)["segments"]] == cut
+
+
+def test_traditional_and_full_width_input_gives_the_same_terms(mini_db):
+    plain = parse(mini_db, "(立普妥)阿托伐他汀钙片20mg*7片")
+    other = parse(mini_db, "（立普妥）阿托伐他汀鈣片２０ｍｇ＊７片")
+    fields = ("trade_name", "product_name", "generic_name", "dosage_form", "strength", "package")
+    assert flat(other, *fields) == flat(plain, *fields)
+    assert seg(other, "阿托伐他汀鈣片")["standard"] == "阿托伐他汀钙片"
+
+
+def test_an_english_synonym_is_reported_as_its_standard(mini_db):
+    doc = parse(mini_db, "Lipitor 20毫克")
+    assert flat(doc, "trade_name", "generic_name", "strength") == ("立普妥", "阿托伐他汀钙", "20mg")
+    assert (seg(doc, "Lipitor")["term"], seg(doc, "Lipitor")["standard"]) == ("Lipitor", "立普妥")
+
+
+def test_empty_and_symbol_only_strings_give_the_contract_with_nulls(mini_db):
+    for raw in ("", "▲◆※", "()|/"):
+        doc = parse(mini_db, raw)
+        assert doc["segments"] == [] and doc["generic_name"] is None and doc["input"] == raw
+
+
+def test_update_a_table_and_group_by_generic_name(mini_db):
+    with psycopg.connect(mini_db) as conn:
+        conn.execute("CREATE TABLE t (raw text, norm jsonb)")
+        conn.execute("INSERT INTO t (raw) VALUES ('立普妥20mg'), ('阿托伐他汀钙片 10mg*7片'), ('Lipitor'), "
+                     "('布洛芬缓释胶囊'), (NULL)")
+        conn.execute("UPDATE t SET norm = drug_parse(raw)")
+        groups = dict(conn.execute("SELECT norm->>'generic_name', count(*) FROM t GROUP BY 1"))
+    assert groups == {"阿托伐他汀钙": 3, "布洛芬": 1, None: 1}
+
+
+def test_a_homophone_typo_is_accepted_as_a_fuzzy_match(mini_db):
+    doc = parse(mini_db, "阿莫西临胶囊 0.25g*24粒")
+    frag = seg(doc, "阿莫西临胶囊")
+    assert (frag["match"], frag["standard"], frag["accepted"]) == ("fuzzy", "阿莫西林胶囊", True)
+    assert flat(doc, "product_name", "generic_name", "strength", "package") == \
+        ("阿莫西林胶囊", "阿莫西林", "0.25g", "24粒")
+
+
+@pytest.mark.parametrize("raw, generic, not_this", [
+    ("氘丁苯那嗪片", "氘丁苯那嗪", "丁苯那嗪片"),           # a deuterated drug is not its parent
+    ("右奥美拉唑肠溶胶囊", "右奥美拉唑", "奥美拉唑肠溶胶囊"),  # an enantiomer is not the racemate
+    ("艾司奥美拉唑肠溶胶囊", "艾司奥美拉唑", "奥美拉唑肠溶胶囊"),
+])
+def test_a_near_miss_is_not_accepted_as_another_drug(mini_db, raw, generic, not_this):
+    doc = parse(mini_db, raw)
+    assert doc["product_name"] != not_this
+    assert doc["generic_name"] == generic
+    assert not_this not in [s["standard"] for s in doc["segments"]]
+
+
+def test_an_unknown_product_is_reported_as_an_inferred_generic_and_flagged(mini_db):
+    doc = parse(mini_db, "瑞维鲁胺片 80mg")
+    frag = seg(doc, "瑞维鲁胺片")
+    assert (frag["match"], frag["standard"], frag["known_generic"]) == ("inferred", "瑞维鲁胺", False)
+    assert flat(doc, "generic_name", "dosage_form", "product_name", "strength") == \
+        ("瑞维鲁胺", "片剂", None, "80mg")
+
+
+def test_two_candidates_too_close_to_call_are_flagged_ambiguous(mini_db):
+    # 美拉唑 scores above the acceptance threshold against both 美沙拉秦 and 奥美拉唑
+    doc = parse(mini_db, "美拉唑")
+    frag = doc["segments"][0]
+    top, second = frag["candidates"][:2]
+    assert top["s"] >= 0.6 and abs(top["s"] - second["s"]) <= 0.02
+    assert frag["ambiguous"] and not frag["accepted"] and doc["generic_name"] is None
+
+
+def test_parse_and_candidates_are_not_run_in_parallel_workers(mini_db):
+    with psycopg.connect(mini_db) as conn:
+        marks = dict(conn.execute("SELECT proname, proparallel FROM pg_proc WHERE proname IN "
+                                  "('drug_parse', 'drug_candidates', 'drug_lookup')"))
+    assert set(marks.values()) == {"u"}

@@ -1,0 +1,39 @@
+"""Patent step 3: strength and package strings are cut out after numbers, longest unit first."""
+import pytest
+
+from spec_split import canonical_number, find
+
+UNITS = {"mg": ("strength", "mg"), "g": ("strength", "g"), "ml": ("strength", "ml"), "%": ("strength", "%"),
+         "毫克": ("strength", "mg"), "万u": ("strength", "万u"), "u": ("strength", "u"),
+         "只": ("package", "支"), "支": ("package", "支"), "片": ("package", "片"), "盒": ("package", "盒"),
+         "粒": ("package", "粒"), "s": ("package", "片"), "瓶": ("package", "瓶")}
+
+
+def specs(s):
+    return [(x.kind, s[x.start:x.end], x.display) for x in find(s, 0, len(s), UNITS)]
+
+
+@pytest.mark.parametrize("s, expected", [
+    ("艾力40mg1只", [("strength", "40mg", "40mg"), ("package", "1只", "1支")]),
+    ("扶适灵0.15g", [("strength", "0.15g", "0.15g")]),
+    ("氯化钠0.9%250ml", [("strength", "0.9%", "0.9%"), ("strength", "250ml", "250ml")]),
+    ("0.25g:5ml", [("strength", "0.25g:5ml", "0.25g:5ml")]),
+    ("5ml:0.1g", [("strength", "5ml:0.1g", "5ml:0.1g")]),
+    ("12片/盒", [("package", "12片/盒", "12片/盒")]),
+    ("10支×5盒", [("package", "10支×5盒", "10支×5盒")]),
+    ("20毫克", [("strength", "20毫克", "20mg")]),
+    ("0.5g*42s", [("strength", "0.5g", "0.5g"), ("package", "42s", "42片")]),
+    ("20mgx7片", [("strength", "20mg", "20mg"), ("package", "7片", "7片")]),
+    ("80万u", [("strength", "80万u", "80万u")]),
+])
+def test_specs_and_packages(s, expected):
+    assert specs(s) == expected
+
+
+@pytest.mark.parametrize("s", ["维生素b1片", "氨基酸(15)", "重组人干扰素α1b", "5mgabc", "第3代"])
+def test_a_number_without_a_unit_or_inside_a_name_stays_in_the_text(s):
+    assert specs(s) == []
+
+
+def test_numbers_are_written_canonically():
+    assert [canonical_number(x) for x in ("50.000", "0.50", "007", "0.0", "10")] == ["50", "0.5", "7", "0", "10"]
