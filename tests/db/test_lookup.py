@@ -1,0 +1,47 @@
+"""drug_lookup: the search box of a HIS (hanzi, full pinyin, or pinyin initials as mnemonic codes)."""
+import psycopg
+import pytest
+
+
+def lookup(dsn, query, k=10):
+    with psycopg.connect(dsn) as conn:
+        cur = conn.execute("SELECT * FROM drug_lookup(%s, %s)", (query, k))
+        cols = [c.name for c in cur.description]
+        return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+@pytest.mark.parametrize("query, first", [
+    ("AMXLJN", "阿莫西林胶囊"),       # initials, as HIS mnemonic codes are typed
+    ("amxljn", "阿莫西林胶囊"),
+    ("amoxilin", "阿莫西林"),          # full pinyin
+    ("amoxilinjiaonang", "阿莫西林胶囊"),
+    ("ATFTTGP", "阿托伐他汀钙片"),
+    ("阿莫西林胶", "阿莫西林胶囊"),     # a hanzi prefix
+    ("布洛粉缓释胶囊", "布洛芬缓释胶囊"),  # a hanzi typo goes through the fuzzy matcher
+])
+def test_the_first_hit(mini_db, query, first):
+    assert lookup(mini_db, query)[0]["term"] == first
+
+
+def test_an_initials_prefix_lists_every_entry_it_starts(mini_db):
+    terms = [r["term"] for r in lookup(mini_db, "AMXL")]
+    assert terms[:2] == ["阿莫西林", "阿莫西林胶囊"]
+    assert all(0 < r["score"] <= 1 for r in lookup(mini_db, "AMXL"))
+
+
+def test_a_pinyin_typo_still_finds_the_drug(mini_db):
+    assert "阿莫西林" in [r["term"] for r in lookup(mini_db, "amoxilim")]
+
+
+def test_a_synonym_hit_reports_its_standard(mini_db):
+    hit = lookup(mini_db, "lipitor")[0]
+    assert (hit["term"], hit["standard"], hit["attribute"]) == ("Lipitor", "立普妥", "trade_name")
+
+
+@pytest.mark.parametrize("query", ["", "   ", "▲", None])
+def test_empty_queries_return_nothing(mini_db, query):
+    assert lookup(mini_db, query) == []
+
+
+def test_k_bounds_the_result(mini_db):
+    assert len(lookup(mini_db, "a", 3)) == 3
