@@ -1,0 +1,298 @@
+"""Build the bundled lexicon (lexicon/default/*.tsv, load-dict format) from the seed data in ../shared/data/lexicon.
+
+    .venv/bin/python lexicon/build_default.py [--shared DIR]
+
+Deterministic: the same seed data gives byte-identical files. What is kept and why is in lexicon/SOURCES.md;
+the rules for guessed rows are in lexicon/rules.py (tested in tests/unit/test_lexicon_rules.py).
+
+Within one dictionary, rows are keyed the way drugnorm keys them (plpython/preprocess.py with the OpenCC
+traditional→simplified map), and a key keeps one meaning: a standard beats a synonym, and a synonym that
+would point to two standards is dropped.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path[:0] = [str(HERE), str(ROOT / "plpython")]
+
+import preprocess  # noqa: E402
+import rules  # noqa: E402
+
+OUT = HERE / "default"
+HEADER = ("dict", "term", "standard", "generic", "product", "dosage_form", "source")
+IRRELEVANT = "□△○☆◢◣◤◥■▲●★◆◇※◎▼▽♦♢▶◀►◄✓✔√☑✱✲❖➤→←"
+# Dosage-form synonyms of these relations say "is a", not "is the same as"; they are not kept.
+BROADER = ("broader",)
+
+
+def t2s_map() -> dict:
+    import opencc
+    from pypinyin.pinyin_dict import pinyin_dict
+    cc = opencc.OpenCC("t2s")
+    out = {}
+    for cp in pinyin_dict:
+        ch = chr(cp)
+        s = cc.convert(ch)
+        if len(s) == 1 and s != ch:
+            out[ch] = s
+    return out
+
+
+class Dict:
+    """One dictionary being built: standards, synonyms and links, keyed like drugnorm keys terms."""
+
+    def __init__(self, name: str, key):
+        self.name = name
+        self.key = key
+        self.std: dict[str, dict] = {}     # key -> row of a standard
+        self.syn: dict[str, dict] = {}     # key -> row of a synonym (standard = a standard's term)
+        self.conflicts: set[str] = set()
+
+    def add_standard(self, term: str, source: str, **links) -> str | None:
+        term = clean(term)
+        k = self.key(term)
+        if not k or (len(k) < 2 and self.name not in ("dosage_form", "strength_unit", "package_unit")):
+            return None
+        if k in self.std:
+            row = self.std[k]
+            for f, v in links.items():
+                if v and not row.get(f):
+                    row[f] = v
+            return row["term"]
+        self.std[k] = {"term": term, "source": source, **links}
+        self.syn.pop(k, None)
+        return term
+
+    def standard_term(self, term: str) -> str | None:
+        """The standard a term names: itself if a standard, its standard if a synonym."""
+        k = self.key(clean(term))
+        if k in self.std:
+            return self.std[k]["term"]
+        if k in self.syn:
+            return self.syn[k]["standard"]
+        return None
+
+    def add_synonym(self, term: str, standard: str, source: str) -> None:
+        term = clean(term)
+        k = self.key(term)
+        std = self.standard_term(standard)
+        if not k or std is None or k in self.std or k in self.conflicts:
+            return
+        if len(k) < 2 and self.name not in ("dosage_form", "strength_unit", "package_unit"):
+            return
+        if self.key(std) == k:
+            return
+        if k in self.syn and self.syn[k]["standard"] != std:
+            del self.syn[k]
+            self.conflicts.add(k)
+            return
+        self.syn.setdefault(k, {"term": term, "standard": std, "source": source})
+
+    def rows(self):
+        out = []
+        for k, r in self.std.items():
+            out.append((self.name, r["term"], "", r.get("generic") or "", r.get("product") or "",
+                        r.get("dosage_form") or "", r["source"]))
+        for k, r in self.syn.items():
+            if self.key(r["standard"]) in self.std:
+                out.append((self.name, r["term"], r["standard"], "", "", "", r["source"]))
+        return sorted(out, key=lambda x: (x[2] != "", x[1]))
+
+
+def clean(term: str) -> str:
+    return " ".join(term.replace("\t", " ").split())
+
+
+def read(shared: Path, name: str) -> list[dict]:
+    with open(shared / name, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def tag(source: str) -> str:
+    return source[:120]
+
+
+def build(shared: Path) -> dict[str, Dict]:
+    t2s = t2s_map()
+    irrelevant = frozenset(IRRELEVANT)
+
+    def key(term):
+        return preprocess.normalize_key(term, t2s, irrelevant)
+
+    d = {n: Dict(n, key) for n in ("strength_unit", "package_unit", "dosage_form", "route", "packaging_material",
+                                     "generic_name", "product_name", "trade_name", "manufacturer")}
+    # units: a key is a strength unit or a package unit, not both (strength wins: 克 in 0.5克)
+    units = [r for r in read(shared, "units.tsv") if r["kind"] in ("standard", "synonym") and r["standard_term"]]
+    for r in units:
+        std = r["standard_term"].split("/")[0] if r["kind"] == "synonym" and "(" in r["standard_term"] else r["standard_term"]
+        r["standard_term"] = std
+    for kind in ("strength", "package"):
+        dd = d[f"{kind}_unit"]
+        for r in units:
+            if r["unit_type"].startswith(kind):
+                dd.add_standard(r["standard_term"], tag(r["source"]))
+        for r in units:
+            if r["unit_type"].startswith(kind) and r["kind"] == "synonym":
+                dd.add_synonym(r["term"], r["standard_term"], tag(r["source"]))
+    strength_keys = set(d["strength_unit"].std) | set(d["strength_unit"].syn)
+    pu = d["package_unit"]
+    pu.std = {k: v for k, v in pu.std.items() if k not in strength_keys}
+    pu.syn = {k: v for k, v in pu.syn.items() if k not in strength_keys}
+
+    # dosage forms: standards, then "same as" synonyms; a synonym naming a form that is not a standard
+    # makes that form a standard
+    forms = read(shared, "dosage_forms.tsv")
+    df = d["dosage_form"]
+    for r in forms:
+        if r["kind"] == "standard":
+            df.add_standard(r["term"], tag(r["source"]))
+    for r in forms:
+        if r["kind"] == "synonym" and not r["relation"].startswith(BROADER):
+            if df.standard_term(r["standard_term"]) is None:
+                df.add_standard(r["standard_term"], tag(r["source"]))
+            df.add_synonym(r["term"], r["standard_term"], tag(r["source"]))
+    for form in set(rules.FORM_SUFFIXES.values()) | {rules.INJECTION_FORM}:
+        if df.standard_term(form) is None:
+            df.add_standard(form, "drugnorm rules.FORM_SUFFIXES")
+
+    for r in read(shared, "routes.tsv"):
+        if r["kind"] == "standard":
+            d["route"].add_standard(r["term"], tag(r["source"]))
+    for r in read(shared, "routes.tsv"):
+        if r["kind"] == "synonym":
+            d["route"].add_synonym(r["term"], r["standard_term"], tag(r["source"]))
+
+    pm = d["packaging_material"]
+    packs = read(shared, "packaging_materials.tsv")
+    for r in packs:
+        if r["kind"] in ("standard", "observed"):
+            pm.add_standard(r["standard_term"] or r["term"], tag(r["source"]))
+    for r in packs:
+        if r["kind"] == "synonym":
+            pm.add_synonym(r["term"], r["standard_term"], tag(r["source"]))
+
+    # generic names: the seed's standards and English synonyms; salt → base pairs the rule reproduces,
+    # as a synonym of the salt when exactly one salt has that base and the base is not a generic itself
+    gn = d["generic_name"]
+    generics = read(shared, "generic_names.tsv")
+    for r in generics:
+        if r["kind"] == "standard":
+            gn.add_standard(r["term"], tag(r["source"]))
+    for r in generics:
+        if r["kind"] == "synonym":
+            gn.add_synonym(r["term"], r["standard_term"], tag(r["source"]))
+    bases = defaultdict(set)
+    for r in read(shared, "generic_salt_base.tsv"):
+        if rules.salt_base(r["standard_term"]) == (r["salt"], r["term"]) and gn.standard_term(r["standard_term"]):
+            bases[r["term"]].add(gn.standard_term(r["standard_term"]))
+    for base, salts in sorted(bases.items()):
+        if len(salts) == 1 and gn.standard_term(base) is None:
+            gn.add_synonym(base, next(iter(salts)), "derived:salt_base (lexicon/rules.py salt_base)")
+
+    # product names: standards link to their generic (when it is a generic standard) and dosage form
+    pn = d["product_name"]
+    products = read(shared, "product_names.tsv")
+    for r in products:
+        if r["kind"] != "standard":
+            continue
+        generic = gn.standard_term(r["generic_guess"]) if r["generic_guess"] else None
+        form = None
+        shape = rules.product_form(clean(r["term"]))
+        if shape:
+            form = df.standard_term(shape[1])
+            if generic is None:
+                generic = gn.standard_term(shape[0])
+        if form is None and r["dosage_form_guess"]:
+            form = df.standard_term(r["dosage_form_guess"])
+        pn.add_standard(r["term"], tag(r["source"]), generic=generic, dosage_form=form)
+    for r in products:
+        if r["kind"] == "synonym":
+            pn.add_synonym(r["term"], r["standard_term"], tag(r["source"]))
+
+    # trade names: link to the product (its standard) and the generic (stated, else the product's)
+    tn = d["trade_name"]
+    trades = read(shared, "trade_names.tsv")
+    for r in trades:
+        if r["kind"] != "standard":
+            continue
+        product = pn.standard_term(r["product_name"]) if r["product_name"] else None
+        generic = gn.standard_term(r["generic_guess"]) if r["generic_guess"] else None
+        if generic is None and product:
+            generic = pn.std[pn.key(product)].get("generic")
+        tn.add_standard(r["term"], tag(r["source"]), generic=generic, product=product)
+    for r in trades:
+        if r["kind"] == "synonym":
+            if tn.standard_term(r["standard_term"]) is None:
+                product = pn.standard_term(r["product_name"]) if r["product_name"] else None
+                generic = gn.standard_term(r["generic_guess"]) if r["generic_guess"] else None
+                if generic is None and product:
+                    generic = pn.std[pn.key(product)].get("generic")
+                tn.add_standard(r["standard_term"], tag(r["source"]), generic=generic, product=product)
+            tn.add_synonym(r["term"], r["standard_term"], tag(r["source"]))
+
+    # manufacturers: standards; stated synonyms (former names, English names, short names of a source);
+    # guessed rows only when a rule reproduces them from the standard
+    mf = d["manufacturer"]
+    makers = read(shared, "manufacturers.tsv")
+    for r in makers:
+        if r["kind"] == "standard":
+            mf.add_standard(r["term"], tag(r["source"]))
+    for r in makers:
+        if r["kind"] == "synonym":
+            if mf.standard_term(r["standard_term"]) is None:
+                mf.add_standard(r["standard_term"], tag(r["source"]))
+            mf.add_synonym(r["term"], r["standard_term"], tag(r["source"]))
+    for r in makers:
+        if r["kind"] not in ("derived", "synonym_candidate") or mf.standard_term(r["standard_term"]) is None:
+            continue
+        if rules.manufacturer_short_name(r["standard_term"]) == r["term"]:
+            mf.add_synonym(r["term"], r["standard_term"], "derived:manufacturer_short_name (lexicon/rules.py)")
+        elif rules.strip_notes(r["term"]) == r["standard_term"]:
+            mf.add_synonym(r["term"], r["standard_term"], "derived:strip_notes (lexicon/rules.py)")
+    return d
+
+
+def write(d: dict[str, Dict], out: Path) -> dict[str, tuple[int, int]]:
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.tsv"):
+        old.unlink()
+    files = {"strength_unit": "10_units", "package_unit": "10_units", "irrelevant_char": "10_units",
+             "dosage_form": "20_dosage_form", "route": "30_route", "packaging_material": "40_packaging_material",
+             "generic_name": "50_generic_name", "product_name": "60_product_name", "trade_name": "70_trade_name",
+             "manufacturer": "80_manufacturer"}
+    grouped = defaultdict(list)
+    counts = {}
+    for name, dd in d.items():
+        rows = dd.rows()
+        grouped[files[name]].extend(rows)
+        counts[name] = (sum(1 for r in rows if not r[2]), sum(1 for r in rows if r[2]))
+    grouped["10_units"].extend(("irrelevant_char", ch, "", "", "", "", "drugnorm (patent claim 3 list, extended)")
+                               for ch in IRRELEVANT)
+    counts["irrelevant_char"] = (len(IRRELEVANT), 0)
+    for fname, rows in sorted(grouped.items()):
+        with open(out / f"{fname}.tsv", "w", encoding="utf-8", newline="") as f:
+            f.write("\t".join(HEADER) + "\n")
+            for r in rows:
+                f.write("\t".join(r) + "\n")
+    return counts
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data" / "lexicon")
+    p.add_argument("--out", type=Path, default=OUT)
+    args = p.parse_args(argv)
+    counts = write(build(args.shared), args.out)
+    for name, (std, syn) in sorted(counts.items()):
+        print(f"{name:<20} {std:>6} standards {syn:>6} synonyms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""Rules that decide which guessed rows of the seed data the bundled lexicon keeps (tests/unit/test_lexicon_rules.py).
+
+A row the seed data marks ``derived`` or ``synonym_candidate`` is kept only when one of these rules,
+applied to its standard, reproduces it.
+"""
+from __future__ import annotations
+
+import re
+
+# Acid and salt words of Chinese generic names (盐酸左氧氟沙星, 阿托伐他汀钙, 甲磺酸伊马替尼).
+SALT_PREFIXES = ("盐酸", "硫酸", "硝酸", "磷酸", "甲磺酸", "乙磺酸", "苯磺酸", "对甲苯磺酸", "马来酸", "富马酸",
+                 "枸橼酸", "酒石酸", "醋酸", "乳酸", "琥珀酸", "氢溴酸", "门冬氨酸", "葡甲胺", "精氨酸",
+                 "赖氨酸", "苹果酸", "草酸", "硬脂酸", "棕榈酸", "丙酸", "戊酸", "丁酸", "萘磺酸")
+SALT_SUFFIXES = ("钠", "钾", "钙", "镁", "锌", "铝", "铋", "铁", "锂", "二钠", "三钠", "钠盐", "钾盐", "盐")
+
+PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽",
+             "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西",
+             "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门")
+PROVINCE_TAILS = ("省", "市", "自治区", "壮族自治区", "回族自治区", "维吾尔自治区")
+CORPORATE_SUFFIXES = ("股份有限公司", "有限责任公司", "集团有限公司", "集团股份有限公司", "有限公司", "集团公司",
+                      "总公司", "分公司", "公司", "集团")
+
+
+def salt_base(generic: str) -> tuple[str, str] | None:
+    """(salt, base) when a generic name is a salt of a base of two characters or more.
+
+    >>> salt_base("盐酸左氧氟沙星"), salt_base("阿托伐他汀钙"), salt_base("阿莫西林")
+    (('盐酸', '左氧氟沙星'), ('钙', '阿托伐他汀'), None)
+    """
+    for p in sorted(SALT_PREFIXES, key=len, reverse=True):
+        if generic.startswith(p) and len(generic) - len(p) >= 2:
+            return p, generic[len(p):]
+    for s in sorted(SALT_SUFFIXES, key=len, reverse=True):
+        if generic.endswith(s) and len(generic) - len(s) >= 3 and not generic.endswith("酸" + s):
+            return s, generic[:-len(s)]
+    return None
+
+
+def manufacturer_short_name(name: str) -> str | None:
+    """A manufacturer's name without its region prefix and corporate suffix: 江苏恒瑞医药股份有限公司 → 恒瑞医药.
+
+    >>> manufacturer_short_name("江苏恒瑞医药股份有限公司"), manufacturer_short_name("上海市信谊药厂有限公司")
+    ('恒瑞医药', '信谊药厂')
+    """
+    s = name.strip()
+    changed = True
+    while changed:
+        changed = False
+        for suf in CORPORATE_SUFFIXES:
+            if s.endswith(suf) and len(s) > len(suf):
+                s = s[:-len(suf)]
+                changed = True
+                break
+    for p in sorted(PROVINCES, key=len, reverse=True):
+        if s.startswith(p):
+            s = s[len(p):]
+            for t in sorted(PROVINCE_TAILS, key=len, reverse=True):
+                if s.startswith(t):
+                    s = s[len(t):]
+                    break
+            break
+    s = s.strip("()（） ")
+    if len(s) < 2 or s == name:
+        return None
+    return s
+
+
+_NOTE = re.compile(r"\s*[（(][^()（）]*(分装|国|原名|日本|德国|美国|法国|英国|意大利|瑞士|比利时|"
+                   r"丹麦|瑞典|西班牙|荷兰|奥地利|爱尔兰|印度|韩国|澳大利亚|加拿大|以色列)[^()（）]*[)）]\s*$")
+
+
+def strip_notes(raw: str) -> str:
+    """A manufacturer string without trailing notes of country, 分装 or former name, as HIS catalogues add them.
+
+    >>> strip_notes("UCB Pharma S.A.(比利时)")
+    'UCB Pharma S.A.'
+    >>> strip_notes("扬子江药业集团有限公司（原名：江苏扬子江药业集团有限公司）")
+    '扬子江药业集团有限公司'
+    """
+    s = raw
+    while True:
+        t = _NOTE.sub("", s)
+        if t == s:
+            return s.strip()
+        s = t
+
+
+# Product-name suffix → dosage form, longest first; a product name is stem + suffix (or 注射用 + stem).
+FORM_SUFFIXES = {
+    "肠溶胶囊": "肠溶胶囊", "缓释胶囊": "缓释胶囊", "控释胶囊": "控释胶囊", "软胶囊": "软胶囊", "胶囊": "胶囊剂",
+    "肠溶片": "肠溶片", "缓释片": "缓释片", "控释片": "控释片", "分散片": "分散片", "咀嚼片": "咀嚼片",
+    "泡腾片": "泡腾片", "口腔崩解片": "口腔崩解片", "含片": "含片", "薄膜衣片": "薄膜衣片", "片": "片剂",
+    "注射液": "注射液", "颗粒": "颗粒剂", "滴眼液": "滴眼剂", "眼膏": "眼膏剂", "软膏": "软膏剂",
+    "乳膏": "乳膏剂", "凝胶": "凝胶剂", "栓": "栓剂", "口服溶液": "口服溶液剂", "口服液": "口服溶液剂",
+    "糖浆": "糖浆剂", "气雾剂": "气雾剂", "喷雾剂": "喷雾剂", "滴丸": "滴丸剂", "丸": "丸剂", "散": "散剂",
+    "贴剂": "贴剂", "干混悬剂": "干混悬剂", "混悬液": "混悬剂",
+}
+INJECTION_PREFIX = "注射用"
+INJECTION_FORM = "注射用无菌粉末"
+
+
+def product_form(product: str) -> tuple[str, str] | None:
+    """(stem, dosage form) of a product name, when its suffix or 注射用 prefix tells the form.
+
+    >>> product_form("阿托伐他汀钙片"), product_form("注射用盐酸伊立替康"), product_form("奥美拉唑镁肠溶片")
+    (('阿托伐他汀钙', '片剂'), ('盐酸伊立替康', '注射用无菌粉末'), ('奥美拉唑镁', '肠溶片'))
+    """
+    if product.startswith(INJECTION_PREFIX) and len(product) > len(INJECTION_PREFIX) + 1:
+        return product[len(INJECTION_PREFIX):], INJECTION_FORM
+    for suf in sorted(FORM_SUFFIXES, key=len, reverse=True):
+        if product.endswith(suf) and len(product) - len(suf) >= 2:
+            return product[:-len(suf)], FORM_SUFFIXES[suf]
+    return None

@@ -1,0 +1,101 @@
+"""The rules that decide which guessed rows of the seed data go into the bundled lexicon, and the
+invariants of the built files (what load-dict would otherwise reject)."""
+import csv
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "lexicon"))
+import rules  # noqa: E402
+
+DEFAULT = ROOT / "lexicon" / "default"
+
+
+@pytest.mark.parametrize("generic, expected", [
+    ("盐酸左氧氟沙星", ("盐酸", "左氧氟沙星")),
+    ("甲磺酸伊马替尼", ("甲磺酸", "伊马替尼")),
+    ("阿托伐他汀钙", ("钙", "阿托伐他汀")),
+    ("阿莫西林", None),
+    ("盐酸", None),                  # nothing left: not a salt of anything
+    ("葡萄糖酸钙", None),            # …酸钙 is the salt itself, not base + 钙
+])
+def test_salt_and_base(generic, expected):
+    assert rules.salt_base(generic) == expected
+
+
+@pytest.mark.parametrize("name, short", [
+    ("江苏恒瑞医药股份有限公司", "恒瑞医药"),
+    ("辉瑞制药有限公司", "辉瑞制药"),
+    ("上海市信谊药厂有限公司", "信谊药厂"),
+    ("德国泰德制药厂", None),         # nothing to strip: no short name is invented
+])
+def test_manufacturer_short_name(name, short):
+    assert rules.manufacturer_short_name(name) == short
+
+
+def test_notes_of_country_and_repacker_are_stripped():
+    assert rules.strip_notes("Pfizer Italia S.r.l.（意大利）") == "Pfizer Italia S.r.l."
+    assert rules.strip_notes("Glaxo Wellcome S.A.(西班牙)(葛兰素史克分装)") == "Glaxo Wellcome S.A."
+    assert rules.strip_notes("辉瑞制药有限公司") == "辉瑞制药有限公司"
+    # nested brackets are not guessed at: the string stays as it is and is not kept as a synonym
+    raw = "LES LABORATOIRES SERVIER INDUSTRIE(法国)(施维雅(天津)制药有限公司分装)"
+    assert rules.strip_notes(raw) == raw
+
+
+@pytest.mark.parametrize("product, shape", [
+    ("阿托伐他汀钙片", ("阿托伐他汀钙", "片剂")),
+    ("奥美拉唑镁肠溶片", ("奥美拉唑镁", "肠溶片")),
+    ("奥美拉唑肠溶胶囊", ("奥美拉唑", "肠溶胶囊")),
+    ("注射用盐酸伊立替康", ("盐酸伊立替康", "注射用无菌粉末")),
+    ("布洛芬", None),
+])
+def test_product_form(product, shape):
+    assert rules.product_form(product) == shape
+
+
+def read_default():
+    rows = []
+    for f in sorted(DEFAULT.glob("*.tsv")):
+        with open(f, encoding="utf-8", newline="") as fh:
+            rows.extend(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+    return rows
+
+
+def test_the_built_files_satisfy_load_dict_rules():
+    rows = read_default()
+    assert rows, "lexicon/default is empty: run lexicon/build_default.py"
+    standards = defaultdict(set)
+    for r in rows:
+        if not r["standard"]:
+            standards[r["dict"]].add(r["term"])
+    for r in rows:
+        assert r["term"].strip() and "\t" not in r["term"]
+        if r["standard"]:
+            assert r["standard"] in standards[r["dict"]], r
+            assert not (r["generic"] or r["product"] or r["dosage_form"]), r
+        if r["generic"]:
+            assert r["generic"] in standards["generic_name"], r
+        if r["product"]:
+            assert r["product"] in standards["product_name"], r
+        if r["dosage_form"]:
+            assert r["dosage_form"] in standards["dosage_form"], r
+
+
+def test_kept_guesses_name_the_rule_that_kept_them():
+    for r in read_default():
+        if r["source"].startswith("derived:"):
+            assert "lexicon/rules.py" in r["source"] or "product-name" in r["source"] or \
+                "strip_form" in r["source"], r
+
+
+def test_the_build_is_reproducible(tmp_path):
+    shared = ROOT.parent / "shared" / "data" / "lexicon"
+    if not shared.is_dir():
+        pytest.skip("../shared/data/lexicon is not beside the repository")
+    import build_default
+    build_default.write(build_default.build(shared), tmp_path)
+    for f in sorted(DEFAULT.glob("*.tsv")):
+        assert (tmp_path / f.name).read_bytes() == f.read_bytes(), f.name
