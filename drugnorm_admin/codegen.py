@@ -15,7 +15,7 @@ import sys
 from .paths import MIGRATIONS_DIR, PLPYTHON_DIR, SQL_DIR
 
 # Load order: a module comes after the modules it imports.
-MODULES = ("dimensions", "preprocess", "lexicon", "spec_split", "char_models", "segmentation", "inference",
+MODULES = ("dimensions", "preprocess", "lexicon", "spec_split", "char_models", "inference", "segmentation",
            "pipeline", "loadtime", "server")
 HEAD_FUNCTIONS_REVISION = "0002_functions"
 _TAG = "$drugnorm_py$"

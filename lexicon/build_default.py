@@ -57,7 +57,7 @@ class Dict:
     def add_standard(self, term: str, source: str, **links) -> str | None:
         term = clean(term)
         k = self.key(term)
-        if not k or (len(k) < 2 and self.name not in ("dosage_form", "strength_unit", "package_unit")):
+        if not k or (len(k) < 2 and self.name not in ("strength_unit", "package_unit")):
             return None
         if k in self.std:
             row = self.std[k]
@@ -84,7 +84,7 @@ class Dict:
         std = self.standard_term(standard)
         if not k or std is None or k in self.std or k in self.conflicts:
             return
-        if len(k) < 2 and self.name not in ("dosage_form", "strength_unit", "package_unit"):
+        if len(k) < 2 and self.name not in ("strength_unit", "package_unit"):
             return
         if self.key(std) == k:
             return
@@ -160,6 +160,15 @@ def build(shared: Path) -> dict[str, Dict]:
     for form in set(rules.FORM_SUFFIXES.values()) | {rules.INJECTION_FORM}:
         if df.standard_term(form) is None:
             df.add_standard(form, "drugnorm rules.FORM_SUFFIXES")
+    # one form, one standard: 胶囊 is 胶囊剂, 滴眼液 is 滴眼剂 (rules.same_form)
+    for k, row in sorted(df.std.items()):
+        target = rules.same_form(row["term"], lambda t: df.key(t) in df.std)
+        if target:
+            del df.std[k]
+            df.add_synonym(row["term"], target, row["source"] + "; merged by lexicon/rules.py same_form")
+    for k, row in list(df.syn.items()):
+        if df.key(row["standard"]) not in df.std:
+            row["standard"] = df.standard_term(row["standard"]) or row["standard"]
 
     for r in read(shared, "routes.tsv"):
         if r["kind"] == "standard":

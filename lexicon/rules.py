@@ -11,7 +11,12 @@ import re
 SALT_PREFIXES = ("盐酸", "硫酸", "硝酸", "磷酸", "甲磺酸", "乙磺酸", "苯磺酸", "对甲苯磺酸", "马来酸", "富马酸",
                  "枸橼酸", "酒石酸", "醋酸", "乳酸", "琥珀酸", "氢溴酸", "门冬氨酸", "葡甲胺", "精氨酸",
                  "赖氨酸", "苹果酸", "草酸", "硬脂酸", "棕榈酸", "丙酸", "戊酸", "丁酸", "萘磺酸")
-SALT_SUFFIXES = ("钠", "钾", "钙", "镁", "锌", "铝", "铋", "铁", "锂", "二钠", "三钠", "钠盐", "钾盐", "盐")
+SALT_SUFFIXES = ("钠", "钾", "钙", "镁", "锌", "铝", "铋", "铁", "锂", "二钠", "三钠", "钠盐", "钾盐")
+# A base must not end like a fragment of a salt or acid name (因卡膦酸二, 钾镁).
+_BAD_BASE_ENDINGS = tuple("二三酸盐钠钾钙镁锌铝铋铁锂")
+# Salt forms that are other molecules than their "base": nitroglycerin is not glycerol.
+NOT_SALTS = frozenset(("硝酸甘油", "硝酸异山梨酯", "单硝酸异山梨酯", "乳酸菌素", "磷酸肌酸钠", "盐酸赖氨酸",
+                       "醋酸钠", "乳酸钠", "枸橼酸钾", "硫酸镁", "硫酸锌", "硫酸亚铁", "葡萄糖酸钙"))
 
 PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽",
              "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西",
@@ -27,13 +32,21 @@ def salt_base(generic: str) -> tuple[str, str] | None:
     >>> salt_base("盐酸左氧氟沙星"), salt_base("阿托伐他汀钙"), salt_base("阿莫西林")
     (('盐酸', '左氧氟沙星'), ('钙', '阿托伐他汀'), None)
     """
+    if generic in NOT_SALTS:
+        return None
+    found = None
     for p in sorted(SALT_PREFIXES, key=len, reverse=True):
-        if generic.startswith(p) and len(generic) - len(p) >= 2:
-            return p, generic[len(p):]
-    for s in sorted(SALT_SUFFIXES, key=len, reverse=True):
-        if generic.endswith(s) and len(generic) - len(s) >= 3 and not generic.endswith("酸" + s):
-            return s, generic[:-len(s)]
-    return None
+        if generic.startswith(p):
+            found = p, generic[len(p):]
+            break
+    if found is None:
+        for s in sorted(SALT_SUFFIXES, key=len, reverse=True):
+            if generic.endswith(s) and not generic.endswith("酸" + s):
+                found = s, generic[:-len(s)]
+                break
+    if found is None or len(found[1]) < 3 or found[1].endswith(_BAD_BASE_ENDINGS):
+        return None
+    return found
 
 
 def manufacturer_short_name(name: str) -> str | None:
@@ -110,4 +123,22 @@ def product_form(product: str) -> tuple[str, str] | None:
     for suf in sorted(FORM_SUFFIXES, key=len, reverse=True):
         if product.endswith(suf) and len(product) - len(suf) >= 2:
             return product[:-len(suf)], FORM_SUFFIXES[suf]
+    return None
+
+
+# Dosage-form names that are the same form as another standard, as the registration lists write them.
+SAME_FORM = {"滴眼液": "滴眼剂", "滴耳液": "滴耳剂", "滴鼻液": "滴鼻剂", "口服液": "口服溶液剂", "粉针剂": "注射用无菌粉末",
+             "粉针": "注射用无菌粉末", "冻干粉针剂": "注射用无菌粉末", "眼膏": "眼膏剂"}
+
+
+def same_form(form: str, is_standard) -> str | None:
+    """The standard a dosage-form name should be a synonym of: X when X剂 is a standard, or SAME_FORM.
+
+    >>> same_form("胶囊", lambda t: t == "胶囊剂"), same_form("滴眼液", lambda t: True), same_form("片剂", lambda t: True)
+    ('胶囊剂', '滴眼剂', None)
+    """
+    if form in SAME_FORM and is_standard(SAME_FORM[form]):
+        return SAME_FORM[form]
+    if not form.endswith("剂") and is_standard(form + "剂"):
+        return form + "剂"
     return None

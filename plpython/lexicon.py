@@ -75,6 +75,7 @@ class MemoryLexicon:
         self.char_models: list[CharModel] = []
         self.dosage_form_suffixes: dict[str, str] = {}   # normalized suffix -> dosage form standard
         self.injection_form: str | None = None
+        self.readings = None     # hanzi -> its pinyin readings, set by server.py for the typo test
 
     @classmethod
     def from_rows(cls, entries, units, irrelevant, t2s, char_models):

@@ -23,6 +23,7 @@ MAX_FUZZY = 64
 MIN_LATIN = 3
 
 EXACT, LINKED, FUZZY, FUZZY_LINKED, INFERRED = range(5)
+COMPOSED = 0.5   # a product name read off a generic name and a form next to it: after exact, before links
 
 
 class _Flat:
@@ -81,6 +82,7 @@ def parse(raw, lex, fuzzy, settings: dict):
             items.append((a, "exact", (a, b)))
         cursor = b
     items.sort(key=lambda x: x[0])
+    items = _compose_products(s, items, lex)
 
     strength = package = None
     for _, kind, payload in items:
@@ -102,6 +104,15 @@ def parse(raw, lex, fuzzy, settings: dict):
             segments.append(seg)
         elif kind == "exact":
             segments.append(exact(*payload))
+        elif kind == "composed":
+            a, b, name, generic, form = payload
+            seg = surface(a, b)
+            seg.update(match="inferred", attribute="product_name", term=name, standard=name,
+                       known_generic=True, generic=generic, dosage_form=form)
+            flat.fill("product_name", name, COMPOSED)
+            flat.fill("generic_name", generic, EXACT)
+            flat.fill("dosage_form", form, COMPOSED)
+            segments.append(seg)
         else:
             segments.append(_second_type(s, payload, surface, lex, fuzzy, settings, flat))
     doc.update(flat.values)
@@ -109,6 +120,49 @@ def parse(raw, lex, fuzzy, settings: dict):
     doc["package"] = package
     doc["segments"] = segments
     return doc
+
+
+def _compose_products(s, items, lex):
+    """A generic name with a dosage-form suffix right after it (灯盏细辛 + 注射液), or 注射用 right before
+    it, is a product name the lexicon lacks: one ``inferred`` product segment whose generic is known.
+    HIS strings often put the trade name between the two (门冬氨酸钾(卫唯杰)注射液): the product segment
+    then encloses the bracketed segment, which follows it in the list."""
+    out = []
+    i = 0
+    while i < len(items):
+        done = False
+        if i + 1 < len(items) and items[i][1] in ("exact", "pending"):
+            a, b = items[i][2]
+            generic = _generic_entry(s[a:b], lex)
+            nxt = items[i + 1]
+            if generic and nxt[1] in ("exact", "pending") and nxt[2][0] == b:
+                form = lex.dosage_form_suffixes.get(s[b:nxt[2][1]])
+                if form:
+                    out.append((a, "composed", (a, nxt[2][1], s[a:nxt[2][1]], generic, form)))
+                    i, done = i + 2, True
+            elif generic and i + 2 < len(items) and nxt[1] in ("exact", "pending") \
+                    and items[i + 2][1] in ("exact", "pending"):
+                (c, d), (e, f) = nxt[2], items[i + 2][2]
+                form = lex.dosage_form_suffixes.get(s[e:f])
+                if form and s[b:c] == "(" and s[d:e] == ")":
+                    out.append((a, "composed", (a, f, s[a:b] + s[e:f], generic, form)))
+                    out.append(nxt)
+                    i, done = i + 3, True
+            if not done and s[a:b] == inference.INJECTION_PREFIX and lex.injection_form \
+                    and nxt[1] in ("exact", "pending") and nxt[2][0] == b:
+                generic = _generic_entry(s[b:nxt[2][1]], lex)
+                if generic:
+                    out.append((a, "composed", (a, nxt[2][1], s[a:nxt[2][1]], generic, lex.injection_form)))
+                    i, done = i + 2, True
+        if not done:
+            out.append(items[i])
+            i += 1
+    return out
+
+
+def _generic_entry(text, lex):
+    e = lex.first(text, ("generic_name",))
+    return e.standard if e else None
 
 
 def _gaps(s, lo, hi, units, items):
@@ -145,6 +199,9 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat) -> dict:
             flat.fill("dosage_form", e.dosage_form, FUZZY_LINKED)
         if shape:
             flat.fill("dosage_form", shape.dosage_form, INFERRED)
+    elif inference.is_company(fragment):
+        seg.update(match="inferred", attribute="manufacturer", term=fragment, standard=fragment)
+        flat.fill("manufacturer", fragment, INFERRED)
     elif shape and hanzi:
         known = inference.known_generic(shape.stem, lex)
         seg.update(match="inferred", attribute="generic_name", term=shape.stem,
@@ -152,6 +209,7 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat) -> dict:
                    dosage_form=shape.dosage_form)
         flat.fill("generic_name", known or shape.stem, INFERRED)
         flat.fill("dosage_form", shape.dosage_form, INFERRED)
+        flat.fill("product_name", fragment, INFERRED)
     elif candidates:
         seg["match"] = "fuzzy"
     if candidates:

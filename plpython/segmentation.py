@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import char_models
+import inference
 from lexicon import is_hanzi, is_word_char
 
 # Pending strings longer than this are not names; they are reported unmatched rather than searched.
@@ -132,6 +133,21 @@ class Segmenter:
             return []
         if hi - lo > MAX_PIECE:
             return [Piece(lo, hi, False)]
+        out = []
+        start = lo
+        for i in range(lo, hi + 1):
+            if i == hi or self.s[i] == " ":
+                if start < i and _bracketed_company(self.s[start:i]):
+                    out.extend(self._symbols(lo, start))
+                    out.append(Piece(start, i, self.is_key(start, i)))
+                    lo = i
+                start = i + 1
+        return out + self._symbols(lo, hi)
+
+    def _symbols(self, lo: int, hi: int) -> list[Piece]:
+        lo, hi = char_models.strip(self.s, lo, hi)
+        if lo >= hi:
+            return []
         s = self.s
         # S21: the text between adjacent symbols, matched whole
         out: list[Piece] = []
@@ -212,6 +228,15 @@ class Segmenter:
                         continue
                 out.append(Piece(x, y, False))
         return out
+
+
+def _bracketed_company(word: str) -> bool:
+    """诺华制药(北京)有限公司: a region in brackets before the corporate suffix does not cut the name."""
+    close = word.rfind(")")
+    if close <= 0 or "(" not in word[:close] or word.startswith("("):
+        return False
+    tail = word[close + 1:]
+    return bool(tail) and any(tail.endswith(suf) for suf in inference.CORPORATE_SUFFIXES) and len(tail) <= 10
 
 
 def _trim_symbols(s: str, lo: int, hi: int) -> tuple[int, int]:

@@ -35,6 +35,8 @@ class Backend:
         self.settings = {}
         self.settings_sig = None
         self.results: OrderedDict[str, str] = OrderedDict()
+        # fuzzy candidates per fragment: fragments (manufacturers, products) repeat across many strings
+        self.fragments: OrderedDict[tuple, list] = OrderedDict()
         self.plans = {}
 
     # -- plans -------------------------------------------------------------------------------------
@@ -55,6 +57,7 @@ class Backend:
             self._load(plpy)
             self.version = version
             self.results.clear()
+            self.fragments.clear()
         overrides = tuple(row[n] for n in SETTING_NAMES)
         if overrides != self.settings_sig:
             merged = dict(self.table_settings)
@@ -64,6 +67,7 @@ class Backend:
             self.settings = _typed_settings(merged)
             self.settings_sig = overrides
             self.results.clear()
+            self.fragments.clear()
         return row["version"]
 
     def _load(self, plpy):
@@ -106,6 +110,18 @@ class Backend:
         return lambda ch: readings.get(ch, ())
 
 
+class _LazyReadings:
+    """Readings of a hanzi, loaded from drugnorm.hanzi the first time a fuzzy fragment needs them."""
+
+    def __init__(self, plpy, b):
+        self.plpy, self.b, self.fn = plpy, b, None
+
+    def __call__(self, ch):
+        if self.fn is None:
+            self.fn = self.b.readings_of(self.plpy)
+        return self.fn(ch)
+
+
 def backend(GD) -> Backend:
     b = GD.get("drugnorm_backend")
     if b is None:
@@ -143,6 +159,22 @@ def _score(plpy, b, key, k=None, threshold=None):
     threshold = st.get("threshold", 0.0) if threshold is None else threshold
     if k is None or k <= 0 or not key:
         return []
+    memo = (key, k, threshold)
+    hit = b.fragments.get(memo)
+    if hit is not None:
+        b.fragments.move_to_end(memo)
+        return hit
+    out = _score_sql(plpy, b, key, k, threshold)
+    limit = st.get("cache_entries", 0)
+    if limit > 0 and len(key) <= 64:
+        b.fragments[memo] = out
+        if len(b.fragments) > limit:
+            b.fragments.popitem(last=False)
+    return out
+
+
+def _score_sql(plpy, b, key, k, threshold):
+    st = b.settings
     slots = dimensions.query_slots(key, b.readings_of(plpy))
     if not slots:
         return []
@@ -173,6 +205,8 @@ def parse(plpy, GD, raw):
     if hit is not None:
         b.results.move_to_end(raw)
         return hit
+    if b.lex.readings is None:
+        b.lex.readings = _LazyReadings(plpy, b)
     result = pipeline.parse(raw, b.lex, lambda frag: _score(plpy, b, frag), b.settings)
     result["lexicon_version"] = version
     out = json.dumps(result, ensure_ascii=False)

@@ -2,7 +2,8 @@
 
 For every number, the characters right after it are matched against the unit dictionaries, longest
 unit first. A number that no unit follows stays in the text. Joined forms stay one segment:
-a compound strength ``0.25g:5ml`` / ``5ml:0.1g`` / ``20mg/ml`` and a package ``12片/盒`` or ``10支×5盒``.
+a compound strength ``0.25g:5ml`` / ``5ml:0.1g`` / ``20mg/ml``, a strength per unit ``10g/袋``, and a
+package ``12片/盒`` or ``10支×5盒``.
 
 >>> units = {"mg": ("strength", "mg"), "g": ("strength", "g"), "ml": ("strength", "ml"),
 ...          "只": ("package", "支"), "片": ("package", "片"), "盒": ("package", "盒")}
@@ -137,8 +138,9 @@ def _extend(s, i, hi, units, max_len, kind):
         if q and q[1] == "strength":
             return ch, q[0], q[2]
         if ch == "/":
+            # 20mg/ml, and 10g/袋 (per bag): a unit without a number after the slash
             u = _unit_at(s, i + 1, hi, units, max_len)
-            if u and u[1][0] == "strength":
+            if u:
                 return ch, Part("", u[0], u[1][1]), u[2]
     if kind == "package":
         if ch == "/":

@@ -104,7 +104,16 @@ def test_an_unknown_product_is_reported_as_an_inferred_generic_and_flagged(mini_
     frag = seg(doc, "瑞维鲁胺片")
     assert (frag["match"], frag["standard"], frag["known_generic"]) == ("inferred", "瑞维鲁胺", False)
     assert flat(doc, "generic_name", "dosage_form", "product_name", "strength") == \
-        ("瑞维鲁胺", "片剂", None, "80mg")
+        ("瑞维鲁胺", "片剂", "瑞维鲁胺片", "80mg")
+
+
+def test_a_known_generic_with_a_form_suffix_is_composed_into_a_product(mini_db):
+    doc = parse(mini_db, "盐酸伊立替康(艾力)注射液 40mg")
+    frag = doc["segments"][0]
+    assert (frag["match"], frag["attribute"], frag["standard"], frag["known_generic"]) == \
+        ("inferred", "product_name", "盐酸伊立替康注射液", True)
+    assert flat(doc, "product_name", "generic_name", "dosage_form", "trade_name") == \
+        ("盐酸伊立替康注射液", "盐酸伊立替康", "注射液", "艾力")
 
 
 def test_two_candidates_too_close_to_call_are_flagged_ambiguous(mini_db):

@@ -21,6 +21,10 @@ DEFAULT = ROOT / "lexicon" / "default"
     ("阿莫西林", None),
     ("盐酸", None),                  # nothing left: not a salt of anything
     ("葡萄糖酸钙", None),            # …酸钙 is the salt itself, not base + 钙
+    ("硝酸甘油", None),              # nitroglycerin is not glycerol
+    ("硝酸异山梨酯", None),
+    ("因卡膦酸二钠", None),          # no base 因卡膦酸二
+    ("硫酸钾镁", None),              # a base must not end with a metal
 ])
 def test_salt_and_base(generic, expected):
     assert rules.salt_base(generic) == expected
@@ -56,6 +60,14 @@ def test_product_form(product, shape):
     assert rules.product_form(product) == shape
 
 
+def test_one_dosage_form_one_standard():
+    def standard(t):
+        return t in {"胶囊剂", "颗粒剂", "滴眼剂", "注射用无菌粉末", "片剂"}
+    assert rules.same_form("胶囊", standard) == "胶囊剂"
+    assert rules.same_form("粉针剂", standard) == "注射用无菌粉末"
+    assert rules.same_form("片剂", standard) is None
+
+
 def read_default():
     rows = []
     for f in sorted(DEFAULT.glob("*.tsv")):
@@ -73,6 +85,8 @@ def test_the_built_files_satisfy_load_dict_rules():
             standards[r["dict"]].add(r["term"])
     for r in rows:
         assert r["term"].strip() and "\t" not in r["term"]
+        if r["dict"] not in ("strength_unit", "package_unit", "irrelevant_char"):
+            assert len(r["term"]) >= 2, r       # one character would match inside other words
         if r["standard"]:
             assert r["standard"] in standards[r["dict"]], r
             assert not (r["generic"] or r["product"] or r["dosage_form"]), r

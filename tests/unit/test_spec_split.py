@@ -6,7 +6,8 @@ from spec_split import canonical_number, find
 UNITS = {"mg": ("strength", "mg"), "g": ("strength", "g"), "ml": ("strength", "ml"), "%": ("strength", "%"),
          "毫克": ("strength", "mg"), "万u": ("strength", "万u"), "u": ("strength", "u"),
          "只": ("package", "支"), "支": ("package", "支"), "片": ("package", "片"), "盒": ("package", "盒"),
-         "粒": ("package", "粒"), "s": ("package", "片"), "瓶": ("package", "瓶")}
+         "粒": ("package", "粒"), "s": ("package", "片"), "瓶": ("package", "瓶"),
+         "袋": ("package", "袋")}
 
 
 def specs(s):
@@ -25,6 +26,7 @@ def specs(s):
     ("0.5g*42s", [("strength", "0.5g", "0.5g"), ("package", "42s", "42片")]),
     ("20mgx7片", [("strength", "20mg", "20mg"), ("package", "7片", "7片")]),
     ("80万u", [("strength", "80万u", "80万u")]),
+    ("1g/10g/袋", [("strength", "1g/10g/袋", "1g/10g/袋")]),   # formula granules: per bag
 ])
 def test_specs_and_packages(s, expected):
     assert specs(s) == expected
