@@ -56,9 +56,9 @@ class Report:
                 out.append(f"{f:<14} {self.scored[f]:>7} {100 * self.top1[f] / self.scored[f]:7.1f}% {t3}")
         if self.drug_rows:
             out += ["", "coverage of drug rows (product or generic name):"]
-            for k in ("exact", "fuzzy-accepted", "inferred", "unresolved"):
+            for k in ("exact", "known-generic", "fuzzy-accepted", "inferred", "unresolved"):
                 out.append(f"  {k:<15} {self.coverage[k]:>6} {100 * self.coverage[k] / self.drug_rows:6.1f}%")
-            rec = self.coverage["exact"] + self.coverage["fuzzy-accepted"]
+            rec = self.coverage["exact"] + self.coverage["known-generic"] + self.coverage["fuzzy-accepted"]
             out.append(f"  recognized      {rec:>6} {100 * rec / self.drug_rows:6.1f}%")
         if self.non_drug_rows:
             out.append(f"non-drug rows forced onto a drug: {self.non_drug_forced} of {self.non_drug_rows}")
@@ -135,7 +135,7 @@ def _score_row(row: dict, doc: dict, truths: Truths, report: Report) -> None:
         report.coverage[_coverage(doc, segs)] += 1
     else:
         report.non_drug_rows += 1
-        if _coverage(doc, segs) in ("exact", "fuzzy-accepted"):
+        if _coverage(doc, segs) in ("exact", "known-generic", "fuzzy-accepted"):
             report.non_drug_forced += 1
         return
     for field, (key, dict_) in FIELDS.items():
@@ -162,9 +162,12 @@ def _coverage(doc: dict, segs: list) -> str:
         if s.get("match") == "exact" and s.get("attribute") in name_attrs:
             return "exact"
     for s in segs:
+        if s.get("match") == "inferred" and s.get("known_generic") and s.get("attribute") in name_attrs:
+            return "known-generic"
+    for s in segs:
         if s.get("match") == "fuzzy" and s.get("accepted") and (s.get("candidates") or [{}])[0].get(
                 "attribute") in name_attrs:
             return "fuzzy-accepted"
-    if any(s.get("match") == "inferred" for s in segs):
+    if any(s.get("match") == "inferred" and s.get("attribute") in name_attrs for s in segs):
         return "inferred"
     return "unresolved"
