@@ -162,6 +162,10 @@ BEGIN
             UNION ALL
             (SELECT e.id, 0.9 * similarity(e.pinyin, q), 'pinyin~' FROM drugnorm.entry e
              WHERE e.pinyin % q ORDER BY similarity(e.pinyin, q) DESC, e.id LIMIT 50)
+            UNION ALL
+            -- HIS mnemonic generators skip or replace rare characters (阿德福韦酯 typed ADFW): near codes
+            (SELECT e.id, 0.8 * similarity(e.initials, q), 'initials~' FROM drugnorm.entry e
+             WHERE length(q) >= 4 AND e.initials % q ORDER BY similarity(e.initials, q) DESC, e.id LIMIT 50)
         )
         SELECT x.term, x.standard, x.attribute, x.generic, x.score, x.match FROM (
             SELECT DISTINCT ON (e.id) e.term, coalesce(s.term, e.term) AS standard, e.dict AS attribute,

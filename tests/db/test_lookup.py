@@ -45,3 +45,8 @@ def test_empty_queries_return_nothing(mini_db, query):
 
 def test_k_bounds_the_result(mini_db):
     assert len(lookup(mini_db, "a", 3)) == 3
+
+
+def test_a_mnemonic_that_skips_a_character_still_finds_the_drug(mini_db):
+    # HIS mnemonic generators skip or replace characters outside their table
+    assert "阿莫西林胶囊" in [r["term"] for r in lookup(mini_db, "AMXJN")[:3]]
