@@ -68,6 +68,20 @@ def cmd_load_dict(args, p):
     print("\n".join(summary.lines()))
 
 
+@command("import", "import an official drug list: nhsa (医保药品分类与代码) or nmpa (国家药品编码本位码)",
+         "drugnorm-admin import nhsa 医保药品分类与代码.xlsx")
+def cmd_import(args, p):
+    p.add_argument("format", choices=["nhsa", "nmpa"], help="the layout of the files")
+    p.add_argument("files", nargs="+", type=Path, help=".xlsx, .csv or .tsv (UTF-8 or GBK, detected)")
+    p.add_argument("--encoding", help="force the encoding of .csv/.tsv files (e.g. gbk)")
+    p.add_argument("--dry-run", action="store_true", help="map and report, write nothing")
+    if args is None:
+        return
+    from . import official
+    result = official.import_files(_dsn(args), args.format, args.files, args.encoding, args.dry_run, log=_err)
+    print("\n".join(result.lines()))
+
+
 @command("init", "migrate and load the bundled default lexicon (idempotent)",
          "drugnorm-admin --dsn postgresql:///hospital init")
 def cmd_init(args, p):

@@ -11,6 +11,8 @@ import preprocess
 
 
 def keys(plpy, terms, dicts):
+    if terms is None or dicts is None:      # array_agg over no rows: a load with nothing staged
+        return None
     t2s = {r["ch"]: r["simplified"] for r in
            plpy.execute("SELECT ch, simplified FROM drugnorm.hanzi WHERE simplified IS NOT NULL "
                         "AND simplified <> ch")}
