@@ -1,0 +1,56 @@
+"""What a second-type fragment may be accepted as: a wrong drug is worse than no drug."""
+import pytest
+
+import inference
+import minilex
+
+LEX = minilex.load()
+READINGS = {"临": ("lin",), "林": ("lin",), "粉": ("fen",), "芬": ("fen",)}.get
+
+
+def cand(term, attribute, s, standard=None, generic=None):
+    return {"term": term, "standard": standard or term, "attribute": attribute, "generic": generic,
+            "m": s, "n": s, "s": s}
+
+
+def judge(fragment, *cands):
+    return inference.judge(fragment, list(cands), LEX, {"accept": 0.6, "ambiguous_margin": 0.02}, str.lower)
+
+
+def test_a_homophone_typo_is_accepted():
+    LEX.readings = lambda ch: READINGS(ch, ())
+    try:
+        assert judge("阿莫西临胶囊", cand("阿莫西林胶囊", "product_name", 0.8, generic="阿莫西林")).accepted
+    finally:
+        LEX.readings = None
+
+
+@pytest.mark.parametrize("fragment, term", [
+    ("氘丁苯那嗪片", "丁苯那嗪片"),     # one stem contains the other: another molecule
+    ("硝酸钙", "硝酸甘油"),             # two edits on three characters: not a typo
+    ("右奥美拉唑肠溶胶囊", "奥美拉唑肠溶胶囊"),
+])
+def test_a_near_miss_is_refused_whatever_its_score(fragment, term):
+    v = judge(fragment, cand(term, "product_name", 0.95))
+    assert v.near_miss and not v.accepted
+
+
+def test_close_runners_up_of_another_drug_make_it_ambiguous():
+    v = judge("美拉唑", cand("美沙拉秦", "generic_name", 0.67), cand("奥美拉唑", "generic_name", 0.66))
+    assert v.ambiguous and not v.accepted
+
+
+@pytest.mark.parametrize("a, b, same", [
+    ("诺华制药(北京)有限公司", "北京诺华制药有限公司", True),
+    ("江苏恒瑞医药股份有限公司", "恒瑞医药", True),
+    ("华北制药股份有限公司", "华中药业股份有限公司", False),
+    ("默沙东制药(杭州)有限公司", "杭州民生药业有限公司", False),
+])
+def test_manufacturers_are_the_same_company_only_when_their_core_names_agree(a, b, same):
+    assert inference.same_company(a, b) is same
+
+
+def test_product_shape():
+    assert inference.shape("注射用盐酸伊立替康", LEX) == ("盐酸伊立替康", "注射用无菌粉末")
+    assert inference.shape("瑞维鲁胺片", LEX) == ("瑞维鲁胺", "片剂")
+    assert inference.shape("片", LEX) is None
