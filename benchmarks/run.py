@@ -136,7 +136,7 @@ def backend_rss_mb(conn) -> float:
 
 
 def bench_parse(dsn: str, data: Path, n_rows: int, rows: list) -> None:
-    """drug_parse over a table: SELECT, CTAS (parallel), UPDATE; exact-heavy and typo-heavy."""
+    """drug_parse over a table: SELECT, CTAS (serial: drug_parse is PARALLEL UNSAFE), UPDATE; exact-heavy and typo-heavy."""
     with psycopg.connect(dsn, autocommit=True) as conn:
         terms = [r[0] for r in conn.execute(
             "SELECT term FROM drugnorm.entry WHERE dict = 'product_name' AND standard_id IS NULL ORDER BY id")]
@@ -169,7 +169,7 @@ def bench_parse(dsn: str, data: Path, n_rows: int, rows: list) -> None:
             distinct = conn.execute("SELECT count(DISTINCT raw) FROM bench_rx").fetchone()[0]
             for what, stmt in (
                     ("SELECT", "SELECT count(drug_parse(raw)) FROM bench_rx"),
-                    ("CREATE TABLE AS (parallel)", "CREATE TABLE bench_rx_norm AS SELECT id, drug_parse(raw) AS norm "
+                    ("CREATE TABLE AS", "CREATE TABLE bench_rx_norm AS SELECT id, drug_parse(raw) AS norm "
                                                   "FROM bench_rx"),
                     ("UPDATE", "UPDATE bench_rx SET raw = raw, id = id")):
                 if what == "UPDATE":
