@@ -190,7 +190,7 @@ def _score_sql(plpy, b, key, k, threshold):
                   ["text[]", "int[]", "boolean[]", "int", "float8", "float8", "float8[]", "int", "int", "text[]"])
     rows = plpy.execute(plan, [[t for t, _, _, _ in slots], [s for _, s, _, _ in slots], [d for _, _, d, _ in slots],
                                int(k), float(threshold), st.get("a", 0.4), boosts,
-                               int(st.get("candidate_limit", 200)), int(st.get("posting_budget", 5000)),
+                               int(st.get("candidate_limit", 25)), int(st.get("posting_budget", 8000)),
                                [o for _, _, _, o in slots]])
     return [{"term": r["term"], "standard": r["standard"], "attribute": r["attribute"],
              "generic": r["generic"], "m": round(r["m"], 6), "n": round(r["n"], 6), "s": round(r["s"], 6)}
