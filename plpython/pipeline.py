@@ -85,6 +85,7 @@ def parse(raw, lex, fuzzy, settings: dict):
     items = _compose_products(s, items, lex)
 
     strength = package = None
+    strength_in_name = False
     for _, kind, payload in items:
         if kind == "spec":
             sp = payload
@@ -97,8 +98,13 @@ def parse(raw, lex, fuzzy, settings: dict):
             if len(sp.parts) > 1:
                 seg["parts"] = [{"value": p.value or None, "unit": p.unit, "unit_standard": p.unit_standard}
                                 for p in sp.parts]
-            if sp.kind == "strength" and strength is None:
-                strength = sp.first
+            if sp.kind == "strength":
+                # 5%葡萄糖注射液 500ml: a concentration glued to the name is part of the name; the spec that
+                # follows is the strength, and the concentration counts only when nothing follows
+                in_name = sp.parts[0].unit_standard == "%" and sp.end < len(s) and is_hanzi(s[sp.end])
+                if strength is None or strength_in_name:
+                    if not (in_name and strength is not None):
+                        strength, strength_in_name = sp.first, in_name
             if sp.kind == "package" and package is None:
                 package = sp.display
             segments.append(seg)

@@ -130,3 +130,8 @@ def test_parse_and_candidates_are_not_run_in_parallel_workers(mini_db):
         marks = dict(conn.execute("SELECT proname, proparallel FROM pg_proc WHERE proname IN "
                                   "('drug_parse', 'drug_candidates', 'drug_lookup')"))
     assert set(marks.values()) == {"u"}
+
+
+def test_a_concentration_in_the_name_gives_way_to_the_spec(mini_db):
+    assert parse(mini_db, "5%葡萄糖注射液 500ml×1袋")["strength"] == "500ml"
+    assert parse(mini_db, "0.9%氯化钠注射液")["strength"] == "0.9%"
