@@ -118,6 +118,16 @@ def tag(source: str) -> str:
     return source[:120]
 
 
+def plain(dd: Dict, rows: list[dict], standard_kinds: tuple) -> None:
+    """Standards first (their standard_term, else their term), then the synonyms the source states."""
+    for r in rows:
+        if r["kind"] in standard_kinds:
+            dd.add_standard(r["standard_term"] or r["term"], tag(r["source"]))
+    for r in rows:
+        if r["kind"] == "synonym":
+            dd.add_synonym(r["term"], r["standard_term"], tag(r["source"]))
+
+
 def build(shared: Path) -> dict[str, Dict]:
     t2s = t2s_map()
     irrelevant = frozenset(IRRELEVANT)
@@ -170,32 +180,14 @@ def build(shared: Path) -> dict[str, Dict]:
         if df.key(row["standard"]) not in df.std:
             row["standard"] = df.standard_term(row["standard"]) or row["standard"]
 
-    for r in read(shared, "routes.tsv"):
-        if r["kind"] == "standard":
-            d["route"].add_standard(r["term"], tag(r["source"]))
-    for r in read(shared, "routes.tsv"):
-        if r["kind"] == "synonym":
-            d["route"].add_synonym(r["term"], r["standard_term"], tag(r["source"]))
-
-    pm = d["packaging_material"]
-    packs = read(shared, "packaging_materials.tsv")
-    for r in packs:
-        if r["kind"] in ("standard", "observed"):
-            pm.add_standard(r["standard_term"] or r["term"], tag(r["source"]))
-    for r in packs:
-        if r["kind"] == "synonym":
-            pm.add_synonym(r["term"], r["standard_term"], tag(r["source"]))
+    plain(d["route"], read(shared, "routes.tsv"), ("standard",))
+    # observed packaging materials are real values: standards
+    plain(d["packaging_material"], read(shared, "packaging_materials.tsv"), ("standard", "observed"))
 
     # generic names: the seed's standards and English synonyms; salt → base pairs the rule reproduces,
     # as a synonym of the salt when exactly one salt has that base and the base is not a generic itself
     gn = d["generic_name"]
-    generics = read(shared, "generic_names.tsv")
-    for r in generics:
-        if r["kind"] == "standard":
-            gn.add_standard(r["term"], tag(r["source"]))
-    for r in generics:
-        if r["kind"] == "synonym":
-            gn.add_synonym(r["term"], r["standard_term"], tag(r["source"]))
+    plain(gn, read(shared, "generic_names.tsv"), ("standard",))
     bases = defaultdict(set)
     for r in read(shared, "generic_salt_base.tsv"):
         if rules.salt_base(r["standard_term"]) == (r["salt"], r["term"]) and gn.standard_term(r["standard_term"]):
@@ -227,22 +219,20 @@ def build(shared: Path) -> dict[str, Dict]:
     # trade names: link to the product (its standard) and the generic (stated, else the product's)
     tn = d["trade_name"]
     trades = read(shared, "trade_names.tsv")
-    for r in trades:
-        if r["kind"] != "standard":
-            continue
+    def trade_links(r):
         product = pn.standard_term(r["product_name"]) if r["product_name"] else None
         generic = gn.standard_term(r["generic_guess"]) if r["generic_guess"] else None
         if generic is None and product:
             generic = pn.std[pn.key(product)].get("generic")
-        tn.add_standard(r["term"], tag(r["source"]), generic=generic, product=product)
+        return {"generic": generic, "product": product}
+
+    for r in trades:
+        if r["kind"] == "standard":
+            tn.add_standard(r["term"], tag(r["source"]), **trade_links(r))
     for r in trades:
         if r["kind"] == "synonym":
             if tn.standard_term(r["standard_term"]) is None:
-                product = pn.standard_term(r["product_name"]) if r["product_name"] else None
-                generic = gn.standard_term(r["generic_guess"]) if r["generic_guess"] else None
-                if generic is None and product:
-                    generic = pn.std[pn.key(product)].get("generic")
-                tn.add_standard(r["standard_term"], tag(r["source"]), generic=generic, product=product)
+                tn.add_standard(r["standard_term"], tag(r["source"]), **trade_links(r))
             tn.add_synonym(r["term"], r["standard_term"], tag(r["source"]))
 
     # manufacturers: standards; stated synonyms (former names, English names, short names of a source);
