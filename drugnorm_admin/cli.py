@@ -91,6 +91,19 @@ def cmd_init(args, p):
     emb.init(_dsn(args, embedded=True), log=_err)
 
 
+@command("embedded", "the embedded default database: 'status' (where, running or not, its DSN) or 'stop'",
+         "drugnorm-admin embedded stop")
+def cmd_embedded(args, p):
+    p.add_argument("action", choices=["status", "stop"])
+    if args is None:
+        return
+    from . import embedded as emb
+    if args.action == "stop":
+        emb.stop()
+    for line in emb.status():
+        print(line)
+
+
 @command("parse", "normalize drug strings (TEXT..., or - for lines on stdin)",
          "drugnorm-admin parse \"(立普妥)阿托伐他汀钙片20mg*7片\"")
 def cmd_parse(args, p):

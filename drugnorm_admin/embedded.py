@@ -62,3 +62,11 @@ def ensure(log=print) -> str:
 
 def stop() -> None:
     EmbeddedCluster(default_home()).stop()
+
+
+def status() -> list[str]:
+    cluster = EmbeddedCluster(default_home())
+    if not cluster.exists():
+        return [f"no embedded database in {cluster.home} (created by the first 'parse' or 'init' without --dsn)"]
+    state = "running" if cluster.is_running() else "stopped (started again by the next 'parse' or 'init')"
+    return [f"embedded database in {cluster.home}: {state}", f"dsn: {cluster.dsn}"]

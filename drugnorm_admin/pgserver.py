@@ -103,7 +103,13 @@ class EmbeddedCluster:
         return (self.datadir / "PG_VERSION").exists()
 
     def is_running(self) -> bool:
-        return (self.sockdir / ".s.PGSQL.5432").exists() and (self.datadir / "postmaster.pid").exists()
+        # Not just "postmaster.pid exists": after a reboot or a killed server the pid file and the socket
+        # are left behind, and only pg_ctl (which checks that the process lives) can tell.
+        if not (self.datadir / "postmaster.pid").exists():
+            return False
+        res = subprocess.run(as_server_user([str(find_bindir() / "pg_ctl"), "-D", str(self.datadir), "status"]),
+                             capture_output=True, text=True)
+        return res.returncode == 0
 
     def ensure_started(self) -> None:
         bindir = find_bindir()
