@@ -32,7 +32,6 @@ BUILTIN_SUFFIXES = {
 }
 
 class Entry(NamedTuple):
-    id: int
     dict: str
     term: str
     standard: str
@@ -69,7 +68,7 @@ class MemoryLexicon:
         self.irrelevant: frozenset[str] = frozenset()
         self.units: dict[str, tuple[str, str]] = {}
         self.unit_max_len = 0
-        self.by_key: dict[str, list[Entry]] = {}
+        self.by_key: dict[str, Entry | tuple[Entry, ...]] = {}   # use lookup()
         self.max_key_len = 0
         self.protected: dict[str, list[str]] = {}      # first character -> protected keys, longest first
         self.char_models: list[CharModel] = []
@@ -79,7 +78,7 @@ class MemoryLexicon:
 
     @classmethod
     def from_rows(cls, entries, units, irrelevant, t2s, char_models):
-        """entries: dicts with id, dict, key, term, standard, generic, product, dosage_form;
+        """entries: dicts with id, dict, key, term, standard, generic, product, dosage_form, in id order;
         units: (key, dict, standard display); char_models: dicts with name, kind, symbols, priority."""
         lex = cls()
         lex.t2s = dict(t2s)
@@ -89,19 +88,38 @@ class MemoryLexicon:
                 lex.units[key] = ("strength" if d == "strength_unit" else "package", std)
         lex.unit_max_len = max((len(k) for k in lex.units), default=0)
         rank = {d: i for i, d in enumerate(DICT_ORDER)}
+        # One object per distinct string: standards, generics and forms repeat across thousands of entries,
+        # and at 100,000 entries the copies would be most of a backend's memory.
+        pool = {}
+
+        def share(x):
+            return x if x is None else pool.setdefault(x, x)
+        by_key = {}
         for r in entries:
             key = r["key"]
             if not key or r["dict"] not in rank:
                 continue
-            e = Entry(r["id"], r["dict"], r["term"], r["standard"] or r["term"], r.get("generic"),
-                      r.get("product"), r.get("dosage_form"))
-            lex.by_key.setdefault(key, []).append(e)
-        for key, lst in lex.by_key.items():
-            lst.sort(key=lambda e: (rank[e.dict], e.id))
+            key = share(key)
+            term = share(r["term"])
+            e = Entry(share(r["dict"]), term, share(r["standard"]) or term, share(r.get("generic")),
+                      share(r.get("product")), share(r.get("dosage_form")))
+            # a key's single entry is stored bare: most keys have one, and a container costs 56+ bytes
+            old = by_key.get(key)
+            if old is None:
+                by_key[key] = e
+            elif type(old) is Entry:
+                by_key[key] = [old, e]
+            else:
+                old.append(e)
+        for key, v in by_key.items():
+            if type(v) is list:
+                v.sort(key=lambda e: rank[e.dict])     # stable: equal dictionaries stay in id order
+                by_key[key] = tuple(v)
             if len(key) > lex.max_key_len:
                 lex.max_key_len = len(key)
             if needs_protection(key):
                 lex.protected.setdefault(key[0], []).append(key)
+        lex.by_key = by_key
         for lst in lex.protected.values():
             lst.sort(key=lambda k: (-len(k), k))
         lex.char_models = sorted((CharModel(m["name"], m["kind"], m["symbols"], m["priority"])
@@ -109,11 +127,18 @@ class MemoryLexicon:
         lex._learn_suffixes()
         return lex
 
-    def lookup(self, key: str) -> list[Entry]:
-        return self.by_key.get(key, [])
+    def lookup(self, key: str) -> tuple[Entry, ...]:
+        """The entries of a key, best dictionary first."""
+        v = self.by_key.get(key)
+        if v is None:
+            return ()
+        return (v,) if type(v) is Entry else v
+
+    def has(self, key: str) -> bool:
+        return key in self.by_key
 
     def first(self, key: str, dicts=None) -> Entry | None:
-        for e in self.by_key.get(key, ()):
+        for e in self.lookup(key):
             if dicts is None or e.dict in dicts:
                 return e
         return None
@@ -129,8 +154,8 @@ class MemoryLexicon:
             std = self.form_standard(form)
             if std:
                 self.dosage_form_suffixes[suffix] = std
-        for key, lst in self.by_key.items():
-            for e in lst:
+        for key in self.by_key:
+            for e in self.lookup(key):
                 if e.dict == "dosage_form" and len(key) >= 2:
                     self.dosage_form_suffixes.setdefault(key, e.standard)
         self.injection_form = self.form_standard(INJECTION_FORM)

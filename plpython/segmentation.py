@@ -124,7 +124,7 @@ class Segmenter:
         self.max_len = lex.max_key_len
 
     def is_key(self, a: int, b: int) -> bool:
-        return bool(self.lex.by_key.get(self.s[a:b]))
+        return self.lex.has(self.s[a:b])
 
     def pieces(self, lo: int, hi: int) -> list[Piece]:
         """Step 4 on one span that holds no spec and no protected match."""

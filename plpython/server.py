@@ -10,6 +10,7 @@ concurrent load or after it, never a mix.
 from __future__ import annotations
 
 import json
+import zlib
 from collections import OrderedDict
 
 import dimensions
@@ -30,11 +31,11 @@ class Backend:
     def __init__(self):
         self.version = None          # (lexicon version, settings version)
         self.lex = None
-        self.readings = None         # hanzi -> readings, loaded on the first fuzzy fragment
+        self.readings = {}           # hanzi -> readings, fetched on first sight
         self.table_settings = {}
         self.settings = {}
         self.settings_sig = None
-        self.results: OrderedDict[str, str] = OrderedDict()
+        self.results: OrderedDict[str, bytes] = OrderedDict()
         # fuzzy candidates per fragment: fragments (manufacturers, products) repeat across many strings
         self.fragments: OrderedDict[tuple, list] = OrderedDict()
         self.plans = {}
@@ -84,7 +85,6 @@ class Backend:
             "WHERE e.dict IN ('strength_unit', 'package_unit')")]
         models = list(plpy.execute("SELECT name, kind, symbols, priority FROM drugnorm.char_model "
                                    "ORDER BY priority"))
-        entries = []
         cur = plpy.cursor(
             "SELECT e.id, e.dict, e.key, e.term, coalesce(s.term, e.term) AS standard, "
             "       g.term AS generic, p.term AS product, f.term AS dosage_form "
@@ -92,26 +92,39 @@ class Backend:
             "LEFT JOIN drugnorm.entry s ON s.id = e.standard_id "
             "LEFT JOIN drugnorm.entry g ON g.id = coalesce(s.generic_id, e.generic_id) "
             "LEFT JOIN drugnorm.entry p ON p.id = coalesce(s.product_id, e.product_id) "
-            "LEFT JOIN drugnorm.entry f ON f.id = coalesce(s.dosage_form_id, e.dosage_form_id)")
-        while True:
-            rows = cur.fetch(_FETCH)
-            if not rows:
-                break
-            entries.extend(dict(r) for r in rows)
-        self.lex = lexicon.MemoryLexicon.from_rows(entries, units, irrelevant, t2s, models)
-        self.readings = None
+            "LEFT JOIN drugnorm.entry f ON f.id = coalesce(s.dosage_form_id, e.dosage_form_id) "
+            "ORDER BY e.id")
+        self.lex = lexicon.MemoryLexicon.from_rows(_stream(cur), units, irrelevant, t2s, models)
+        self.readings = {}
 
-    def readings_of(self, plpy):
-        if self.readings is None:
-            self.readings = {r["ch"]: r["readings"] for r in
-                             plpy.execute("SELECT ch, readings FROM drugnorm.hanzi "
-                                          "WHERE cardinality(readings) > 0")}
-        readings = self.readings
-        return lambda ch: readings.get(ch, ())
+    def readings_of(self, plpy, text=""):
+        """A function hanzi -> readings. Readings are fetched per character on first sight, the
+        characters of ``text`` in one query: a backend meets a few thousand hanzi, not the table's 30,000."""
+        known = self.readings
+        missing = [ch for ch in set(text) if ch not in known and lexicon.is_hanzi(ch)]
+        if missing:
+            self._fetch_readings(plpy, missing)
+
+        def of(ch):
+            rs = known.get(ch)
+            if rs is None:
+                if not lexicon.is_hanzi(ch):
+                    return ()
+                self._fetch_readings(plpy, [ch])
+                rs = known[ch]
+            return rs
+        return of
+
+    def _fetch_readings(self, plpy, chars):
+        plan = self.plan(plpy, "readings", "SELECT ch, readings FROM drugnorm.hanzi WHERE ch = ANY($1)", ["text[]"])
+        for ch in chars:
+            self.readings[ch] = ()
+        for r in plpy.execute(plan, [chars]):
+            self.readings[r["ch"]] = tuple(r["readings"] or ())
 
 
 class _LazyReadings:
-    """Readings of a hanzi, loaded from drugnorm.hanzi the first time a fuzzy fragment needs them."""
+    """Readings of a hanzi for the typo test of fuzzy acceptance, fetched when first asked for."""
 
     def __init__(self, plpy, b):
         self.plpy, self.b, self.fn = plpy, b, None
@@ -120,6 +133,15 @@ class _LazyReadings:
         if self.fn is None:
             self.fn = self.b.readings_of(self.plpy)
         return self.fn(ch)
+
+
+def _stream(cur):
+    """Rows of a cursor in chunks: the whole entry table is never held as rows and as entries at once."""
+    while True:
+        rows = cur.fetch(_FETCH)
+        if not rows:
+            return
+        yield from rows
 
 
 def backend(GD) -> Backend:
@@ -175,7 +197,7 @@ def _score(plpy, b, key, k=None, threshold=None):
 
 def _score_sql(plpy, b, key, k, threshold):
     st = b.settings
-    slots = dimensions.query_slots(key, b.readings_of(plpy))
+    slots = dimensions.query_slots(key, b.readings_of(plpy, key))
     if not slots:
         return []
     boosts = [st.get("boost_" + d, 1.0) for d in dimensions.SCORING_DIMS]
@@ -204,7 +226,7 @@ def parse(plpy, GD, raw):
     hit = b.results.get(raw)
     if hit is not None:
         b.results.move_to_end(raw)
-        return hit
+        return zlib.decompress(hit).decode()
     if b.lex.readings is None:
         b.lex.readings = _LazyReadings(plpy, b)
     result = pipeline.parse(raw, b.lex, lambda frag: _score(plpy, b, frag), b.settings)
@@ -212,7 +234,9 @@ def parse(plpy, GD, raw):
     out = json.dumps(result, ensure_ascii=False)
     limit = b.settings.get("cache_entries", 0)
     if limit > 0 and len(raw) <= 1000:   # long strings are rarely repeated; don't let them fill the cache
-        b.results[raw] = out
+        # Compressed UTF-8 is a quarter of the str (2 bytes a character once it holds hanzi); a 1 KB
+        # window keeps compressing at ~12 µs (the default 32 KB window costs ~100 µs to set up).
+        b.results[raw] = zlib.compress(out.encode(), 6, 10)
         if len(b.results) > limit:
             b.results.popitem(last=False)
     return out
