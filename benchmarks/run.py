@@ -67,6 +67,7 @@ def bench_fuzzy(dsn: str, data: Path, size: int, nq: int, rows: list) -> None:
         t = time.perf_counter()
         loader.load(dsn, [path], log=lambda *_: None)
         load_s = time.perf_counter() - t
+    bench_memory(dsn, rows)
     with psycopg.connect(dsn, autocommit=True) as conn:
         homophones = {}
         for ch, rs in conn.execute("SELECT ch, readings FROM drugnorm.hanzi WHERE cardinality(readings) = 1 "
@@ -124,15 +125,43 @@ def bench_fuzzy(dsn: str, data: Path, size: int, nq: int, rows: list) -> None:
     _recall(dsn, queries[:30], rows, size)
 
 
-def backend_rss_mb(conn) -> float:
+def backend_anon_mb(conn) -> float:
+    """Private memory of the connection's backend (RssAnon): VmRSS would also count the shared buffers
+    the backend touched, which belong to the server, not to its caches."""
     pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
     try:
         for line in open(f"/proc/{pid}/status"):
-            if line.startswith("VmRSS:"):
+            if line.startswith("RssAnon:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
     return float("nan")
+
+
+def bench_memory(dsn: str, rows: list) -> None:
+    """Per-backend memory of a fresh backend: the Python interpreter, then the lexicon cache plus one
+    fuzzy fragment, then 20,000 cached results (the default cache_entries)."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        n = conn.execute("SELECT n_entries FROM drugnorm.state").fetchone()[0]
+        terms = [r[0] for r in conn.execute("SELECT term FROM drugnorm.entry WHERE dict IN "
+                                            "('product_name', 'generic_name') ORDER BY id LIMIT 20000")]
+    with psycopg.connect(dsn, autocommit=True) as fresh:
+        fresh.execute("SELECT 1")
+        base = backend_anon_mb(fresh)
+        fresh.execute("DO $$ import json $$ LANGUAGE plpython3u")
+        interp = backend_anon_mb(fresh)
+        fresh.execute("SELECT drug_parse('阿莫西林胶囊'), drug_parse('阿莫西林交囊')")
+        loaded = backend_anon_mb(fresh)
+        i = 0
+        while i < 20000:
+            for t in terms:
+                fresh.execute("SELECT drug_parse(%s)", (f"{t}{i % 97 + 1}mg",))
+                i += 1
+                if i == 20000:
+                    break
+        full = backend_anon_mb(fresh)
+    rows.append((f"per-backend cache memory (MB), {n:,} entries: lexicon / + 20k results", loaded - interp,
+                 full - interp, f"RssAnon; PL/Python interpreter itself {interp - base:.1f} MB"))
 
 
 def bench_parse(dsn: str, data: Path, n_rows: int, rows: list) -> None:
@@ -147,17 +176,6 @@ def bench_parse(dsn: str, data: Path, n_rows: int, rows: list) -> None:
                                    "AND simplified IS NULL AND ch BETWEEN '一' AND '龥'"):
             homophones.setdefault(rs[0], []).append(ch)
         by_char = {c: chars for chars in homophones.values() for c in chars}
-        # per-backend cache memory: RSS of a fresh backend before and after its first call
-        with psycopg.connect(dsn, autocommit=True) as fresh:
-            fresh.execute("SELECT 1")
-            before = backend_rss_mb(fresh)
-            fresh.execute("SELECT drug_parse('阿莫西林胶囊')")
-            loaded = backend_rss_mb(fresh)
-            for t in terms[:20000]:
-                fresh.execute("SELECT drug_parse(%s)", (t + "20mg",))
-            full = backend_rss_mb(fresh)
-        rows.append(("per-backend cache: lexicon / + 20k cached results (MB)", loaded - before, full - before,
-                     "RSS growth of one backend"))
         for label, typo in (("exact-heavy", 0.02), ("typo-heavy", 0.3)):
             raws = workload.hospital_rows(terms, makers, n_rows, typo, homophones=by_char)
             conn.execute("DROP TABLE IF EXISTS bench_rx, bench_rx_norm")
@@ -280,6 +298,7 @@ def main(argv=None) -> int:
             n = psycopg.connect(dsn).execute("SELECT count(*) FROM drugnorm.entry").fetchone()[0]
             rows.append((f"init: migrate + load the bundled lexicon ({n:,} entries)",
                          (time.perf_counter() - t) * 1000, float("nan"), ""))
+            bench_memory(dsn, rows)
             bench_parse(dsn, args.data, args.rows, rows)
         for size in (int(s) for s in args.sizes.split(",")):
             bench_fuzzy(dsn, args.data, size, args.queries, rows)
