@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -135,17 +136,23 @@ def cmd_export_dict(args, p):
     _err(f"wrote {n} rows")
 
 
-@command("stats", "entries per dictionary (standards, synonyms, names without a generic link), review queue size",
-         "drugnorm-admin stats")
+@command("stats", "entries per dictionary (standards, synonyms, names without a generic link, orphan synonyms, "
+                  "with --table/--column entries no stored result matched), review queue size",
+         "drugnorm-admin stats --table prescriptions --column norm")
 def cmd_stats(args, p):
+    p.add_argument("--table", help="a table holding drug_parse results, to count entries never matched")
+    p.add_argument("--column", help="its jsonb column of results")
     if args is None:
         return
-    from . import export, review
+    if (args.table is None) != (args.column is None):
+        raise AdminError("--table and --column go together")
+    from . import review, stats
     from .db import connect
     dsn = _dsn(args)
-    print(f"{'dictionary':<20} {'entries':>8} {'standard':>9} {'synonym':>8} {'no generic':>11}")
-    for name, n, std, syn, nogen in export.stats(dsn):
-        print(f"{name:<20} {n:>8} {std:>9} {syn:>8} {nogen:>11}")
+    rows = stats.stats(dsn, (args.table, args.column) if args.table else None)
+    print(f"{stats.HEADER[0]:<20}" + "".join(f" {h:>13}" for h in stats.HEADER[1:]))
+    for name, *counts in rows:
+        print(f"{name:<20}" + "".join(f" {'-' if c is None else c:>13}" for c in counts))
     with connect(dsn) as conn:
         items, events = review.queue_size(conn)
         version = conn.execute("SELECT version FROM drugnorm.state").fetchone()[0]
@@ -255,6 +262,9 @@ def main(argv=None) -> int:
     except AdminError as e:
         print(f"drugnorm-admin: error: {e}", file=sys.stderr)
         return 1
+    except BrokenPipeError:   # `drugnorm-admin stats | head`: the reader left; not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         print("drugnorm-admin: interrupted; the current transaction was rolled back", file=sys.stderr)
         return 130

@@ -1,8 +1,6 @@
 """export-dict: the lexicon back in load-dict format, so that export then load-dict is lossless."""
 from __future__ import annotations
 
-import sys
-
 from .db import connect
 
 COLUMNS = ("dict", "term", "standard", "generic", "product", "dosage_form", "source")
@@ -32,14 +30,3 @@ def _cell(v) -> str:
     if "\t" in v or "\n" in v:
         raise ValueError(f"term {v!r} contains a tab or newline and cannot be written as TSV")
     return v
-
-
-def stats(dsn: str) -> list[tuple]:
-    with connect(dsn) as conn:
-        return conn.execute(
-            """SELECT d.name, count(e.id), count(e.id) FILTER (WHERE e.standard_id IS NULL),
-                      count(e.id) FILTER (WHERE e.standard_id IS NOT NULL),
-                      count(e.id) FILTER (WHERE e.standard_id IS NULL AND d.name IN ('trade_name', 'product_name')
-                                          AND e.generic_id IS NULL)
-               FROM drugnorm.dictionary d LEFT JOIN drugnorm.entry e ON e.dict = d.name
-               GROUP BY d.name, d.priority ORDER BY d.priority""").fetchall()

@@ -1,8 +1,10 @@
 """The curation loop of a hospital: typos are queued, a pharmacist decides, the lexicon learns, and only
 the affected rows are redone."""
 import psycopg
+import pytest
 
-from drugnorm_admin import bulk, review
+from drugnorm_admin import bulk, review, stats
+from drugnorm_admin.db import AdminError
 
 QUIET = dict(log=lambda *_: None)
 
@@ -77,3 +79,30 @@ def test_attach_fills_new_rows_and_detach_stops(mini_db):
     with psycopg.connect(mini_db, autocommit=True) as conn:
         conn.execute("INSERT INTO rx2 (raw) VALUES ('立普妥')")
         assert conn.execute("SELECT norm FROM rx2 WHERE raw = '立普妥'").fetchone()[0] is None
+
+
+def test_stats_counts_entries_and_those_no_stored_result_matched(mini_db):
+    with psycopg.connect(mini_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE rx (id serial PRIMARY KEY, raw text)")
+        conn.execute("INSERT INTO rx (raw) VALUES ('立普妥20mg'), ('阿莫西林胶囊 0.25g'), ('阿莫西林胶囊 0.5g')")
+        total = dict(conn.execute("SELECT dict, count(*) FROM drugnorm.entry GROUP BY dict").fetchall())
+    bulk.normalize(mini_db, "rx", "raw", "norm", **QUIET)
+
+    plain = {r[0]: r[1:] for r in stats.stats(mini_db)}
+    assert plain["product_name"][0] == total["product_name"]
+    assert plain["product_name"][5] is None          # no results given: no "never matched" figure
+    used = {r[0]: r[1:] for r in stats.stats(mini_db, ("rx", "norm"))}
+    assert used["product_name"][5] == total["product_name"] - 1     # 阿莫西林胶囊
+    assert used["trade_name"][5] == total["trade_name"] - 1         # 立普妥
+    assert used["strength_unit"][5] == total["strength_unit"] - 2   # mg, g
+    assert used["irrelevant_char"][5] is None
+    assert all(r[4] == 0 for r in used.values())      # orphan synonyms: load-dict never makes one
+
+
+def test_stats_refuses_a_column_that_holds_no_results(mini_db):
+    with psycopg.connect(mini_db, autocommit=True) as conn:
+        conn.execute("CREATE TABLE rx (id serial PRIMARY KEY, raw text)")
+    with pytest.raises(AdminError, match="expected jsonb"):
+        stats.stats(mini_db, ("rx", "raw"))
+    with pytest.raises(AdminError, match="does not exist"):
+        stats.stats(mini_db, ("nope", "norm"))
