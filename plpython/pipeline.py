@@ -121,11 +121,27 @@ def parse(raw, lex, fuzzy, settings: dict):
             segments.append(seg)
         else:
             segments.append(_second_type(s, payload, surface, lex, fuzzy, settings, flat))
+    _prefer_named_company(segments, flat, _key_of(lex))
     doc.update(flat.values)
     doc["strength"] = strength
     doc["package"] = package
     doc["segments"] = segments
     return doc
+
+
+def _prefer_named_company(segments, flat, key_of):
+    """氯化钠注射液(百特) … 上海百特医疗用品有限公司: a full company name the lexicon lacks names the legal
+    entity; a short name inside it (百特, a synonym) only names the group, whose standard may be another
+    entity of it (Baxter SA). The full name fills the field when every exact manufacturer match is such a
+    short name."""
+    if flat.rank["manufacturer"] != EXACT:
+        return
+    exact = [seg for seg in segments if seg["match"] == "exact" and seg["attribute"] == "manufacturer"]
+    named = [seg["term"] for seg in segments if seg["match"] == "inferred" and seg["attribute"] == "manufacturer"]
+    for full in named:
+        if all(seg["term"] != seg["standard"] and key_of(seg["term"]) in full for seg in exact):
+            flat.values["manufacturer"], flat.rank["manufacturer"] = full, INFERRED
+            return
 
 
 def _compose_products(s, items, lex):

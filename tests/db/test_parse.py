@@ -135,3 +135,13 @@ def test_parse_and_candidates_are_not_run_in_parallel_workers(mini_db):
 def test_a_concentration_in_the_name_gives_way_to_the_spec(mini_db):
     assert parse(mini_db, "5%葡萄糖注射液 500ml×1袋")["strength"] == "500ml"
     assert parse(mini_db, "0.9%氯化钠注射液")["strength"] == "0.9%"
+
+
+def test_a_full_company_name_beats_a_short_name_inside_it(mini_db):
+    # 辉瑞 is a short name (synonym of 辉瑞制药有限公司); the full name the lexicon lacks names the entity
+    doc = parse(mini_db, "阿托伐他汀钙片(辉瑞) 20mg 大连辉瑞制药有限公司")
+    assert doc["manufacturer"] == "大连辉瑞制药有限公司"
+    assert seg(doc, "辉瑞")["standard"] == "辉瑞制药有限公司"
+    # a short name alone, or beside an unrelated company, still gives its standard
+    assert parse(mini_db, "阿托伐他汀钙片(辉瑞) 20mg")["manufacturer"] == "辉瑞制药有限公司"
+    assert parse(mini_db, "阿托伐他汀钙片(辉瑞) 20mg 上海信谊药厂有限公司")["manufacturer"] == "辉瑞制药有限公司"
