@@ -239,9 +239,15 @@ def build(shared: Path) -> dict[str, Dict]:
     # guessed rows only when a rule reproduces them from the standard
     mf = d["manufacturer"]
     makers = read(shared, "manufacturers.tsv")
+    noted = []
     for r in makers:
         if r["kind"] == "standard":
-            mf.add_standard(r["term"], tag(r["source"]))
+            plain_name = rules.strip_notes(r["term"])
+            if plain_name != r["term"]:   # 重庆华邦制药有限公司（原：…）: the name is the standard, the note a synonym
+                noted.append((r["term"], plain_name))
+            mf.add_standard(plain_name, tag(r["source"]))
+    for term, plain_name in noted:
+        mf.add_synonym(term, plain_name, "derived:strip_notes (lexicon/rules.py)")
     for r in makers:
         if r["kind"] == "synonym":
             if mf.standard_term(r["standard_term"]) is None:
@@ -254,6 +260,9 @@ def build(shared: Path) -> dict[str, Dict]:
             mf.add_synonym(r["term"], r["standard_term"], "derived:manufacturer_short_name (lexicon/rules.py)")
         elif rules.strip_notes(r["term"]) == r["standard_term"]:
             mf.add_synonym(r["term"], r["standard_term"], "derived:strip_notes (lexicon/rules.py)")
+    for standard in list(mf.std.values()):
+        for spelling in rules.region_in_brackets(standard["term"]):
+            mf.add_synonym(spelling, standard["term"], "derived:region_in_brackets (lexicon/rules.py)")
     return d
 
 

@@ -78,7 +78,7 @@ def manufacturer_short_name(name: str) -> str | None:
     return s
 
 
-_NOTE = re.compile(r"\s*[（(][^()（）]*(分装|国|原名|日本|德国|美国|法国|英国|意大利|瑞士|比利时|"
+_NOTE = re.compile(r"\s*[（(][^()（）]*(分装|国|原名|原[:：]|日本|德国|美国|法国|英国|意大利|瑞士|比利时|"
                    r"丹麦|瑞典|西班牙|荷兰|奥地利|爱尔兰|印度|韩国|澳大利亚|加拿大|以色列)[^()（）]*[)）]\s*$")
 
 
@@ -96,6 +96,33 @@ def strip_notes(raw: str) -> str:
         if t == s:
             return s.strip()
         s = t
+
+
+# The words of a manufacturer's name that say what it makes; HIS catalogues put the region in brackets
+# before them (大冢(浙江)制药有限公司) or before the corporate suffix (诺华制药(北京)有限公司).
+_TRADE_WORDS = ("生物制药", "制药", "药业", "医药", "生物", "医疗用品", "药厂")
+_REGION_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司")
+
+
+def region_in_brackets(name: str) -> list[str]:
+    """The spellings of a region-first manufacturer name with the region in brackets, as catalogues of
+    joint ventures write it: 北京诺华制药有限公司 → 诺华制药(北京)有限公司, 诺华(北京)制药有限公司.
+
+    >>> region_in_brackets("浙江大冢制药有限公司")
+    ['大冢制药(浙江)有限公司', '大冢(浙江)制药有限公司']
+    """
+    region = next((p for p in sorted(PROVINCES, key=len, reverse=True) if name.startswith(p)), None)
+    suffix = next((x for x in _REGION_SUFFIXES if name.endswith(x)), None)
+    if region is None or suffix is None:
+        return []
+    core = name[len(region):-len(suffix)]
+    if core.startswith(PROVINCE_TAILS) or len(core) < 2:
+        return []
+    out = [f"{core}({region}){suffix}"]
+    word = next((w for w in _TRADE_WORDS if core.endswith(w) and len(core) - len(w) >= 2), None)
+    if word:
+        out.append(f"{core[:-len(word)]}({region}){word}{suffix}")
+    return out
 
 
 # The product-name suffix rule lives in the package, shared with the official-list importers.

@@ -121,12 +121,42 @@ def parse(raw, lex, fuzzy, settings: dict):
             segments.append(seg)
         else:
             segments.append(_second_type(s, payload, surface, lex, fuzzy, settings, flat))
+    _join_latin_company(segments, raw, lex, flat)
     _prefer_named_company(segments, flat, _key_of(lex))
     doc.update(flat.values)
     doc["strength"] = strength
     doc["package"] = package
     doc["segments"] = segments
     return doc
+
+
+def _join_latin_company(segments, raw, lex, flat):
+    """Fleet laboratories Limited: a Latin company name is cut at its spaces, and only its last word
+    (Limited, GmbH) says it is a company. The unmatched Latin words right before it are its name."""
+    i = len(segments) - 1
+    while i > 0:
+        seg = segments[i]
+        j = i
+        if seg["match"] == "inferred" and seg["attribute"] == "manufacturer" and not _has_hanzi(seg["text"]):
+            while j > 0:
+                prev = segments[j - 1]
+                gap = raw[prev["end"]:segments[j]["start"]]
+                if prev["match"] not in ("none", "fuzzy") or prev.get("accepted") or gap.strip(" .,-&'") \
+                        or _has_hanzi(prev["text"]) or any(ch.isdigit() for ch in prev["text"]):
+                    break
+                j -= 1
+        if j < i:
+            lo, hi = segments[j]["start"], seg["end"]
+            name = " ".join(preprocess.normalize(raw[lo:hi], lex.t2s, lex.irrelevant)[0].split())
+            if flat.rank["manufacturer"] == INFERRED and flat.values["manufacturer"] == seg["standard"]:
+                flat.values["manufacturer"] = name
+            segments[j:i + 1] = [{"text": raw[lo:hi], "start": lo, "end": hi, "match": "inferred",
+                                  "attribute": "manufacturer", "term": name, "standard": name}]
+        i = j - 1
+
+
+def _has_hanzi(text):
+    return any(is_hanzi(ch) for ch in text)
 
 
 def _prefer_named_company(segments, flat, key_of):
@@ -199,8 +229,26 @@ def _gaps(s, lo, hi, units, items):
         yield cursor, hi
 
 
+# Separators a pending piece can keep at its edges (",兆科药业(合肥)有限公司" after a spec); they are not
+# part of the name.
+_EDGE = " ,;:.、，；：。|/-_"
+
+
+def _trim(s, a, b):
+    """The span without separators and unbalanced brackets at its edges (")礼来(美国)公司")."""
+    while True:
+        if a < b and (s[a] in _EDGE or (s[a] == ")" and s.count("(", a, b) < s.count(")", a, b))):
+            a += 1
+        elif a < b and (s[b - 1] in _EDGE or (s[b - 1] == "(" and s.count("(", a, b) > s.count(")", a, b))):
+            b -= 1
+        else:
+            return a, b
+
+
 def _second_type(s, span, surface, lex, fuzzy, settings, flat) -> dict:
-    a, b = span
+    a, b = _trim(s, *span)
+    if a == b:
+        a, b = span
     fragment = s[a:b]
     seg = surface(a, b)
     seg.update(match="none", attribute=None, term=None, standard=None)

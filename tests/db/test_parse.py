@@ -145,3 +145,16 @@ def test_a_full_company_name_beats_a_short_name_inside_it(mini_db):
     # a short name alone, or beside an unrelated company, still gives its standard
     assert parse(mini_db, "阿托伐他汀钙片(辉瑞) 20mg")["manufacturer"] == "辉瑞制药有限公司"
     assert parse(mini_db, "阿托伐他汀钙片(辉瑞) 20mg 上海信谊药厂有限公司")["manufacturer"] == "辉瑞制药有限公司"
+
+
+def test_a_latin_company_name_cut_at_its_spaces_is_one_manufacturer(mini_db):
+    doc = parse(mini_db, "阿莫西林胶囊 0.25g Fleet laboratories Limited")
+    assert doc["manufacturer"] == "fleet laboratories limited"
+    assert seg(doc, "Fleet laboratories Limited")["match"] == "inferred"
+    assert doc["product_name"] == "阿莫西林胶囊"      # the drug before it is not swallowed
+
+
+def test_separators_at_the_edge_of_a_fragment_are_not_part_of_the_name(mini_db):
+    doc = parse(mini_db, "阿莫西林胶囊,0.25g,兆科药业(合肥)有限公司")
+    assert doc["manufacturer"] == "兆科药业(合肥)有限公司"
+    assert seg(doc, "兆科药业(合肥)有限公司")["start"] == len("阿莫西林胶囊,0.25g,")

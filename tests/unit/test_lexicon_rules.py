@@ -49,6 +49,22 @@ def test_notes_of_country_and_repacker_are_stripped():
     assert rules.strip_notes(raw) == raw
 
 
+def test_a_former_name_note_is_stripped():
+    assert rules.strip_notes("重庆华邦制药有限公司（原：重庆华邦制药股份有限公司）") == "重庆华邦制药有限公司"
+
+
+@pytest.mark.parametrize("name, spellings", [
+    ("北京诺华制药有限公司", ["诺华制药(北京)有限公司", "诺华(北京)制药有限公司"]),
+    ("上海勃林格殷格翰药业有限公司", ["勃林格殷格翰药业(上海)有限公司", "勃林格殷格翰(上海)药业有限公司"]),
+    ("江苏恒瑞医药股份有限公司", ["恒瑞医药(江苏)股份有限公司", "恒瑞(江苏)医药股份有限公司"]),
+    ("上海市信谊药厂有限公司", []),       # 上海市: the region is part of the registered name
+    ("辉瑞制药有限公司", []),             # no region first
+    ("北京制药厂", []),                   # no corporate suffix
+])
+def test_region_in_brackets(name, spellings):
+    assert rules.region_in_brackets(name) == spellings
+
+
 @pytest.mark.parametrize("product, shape", [
     ("阿托伐他汀钙片", ("阿托伐他汀钙", "片剂")),
     ("奥美拉唑镁肠溶片", ("奥美拉唑镁", "肠溶片")),
