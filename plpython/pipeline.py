@@ -64,8 +64,8 @@ def parse(raw, lex, fuzzy, settings: dict):
         lo, hi = offsets[a], offsets[b - 1] + 1
         return {"text": raw[lo:hi], "start": lo, "end": hi}
 
-    def exact(a, b):
-        e = lex.lookup(s[a:b])[0]
+    def exact(a, b, dicts=None):
+        e = lex.first(s[a:b], dicts)
         seg = surface(a, b)
         seg.update(match="exact", attribute=e.dict, term=e.term, standard=e.standard)
         flat.entry(e.dict, e.standard, e.generic, e.product, e.dosage_form, EXACT)
@@ -110,6 +110,9 @@ def parse(raw, lex, fuzzy, settings: dict):
             segments.append(seg)
         elif kind == "exact":
             segments.append(exact(*payload))
+            inner = _bracketed_trade_name(s, *payload, lex)
+            if inner:   # 氯雷他定片(开瑞坦): a product-name synonym that holds the trade name in brackets
+                segments.append(exact(*inner, dicts=("trade_name",)))
         elif kind == "composed":
             a, b, name, generic, form = payload
             seg = surface(a, b)
@@ -153,6 +156,15 @@ def _join_latin_company(segments, raw, lex, flat):
             segments[j:i + 1] = [{"text": raw[lo:hi], "start": lo, "end": hi, "match": "inferred",
                                   "attribute": "manufacturer", "term": name, "standard": name}]
         i = j - 1
+
+
+def _bracketed_trade_name(s, a, b, lex):
+    """The span of a trade name in brackets inside a matched drug name, if the lexicon knows it."""
+    lo = s.find("(", a, b)
+    hi = s.find(")", lo + 1, b) if lo >= 0 else -1
+    if hi < 0 or not lex.first(s[a:b], ("product_name", "generic_name")):
+        return None
+    return (lo + 1, hi) if lex.first(s[lo + 1:hi], ("trade_name",)) else None
 
 
 def _has_hanzi(text):

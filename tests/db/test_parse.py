@@ -158,3 +158,14 @@ def test_separators_at_the_edge_of_a_fragment_are_not_part_of_the_name(mini_db):
     doc = parse(mini_db, "阿莫西林胶囊,0.25g,兆科药业(合肥)有限公司")
     assert doc["manufacturer"] == "兆科药业(合肥)有限公司"
     assert seg(doc, "兆科药业(合肥)有限公司")["start"] == len("阿莫西林胶囊,0.25g,")
+
+
+def test_a_product_synonym_holding_the_trade_name_in_brackets_reports_both(mini_db, tmp_path):
+    from drugnorm_admin import loader
+    f = tmp_path / "syn.tsv"
+    f.write_text("dict\tterm\tstandard\tgeneric\nproduct_name\t阿托伐他汀钙片(立普妥)\t阿托伐他汀钙片\t\n", encoding="utf-8")
+    loader.load(mini_db, [f], log=lambda *_: None)
+    doc = parse(mini_db, "阿托伐他汀钙片(立普妥) 20mg×7片/盒")
+    assert flat(doc, "product_name", "trade_name", "generic_name") == ("阿托伐他汀钙片", "立普妥", "阿托伐他汀钙")
+    assert seg(doc, "阿托伐他汀钙片(立普妥)")["attribute"] == "product_name"
+    assert (seg(doc, "立普妥")["attribute"], seg(doc, "立普妥")["start"]) == ("trade_name", 8)
