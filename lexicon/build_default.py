@@ -59,6 +59,8 @@ class Dict:
         k = self.key(term)
         if not k or (len(k) < 2 and self.name not in ("strength_unit", "package_unit")):
             return None
+        if not rules.plausible_term(self.name, term):
+            return None
         if k in self.std:
             row = self.std[k]
             for f, v in links.items():
@@ -85,6 +87,8 @@ class Dict:
         if not k or std is None or k in self.std or k in self.conflicts:
             return
         if len(k) < 2 and self.name not in ("strength_unit", "package_unit"):
+            return
+        if not rules.plausible_term(self.name, term):
             return
         if self.key(std) == k:
             return

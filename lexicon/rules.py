@@ -49,6 +49,30 @@ def salt_base(generic: str) -> tuple[str, str] | None:
     return found
 
 
+_HANZI = re.compile(r"[\u3400-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+# Fewest Latin letters a name without hanzi needs: PTU is a trade name, D300 and 15AA are not generics.
+_MIN_LATIN = {"generic_name": 4, "product_name": None, "trade_name": 3, "manufacturer": 3}
+
+
+def plausible_term(dictionary: str, term: str) -> bool:
+    """Whether a seed term can be a name of its dictionary: the seeds hold pieces cut out of longer names
+    (product 21, 15AA, TPF), placeholders (manufacturer ----, NULL) and specs (generic 4:1).
+
+    >>> plausible_term("product_name", "TPF"), plausible_term("trade_name", "PTU")
+    (False, True)
+    """
+    if dictionary not in _MIN_LATIN:
+        return True
+    if dictionary == "product_name":   # the name before the form suffix holds hanzi: not 18注射液, D300咀嚼片
+        shape = product_form(term)
+        return bool(_HANZI.search(shape[0] if shape else term))
+    if _HANZI.search(term):
+        return True
+    need = _MIN_LATIN[dictionary]
+    return need is not None and len(_LATIN.findall(term)) >= need and term.strip().lower() not in ("null", "none")
+
+
 def manufacturer_short_name(name: str) -> str | None:
     """A manufacturer's name without its region prefix and corporate suffix: 江苏恒瑞医药股份有限公司 → 恒瑞医药.
 

@@ -49,6 +49,25 @@ def test_notes_of_country_and_repacker_are_stripped():
     assert rules.strip_notes(raw) == raw
 
 
+@pytest.mark.parametrize("dictionary, term, ok", [
+    ("product_name", "阿莫西林胶囊", True),
+    ("product_name", "21", False),            # pieces cut out of 复方氨基酸注射液(18AA)-like names
+    ("product_name", "TPF", False),
+    ("product_name", "18注射液", False),
+    ("product_name", "维生素B12片", True),
+    ("generic_name", "Acarbose", True),
+    ("generic_name", "D300", False),
+    ("generic_name", "4:1", False),
+    ("trade_name", "PTU", True),
+    ("manufacturer", "－－－－", False),       # placeholders of the registration lists
+    ("manufacturer", "NULL", False),
+    ("manufacturer", "UCB Pharma S.A.", True),
+    ("route", "iv", True),                    # abbreviations are what routes are
+])
+def test_plausible_term(dictionary, term, ok):
+    assert rules.plausible_term(dictionary, term) is ok
+
+
 def test_a_former_name_note_is_stripped():
     assert rules.strip_notes("重庆华邦制药有限公司（原：重庆华邦制药股份有限公司）") == "重庆华邦制药有限公司"
 
