@@ -200,7 +200,7 @@ def _compose_products(s, items, lex):
             generic = _generic_entry(s[a:b], lex)
             nxt = items[i + 1]
             if generic and nxt[1] in ("exact", "pending") and nxt[2][0] == b:
-                form = lex.dosage_form_suffixes.get(s[b:nxt[2][1]])
+                form = lex.dosage_form_suffixes.get(s[b:nxt[2][1]]) or _vehicle_form(s[b:nxt[2][1]], lex)
                 if form:
                     out.append((a, "composed", (a, nxt[2][1], s[a:nxt[2][1]], generic, form)))
                     i, done = i + 2, True
@@ -222,6 +222,14 @@ def _compose_products(s, items, lex):
             out.append(items[i])
             i += 1
     return out
+
+
+def _vehicle_form(text, lex):
+    """奥硝唑 + 氯化钠注射液: a generic name right before a product name is a drug in that product as its
+    vehicle (a compound infusion); the product is the whole, in the vehicle's form. Reporting 氯化钠注射液
+    would name another drug."""
+    e = lex.first(text, ("product_name",))
+    return e.dosage_form if e else None
 
 
 def _generic_entry(text, lex):

@@ -169,3 +169,16 @@ def test_a_product_synonym_holding_the_trade_name_in_brackets_reports_both(mini_
     assert flat(doc, "product_name", "trade_name", "generic_name") == ("阿托伐他汀钙片", "立普妥", "阿托伐他汀钙")
     assert seg(doc, "阿托伐他汀钙片(立普妥)")["attribute"] == "product_name"
     assert (seg(doc, "立普妥")["attribute"], seg(doc, "立普妥")["start"]) == ("trade_name", 8)
+
+
+def test_a_generic_before_a_vehicle_product_is_one_compound_product(mini_db, tmp_path):
+    from drugnorm_admin import loader
+    f = tmp_path / "infusion.tsv"
+    f.write_text("dict\tterm\tstandard\tgeneric\tproduct\tdosage_form\n"
+                 "generic_name\t奥硝唑\t\t\t\t\ngeneric_name\t氯化钠\t\t\t\t\n"
+                 "product_name\t氯化钠注射液\t\t氯化钠\t\t注射液\n", encoding="utf-8")
+    loader.load(mini_db, [f], log=lambda *_: None)
+    doc = parse(mini_db, "奥硝唑氯化钠注射液 0.5g:100ml×1袋")
+    # not 氯化钠注射液: that names another drug
+    assert flat(doc, "product_name", "generic_name", "dosage_form") == ("奥硝唑氯化钠注射液", "奥硝唑", "注射液")
+    assert parse(mini_db, "氯化钠注射液 100ml")["product_name"] == "氯化钠注射液"
