@@ -148,8 +148,9 @@ def judge(fragment: str, candidates: list, lex, settings: dict, normalize_key) -
         cstem = stem_of(normalize_key(top["term"]), top["attribute"], lex)
         if top["attribute"] in DRUG_DICTS and fstem != cstem and (fstem in cstem or cstem in fstem):
             near = True
-        # a typo changes little: homophones are free, other edits at most one per four characters
-        if typo_distance(fstem, cstem, getattr(lex, "readings", None)) > max(len(fstem), len(cstem)) // 4:
+        # a typo changes little: homophones are free, other edits at most one per four characters, none
+        # in a stem under six (亚硝酸钠/亚硒酸钠, 碳酸钠/碳酸氢钠, 硫酸铁/硫酸亚铁 are other compounds)
+        if typo_distance(fstem, cstem, getattr(lex, "readings", None)) > (max(len(fstem), len(cstem)) - 2) // 4:
             near = True
         sh = shape(fragment, lex)
         if sh and top["attribute"] in DRUG_DICTS:

@@ -29,10 +29,16 @@ def test_a_homophone_typo_is_accepted():
     ("氘丁苯那嗪片", "丁苯那嗪片"),     # one stem contains the other: another molecule
     ("硝酸钙", "硝酸甘油"),             # two edits on three characters: not a typo
     ("右奥美拉唑肠溶胶囊", "奥美拉唑肠溶胶囊"),
+    ("亚硝酸钠", "亚硒酸钠"),           # one edit in a short stem: sodium nitrite is not sodium selenite
+    ("碳酸钠", "碳酸氢钠"),             # a character less: carbonate is not bicarbonate
 ])
 def test_a_near_miss_is_refused_whatever_its_score(fragment, term):
     v = judge(fragment, cand(term, "product_name", 0.95))
     assert v.near_miss and not v.accepted
+
+
+def test_one_edit_in_a_longer_stem_is_still_a_typo():
+    assert judge("盐酸二甲双瓜缓释片", cand("盐酸二甲双胍缓释片", "product_name", 0.8, generic="盐酸二甲双胍")).accepted
 
 
 def test_close_runners_up_of_another_drug_make_it_ambiguous():
