@@ -23,6 +23,7 @@ MAX_FUZZY = 64
 MIN_LATIN = 3
 
 EXACT, LINKED, FUZZY, FUZZY_LINKED, INFERRED = range(5)
+DRUG_NAMES = ("product_name", "generic_name")
 COMPOSED = 0.5   # a product name read off a generic name and a form next to it: after exact, before links
 
 
@@ -64,8 +65,8 @@ def parse(raw, lex, fuzzy, settings: dict):
         lo, hi = offsets[a], offsets[b - 1] + 1
         return {"text": raw[lo:hi], "start": lo, "end": hi}
 
-    def exact(a, b, dicts=None):
-        e = lex.first(s[a:b], dicts)
+    def exact(a, b, dicts=None, key=None):
+        e = lex.first(s[a:b] if key is None else key, dicts)
         seg = surface(a, b)
         seg.update(match="exact", attribute=e.dict, term=e.term, standard=e.standard)
         flat.entry(e.dict, e.standard, e.generic, e.product, e.dosage_form, EXACT)
@@ -113,6 +114,9 @@ def parse(raw, lex, fuzzy, settings: dict):
             inner = _bracketed_trade_name(s, *payload, lex)
             if inner:   # 氯雷他定片(开瑞坦): a product-name synonym that holds the trade name in brackets
                 segments.append(exact(*inner, dicts=("trade_name",)))
+        elif kind == "joined":
+            a, b, key = payload
+            segments.append(exact(a, b, DRUG_NAMES, key))
         elif kind == "composed":
             a, b, name, generic, form = payload
             seg = surface(a, b)
@@ -195,6 +199,12 @@ def _compose_products(s, items, lex):
     i = 0
     while i < len(items):
         done = False
+        joined = _bracket_inside_name(s, items[i:i + 3], lex)
+        if joined:
+            out.append((items[i][0], "joined", joined))
+            out.append(items[i + 1])
+            i += 3
+            continue
         if i + 1 < len(items) and items[i][1] in ("exact", "pending"):
             a, b = items[i][2]
             generic = _generic_entry(s[a:b], lex)
@@ -222,6 +232,19 @@ def _compose_products(s, items, lex):
             out.append(items[i])
             i += 1
     return out
+
+
+def _bracket_inside_name(s, three, lex):
+    """重组人粒细胞(瑞白)刺激因子注射液: HIS strings put the trade name inside the drug name. When the two
+    sides make a product or generic name of the lexicon, that name spans all three; the bracketed piece
+    stays a segment of its own (it follows, enclosed)."""
+    if len(three) < 3 or any(kind not in ("exact", "pending") for _, kind, _ in three):
+        return None
+    (a, b), (c, d), (e, f) = (span for _, _, span in three)
+    if s[b:c] != "(" or s[d:e] != ")":
+        return None
+    key = s[a:b] + s[e:f]
+    return (a, f, key) if lex.first(key, DRUG_NAMES) else None
 
 
 def _vehicle_form(text, lex):

@@ -182,3 +182,11 @@ def test_a_generic_before_a_vehicle_product_is_one_compound_product(mini_db, tmp
     # not 氯化钠注射液: that names another drug
     assert flat(doc, "product_name", "generic_name", "dosage_form") == ("奥硝唑氯化钠注射液", "奥硝唑", "注射液")
     assert parse(mini_db, "氯化钠注射液 100ml")["product_name"] == "氯化钠注射液"
+
+
+def test_a_trade_name_inside_the_drug_name_leaves_the_name_whole(mini_db):
+    doc = parse(mini_db, "阿托伐他汀钙(立普妥)片 20mg×7片")
+    assert flat(doc, "product_name", "trade_name", "generic_name") == ("阿托伐他汀钙片", "立普妥", "阿托伐他汀钙")
+    whole = seg(doc, "阿托伐他汀钙(立普妥)片")
+    assert (whole["match"], whole["attribute"], whole["standard"]) == ("exact", "product_name", "阿托伐他汀钙片")
+    assert seg(doc, "立普妥")["attribute"] == "trade_name"
