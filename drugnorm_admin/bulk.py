@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from psycopg import sql
 
-from .db import AdminError, connect
+from .db import AdminError, connect, table_column
 from .progress import Progress
 
 _BATCH = 2000
@@ -21,19 +21,10 @@ _BATCH = 2000
 
 def _target(conn, table: str, column: str):
     """Validated identifiers of an existing table and its text column."""
-    parts = table.split(".")
-    if len(parts) > 2 or not all(parts):
-        raise AdminError(f"--table {table!r}: expected NAME or SCHEMA.NAME")
-    reg = conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0]
-    if reg is None:
-        raise AdminError(f"table {table} does not exist")
-    typ = conn.execute("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = %s::regclass "
-                       "AND attname = %s AND NOT attisdropped", (table, column)).fetchone()
-    if typ is None:
-        raise AdminError(f"table {table} has no column {column!r}")
-    if typ[0] not in ("text", "character varying") and not typ[0].startswith(("character varying", "character(")):
-        raise AdminError(f"column {table}.{column} is {typ[0]}, expected text")
-    return sql.SQL(".").join(sql.Identifier(p) for p in parts)
+    tbl, typ = table_column(conn, table, column)
+    if typ not in ("text", "character varying") and not typ.startswith(("character varying", "character(")):
+        raise AdminError(f"column {table}.{column} is {typ}, expected text")
+    return tbl
 
 
 def _pending(into) -> sql.Composed:

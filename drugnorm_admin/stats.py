@@ -8,29 +8,21 @@ from __future__ import annotations
 
 from psycopg import sql
 
-from .db import AdminError, connect
+from .db import AdminError, connect, table_column
 
 HEADER = ("dictionary", "entries", "standard", "synonym", "no generic", "orphan syn", "never matched")
 
 
 def _usage_source(conn, table: str, column: str) -> sql.Composed:
-    parts = table.split(".")
-    if len(parts) > 2 or not all(parts):
-        raise AdminError(f"--table {table!r}: expected NAME or SCHEMA.NAME")
-    if conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0] is None:
-        raise AdminError(f"table {table} does not exist")
-    typ = conn.execute("SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = %s::regclass "
-                       "AND attname = %s AND NOT attisdropped", (table, column)).fetchone()
-    if typ is None:
-        raise AdminError(f"table {table} has no column {column!r}")
-    if typ[0] != "jsonb":
-        raise AdminError(f"column {table}.{column} is {typ[0]}, expected jsonb results of drug_parse")
+    tbl, typ = table_column(conn, table, column)
+    if typ != "jsonb":
+        raise AdminError(f"column {table}.{column} is {typ}, expected jsonb results of drug_parse")
     return sql.SQL(
         # a spec segment's term is the whole "20mg"; the unit entry it used is its "unit"
         "SELECT DISTINCT seg->>'attribute' AS dict, coalesce(seg->>'unit', seg->>'term') AS term "
         "FROM {t} r, jsonb_array_elements(CASE WHEN jsonb_typeof(r.{c}->'segments') = 'array' "
         "THEN r.{c}->'segments' END) seg").format(
-        t=sql.SQL(".").join(sql.Identifier(p) for p in parts), c=sql.Identifier(column))
+        t=tbl, c=sql.Identifier(column))
 
 
 def stats(dsn: str, usage: tuple[str, str] | None = None) -> list[tuple]:
