@@ -12,6 +12,7 @@ import argparse
 import hashlib
 import sys
 
+from . import releases
 from .paths import MIGRATIONS_DIR, PLPYTHON_DIR, SQL_DIR
 
 # Load order: a module comes after the modules it imports.
@@ -70,6 +71,8 @@ def main(argv=None) -> int:
     ap.add_argument("--check", action="store_true")
     args = ap.parse_args(argv)
     target = MIGRATIONS_DIR / "versions" / f"{args.revision}.sql"
+    if not args.check and releases.is_released(target):
+        raise SystemExit(f"{target.name} was released and never changes: put the change in a new revision")
     text = render()
     if args.check:
         current = target.read_text(encoding="utf-8") if target.exists() else ""
