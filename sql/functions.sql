@@ -1,12 +1,32 @@
 -- drugnorm functions. A template: drugnorm_admin/codegen.py fills in the module loader of each function
--- body and the sources of the Python modules, and writes the result into a migration revision.
+-- body and the sources of the Python modules, and writes the result into a migration revision. Every
+-- statement can run again (CREATE OR REPLACE): an upgrade replaces the code and keeps grants and the
+-- hospital's objects that depend on the functions (attach triggers, views).
 
+-- The server-side Python modules (plpython/*.py) as the body of a function: code is schema, so it
+-- travels with pg_dump (--schema-only too) and only the owner of the schema can change it.
+CREATE OR REPLACE FUNCTION drugnorm.code_modules() RETURNS TABLE (name text, source text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $drugnorm_code$
 {{MODULES}}
+$drugnorm_code$;
+
+-- What is installed: the release recorded by the last migrate, the schema revision and the code version.
+CREATE OR REPLACE FUNCTION drugnorm.version() RETURNS jsonb
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, drugnorm, pg_temp
+AS $$
+SELECT jsonb_build_object(
+    'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
+    'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
+    'code', '{{CODE_VERSION}}')
+$$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
 -- opens a subtransaction, which PostgreSQL forbids while a parallel query runs (in workers and in the
 -- leader alike); whole tables are parallelized by drugnorm-admin normalize --jobs instead.
-CREATE FUNCTION drugnorm.drug_parse(raw text) RETURNS jsonb
+CREATE OR REPLACE FUNCTION drugnorm.drug_parse(raw text) RETURNS jsonb
 LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
@@ -15,7 +35,7 @@ return _dn.parse(plpy, GD, raw)
 $drugnorm$;
 
 -- Fuzzy candidates of one fragment (patent step 5), best first.
-CREATE FUNCTION drugnorm.drug_candidates(fragment text, k int DEFAULT NULL, threshold float8 DEFAULT NULL)
+CREATE OR REPLACE FUNCTION drugnorm.drug_candidates(fragment text, k int DEFAULT NULL, threshold float8 DEFAULT NULL)
 RETURNS TABLE (term text, standard text, attribute text, generic text, m float8, n float8, s float8)
 LANGUAGE plpython3u STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
@@ -27,7 +47,7 @@ return _dn.candidates(plpy, GD, fragment, k, threshold)
 $drugnorm$;
 
 -- Preprocessing alone (patent step 2), as input strings get it.
-CREATE FUNCTION drugnorm.normalize(raw text) RETURNS text
+CREATE OR REPLACE FUNCTION drugnorm.normalize(raw text) RETURNS text
 LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
@@ -38,29 +58,27 @@ $drugnorm$;
 -- Load-time helpers of drugnorm-admin: keys and dimension columns of new lexicon entries, computed by the
 -- same code that handles input strings. The t2s map and the irrelevant characters are read in the
 -- caller's transaction, so a load that adds irrelevant characters uses them at once.
-CREATE FUNCTION drugnorm.lexicon_keys(terms text[], dicts text[]) RETURNS text[]
+CREATE OR REPLACE FUNCTION drugnorm.lexicon_keys(terms text[], dicts text[]) RETURNS text[]
 LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 {{PRELUDE}}
-import loadtime
-return loadtime.keys(plpy, terms, dicts)
+return _dn.load("loadtime").keys(plpy, terms, dicts)
 $drugnorm$;
 
-CREATE FUNCTION drugnorm.entry_dims(keys text[], readings text[])
+CREATE OR REPLACE FUNCTION drugnorm.entry_dims(keys text[], readings text[])
 RETURNS TABLE (i int, tokens text[], dim_len int[], char_sq int, pinyin text, initials text)
 LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 {{PRELUDE}}
-import loadtime
-return loadtime.dims(keys, readings)
+return _dn.load("loadtime").dims(keys, readings)
 $drugnorm$;
 
 -- Records the fragments of a drug_parse result that a pharmacist should review (fuzzy, inferred or
 -- unmatched), when the setting review_queue is on, and returns the result unchanged. VOLATILE because it
 -- writes; an error while recording is swallowed so that it never fails the caller's statement.
-CREATE FUNCTION drugnorm.record_review(doc jsonb, n int DEFAULT 1) RETURNS jsonb
+CREATE OR REPLACE FUNCTION drugnorm.record_review(doc jsonb, n int DEFAULT 1) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $$
@@ -81,12 +99,12 @@ BEGIN
 END
 $$;
 
-CREATE FUNCTION drugnorm.drug_parse_review(raw text) RETURNS jsonb
+CREATE OR REPLACE FUNCTION drugnorm.drug_parse_review(raw text) RETURNS jsonb
 LANGUAGE sql VOLATILE
 AS $$ SELECT drugnorm.record_review(drugnorm.drug_parse(raw)) $$;
 
 -- Keeps a column normalized (drugnorm-admin attach): TG_ARGV = (raw column, result column).
-CREATE FUNCTION drugnorm.normalize_trigger() RETURNS trigger
+CREATE OR REPLACE FUNCTION drugnorm.normalize_trigger() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $$
@@ -98,20 +116,20 @@ END
 $$;
 
 -- Unqualified names for every role that was granted drugnorm_reader (public is on everyone's path).
-CREATE FUNCTION public.drug_parse(raw text) RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.drug_parse(raw text) RETURNS jsonb
 LANGUAGE sql STRICT STABLE PARALLEL UNSAFE
 AS $$ SELECT drugnorm.drug_parse(raw) $$;
 
-CREATE FUNCTION public.drug_candidates(fragment text, k int DEFAULT NULL, threshold float8 DEFAULT NULL)
+CREATE OR REPLACE FUNCTION public.drug_candidates(fragment text, k int DEFAULT NULL, threshold float8 DEFAULT NULL)
 RETURNS TABLE (term text, standard text, attribute text, generic text, m float8, n float8, s float8)
 LANGUAGE sql STABLE PARALLEL UNSAFE
 AS $$ SELECT * FROM drugnorm.drug_candidates(fragment, k, threshold) $$;
 
-CREATE FUNCTION public.drug_parse_review(raw text) RETURNS jsonb
+CREATE OR REPLACE FUNCTION public.drug_parse_review(raw text) RETURNS jsonb
 LANGUAGE sql VOLATILE
 AS $$ SELECT drugnorm.drug_parse_review(raw) $$;
 
-CREATE FUNCTION public.drug_lookup(query text, k int DEFAULT 10)
+CREATE OR REPLACE FUNCTION public.drug_lookup(query text, k int DEFAULT 10)
 RETURNS TABLE (term text, standard text, attribute text, generic text, score float8, match text)
 LANGUAGE sql STABLE PARALLEL UNSAFE
 AS $$ SELECT * FROM drugnorm.drug_lookup(query, k) $$;
@@ -129,3 +147,5 @@ GRANT EXECUTE ON FUNCTION drugnorm.drug_parse(text), drugnorm.drug_candidates(te
     public.drug_parse(text), public.drug_candidates(text, int, float8) TO drugnorm_reader;
 GRANT EXECUTE ON FUNCTION drugnorm.lexicon_keys(text[], text[]), drugnorm.entry_dims(text[], text[])
     TO drugnorm_editor;
+REVOKE ALL ON FUNCTION drugnorm.code_modules(), drugnorm.version() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION drugnorm.code_modules(), drugnorm.version() TO drugnorm_reader;

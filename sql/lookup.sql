@@ -3,7 +3,7 @@
 -- Prefix ranges use the text_pattern_ops indexes (~>=~ / ~<~ work with a parameter, LIKE would not);
 -- pg_trgm on the ASCII pinyin columns catches typos in pinyin (ASCII works under any LC_CTYPE); hanzi
 -- typos go to drug_candidates.
-CREATE FUNCTION drugnorm.drug_lookup(query text, k int DEFAULT 10)
+CREATE OR REPLACE FUNCTION drugnorm.drug_lookup(query text, k int DEFAULT 10)
 RETURNS TABLE (term text, standard text, attribute text, generic text, score float8, match text)
 LANGUAGE plpgsql STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp

@@ -1,5 +1,6 @@
 -- drugnorm lexicon schema: the dictionaries of patent CN105068994A as tables.
--- Current definition; migrations/versions/ holds the frozen copies that reach databases.
+-- The current definition, for reading: databases get it through the revisions of migrations/versions/,
+-- and a test checks that the chain of revisions gives exactly this (tests/db/test_upgrade.py).
 
 CREATE EXTENSION IF NOT EXISTS plpython3u;
 -- pg_trgm goes into schema drugnorm unless the database has it already; either way the opclass is found
@@ -106,7 +107,8 @@ CREATE TABLE drugnorm.char_model (
     description text NOT NULL
 );
 
--- Pinyin readings and the traditional->simplified map, filled by drugnorm-admin from pypinyin and OpenCC.
+-- Pinyin readings and the traditional->simplified map, loaded from the stamped data file
+-- migrations/data/hanzi_N.tsv (drugnorm_admin/hanzi.py generates it with pinned pypinyin and OpenCC).
 CREATE TABLE drugnorm.hanzi (
     ch         text PRIMARY KEY CHECK (length(ch) = 1),
     simplified text CHECK (length(simplified) = 1),
@@ -166,11 +168,13 @@ CREATE TABLE drugnorm.review_item (
     resolved_version  bigint REFERENCES drugnorm.lexicon_version (version)
 );
 
--- The server-side Python modules (plpython/*.py), frozen by the migration that installed them.
-CREATE TABLE drugnorm.py_module (
-    name       text PRIMARY KEY,
-    load_order int  NOT NULL UNIQUE,
-    source     text NOT NULL
+-- Which release of drugnorm-admin migrated this database, and when (drugnorm.version(), stats).
+CREATE TABLE drugnorm.release_history (
+    id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    release  text NOT NULL,
+    revision text,
+    at       timestamptz NOT NULL DEFAULT now(),
+    by_role  text NOT NULL DEFAULT current_user
 );
 
 -- One view per dictionary, for people browsing the lexicon.

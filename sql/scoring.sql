@@ -19,7 +19,7 @@
 -- as the candidates do (the alternative found in the candidates with the highest candidate-stage scores),
 -- so the query vector is the same for every candidate and M stays a true cosine.
 
-CREATE FUNCTION drugnorm.score_fragment(
+CREATE OR REPLACE FUNCTION drugnorm.score_fragment(
     q_tok text[], q_slot int[], q_def boolean[],
     k int, threshold float8, a float8, boosts float8[], cand_limit int, budget int, q_owner text[])
 RETURNS TABLE (entry_id bigint, m float8, n float8, s float8)

@@ -32,7 +32,8 @@ def test_fresh_reader_session_calls_drug_parse_unqualified(reader):
 def test_reader_cannot_modify_the_lexicon(reader):
     with psycopg.connect(reader) as conn:
         for sql in ("DELETE FROM drugnorm.entry", "UPDATE drugnorm.setting SET value = '1'",
-                    "INSERT INTO drugnorm.py_module VALUES ('x', 99, 'raise SystemExit')"):
+                    "CREATE OR REPLACE FUNCTION drugnorm.code_modules() RETURNS TABLE (name text, source text) "
+                    "LANGUAGE sql AS $$ VALUES ('server', 'raise SystemExit') $$"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 conn.execute(sql)
             conn.rollback()
