@@ -14,7 +14,7 @@ import psycopg
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, pool
+from sqlalchemy import create_engine, exc, pool
 
 from . import __version__, hanzi
 from .db import AdminError, connect
@@ -126,8 +126,8 @@ def upgrade(dsn: str, to: str = "head", log=print) -> str | None:
         with _alembic(dsn) as (cfg, conn), contextlib.redirect_stdout(io.StringIO()):
             command.upgrade(cfg, to)
             _record_release(conn)
-    except psycopg.Error as e:
-        raise AdminError(f"migration failed, database left at revision {before}: {str(e).strip()}") from e
+    except (psycopg.Error, exc.DBAPIError) as e:
+        raise AdminError(f"migration failed, database left at revision {before}: {_reason(e)}") from e
     after = current(dsn)
     if after != before:
         log(f"migrated {before or 'empty'} -> {after} (drugnorm-admin {__version__})")
@@ -147,11 +147,15 @@ def downgrade(dsn: str, to: str, log=print) -> str | None:
         with _alembic(dsn) as (cfg, conn), contextlib.redirect_stdout(io.StringIO()):
             command.downgrade(cfg, to)
             _record_release(conn)
-    except psycopg.Error as e:
-        raise AdminError(f"downgrade failed, database left at revision {before}: {str(e).strip()}") from e
+    except (psycopg.Error, exc.DBAPIError) as e:
+        raise AdminError(f"downgrade failed, database left at revision {before}: {_reason(e)}") from e
     after = current(dsn)
     log(f"downgraded {before} -> {after or 'base'}")
     return after
+
+
+def _reason(e: Exception) -> str:
+    return str(getattr(e, "orig", None) or e).strip()
 
 
 def _warn_locale(dsn: str, log) -> None:

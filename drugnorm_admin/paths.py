@@ -1,8 +1,16 @@
-"""Where the project's SQL, PL/Python sources, migrations and bundled lexicon are."""
+"""Where the migrations, the bundled lexicon and (in a checkout) the SQL and PL/Python sources are.
+
+In a checkout they are top-level folders; an installed wheel carries the migrations and the bundled
+lexicon as package data (drugnorm_admin/migrations, drugnorm_admin/bundled_lexicon; see pyproject.toml).
+sql/ and plpython/ exist only in a checkout: codegen freezes them into migrations.
+"""
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+ROOT = PACKAGE_DIR.parent
+IN_CHECKOUT = (ROOT / "sql" / "schema.sql").exists() and (ROOT / "migrations" / "env.py").exists()
+
 SQL_DIR = ROOT / "sql"
 PLPYTHON_DIR = ROOT / "plpython"
-MIGRATIONS_DIR = ROOT / "migrations"
-DEFAULT_LEXICON_DIR = ROOT / "lexicon" / "default"
+MIGRATIONS_DIR = ROOT / "migrations" if IN_CHECKOUT else PACKAGE_DIR / "migrations"
+DEFAULT_LEXICON_DIR = ROOT / "lexicon" / "default" if IN_CHECKOUT else PACKAGE_DIR / "bundled_lexicon"

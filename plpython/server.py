@@ -51,8 +51,12 @@ class Backend:
     def refresh(self, plpy):
         """One query per call: versions and session overrides of the settings."""
         cols = ", ".join(f"current_setting('drugnorm.{n}', true) AS {n}" for n in SETTING_NAMES)
-        row = plpy.execute(self.plan(plpy, "state", f"SELECT version, settings_version, {cols} "
-                                                    "FROM drugnorm.state"))[0]
+        rows = plpy.execute(self.plan(plpy, "state", f"SELECT version, settings_version, {cols} "
+                                                     "FROM drugnorm.state"))
+        if not rows:   # the seed rows are data: a restore of a schema-only dump lacks them
+            raise ValueError("drugnorm is not initialised in this database (drugnorm.state is empty, as "
+                             "after restoring a schema-only dump): run drugnorm-admin init")
+        row = rows[0]
         version = (row["version"], row["settings_version"])
         if version != self.version:
             self._load(plpy)
