@@ -1,0 +1,109 @@
+"""Formulary markers: what hospital catalogues write into a drug name about the drug's status, not about
+the drug — the insurance class and self-pay ratio (``(甲)``, ``(乙10%)``, ``(自费)``, ``(100%)``), list
+flags (``[国基]``, ``[国基、上增]``, ``(集)``, ``[NR]``) and symbol flags (``※``, ``▲``).
+
+Markers are data: the dictionaries of kind ``marker`` (``insurance_class``, ``formulary_marker``), which a
+hospital extends with load-dict. They are found before specs and names, on the normalized string, so a
+ratio inside a marker is never read as a strength, and they never reach the fuzzy matcher.
+
+Where a marker may stand:
+- a symbol marker (one character that is neither a letter, a digit nor a hanzi) anywhere;
+- other markers only inside a bracket group whose every part is a marker, optionally followed by a
+  ratio (``乙10%``, ``▲100%``); parts are separated by ``、 , ; /`` or spaces. 甲 alone in 甲硝唑 is a name;
+- a bracket group holding only a ratio (``(100%)``) only before any name: after the name it is a
+  concentration (``乙醇(75%)``).
+
+>>> lex = {"乙": ("insurance_class", "乙", "乙类"), "国基": ("formulary_marker", "国基", "国家基本药物"),
+...        "▲": ("formulary_marker", "▲", "▲")}
+>>> [(m.term, m.standard, m.ratio) for m in find("▲(乙10%)美阿沙坦钾片[国基]", lex)]
+[('▲', '▲', None), ('乙', '乙类', '10%'), ('国基', '国家基本药物', None)]
+>>> find("甲硝唑片(乙)", {"甲": ("insurance_class", "甲", "甲类")})
+[]
+"""
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from lexicon import is_word_char
+
+_BRACKETS = {"(": ")", "[": "]"}
+_PART_SEPARATORS = re.compile(r"[、,;/ ]+")
+_RATIO = re.compile(r"\d{1,3}(?:\.\d+)?%$")
+# A group longer than this is a note or a qualifier, not a list of markers.
+_MAX_GROUP = 24
+
+
+class Marker(NamedTuple):
+    start: int               # span of the part in the normalized string
+    end: int
+    attribute: str | None    # the marker dictionary; None for a ratio alone
+    term: str
+    standard: str | None
+    ratio: str | None        # the self-pay ratio written with it ("10%")
+
+
+def is_symbol(key: str) -> bool:
+    return len(key) == 1 and not is_word_char(key) and not key.isspace()
+
+
+def find(s: str, lexicon: dict) -> list[Marker]:
+    """The markers of normalized string ``s``, in order. ``lexicon`` maps a marker key to
+    (dictionary, term, standard)."""
+    out: list[Marker] = []
+    name_seen = False   # a ratio alone counts as a marker only before any name
+    i = 0
+    while i < len(s):
+        ch = s[i]
+        if ch in _BRACKETS:
+            j = s.find(_BRACKETS[ch], i + 1, i + 2 + _MAX_GROUP)
+            group = _group(s, i + 1, j, lexicon, name_seen) if j > 0 and not s.startswith("-", j + 1) else None
+            if group:
+                out.extend(group)
+                i = j + 1
+                continue
+        if is_symbol(ch) and ch in lexicon:
+            d, term, standard = lexicon[ch]
+            out.append(Marker(i, i + 1, d, term, standard, None))
+        elif is_word_char(ch):
+            name_seen = True
+        i += 1
+    return out
+
+
+def _group(s: str, lo: int, hi: int, lexicon: dict, name_seen: bool) -> list[Marker] | None:
+    """The markers of the bracket group s[lo:hi] when every part is one, else None."""
+    if any(ch in "()[]" for ch in s[lo:hi]):
+        return None
+    parts = []
+    pos = lo
+    for m in _PART_SEPARATORS.finditer(s, lo, hi):
+        parts.append((pos, m.start()))
+        pos = m.end()
+    parts.append((pos, hi))
+    out = []
+    for a, b in parts:
+        if a == b:
+            continue
+        text = s[a:b]
+        ratio = _RATIO.search(text)
+        key = text[:ratio.start()] if ratio else text
+        if key in lexicon:
+            d, term, standard = lexicon[key]
+            out.append(Marker(a, b, d, term, standard, ratio.group(0) if ratio else None))
+        elif not key and ratio and not name_seen:
+            out.append(Marker(a, b, None, text, None, ratio.group(0)))
+        else:
+            return None
+    return out or None
+
+
+def summary(markers: list[Marker]) -> tuple[str | None, str | None, list[str]]:
+    """(insurance class, self-pay ratio, the standards of every marker in order, each once)."""
+    insurance = next((m.standard for m in markers if m.attribute == "insurance_class"), None)
+    ratio = next((m.ratio for m in markers if m.ratio), None)
+    standards: list[str] = []
+    for m in markers:
+        if m.standard and m.standard not in standards:
+            standards.append(m.standard)
+    return insurance, ratio, standards
