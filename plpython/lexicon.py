@@ -11,6 +11,8 @@ from typing import NamedTuple
 DICT_ORDER = ("product_name", "generic_name", "trade_name", "manufacturer", "dosage_form", "route",
               "packaging_material")
 DRUG_DICTS = frozenset(("product_name", "generic_name", "trade_name"))
+# The dictionaries of kind 'marker' (plpython/markers.py): found by rule, never segmented or fuzzy-matched.
+MARKER_DICTS = ("insurance_class", "formulary_marker")
 INJECTION_PREFIX = "注射用"
 # The dosage form an "注射用…" name tells, when the lexicon has this form.
 INJECTION_FORM = "注射用无菌粉末"
@@ -75,6 +77,7 @@ class MemoryLexicon:
         self.dosage_form_suffixes: dict[str, str] = {}   # normalized suffix -> dosage form standard
         self.injection_form: str | None = None
         self.readings = None     # hanzi -> its pinyin readings, set by server.py for the typo test
+        self.markers: dict[str, tuple[str, str, str]] = {}   # key -> (marker dictionary, term, standard)
 
     @classmethod
     def from_rows(cls, entries, units, irrelevant, t2s, char_models):
@@ -97,6 +100,8 @@ class MemoryLexicon:
         by_key = {}
         for r in entries:
             key = r["key"]
+            if key and r["dict"] in MARKER_DICTS:
+                lex.markers[key] = (r["dict"], r["term"], r["standard"] or r["term"])
             if not key or r["dict"] not in rank:
                 continue
             key = share(key)

@@ -7,6 +7,7 @@ phrase-aware readings drugnorm-admin computed with pypinyin.
 from __future__ import annotations
 
 import dimensions
+import lexicon
 import preprocess
 
 
@@ -23,7 +24,8 @@ def keys(plpy, terms, dicts):
         if term is None:
             out.append(None)
             continue
-        drop = frozenset() if d == "irrelevant_char" else irrelevant
+        # Irrelevant characters and symbol markers (▲) keep their own characters, whatever is irrelevant.
+        drop = frozenset() if d in ("irrelevant_char",) + lexicon.MARKER_DICTS else irrelevant
         out.append(preprocess.normalize_key(term, t2s, drop))
     return out
 

@@ -50,7 +50,13 @@ def is_symbol(key: str) -> bool:
 def find(s: str, lexicon: dict) -> list[Marker]:
     """The markers of normalized string ``s``, in order. ``lexicon`` maps a marker key to
     (dictionary, term, standard)."""
-    out: list[Marker] = []
+    return [m for _, _, group in groups(s, lexicon) for m in group]
+
+
+def groups(s: str, lexicon: dict) -> list[tuple[int, int, list[Marker]]]:
+    """(start, end, markers) of each place holding markers: a bracket group with its brackets, or a
+    symbol; the pipeline cuts these spans out before specs and names."""
+    out = []
     name_seen = False   # a ratio alone counts as a marker only before any name
     i = 0
     while i < len(s):
@@ -59,12 +65,12 @@ def find(s: str, lexicon: dict) -> list[Marker]:
             j = s.find(_BRACKETS[ch], i + 1, i + 2 + _MAX_GROUP)
             group = _group(s, i + 1, j, lexicon, name_seen) if j > 0 and not s.startswith("-", j + 1) else None
             if group:
-                out.extend(group)
+                out.append((i, j + 1, group))
                 i = j + 1
                 continue
         if is_symbol(ch) and ch in lexicon:
             d, term, standard = lexicon[ch]
-            out.append(Marker(i, i + 1, d, term, standard, None))
+            out.append((i, i + 1, [Marker(i, i + 1, d, term, standard, None)]))
         elif is_word_char(ch):
             name_seen = True
         i += 1

@@ -9,6 +9,7 @@ fuzzy match (2), a link from one (3), an inference from a product-shaped fragmen
 from __future__ import annotations
 
 import inference
+import markers
 import preprocess
 import segmentation
 import spec_split
@@ -16,7 +17,8 @@ from lexicon import is_hanzi
 
 FIELDS = ("generic_name", "trade_name", "product_name", "dosage_form", "route", "manufacturer",
           "packaging_material")
-KEYS = ("input", "normalized") + FIELDS + ("strength", "package", "segments", "lexicon_version")
+KEYS = ("input", "normalized") + FIELDS + ("strength", "package", "insurance_class", "self_pay_ratio", "markers",
+                                           "segments", "lexicon_version")
 # Fragments longer than this are not looked up (no drug name is that long); shorter Latin/digit-only
 # fragments than MIN_LATIN are codes or noise, not names.
 MAX_FUZZY = 64
@@ -49,6 +51,7 @@ def empty(raw: str) -> dict:
     doc["input"] = raw
     doc["normalized"] = ""
     doc["segments"] = []
+    doc["markers"] = []
     return doc
 
 
@@ -74,21 +77,36 @@ def parse(raw, lex, fuzzy, settings: dict):
 
     seg_tool = segmentation.Segmenter(s, lex)
     items = []   # (start, kind, payload)
+    # Formulary markers first: their ratios are not strengths, their words not names.
+    blocks = [(a, b, "marker", group) for a, b, group in markers.groups(s, lex.markers)]
+    blocks += [(a, b, "exact", (a, b)) for a, b in segmentation.protected_matches(s, 0, len(s), lex.protected)
+               if not any(lo < b and a < hi for lo, hi, _, _ in blocks)]
+    blocks.sort(key=lambda x: x[0])
     cursor = 0
-    for a, b in segmentation.protected_matches(s, 0, len(s), lex.protected) + [(len(s), len(s))]:
+    for a, b, kind, payload in blocks + [(len(s), len(s), None, None)]:
         for lo, hi in _gaps(s, cursor, a, lex.units, items):
             items.extend((p.start, "exact" if p.exact else "pending", (p.start, p.end))
                          for p in seg_tool.pieces(lo, hi))
         if a < b:
-            items.append((a, "exact", (a, b)))
+            items.append((a, kind, payload))
         cursor = b
     items.sort(key=lambda x: x[0])
     items = _compose_products(s, items, lex)
 
     strength = package = None
     strength_in_name = False
+    found_markers = []
     for _, kind, payload in items:
-        if kind == "spec":
+        if kind == "marker":
+            for m in payload:
+                seg = surface(m.start, m.end)
+                seg.update(match="marker", attribute=m.attribute or "self_pay_ratio", term=m.term,
+                           standard=m.standard or m.ratio)
+                if m.ratio:
+                    seg["ratio"] = m.ratio
+                segments.append(seg)
+            found_markers.extend(payload)
+        elif kind == "spec":
             sp = payload
             seg = surface(sp.start, sp.end)
             unit = sp.parts[0]
@@ -133,6 +151,7 @@ def parse(raw, lex, fuzzy, settings: dict):
     doc.update(flat.values)
     doc["strength"] = strength
     doc["package"] = package
+    doc["insurance_class"], doc["self_pay_ratio"], doc["markers"] = markers.summary(found_markers)
     doc["segments"] = segments
     return doc
 

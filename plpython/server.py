@@ -92,7 +92,7 @@ class Backend:
         cur = plpy.cursor(
             "SELECT e.id, e.dict, e.key, e.term, coalesce(s.term, e.term) AS standard, "
             "       g.term AS generic, p.term AS product, f.term AS dosage_form "
-            "FROM drugnorm.entry e JOIN drugnorm.dictionary d ON d.name = e.dict AND d.kind = 'set' "
+            "FROM drugnorm.entry e JOIN drugnorm.dictionary d ON d.name = e.dict AND d.kind IN ('set', 'marker') "
             "LEFT JOIN drugnorm.entry s ON s.id = e.standard_id "
             "LEFT JOIN drugnorm.entry g ON g.id = coalesce(s.generic_id, e.generic_id) "
             "LEFT JOIN drugnorm.entry p ON p.id = coalesce(s.product_id, e.product_id) "

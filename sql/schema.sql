@@ -14,11 +14,12 @@ END $$;
 SELECT set_config('search_path', 'drugnorm, ' || current_setting('search_path'), true);
 
 -- The dictionaries (patent claim 2, table 19). kind 'set' = the dictionary set used for segmentation and
--- fuzzy matching; 'unit' = 规格词典 / 包装规格词典; 'char' = 无关字符词典.
+-- fuzzy matching; 'unit' = 规格词典 / 包装规格词典; 'char' = 无关字符词典; 'marker' = formulary markers
+-- (insurance class, lists, symbol flags), found by rule before specs and names (plpython/markers.py).
 CREATE TABLE drugnorm.dictionary (
     name      text PRIMARY KEY,
     attribute text NOT NULL,
-    kind      text NOT NULL CHECK (kind IN ('set', 'unit', 'char')),
+    kind      text NOT NULL CHECK (kind IN ('set', 'unit', 'char', 'marker')),
     priority  int  NOT NULL UNIQUE   -- which dictionary wins when one key is in several (lower first)
 );
 
@@ -32,7 +33,9 @@ INSERT INTO drugnorm.dictionary (name, attribute, kind, priority) VALUES
     ('packaging_material', '包材',     'set',  7),
     ('strength_unit',      '规格',     'unit', 8),
     ('package_unit',       '包装规格', 'unit', 9),
-    ('irrelevant_char',    '无关字符', 'char', 10);
+    ('irrelevant_char',    '无关字符', 'char', 10),
+    ('insurance_class',    '医保类别', 'marker', 11),
+    ('formulary_marker',   '目录标记', 'marker', 12);
 
 -- Every version of the lexicon: each load or import makes one (who, when, what).
 CREATE TABLE drugnorm.lexicon_version (

@@ -13,3 +13,27 @@ CREATE TABLE drugnorm.release_history (
     by_role  text NOT NULL DEFAULT current_user
 );
 GRANT SELECT ON drugnorm.release_history TO drugnorm_reader;
+
+-- Formulary markers: a dictionary kind of its own (insurance class, lists, symbol flags).
+ALTER TABLE drugnorm.dictionary DROP CONSTRAINT dictionary_kind_check;
+ALTER TABLE drugnorm.dictionary ADD CONSTRAINT dictionary_kind_check
+    CHECK (kind IN ('set', 'unit', 'char', 'marker'));
+INSERT INTO drugnorm.dictionary (name, attribute, kind, priority) VALUES
+    ('insurance_class',    '医保类别', 'marker', 11),
+    ('formulary_marker',   '目录标记', 'marker', 12);
+-- The symbol flags of the bundled lexicon (※ ▲ ◆ ★) are markers from 0.10 on, no longer characters to
+-- drop: a hospital's own irrelevant characters stay as they are.
+DO $$
+DECLARE
+    v bigint;
+BEGIN
+    IF EXISTS (SELECT 1 FROM drugnorm.entry WHERE dict = 'irrelevant_char' AND key IN ('※', '▲', '◆', '★')
+               AND source = 'drugnorm (patent claim 3 list, extended)') THEN
+        SELECT max(version) + 1 INTO v FROM drugnorm.lexicon_version;
+        INSERT INTO drugnorm.lexicon_version (version, what) VALUES (v, jsonb_build_object('event',
+            'migration 0003: the symbol flags ※ ▲ ◆ ★ are formulary markers, no longer irrelevant characters'));
+        DELETE FROM drugnorm.entry WHERE dict = 'irrelevant_char' AND key IN ('※', '▲', '◆', '★')
+            AND source = 'drugnorm (patent claim 3 list, extended)';
+        UPDATE drugnorm.state SET version = v;
+    END IF;
+END $$;

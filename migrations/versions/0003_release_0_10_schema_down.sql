@@ -7,3 +7,28 @@ CREATE TABLE drugnorm.py_module (
     source     text NOT NULL
 );
 GRANT SELECT ON drugnorm.py_module TO drugnorm_reader;
+
+-- Formulary markers go (0.9.0 has no such kind); the bundled symbol flags are irrelevant characters again.
+DO $$
+DECLARE
+    v bigint;
+    bundled boolean := EXISTS (SELECT 1 FROM drugnorm.entry WHERE dict = 'irrelevant_char'
+                               AND source = 'drugnorm (patent claim 3 list, extended)');
+BEGIN
+    IF EXISTS (SELECT 1 FROM drugnorm.entry WHERE dict IN ('insurance_class', 'formulary_marker'))
+       OR (bundled AND (SELECT count(*) FROM drugnorm.entry WHERE dict = 'irrelevant_char'
+                        AND key IN ('※', '▲', '◆', '★')) < 4) THEN
+        SELECT max(version) + 1 INTO v FROM drugnorm.lexicon_version;
+        INSERT INTO drugnorm.lexicon_version (version, what) VALUES (v, jsonb_build_object('event',
+            'downgrade of 0003: formulary markers removed, symbol flags irrelevant characters again'));
+        DELETE FROM drugnorm.entry WHERE dict IN ('insurance_class', 'formulary_marker');
+        INSERT INTO drugnorm.entry (dict, term, key, source, version)
+        SELECT 'irrelevant_char', ch, ch, 'drugnorm (patent claim 3 list, extended)', v
+        FROM unnest(ARRAY['※', '▲', '◆', '★']) AS ch WHERE bundled
+        ON CONFLICT (dict, key) DO NOTHING;
+        UPDATE drugnorm.state SET version = v;
+    END IF;
+END $$;
+DELETE FROM drugnorm.dictionary WHERE kind = 'marker';
+ALTER TABLE drugnorm.dictionary DROP CONSTRAINT dictionary_kind_check;
+ALTER TABLE drugnorm.dictionary ADD CONSTRAINT dictionary_kind_check CHECK (kind IN ('set', 'unit', 'char'));
