@@ -50,3 +50,24 @@ def test_k_bounds_the_result(mini_db):
 def test_a_mnemonic_that_skips_a_character_still_finds_the_drug(mini_db):
     # HIS mnemonic generators skip or replace characters outside their table
     assert "阿莫西林胶囊" in [r["term"] for r in lookup(mini_db, "AMXJN")[:3]]
+
+
+def test_pg_trgm_already_in_public_before_migrate(pg_server, empty_db):
+    """The common case: the hospital's database has pg_trgm in public. drug_lookup's pinyin typo search
+    must find its operators and functions there without public on the function's search_path."""
+    from pathlib import Path
+
+    from drugnorm_admin import loader, migrate
+    with psycopg.connect(empty_db, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION pg_trgm SCHEMA public")
+    migrate.upgrade(empty_db, log=lambda *_: None)
+    loader.load(empty_db, [Path(__file__).parent.parent / "data" / "mini_lexicon.tsv"], log=lambda *_: None)
+    with psycopg.connect(empty_db) as conn:
+        assert conn.execute("SELECT extnamespace::regnamespace::text FROM pg_extension "
+                            "WHERE extname = 'pg_trgm'").fetchone()[0] == "public"
+        assert "public" not in conn.execute("SELECT array_to_string(proconfig, ',') FROM pg_proc "
+                                            "WHERE oid = 'drugnorm.drug_lookup'::regproc").fetchone()[0]
+    assert lookup(empty_db, "AMXLJN")[0]["term"] == "阿莫西林胶囊"
+    assert lookup(empty_db, "amoxilin")[0]["term"] == "阿莫西林"
+    assert "阿莫西林" in [r["term"] for r in lookup(empty_db, "amoxilim")]            # pg_trgm similarity
+    assert "阿莫西林胶囊" in [r["term"] for r in lookup(empty_db, "AMXJN")[:3]]
