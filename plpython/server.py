@@ -17,11 +17,9 @@ import dimensions
 import lexicon
 import pipeline
 import preprocess
+import settings as config
 
-SETTING_NAMES = ("a", "k", "threshold", "accept", "ambiguous_margin", "boost_h", "boost_i", "boost_f",
-                 "boost_c", "boost_p", "boost_o", "candidate_limit", "posting_budget", "cache_entries")
-_FLOAT = {"a", "threshold", "accept", "ambiguous_margin", "boost_h", "boost_i", "boost_f", "boost_c",
-          "boost_p", "boost_o"}
+SETTING_NAMES = config.NAMES
 _FETCH = 5000
 
 
@@ -61,15 +59,16 @@ class Backend:
         if version != self.version:
             self._load(plpy)
             self.version = version
+            self.settings_sig = None      # the table's values may have changed
             self.results.clear()
             self.fragments.clear()
         overrides = tuple(row[n] for n in SETTING_NAMES)
         if overrides != self.settings_sig:
-            merged = dict(self.table_settings)
-            for n, v in zip(SETTING_NAMES, overrides):
-                if v not in (None, ""):
-                    merged[n] = v
-            self.settings = _typed_settings(merged)
+            # invalid values never fail a call (the attach trigger would lose the INSERT): each is
+            # reported once per change, and the table's value or the built-in default is used
+            self.settings, problems = config.typed(self.table_settings, dict(zip(SETTING_NAMES, overrides)))
+            for p in problems:
+                plpy.warning(p)
             self.settings_sig = overrides
             self.results.clear()
             self.fragments.clear()
@@ -153,21 +152,6 @@ def backend(GD) -> Backend:
     if b is None:
         b = GD["drugnorm_backend"] = Backend()
     return b
-
-
-def _typed_settings(raw: dict) -> dict:
-    out = {}
-    for name in SETTING_NAMES:
-        v = raw.get(name)
-        if v is None:
-            continue
-        try:
-            out[name] = float(v) if name in _FLOAT else int(v)
-        except ValueError:
-            raise ValueError(f"drugnorm setting {name} = {v!r} is not a number")
-    if not 0 <= out.get("a", 0.4) <= 1:
-        raise ValueError("drugnorm setting a must be between 0 and 1")
-    return out
 
 
 # -- the SQL API ---------------------------------------------------------------------------------------
