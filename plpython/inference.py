@@ -27,10 +27,33 @@ CORPORATE_SUFFIXES = ("股份有限公司", "有限责任公司", "集团有限�
                       "inc", "co.", "corporation", "s.a.", "s.p.a.", "a/s", "ag", "n.v.", "limited")
 COMPANY_WORDS = ("有限公司", "公司", "株式会社", "药厂", "制药厂", "gmbh", "ltd", "inc", "corporation",
                  "limited", "s.a.", "s.p.a.", "n.v.", " ag")
+# How the short names of HIS catalogues end (上海禾丰制药, 江苏恒瑞医药, 石药集团, 长春金赛生物): words of an
+# industry, never the end of a drug name.
+SHORT_NAME_TAILS = ("制药", "药业", "医药", "生物", "集团", "生化", "药厂", "制药厂", "股份", "实业", "医疗")
+# Latin legal forms (Abbott B.V., Bayer AG): a company name's last word, however short the rest. The dotted
+# and long ones say "company" alone; the bare short ones (AG, SA, AB) only after a name, else they are codes.
+LEGAL_FORMS = frozenset(("gmbh", "ltd", "limited", "inc.", "co.,ltd", "corp.", "corporation", "s.a", "b.v",
+                         "n.v", "s.p.a", "s.r.l", "a.g", "plc", "llc", "a/s", "pty", "株式会社"))
+LEGAL_FORMS_AFTER_A_NAME = LEGAL_FORMS | {"ag", "sa", "bv", "nv", "kg", "ab", "oy", "spa", "srl", "sas", "inc",
+                                          "co", "corp", "kk"}
 REGIONS = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽",
            "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西",
            "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门", "中国")
 _REGION_TAILS = ("省", "市", "自治区")
+# Where a drug comes from, as catalogues note it next to the name: never a drug name itself.
+ORIGINS = ("美国", "德国", "日本", "法国", "英国", "意大利", "瑞士", "瑞典", "丹麦", "比利时", "荷兰", "奥地利",
+           "西班牙", "印度", "韩国", "爱尔兰", "加拿大", "澳大利亚", "以色列", "匈牙利", "波兰", "芬兰", "挪威",
+           "新西兰", "新加坡", "泰国", "俄罗斯", "巴西", "阿根廷", "墨西哥", "葡萄牙", "捷克", "希腊", "土耳其",
+           "进口", "国产", "合资", "原研")
+
+
+def is_place(fragment: str) -> bool:
+    """成都, 江苏省, 德国, 进口: a region or an origin noted beside a name."""
+    f = fragment.strip(" ()[]")
+    for tail in _REGION_TAILS:
+        if f.endswith(tail) and len(f) > len(tail) + 1:
+            f = f[:-len(tail)]
+    return f in REGIONS or f in ORIGINS
 
 
 class Shape(NamedTuple):
@@ -61,9 +84,22 @@ def shape(fragment: str, lex) -> Shape | None:
 
 
 def is_company(fragment: str) -> bool:
-    """A manufacturer's name by its shape: 江阴天江药业有限公司, 诺华制药(北京)有限公司, Baxter S.A."""
+    """A manufacturer's name by its shape: 江阴天江药业有限公司, 诺华制药(北京)有限公司, Baxter S.A., and the
+    short names of HIS catalogues: 上海禾丰制药, 国药集团宜宾制药; a Latin legal form alone (B.V., AG) is
+    the last word of a company name that spaces cut up."""
     f = fragment.rstrip(" .")
-    return len(f) >= 4 and any(f.endswith(w.strip()) or w in f for w in COMPANY_WORDS)
+    words = f.split()
+    if is_legal_form(f) or (len(words) > 1 and is_legal_form(words[-1], after_a_name=True)):
+        return True
+    if len(f) >= 4 and any(f.endswith(w.strip()) or w in f for w in COMPANY_WORDS):
+        return True
+    return any(f.endswith(t) and sum(1 for ch in f[:-len(t)] if is_hanzi(ch)) >= 2 for t in SHORT_NAME_TAILS)
+
+
+def is_legal_form(word: str, after_a_name: bool = False) -> bool:
+    """Whether ``word`` is a Latin legal form (B.V., GmbH; with ``after_a_name`` also AG, SA)."""
+    w = word.strip(" ,").lower().rstrip(".")
+    return w in (LEGAL_FORMS_AFTER_A_NAME if after_a_name else LEGAL_FORMS)
 
 
 def company_core(name: str) -> str:
@@ -144,8 +180,9 @@ def judge(fragment: str, candidates: list, lex, settings: dict, normalize_key) -
         # company names share their suffixes and regions: only the same core name is the same company
         near = top["attribute"] != "manufacturer" or not same_company(fragment, normalize_key(top["term"]))
     else:
-        fstem = stem_of(fragment, "", lex)
-        cstem = stem_of(normalize_key(top["term"]), top["attribute"], lex)
+        ckey = normalize_key(top["term"])
+        cstem = stem_of(ckey, top["attribute"], lex)
+        fstem = _stem_by_suffix(fragment, ckey, cstem, lex) or stem_of(fragment, "", lex)
         if top["attribute"] in DRUG_DICTS and fstem != cstem and (fstem in cstem or cstem in fstem):
             near = True
         # a typo changes little: homophones are free, other edits at most one per four characters, none
@@ -158,6 +195,21 @@ def judge(fragment: str, candidates: list, lex, settings: dict, normalize_key) -
             if g is not None and candidate_generic(top) != g:
                 near = True
     return Verdict(top["s"] >= accept and not ambiguous and not near, ambiguous, near)
+
+
+def _stem_by_suffix(fragment: str, ckey: str, cstem: str, lex) -> str | None:
+    """硝苯地平空释片 against 硝苯地平控释片: a homophone typo inside the candidate's dosage-form suffix is a
+    typo, not another molecule. The fragment's stem is then what stands before that suffix."""
+    i = ckey.find(cstem) if cstem else -1
+    if i < 0 or cstem == ckey:
+        return None
+    prefix, suffix = ckey[:i], ckey[i + len(cstem):]
+    if not suffix or len(fragment) <= len(suffix) or not fragment.startswith(prefix):
+        return None
+    tail = fragment[-len(suffix):]
+    if tail == suffix or typo_distance(tail, suffix, getattr(lex, "readings", None)) != 0:
+        return None
+    return fragment[len(prefix):-len(suffix)]
 
 
 def typo_distance(a: str, b: str, readings=None) -> int:

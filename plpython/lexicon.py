@@ -11,6 +11,10 @@ from typing import NamedTuple
 DICT_ORDER = ("product_name", "generic_name", "trade_name", "manufacturer", "dosage_form", "route",
               "packaging_material")
 DRUG_DICTS = frozenset(("product_name", "generic_name", "trade_name"))
+# Infusions other drugs come dissolved in (dual-chamber bags, compound infusions): a product named after one
+# of these right after another drug is that drug's vehicle, never the drug.
+VEHICLE_GENERICS = frozenset(("氯化钠", "葡萄糖", "葡萄糖氯化钠", "复方氯化钠", "乳酸钠林格", "灭菌注射用水",
+                              "注射用水"))
 # The dictionaries of kind 'marker' (plpython/markers.py): found by rule, never segmented or fuzzy-matched.
 MARKER_DICTS = ("insurance_class", "formulary_marker")
 INJECTION_PREFIX = "注射用"
@@ -31,7 +35,12 @@ BUILTIN_SUFFIXES = {
     "凝胶": "凝胶剂", "栓": "栓剂", "贴": "贴剂", "贴剂": "贴剂", "气雾剂": "气雾剂", "喷雾剂": "喷雾剂",
     "吸入剂": "吸入剂", "散": "散剂", "丸": "丸剂", "滴丸": "滴丸剂", "酊": "酊剂", "洗剂": "洗剂",
     "搽剂": "搽剂", "溶液": "溶液剂", "乳": "乳剂", "合剂": "合剂", "膏": "煎膏剂", "粉雾剂": "吸入粉雾剂",
+    "口溶膜": "膜剂", "口腔膜": "膜剂", "膜": "膜剂", "胶浆": "胶浆剂", "冲洗液": "冲洗剂", "灌肠液": "灌肠剂",
 }
+
+# Protected keys are indexed by this many first characters.
+PROTECTED_PREFIX = 3
+
 
 class Entry(NamedTuple):
     dict: str
@@ -72,7 +81,9 @@ class MemoryLexicon:
         self.unit_max_len = 0
         self.by_key: dict[str, Entry | tuple[Entry, ...]] = {}   # use lookup()
         self.max_key_len = 0
-        self.protected: dict[str, list[str]] = {}      # first character -> protected keys, longest first
+        # protected keys by their first PROTECTED_PREFIX characters (the whole key when shorter), longest
+        # first: a position of the input is tried against the few keys that start like it (segmentation.py)
+        self.protected: dict[str, list[str]] = {}
         self.char_models: list[CharModel] = []
         self.dosage_form_suffixes: dict[str, str] = {}   # normalized suffix -> dosage form standard
         self.injection_form: str | None = None
@@ -123,7 +134,7 @@ class MemoryLexicon:
             if len(key) > lex.max_key_len:
                 lex.max_key_len = len(key)
             if needs_protection(key):
-                lex.protected.setdefault(key[0], []).append(key)
+                lex.protected.setdefault(key[:PROTECTED_PREFIX], []).append(key)
         lex.by_key = by_key
         for lst in lex.protected.values():
             lst.sort(key=lambda k: (-len(k), k))

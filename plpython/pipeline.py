@@ -12,8 +12,9 @@ import inference
 import markers
 import preprocess
 import segmentation
+import settings as config
 import spec_split
-from lexicon import is_hanzi
+from lexicon import VEHICLE_GENERICS, is_hanzi
 
 FIELDS = ("generic_name", "trade_name", "product_name", "dosage_form", "route", "manufacturer",
           "packaging_material")
@@ -55,10 +56,18 @@ def empty(raw: str) -> dict:
     return doc
 
 
-def parse(raw, lex, fuzzy, settings: dict):
+def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
+    """The contract for ``raw``. Work is bounded per input: only the first ``max_input`` characters are
+    parsed (the rest is one ``none`` segment marked ``skipped``), every step is linear in them, and
+    ``checkpoint()`` is called between steps and every few thousand characters within them, so the caller
+    can let a pending cancel through (server.py)."""
     if raw is None:
         return None
-    s, offsets = preprocess.normalize(raw, lex.t2s, lex.irrelevant)
+    tick = checkpoint or _nothing
+    limit = settings.get("max_input", config.SPECS["max_input"].default)
+    head = raw if len(raw) <= limit else raw[:limit]
+    s, offsets = preprocess.normalize(head, lex.t2s, lex.irrelevant)
+    tick()
     doc = empty(raw)
     doc["normalized"] = s
     flat = _Flat()
@@ -78,13 +87,16 @@ def parse(raw, lex, fuzzy, settings: dict):
     seg_tool = segmentation.Segmenter(s, lex)
     items = []   # (start, kind, payload)
     # Formulary markers first: their ratios are not strengths, their words not names.
-    blocks = [(a, b, "marker", group) for a, b, group in markers.groups(s, lex.markers)]
-    blocks += [(a, b, "exact", (a, b)) for a, b in segmentation.protected_matches(s, 0, len(s), lex.protected)
-               if not any(lo < b and a < hi for lo, hi, _, _ in blocks)]
+    groups = markers.groups(s, lex.markers)
+    blocks = [(a, b, "marker", group) for a, b, group in groups]
+    blocks += [(a, b, "exact", (a, b)) for a, b in
+               _outside(segmentation.protected_matches(s, 0, len(s), lex.protected, tick), groups)]
     blocks.sort(key=lambda x: x[0])
+    tick()
     cursor = 0
     for a, b, kind, payload in blocks + [(len(s), len(s), None, None)]:
-        for lo, hi in _gaps(s, cursor, a, lex.units, items):
+        tick()
+        for lo, hi in _gaps(s, cursor, a, lex, items):
             items.extend((p.start, "exact" if p.exact else "pending", (p.start, p.end))
                          for p in seg_tool.pieces(lo, hi))
         if a < b:
@@ -97,6 +109,7 @@ def parse(raw, lex, fuzzy, settings: dict):
     strength_in_name = False
     found_markers = []
     for _, kind, payload in items:
+        tick()
         if kind == "marker":
             for m in payload:
                 seg = surface(m.start, m.end)
@@ -146,14 +159,34 @@ def parse(raw, lex, fuzzy, settings: dict):
             segments.append(seg)
         else:
             segments.append(_second_type(s, payload, surface, lex, fuzzy, settings, flat))
+    tick()
     _join_latin_company(segments, raw, lex, flat)
     _prefer_named_company(segments, flat, _key_of(lex))
+    _residue_name(segments, flat, _key_of(lex))
+    if len(head) < len(raw):
+        segments.append({"text": raw[len(head):], "start": len(head), "end": len(raw), "match": "none",
+                         "attribute": None, "term": None, "standard": None, "skipped": "max_input"})
     doc.update(flat.values)
     doc["strength"] = strength
     doc["package"] = package
     doc["insurance_class"], doc["self_pay_ratio"], doc["markers"] = markers.summary(found_markers)
     doc["segments"] = segments
     return doc
+
+
+def _nothing():
+    pass
+
+
+def _outside(spans, taken):
+    """The spans that overlap none of ``taken``; both in order and disjoint, so one sweep does it."""
+    out, k = [], 0
+    for a, b in spans:
+        while k < len(taken) and taken[k][1] <= a:
+            k += 1
+        if k == len(taken) or taken[k][0] >= b:
+            out.append((a, b))
+    return out
 
 
 def _join_latin_company(segments, raw, lex, flat):
@@ -163,22 +196,49 @@ def _join_latin_company(segments, raw, lex, flat):
     while i > 0:
         seg = segments[i]
         j = i
-        if seg["match"] == "inferred" and seg["attribute"] == "manufacturer" and not _has_hanzi(seg["text"]):
+        company = seg["match"] == "inferred" and seg["attribute"] == "manufacturer"
+        if (company or inference.is_legal_form(seg["text"], after_a_name=True)) and not _has_hanzi(seg["text"]):
             while j > 0:
                 prev = segments[j - 1]
                 gap = raw[prev["end"]:segments[j]["start"]]
-                if prev["match"] not in ("none", "fuzzy") or prev.get("accepted") or gap.strip(" .,-&'") \
+                # a word accepted as a manufacturer on its own (Abbott) is part of the whole name
+                guessed = prev.get("accepted") and prev["attribute"] != "manufacturer"
+                if prev["match"] not in ("none", "fuzzy") or guessed or gap.strip(" .,-&'") \
                         or _has_hanzi(prev["text"]) or any(ch.isdigit() for ch in prev["text"]):
                     break
                 j -= 1
         if j < i:
             lo, hi = segments[j]["start"], seg["end"]
             name = " ".join(preprocess.normalize(raw[lo:hi], lex.t2s, lex.irrelevant)[0].split())
-            if flat.rank["manufacturer"] == INFERRED and flat.values["manufacturer"] == seg["standard"]:
-                flat.values["manufacturer"] = name
+            joined = {x["standard"] for x in segments[j:i + 1] if x["attribute"] == "manufacturer"}
+            if flat.rank["manufacturer"] >= FUZZY and (flat.values["manufacturer"] in joined
+                                                        or flat.values["manufacturer"] is None):
+                flat.values["manufacturer"], flat.rank["manufacturer"] = name, INFERRED
             segments[j:i + 1] = [{"text": raw[lo:hi], "start": lo, "end": hi, "match": "inferred",
                                   "attribute": "manufacturer", "term": name, "standard": name}]
         i = j - 1
+
+
+def _residue_name(segments, flat, key_of):
+    """重组人凝血酶 500IU, 蓖麻油 20ml: once markers, specs, packages and makers are off a string, what is left
+    is the drug's name even without a dosage-form suffix. When nothing named a drug, the unresolved
+    fragment with the most hanzi (not a place, not a company) is reported as an inferred product name;
+    without a suffix nothing tells its generic name, which stays empty."""
+    if flat.values["product_name"] or flat.values["generic_name"]:
+        return
+    best, best_hanzi = None, 1
+    for seg in segments:
+        if seg["match"] not in ("fuzzy", "none") or seg.get("accepted"):
+            continue
+        name = key_of(seg["text"]).strip(" ,;:.、")
+        n = sum(1 for ch in name if is_hanzi(ch))
+        if n > best_hanzi and not inference.is_place(name) and not inference.is_company(name):
+            best, best_hanzi = (seg, name), n
+    if best:
+        seg, name = best
+        seg.update(match="inferred", attribute="product_name", term=name, standard=name, known_generic=False,
+                   generic=None, dosage_form=None)
+        flat.fill("product_name", name, INFERRED)
 
 
 def _bracketed_trade_name(s, a, b, lex):
@@ -201,10 +261,16 @@ def _prefer_named_company(segments, flat, key_of):
     short name."""
     if flat.rank["manufacturer"] != EXACT:
         return
-    exact = [seg for seg in segments if seg["match"] == "exact" and seg["attribute"] == "manufacturer"]
+    shorts = set()
+    for seg in segments:
+        if seg["match"] == "exact" and seg["attribute"] == "manufacturer":
+            if seg["term"] == seg["standard"]:
+                return      # a standard is never such a short name
+            shorts.add(seg["term"])
+    shorts = {key_of(term) for term in shorts}
     named = [seg["term"] for seg in segments if seg["match"] == "inferred" and seg["attribute"] == "manufacturer"]
     for full in named:
-        if all(seg["term"] != seg["standard"] and key_of(seg["term"]) in full for seg in exact):
+        if all(short in full for short in shorts):
             flat.values["manufacturer"], flat.rank["manufacturer"] = full, INFERRED
             return
 
@@ -218,6 +284,12 @@ def _compose_products(s, items, lex):
     i = 0
     while i < len(items):
         done = False
+        bag = _with_vehicle(s, items[i:i + 3], lex)
+        if bag:
+            n, payload = bag
+            out.append((items[i][0], "composed", payload))
+            i += n
+            continue
         joined = _bracket_inside_name(s, items[i:i + 3], lex)
         if joined:
             out.append((items[i][0], "joined", joined))
@@ -253,6 +325,36 @@ def _compose_products(s, items, lex):
     return out
 
 
+def _with_vehicle(s, three, lex):
+    """A drug and its vehicle are one product (never the vehicle alone): a dual-chamber bag
+    注射用头孢曲松钠/氯化钠注射液, and a generic with a qualifier before its infusion
+    羟乙基淀粉130/0.4氯化钠注射液. Returns (items used, composed payload) or None."""
+    spans = []
+    for _, kind, span in three:     # consecutive name pieces only: a spec or a marker ends the run
+        if kind not in ("exact", "pending"):
+            break
+        spans.append(span)
+    if len(spans) < 2:
+        return None
+    (a, b), (c, d) = spans[0], spans[1]
+    drug = lex.first(s[a:b], ("product_name", "generic_name"))
+    if drug is None or drug.generic in VEHICLE_GENERICS or drug.standard in VEHICLE_GENERICS:
+        return None
+    generic = drug.standard if drug.dict == "generic_name" else drug.generic
+    form = drug.dosage_form if drug.dict == "product_name" else None
+    used = 2
+    if drug.dict == "generic_name" and len(spans) == 3 and not any(is_hanzi(ch) for ch in s[c:d]) and s[b:c] == "":
+        (c, d), used = spans[2], 3     # 羟乙基淀粉 | 130/0.4 | 氯化钠注射液
+    elif s[b:c] not in ("/", "+", ""):
+        return None
+    vehicle = lex.first(s[c:d], ("product_name",))
+    if vehicle is None or vehicle.generic not in VEHICLE_GENERICS or not generic:
+        return None
+    if drug.dict == "generic_name" and used == 2:
+        return None    # 奥硝唑 + 氯化钠注射液 is _compose_products' rule
+    return used, (a, d, s[a:d], generic, form or vehicle.dosage_form)
+
+
 def _bracket_inside_name(s, three, lex):
     """重组人粒细胞(瑞白)刺激因子注射液: HIS strings put the trade name inside the drug name. When the two
     sides make a product or generic name of the lexicon, that name spans all three; the bracketed piece
@@ -279,10 +381,12 @@ def _generic_entry(text, lex):
     return e.standard if e else None
 
 
-def _gaps(s, lo, hi, units, items):
+def _gaps(s, lo, hi, lex, items):
     """Spec segments of s[lo:hi] go to items; yields the spans between them."""
+    def name_before(i):   # 两性霉素b|5mg: a lexicon name ends at the letter before the number
+        return any(lex.has(s[k:i]) for k in range(max(lo, i - lex.max_key_len), i - 1))
     cursor = lo
-    for sp in spec_split.find(s, lo, hi, units):
+    for sp in spec_split.find(s, lo, hi, lex.units, name_before):
         items.append((sp.start, "spec", sp))
         if cursor < sp.start:
             yield cursor, sp.start
@@ -297,14 +401,21 @@ _EDGE = " ,;:.、，；：。|/-_"
 
 
 def _trim(s, a, b):
-    """The span without separators and unbalanced brackets at its edges (")礼来(美国)公司")."""
-    while True:
-        if a < b and (s[a] in _EDGE or (s[a] == ")" and s.count("(", a, b) < s.count(")", a, b))):
+    """The span without separators and unbalanced brackets at its edges (")礼来(美国)公司"). The brackets
+    of the span are counted once and kept up to date: linear, whatever the span holds."""
+    opens, closes = s.count("(", a, b), s.count(")", a, b)
+    while a < b:
+        if s[a] in _EDGE:
             a += 1
-        elif a < b and (s[b - 1] in _EDGE or (s[b - 1] == "(" and s.count("(", a, b) > s.count(")", a, b))):
+        elif s[a] == ")" and opens < closes:
+            a, closes = a + 1, closes - 1
+        elif s[b - 1] in _EDGE:
             b -= 1
+        elif s[b - 1] == "(" and opens > closes:
+            b, opens = b - 1, opens - 1
         else:
-            return a, b
+            break
+    return a, b
 
 
 def _second_type(s, span, surface, lex, fuzzy, settings, flat) -> dict:

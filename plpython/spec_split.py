@@ -76,21 +76,27 @@ def _unit_at(s: str, i: int, hi: int, units: dict, max_len: int):
     return None
 
 
-def _quantity(s: str, i: int, hi: int, units: dict, max_len: int, prev_end: int):
+def _quantity(s: str, i: int, hi: int, units: dict, max_len: int, prev_end: int, name_before=None):
     """A number at s[i] with a unit after it: (Part, kind, end), or None."""
     m = _NUMBER.match(s, i, hi)
     if not m:
         return None
+    glued = False
     if i > 0:
         before = s[i - 1]
         # b1, d3, α1b: a digit glued to a letter is part of a name, unless a spec just ended there
         if (before.isalpha() and not _is_cjk(before) and i != prev_end
-                and not (before in _TIMES and i - 1 == prev_end)) or before.isdigit() or before == ".":
+                and not (before in _TIMES and i - 1 == prev_end)):
+            glued = True
+        elif before.isdigit() or before == ".":
             return None
     u = _unit_at(s, m.end(), hi, units, max_len)
     if u is None:
         return None
     unit, (kind, std), end = u
+    # 两性霉素b5mg: a strength glued to a name that ends in a letter, when the text up to it is a name
+    if glued and not (kind == "strength" and name_before is not None and name_before(i)):
+        return None
     return Part(canonical_number(m.group()), unit, std), kind, end
 
 
@@ -98,8 +104,9 @@ def _is_cjk(ch: str) -> bool:
     return ord(ch) >= 0x2E80
 
 
-def find(s: str, lo: int, hi: int, units: dict) -> list[Spec]:
-    """Spec segments inside s[lo:hi], in order."""
+def find(s: str, lo: int, hi: int, units: dict, name_before=None) -> list[Spec]:
+    """Spec segments inside s[lo:hi], in order. ``name_before(i)`` tells whether a name of the lexicon
+    ends right before position i (so that a number glued to its last letter may start a strength)."""
     if not units:
         return []
     max_len = max(len(u) for u in units)
@@ -110,7 +117,7 @@ def find(s: str, lo: int, hi: int, units: dict) -> list[Spec]:
         if not s[i].isdigit():
             i += 1
             continue
-        q = _quantity(s, i, hi, units, max_len, prev_end)
+        q = _quantity(s, i, hi, units, max_len, prev_end, name_before)
         if q is None:
             while i < hi and (s[i].isdigit() or s[i] == "."):
                 i += 1

@@ -123,6 +123,8 @@ def test_two_candidates_too_close_to_call_are_flagged_ambiguous(mini_db):
     top, second = frag["candidates"][:2]
     assert top["s"] >= 0.6 and abs(top["s"] - second["s"]) <= 0.02
     assert frag["ambiguous"] and not frag["accepted"] and doc["generic_name"] is None
+    # the text itself is all that is left of the string: reported as an inferred name, never a candidate
+    assert (frag["match"], doc["product_name"]) == ("inferred", "美拉唑")
 
 
 def test_parse_and_candidates_are_not_run_in_parallel_workers(mini_db):
