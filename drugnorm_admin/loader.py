@@ -228,8 +228,16 @@ def load_rows(conn, rows: list[Row], replace: list[str], log=print, note: dict |
         conn.execute("LOCK TABLE drugnorm.entry IN SHARE ROW EXCLUSIVE MODE")
         conn.execute(_STAGE)
         conn.execute("CREATE TEMP TABLE dn_replace ON COMMIT DROP AS SELECT unnest(%s::text[]) AS dict", (replace,))
-        version = conn.execute("SELECT version + 1 FROM drugnorm.state").fetchone()[0]
-        conn.execute("INSERT INTO drugnorm.lexicon_version (version) VALUES (%s)", (version,))
+        version = conn.execute("""SELECT greatest(s.version, (SELECT max(version) FROM drugnorm.lexicon_version)) + 1
+                                  FROM drugnorm.state s""").fetchone()[0]
+        # The history is append-only for editors (from 0.10 on): the version row is inserted once, last,
+        # with what changed; entries written before it point to it through the deferred foreign key. A
+        # database not yet migrated (0.9.0) gets the row first, completed or removed at the end.
+        append_only = _history_append_only(conn)
+        if append_only:
+            conn.execute("SET CONSTRAINTS drugnorm.entry_version_fkey DEFERRED")
+        else:
+            conn.execute("INSERT INTO drugnorm.lexicon_version (version) VALUES (%s)", (version,))
         prog = Progress("staging rows", len(rows), log=log)
         with conn.cursor().copy("COPY dn_stage (file, line, dict, term, standard, generic, product, "
                                 "dosage_form, source) FROM STDIN") as cp:
@@ -250,10 +258,18 @@ def load_rows(conn, rows: list[Row], replace: list[str], log=print, note: dict |
             c["added"] += irrelevant_added
             c["unchanged"] -= irrelevant_added
         if not any(c["added"] or c["updated"] or c["removed"] for c in counts.values()):
-            conn.execute("DELETE FROM drugnorm.lexicon_version WHERE version = %s", (version,))
-            return Summary(None, counts)
-        _publish(conn, version, counts, note or {})
+            if not append_only:
+                conn.execute("DELETE FROM drugnorm.lexicon_version WHERE version = %s", (version,))
+            return Summary(None, counts)     # no entry carries the new version: none is recorded
+        _publish(conn, version, counts, note or {}, append_only)
         return Summary(version, counts)
+
+
+def _history_append_only(conn) -> bool:
+    """Whether the schema records a version with one INSERT at the end (0.10 on: deferrable foreign key)."""
+    row = conn.execute("""SELECT condeferrable FROM pg_constraint
+                          WHERE conrelid = 'drugnorm.entry'::regclass AND conname = 'entry_version_fkey'""").fetchone()
+    return bool(row and row[0])
 
 
 def _compute_keys(conn, version) -> int:
@@ -427,12 +443,16 @@ def _fill_dimensions(conn, log) -> None:
     prog.done()
 
 
-def _publish(conn, version, counts, note) -> None:
+def _publish(conn, version, counts, note, append_only: bool = True) -> None:
     """Record the version and make it current: caches of every backend reload on their next call."""
     what = dict(note)
     what["counts"] = counts
-    conn.execute("UPDATE drugnorm.lexicon_version SET what = %s WHERE version = %s",
-                 (json.dumps(what, ensure_ascii=False), version))
+    if append_only:
+        conn.execute("INSERT INTO drugnorm.lexicon_version (version, what) VALUES (%s, %s)",
+                     (version, json.dumps(what, ensure_ascii=False)))
+    else:
+        conn.execute("UPDATE drugnorm.lexicon_version SET what = %s WHERE version = %s",
+                     (json.dumps(what, ensure_ascii=False), version))
     conn.execute("UPDATE drugnorm.state SET version = %s", (version,))
     conn.execute("""UPDATE drugnorm.state SET n_entries = (
                         SELECT count(*) FROM drugnorm.entry e

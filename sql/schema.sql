@@ -37,7 +37,9 @@ INSERT INTO drugnorm.dictionary (name, attribute, kind, priority) VALUES
     ('insurance_class',    '医保类别', 'marker', 11),
     ('formulary_marker',   '目录标记', 'marker', 12);
 
--- Every version of the lexicon: each load or import makes one (who, when, what).
+-- Every version of the lexicon: each load or import makes one (who, when, what). The audit trail is
+-- append-only for everyone but its owner: editors may INSERT (a load records its version last, with what it
+-- changed), never UPDATE or DELETE, and the trigger below stamps who and when on their rows.
 CREATE TABLE drugnorm.lexicon_version (
     version   bigint PRIMARY KEY,
     loaded_at timestamptz NOT NULL DEFAULT now(),
@@ -65,7 +67,8 @@ CREATE TABLE drugnorm.entry (
     product_id     bigint REFERENCES drugnorm.entry (id),
     dosage_form_id bigint REFERENCES drugnorm.entry (id),
     source         text,
-    version        bigint NOT NULL REFERENCES drugnorm.lexicon_version (version),  -- last changed in
+    version        bigint NOT NULL REFERENCES drugnorm.lexicon_version (version)   -- last changed in;
+                   DEFERRABLE,   -- load-dict defers it: the version row comes last, with what it changed
     -- Dimension columns (claim 8), computed by load-dict, never at query time.
     readings       text[],   -- phrase-aware pinyin per character ('' for non-hanzi)
     tokens         text[],   -- dimension tokens, one per occurrence: first char = dimension code
@@ -150,6 +153,20 @@ END $$;
 CREATE TRIGGER setting_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON drugnorm.setting
     FOR EACH STATEMENT EXECUTE FUNCTION drugnorm.bump_settings_version();
 
+-- Who and when of a lexicon version are the inserting role's and the transaction's, whatever an INSERT
+-- says, unless the table's owner (or a superuser: migrations, restores) writes the row.
+CREATE FUNCTION drugnorm.stamp_lexicon_version() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER') THEN
+        NEW.loaded_by := current_user;
+        NEW.loaded_at := now();
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER lexicon_version_stamp BEFORE INSERT ON drugnorm.lexicon_version
+    FOR EACH ROW EXECUTE FUNCTION drugnorm.stamp_lexicon_version();
+
 -- The review queue. Callers only append events (no unique index, so recording never waits on a lock);
 -- drugnorm-admin review export folds them into review_item.
 CREATE TABLE drugnorm.review_event (
@@ -212,8 +229,8 @@ BEGIN
 END $$;
 GRANT USAGE ON SCHEMA drugnorm TO drugnorm_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA drugnorm TO drugnorm_reader;
-GRANT INSERT, UPDATE, DELETE ON drugnorm.entry, drugnorm.posting, drugnorm.token_stat,
-    drugnorm.lexicon_version TO drugnorm_editor;
+GRANT INSERT, UPDATE, DELETE ON drugnorm.entry, drugnorm.posting, drugnorm.token_stat TO drugnorm_editor;
+GRANT INSERT ON drugnorm.lexicon_version TO drugnorm_editor;   -- append-only: the audit trail
 GRANT UPDATE ON drugnorm.state TO drugnorm_editor;
 GRANT INSERT ON drugnorm.review_event TO drugnorm_reader;
 GRANT SELECT, INSERT, UPDATE, DELETE ON drugnorm.review_event, drugnorm.review_item TO drugnorm_editor;

@@ -37,3 +37,20 @@ BEGIN
         UPDATE drugnorm.state SET version = v;
     END IF;
 END $$;
+
+-- The lexicon history is append-only for everyone but its owner: editors keep INSERT (load-dict records
+-- its version last, so the foreign key from entry waits for it), lose UPDATE and DELETE, and cannot sign
+-- a row with another role's name or another time.
+ALTER TABLE drugnorm.entry ALTER CONSTRAINT entry_version_fkey DEFERRABLE;
+REVOKE UPDATE, DELETE ON drugnorm.lexicon_version FROM drugnorm_editor;
+CREATE FUNCTION drugnorm.stamp_lexicon_version() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'MEMBER') THEN
+        NEW.loaded_by := current_user;
+        NEW.loaded_at := now();
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER lexicon_version_stamp BEFORE INSERT ON drugnorm.lexicon_version
+    FOR EACH ROW EXECUTE FUNCTION drugnorm.stamp_lexicon_version();

@@ -32,3 +32,9 @@ END $$;
 DELETE FROM drugnorm.dictionary WHERE kind = 'marker';
 ALTER TABLE drugnorm.dictionary DROP CONSTRAINT dictionary_kind_check;
 ALTER TABLE drugnorm.dictionary ADD CONSTRAINT dictionary_kind_check CHECK (kind IN ('set', 'unit', 'char'));
+
+-- The lexicon history as 0.9.0 has it (its load-dict updates and deletes version rows).
+DROP TRIGGER lexicon_version_stamp ON drugnorm.lexicon_version;
+DROP FUNCTION drugnorm.stamp_lexicon_version();
+GRANT UPDATE, DELETE ON drugnorm.lexicon_version TO drugnorm_editor;
+ALTER TABLE drugnorm.entry ALTER CONSTRAINT entry_version_fkey NOT DEFERRABLE;

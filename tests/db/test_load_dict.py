@@ -160,3 +160,75 @@ def test_export_then_load_round_trips_losslessly(mini_db, db, tmp_path):
     with psycopg.connect(mini_db) as a, psycopg.connect(db) as b:
         q = "SELECT dict, term, source FROM drugnorm.entry ORDER BY 1, 2"
         assert a.execute(q).fetchall() == b.execute(q).fetchall()
+
+
+@pytest.fixture
+def editor(mini_db):
+    """A login role granted drugnorm_editor only: what load-dict, import and review import run as."""
+    import uuid
+    name = f"editor_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(mini_db, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {name} LOGIN IN ROLE drugnorm_editor")
+    yield psycopg.conninfo.make_conninfo(mini_db, user=name), name
+    with psycopg.connect(mini_db, autocommit=True) as conn:
+        conn.execute(f"DROP OWNED BY {name}")
+        conn.execute(f"DROP ROLE {name}")
+
+
+def history(dsn):
+    with psycopg.connect(dsn) as conn:
+        return conn.execute("SELECT version, loaded_at, loaded_by, what FROM drugnorm.lexicon_version "
+                            "ORDER BY version").fetchall()
+
+
+def test_the_lexicon_history_is_append_only_for_editors(mini_db, editor, tmp_path):
+    dsn, name = editor
+    before = history(mini_db)
+    with psycopg.connect(dsn) as conn:
+        for stmt in ("UPDATE drugnorm.lexicon_version SET loaded_by = 'someone', what = '{}'",
+                     "DELETE FROM drugnorm.lexicon_version",
+                     "TRUNCATE drugnorm.lexicon_version"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                conn.execute(stmt)
+            conn.rollback()
+        # an editor may append, but not in another role's name nor at another time
+        conn.execute("INSERT INTO drugnorm.lexicon_version (version, loaded_at, loaded_by, what) "
+                     "VALUES (1000, '2001-01-01', 'postgres', '{\"forged\": true}')")
+        conn.commit()
+    forged = history(mini_db)[-1]
+    assert forged[0] == 1000 and forged[2] == name and forged[1].year > 2001
+    assert history(mini_db)[:len(before)] == before
+    # the owner (a superuser here) keeps every right: init marks the bundled lexicon with an UPDATE
+    with psycopg.connect(mini_db) as conn:
+        conn.execute("UPDATE drugnorm.lexicon_version SET what = what || '{\"bundled\": \"x\"}' WHERE version = 0")
+
+
+def test_loads_and_imports_run_by_an_editor_only_insert_into_the_history(mini_db, editor, tmp_path):
+    from drugnorm_admin import official, review
+    from tests.conftest import DATA
+    dsn, name = editor
+    before = history(mini_db)
+    f = write(tmp_path, "generic_name\t甲\t\t\n")
+    assert loader.load(dsn, [f], **QUIET).version == before[-1][0] + 1
+    assert loader.load(dsn, [f], **QUIET).version is None                # nothing changed: nothing recorded
+    assert official.import_files(dsn, "nhsa", [DATA / "nhsa_sample.csv"], **QUIET).summary.version is not None
+    with psycopg.connect(mini_db, autocommit=True) as conn:
+        conn.execute("INSERT INTO drugnorm.review_event (fragment, match) VALUES ('阿莫西临胶囊', 'fuzzy')")
+    todo = tmp_path / "todo.tsv"
+    review.export(dsn, todo)
+    lines = todo.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("\t")
+    row = dict(zip(header, lines[1].split("\t"))) | {"dict": "product_name", "standard": "阿莫西林胶囊"}
+    todo.write_text("\t".join(header) + "\n" + "\t".join(row[h] for h in header) + "\n", encoding="utf-8")
+    assert review.import_decisions(dsn, todo, **QUIET).version is not None
+    after = history(mini_db)
+    assert after[:len(before)] == before                                 # nothing earlier was rewritten
+    new = after[len(before):]
+    assert [v for v, *_ in new] == [before[-1][0] + i for i in (1, 2, 3)]
+    assert all(by == name for _, _, by, _ in new)
+    assert [bool(w.get("counts")) for *_, w in new] == [True, True, True]
+    assert "review_import" in new[-1][3]
+    with psycopg.connect(mini_db) as conn:
+        assert conn.execute("SELECT version FROM drugnorm.state").fetchone()[0] == new[-1][0]
+        assert conn.execute("SELECT count(*) FROM drugnorm.entry e WHERE NOT EXISTS "
+                            "(SELECT 1 FROM drugnorm.lexicon_version v WHERE v.version = e.version)").fetchone()[0] == 0
