@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import char_models
 import inference
-from lexicon import is_hanzi, is_word_char
+from lexicon import PROTECTED_PREFIX, is_hanzi, is_word_char
 
 # Pending strings longer than this are not names; they are reported unmatched rather than searched.
 MAX_PIECE = 256
@@ -35,17 +35,28 @@ class Piece(NamedTuple):
     exact: bool          # first-type: s[start:end] is a dictionary key
 
 
-def protected_matches(s: str, lo: int, hi: int, protected: dict) -> list[tuple[int, int]]:
-    """Leftmost-longest occurrences of keys with symbols or digits, not glued to letters or digits."""
+def protected_matches(s: str, lo: int, hi: int, protected: dict, checkpoint=None) -> list[tuple[int, int]]:
+    """Leftmost-longest occurrences of keys with symbols or digits, not glued to letters or digits.
+
+    ``protected`` maps the first PROTECTED_PREFIX characters of each key (the whole key when shorter) to
+    its keys, longest first; a position is tried against the keys that start like it, and not at all
+    inside a Latin word or a number (a key there would be glued): linear in the input."""
     out = []
     i = lo
+    n = PROTECTED_PREFIX
     while i < hi:
+        if checkpoint is not None and not i & 4095:
+            checkpoint()
         hit = None
-        for key in protected.get(s[i], ()):
-            j = i + len(key)
-            if j <= hi and s.startswith(key, i) and _bounded(s, i, j, key):
-                hit = j
-                break
+        if i == 0 or not _glue(s[i - 1], s[i]):
+            for m in range(min(n, hi - i), 0, -1):
+                for key in protected.get(s[i:i + m], ()):
+                    j = i + len(key)
+                    if j <= hi and s.startswith(key, i) and _bounded(s, i, j, key):
+                        hit = j
+                        break
+                if hit:
+                    break
         if hit:
             out.append((i, hit))
             i = hit

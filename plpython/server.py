@@ -10,6 +10,7 @@ concurrent load or after it, never a mix.
 from __future__ import annotations
 
 import json
+import time
 import zlib
 from collections import OrderedDict
 
@@ -126,6 +127,24 @@ class Backend:
             self.readings[r["ch"]] = tuple(r["readings"] or ())
 
 
+class _Interrupts:
+    """The pipeline's checkpoint: lets a pending cancel or statement_timeout fire during pure-Python work.
+    PostgreSQL acts on them only where the backend checks for interrupts, which every SPI call does; so
+    at most every EVERY seconds this runs a trivial prepared query (a few tens of microseconds)."""
+
+    EVERY = 0.05
+
+    def __init__(self, plpy, b):
+        self.plpy, self.b = plpy, b
+        self.last = time.monotonic()
+
+    def __call__(self):
+        now = time.monotonic()
+        if now - self.last >= self.EVERY:
+            self.plpy.execute(self.b.plan(self.plpy, "interrupts", "SELECT 1"))
+            self.last = time.monotonic()
+
+
 class _LazyReadings:
     """Readings of a hanzi for the typo test of fuzzy acceptance, fetched when first asked for."""
 
@@ -217,7 +236,7 @@ def parse(plpy, GD, raw):
         return zlib.decompress(hit).decode()
     if b.lex.readings is None:
         b.lex.readings = _LazyReadings(plpy, b)
-    result = pipeline.parse(raw, b.lex, lambda frag: _score(plpy, b, frag), b.settings)
+    result = pipeline.parse(raw, b.lex, lambda frag: _score(plpy, b, frag), b.settings, _Interrupts(plpy, b))
     result["lexicon_version"] = version
     out = json.dumps(result, ensure_ascii=False)
     limit = b.settings.get("cache_entries", 0)

@@ -38,6 +38,8 @@ SPECS = {
     "candidate_limit":  Spec(int, 25, 1, 10_000),
     "posting_budget":   Spec(int, 8000, 1, 1_000_000),
     "cache_entries":    Spec(int, 20_000, 0, 1_000_000),
+    # characters of an input that drug_parse parses; the rest is one `none` segment (see pipeline.py)
+    "max_input":        Spec(int, 2000, 1, 100_000),
 }
 NAMES = tuple(SPECS)
 

@@ -125,3 +125,54 @@ def test_a_statement_sees_one_lexicon_even_if_a_load_commits_meanwhile(mini_db, 
         assert again == first
         reader.execute("COMMIT")
         assert reader.execute("SELECT drug_parse('新药乙')->>'generic_name'").fetchone()[0] == "新药乙"
+
+
+def his_text(n):
+    """n characters of real HIS drug strings (eval/dev_neusoft.tsv), one after another."""
+    import csv
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[2] / "eval" / "dev_neusoft.tsv"
+    with open(path, encoding="utf-8") as f:
+        rows = [r["input"] for r in csv.DictReader(f, delimiter="\t")]
+    out, size, i = [], 0, 0
+    while size < n:
+        out.append(rows[i % len(rows)] + " ")
+        size += len(out[-1])
+        i += 1
+    return "".join(out)[:n]
+
+
+MEGABYTE = {"closing brackets": ")", "opening brackets": "(", "latin": "a", "hanzi": "阿莫西林", "digits": "9",
+            "specs": "1mgx", "protected keys": "维生素b1 ", "symbols": "阿|莫/西、林(", "his": None}
+
+
+@pytest.mark.parametrize("shape", MEGABYTE)
+def test_a_megabyte_of_any_shape_returns_promptly_or_is_cancelled(mini_db, shape):
+    """Issue 13, finding 3: 100,000 ')' took 8 s (quadratic) and 1,000,000 'a' 16 s, and neither a cancel nor
+    statement_timeout could stop them. Now only max_input characters are parsed (the rest is one `none`
+    segment) and a pending cancel fires between steps."""
+    raw = his_text(1_000_000) if MEGABYTE[shape] is None else (MEGABYTE[shape] * 1_000_000)[:1_000_000]
+    with psycopg.connect(mini_db) as conn:
+        conn.execute("SET statement_timeout = '2s'")
+        t = time.monotonic()
+        try:
+            doc = conn.execute("SELECT drug_parse(%s)", (raw,)).fetchone()[0]
+        except psycopg.errors.QueryCanceled:
+            doc = None
+            conn.rollback()
+        assert time.monotonic() - t < 10       # generous: a bound, not a speed test
+        if doc is not None:
+            check_contract(doc, raw, conn)
+            assert doc["segments"][-1]["skipped"] == "max_input" and doc["segments"][-1]["end"] == len(raw)
+
+
+def test_with_max_input_at_its_maximum_a_statement_timeout_still_stops_the_parse(mini_db):
+    raw = his_text(100_000)
+    with psycopg.connect(mini_db) as conn:
+        conn.execute("SET drugnorm.max_input = 100000")
+        conn.execute("SET drugnorm.cache_entries = 0")
+        conn.execute("SET statement_timeout = '1s'")
+        t = time.monotonic()
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            conn.execute("SELECT drug_parse(%s)", (raw,)).fetchone()
+        assert time.monotonic() - t < 10
