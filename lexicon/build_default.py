@@ -267,7 +267,75 @@ def build(shared: Path) -> dict[str, Dict]:
     for standard in list(mf.std.values()):
         for spelling in rules.region_in_brackets(standard["term"]):
             mf.add_synonym(spelling, standard["term"], "derived:region_in_brackets (lexicon/rules.py)")
+    manufacturer_short_forms(d)
     return d
+
+
+SHORT_FORM_RULES = {   # rule name -> source of the rows it adds
+    "short_form": "rule:short_form (lexicon/rules.py manufacturer_short_forms)",
+    "short_form_without_region": "rule:short_form_without_region (lexicon/rules.py manufacturer_short_forms)",
+    "latin_short_form": "rule:latin_short_form (lexicon/rules.py latin_short_form)",
+    "legal_form_variant": "rule:legal_form_variant (lexicon/rules.py legal_form_variants)",
+}
+
+
+def manufacturer_short_forms(d: dict[str, "Dict"]) -> dict[str, int]:
+    """Short forms and legal-form variants of every full manufacturer name (standard or synonym), as
+    synonyms of its standard. A form two standards would share is left out, unless exactly one of them
+    gives it without dropping a region (辉瑞制药 is 辉瑞制药有限公司, not 辉瑞制药（无锡）有限公司); so are a form
+    that is a key of another dictionary (a wrong drug is worse than none) and a form the dictionary has."""
+    mf = d["manufacturer"]
+    other = set()
+    for name, dd in d.items():
+        if name != "manufacturer":
+            other |= set(dd.std) | set(dd.syn)
+    claims: dict[str, dict[str, tuple]] = defaultdict(dict)   # key -> {standard: (dropped a region, term, rule)}
+
+    def claim(term, standard, rule):
+        k = mf.key(clean(term))
+        c = (rule == "short_form_without_region", term, rule)
+        if standard not in claims[k] or c < claims[k][standard]:
+            claims[k][standard] = c
+
+    names = [(r["term"], r["term"], True) for r in mf.std.values()] + \
+        [(r["term"], r["standard"], not r["source"].startswith("derived:")) for r in mf.syn.values()]
+    for term, standard, stated in names:
+        for form, rule in rules.manufacturer_short_forms(term):
+            claim(form, standard, rule)
+        latin = rules.latin_short_form(term)
+        if latin:
+            claim(latin, standard, "latin_short_form")
+        if stated:          # a stated name: not the spellings other rules made
+            for variant in rules.legal_form_variants(term):
+                claim(variant, standard, "legal_form_variant")
+
+    def owner(by_standard):
+        best = min(c[0] for c in by_standard.values())
+        owners = [s for s, c in by_standard.items() if c[0] == best]
+        return owners[0] if len(owners) == 1 else None
+
+    # short names an earlier rule kept are claims too: a key two standards would share is nobody's
+    for k, r in list(mf.syn.items()):
+        if r["source"].startswith("derived:manufacturer_short_name") and k in claims \
+                and set(claims[k]) - {r["standard"]} and owner(claims[k]) != r["standard"]:
+            del mf.syn[k]
+            mf.conflicts.add(k)
+    counts: dict[str, int] = defaultdict(int)
+    for k, by_standard in sorted(claims.items()):
+        standard = owner(by_standard)
+        if standard is None:
+            counts["shared"] += 1
+            continue
+        if k in other:
+            counts["other_dict"] += 1
+            continue
+        if k in mf.std or k in mf.syn or k in mf.conflicts:
+            continue
+        _, term, rule = by_standard[standard]
+        before = len(mf.syn)
+        mf.add_synonym(term, standard, SHORT_FORM_RULES[rule])
+        counts[rule] += len(mf.syn) - before
+    return dict(counts)
 
 
 def write(d: dict[str, Dict], out: Path) -> dict[str, tuple[int, int]]:

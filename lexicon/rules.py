@@ -22,6 +22,44 @@ PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁
              "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西",
              "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门")
 PROVINCE_TAILS = ("省", "市", "自治区", "壮族自治区", "回族自治区", "维吾尔自治区")
+# Prefecture-level cities (地级市), as names of manufacturers start with them (广州白云山制药, 汕头金石制药).
+CITIES = (
+    "石家庄", "唐山", "秦皇岛", "邯郸", "邢台", "保定", "张家口", "承德", "沧州", "廊坊", "衡水",
+    "太原", "大同", "阳泉", "长治", "晋城", "朔州", "晋中", "运城", "忻州", "临汾", "吕梁",
+    "呼和浩特", "包头", "乌海", "赤峰", "通辽", "鄂尔多斯", "呼伦贝尔", "巴彦淖尔", "乌兰察布",
+    "沈阳", "大连", "鞍山", "抚顺", "本溪", "丹东", "锦州", "营口", "阜新", "辽阳", "盘锦", "铁岭", "葫芦岛",
+    "长春", "吉林", "四平", "辽源", "通化", "白山", "松原", "白城", "延边",
+    "哈尔滨", "齐齐哈尔", "鸡西", "鹤岗", "双鸭山", "大庆", "伊春", "佳木斯", "七台河", "牡丹江", "黑河", "绥化",
+    "南京", "无锡", "徐州", "常州", "苏州", "南通", "连云港", "淮安", "盐城", "扬州", "镇江", "泰州", "宿迁",
+    "杭州", "宁波", "温州", "嘉兴", "湖州", "绍兴", "金华", "衢州", "舟山", "台州", "丽水",
+    "合肥", "芜湖", "蚌埠", "淮南", "马鞍山", "淮北", "铜陵", "安庆", "黄山", "滁州", "阜阳", "宿州", "六安",
+    "亳州", "池州", "宣城",
+    "福州", "厦门", "莆田", "三明", "泉州", "漳州", "南平", "龙岩", "宁德",
+    "南昌", "景德镇", "萍乡", "九江", "新余", "鹰潭", "赣州", "吉安", "宜春", "抚州", "上饶",
+    "济南", "青岛", "淄博", "枣庄", "东营", "烟台", "潍坊", "济宁", "泰安", "威海", "日照", "临沂", "德州",
+    "聊城", "滨州", "菏泽",
+    "郑州", "开封", "洛阳", "平顶山", "安阳", "鹤壁", "新乡", "焦作", "濮阳", "许昌", "漯河", "三门峡", "南阳",
+    "商丘", "信阳", "周口", "驻马店",
+    "武汉", "黄石", "十堰", "宜昌", "襄阳", "鄂州", "荆门", "孝感", "荆州", "黄冈", "咸宁", "随州", "恩施",
+    "长沙", "株洲", "湘潭", "衡阳", "邵阳", "岳阳", "常德", "张家界", "益阳", "郴州", "永州", "怀化", "娄底",
+    "广州", "韶关", "深圳", "珠海", "汕头", "佛山", "江门", "湛江", "茂名", "肇庆", "惠州", "梅州", "汕尾",
+    "河源", "阳江", "清远", "东莞", "中山", "潮州", "揭阳", "云浮",
+    "南宁", "柳州", "桂林", "梧州", "北海", "防城港", "钦州", "贵港", "玉林", "百色", "贺州", "河池", "来宾", "崇左",
+    "海口", "三亚",
+    "成都", "自贡", "攀枝花", "泸州", "德阳", "绵阳", "广元", "遂宁", "内江", "乐山", "南充", "眉山", "宜宾",
+    "广安", "达州", "雅安", "巴中", "资阳",
+    "贵阳", "六盘水", "遵义", "安顺", "毕节", "铜仁",
+    "昆明", "曲靖", "玉溪", "保山", "昭通", "丽江", "普洱", "临沧",
+    "拉萨", "日喀则", "林芝",
+    "西安", "铜川", "宝鸡", "咸阳", "渭南", "延安", "汉中", "榆林", "安康", "商洛",
+    "兰州", "嘉峪关", "金昌", "白银", "天水", "武威", "张掖", "平凉", "酒泉", "庆阳", "定西", "陇南",
+    "西宁", "银川", "石嘴山", "吴忠", "固原", "中卫", "乌鲁木齐", "克拉玛依", "吐鲁番", "哈密",
+)
+# Countries that names of foreign manufacturers start with in Chinese (日本参天制药株式会社, 德国泰德制药厂).
+COUNTRIES = ("中国", "美国", "日本", "德国", "英国", "法国", "瑞士", "瑞典", "丹麦", "意大利", "比利时", "荷兰",
+             "奥地利", "西班牙", "爱尔兰", "韩国", "印度", "澳大利亚", "加拿大", "以色列", "芬兰", "挪威", "匈牙利",
+             "波兰", "新加坡", "葡萄牙", "希腊", "捷克", "俄罗斯", "泰国", "马来西亚", "印度尼西亚", "巴西",
+             "阿根廷", "墨西哥", "新西兰", "南非", "斯洛文尼亚", "克罗地亚", "冰岛", "卢森堡")
 CORPORATE_SUFFIXES = ("股份有限公司", "有限责任公司", "集团有限公司", "集团股份有限公司", "有限公司", "集团公司",
                       "总公司", "分公司", "公司", "集团")
 
@@ -129,13 +167,14 @@ _REGION_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司")
 
 
 def region_in_brackets(name: str) -> list[str]:
-    """The spellings of a region-first manufacturer name with the region in brackets, as catalogues of
-    joint ventures write it: 北京诺华制药有限公司 → 诺华制药(北京)有限公司, 诺华(北京)制药有限公司.
+    """The spellings of a region-first manufacturer name (a province or a prefecture-level city) with the
+    region in brackets, as catalogues of joint ventures write it: 北京诺华制药有限公司 → 诺华制药(北京)有限公司,
+    诺华(北京)制药有限公司; 杭州默沙东制药有限公司 → 默沙东制药(杭州)有限公司.
 
     >>> region_in_brackets("浙江大冢制药有限公司")
     ['大冢制药(浙江)有限公司', '大冢(浙江)制药有限公司']
     """
-    region = next((p for p in sorted(PROVINCES, key=len, reverse=True) if name.startswith(p)), None)
+    region = next((p for p in sorted(PROVINCES + CITIES, key=len, reverse=True) if name.startswith(p)), None)
     suffix = next((x for x in _REGION_SUFFIXES if name.endswith(x)), None)
     if region is None or suffix is None:
         return []
@@ -169,3 +208,255 @@ def same_form(form: str, is_standard) -> str | None:
     if not form.endswith("剂") and is_standard(form + "剂"):
         return form + "剂"
     return None
+
+
+# --- Manufacturer short forms (rule:short_form …), as HIS catalogues write makers: 上海禾丰制药, 恒瑞医药 ---
+
+# Chinese legal-form endings, longest first. 株式会社 is the Japanese KK.
+ZH_LEGAL_FORMS = ("集团股份有限公司", "集团有限责任公司", "集团有限公司", "股份有限公司", "有限责任公司", "有限公司",
+                  "集团公司", "总公司", "株式会社", "公司")
+# Interchangeable legal forms of one enterprise: a company keeps its name (字号) when it changes between
+# them (有限公司 ↔ 有限责任公司 are one form; 有限 → 股份 is a restructuring), and catalogues cut the form
+# to 公司. 集团 is part of the name, not of the form, and is not varied.
+_VARIABLE_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "公司")
+# A name that is a branch, plant or packer of another (…有限公司广州分公司, …大阪工厂) is not shortened:
+# its short form would be its parent's.
+_BRANCH_WORDS = ("分公司", "分厂", "工厂", "工场", "车间", "分装", "办事处", "经营部", "分店", "受托", "委托")
+# The words that say what a manufacturer makes, longest first. A short form without its region must end
+# with one of them and keep two characters before it.
+INDUSTRY_WORDS = ("生物制药", "生化制药", "化学制药", "生物医药", "生物制品", "生物工程", "生物技术", "生物科技",
+                  "制药", "药业", "医药", "生物", "药厂", "药品")
+_REGION_WORDS = tuple(sorted(set(PROVINCES) | set(CITIES) | set(COUNTRIES), key=len, reverse=True))
+_CITY_TAILS = ("市", "地区")
+_NUMERALS = set("第一二三四五六七八九十百0123456789")
+_BRACKETS = str.maketrans("（）", "()")
+
+
+def _is_zh(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff"
+
+
+def _leading_region(s: str) -> tuple[str, str, str] | None:
+    """(region, its tail 省/市/… as written, rest) when s starts with a province, city or country."""
+    for r in _REGION_WORDS:
+        if s.startswith(r) and len(s) > len(r):
+            rest = s[len(r):]
+            for t in sorted(PROVINCE_TAILS + _CITY_TAILS, key=len, reverse=True):
+                if rest.startswith(t) and len(rest) > len(t):
+                    return r, t, rest[len(t):]
+            return r, "", rest
+    return None
+
+
+def _is_region(s: str) -> bool:
+    return s in _REGION_WORDS or any(s == r + t for r in _REGION_WORDS for t in PROVINCE_TAILS + _CITY_TAILS)
+
+
+def _industry_word(s: str) -> str | None:
+    return next((w for w in INDUSTRY_WORDS if s.endswith(w)), None)
+
+
+def _core(form: str) -> str:
+    """What names the company: the form without leading regions, a trailing 集团 and an industry word."""
+    s = form
+    while True:
+        lead = _leading_region(s)
+        if lead is None:
+            break
+        s = lead[2]
+    if s.endswith("集团"):
+        s = s[:-2]
+    word = _industry_word(s)
+    return s[:-len(word)] if word and len(s) > len(word) else ("" if word else s)
+
+
+def distinctive_short_form(form: str) -> bool:
+    """Whether a short company name names one company: four characters or more, all hanzi, and a core
+    besides its regions and industry word. Without a region, the core has two characters or more and is
+    not a number (第一制药, 上海医药, 北京制药, 礼来 name no one company; 上海第一制药 does).
+
+    >>> distinctive_short_form("恒瑞医药"), distinctive_short_form("第一制药"), distinctive_short_form("上海第一制药")
+    (True, False, True)
+    """
+    if len(form) < 4 or not all(_is_zh(ch) for ch in form):
+        return False
+    core = _core(form)
+    if _leading_region(form) is not None:
+        return bool(core) and not _is_region(core)
+    return len(core) >= 2 and not _is_region(core) and not all(ch in _NUMERALS for ch in core) \
+        and not core.startswith("第")
+
+
+def _drop_bracketed_region(name: str) -> tuple[str, bool] | None:
+    """(诺华制药有限公司, True) for 诺华制药(北京)有限公司: the name without a region in brackets, and whether
+    there was one; None when a bracket holds anything but a region or 集团 (notes of former names, packers
+    and countries are not guessed at)."""
+    s = name.translate(_BRACKETS)
+    out, i, dropped = [], 0, False
+    while i < len(s):
+        if s[i] == "(":
+            j = s.find(")", i)
+            if j < 0 or "(" in s[i + 1:j]:
+                return None
+            inner = s[i + 1:j].strip()
+            if inner == "集团":                     # 华北制药(集团)有限责任公司: 集团 is part of the name
+                out.append(inner)
+            elif _is_region(inner):
+                dropped = True
+            else:
+                return None
+            i = j + 1
+            continue
+        if s[i] == ")":
+            return None
+        out.append(s[i])
+        i += 1
+    return "".join(out), dropped
+
+
+def _legal_form_inside(s: str) -> bool:
+    """浙江医药股份有限公司新昌制药厂: a company inside the name (before its end), whose factory this is."""
+    return any(f in s[:-1] for f in ("公司", "株式会社"))
+
+
+def _strip_legal_form(s: str) -> list[str]:
+    """The stages of taking the legal form off: 扬子江药业集团有限公司 → [扬子江药业集团, 扬子江药业];
+    江苏恒瑞医药股份有限公司 → [江苏恒瑞医药股份, 江苏恒瑞医药]; a factory: 广州南新制药厂 → [广州南新制药]."""
+    out = []
+    form = next((f for f in ZH_LEGAL_FORMS if s.endswith(f) and len(s) > len(f)), None)
+    if form:
+        if form == "股份有限公司":
+            out.append(s[:-len("有限公司")])        # 山东凤凰制药股份: catalogues cut the form short
+        s = s[:-len(form)]
+        if form.startswith("集团"):
+            out.append(s + "集团")
+        out.append(s)
+    for factory in ("制药总厂", "制药厂"):          # the old state factories: 东北制药总厂, 广州南新制药厂
+        if s.endswith(factory):
+            if s not in out:
+                out.append(s)
+            s = s[:-len(factory)] + "制药"
+            out.append(s)
+            break
+    if s.endswith("集团") and len(s) > 2:
+        s = s[:-2]
+        out.append(s)
+    return [x for x in out if x]
+
+
+def manufacturer_short_forms(name: str) -> list[tuple[str, str]]:
+    """The short forms of a full Chinese company name, as (form, rule): the name without its legal form
+    (``short_form``: 上海禾丰制药有限公司 → 上海禾丰制药, 上海市信谊药厂有限公司 → 上海信谊药厂), also without its
+    region when it stays distinctive and ends with an industry word (``short_form_without_region``:
+    禾丰制药; a region in brackets: 诺华制药(北京)有限公司 → 诺华制药). Branches, plants, packers and names
+    with notes give nothing.
+
+    >>> manufacturer_short_forms("江苏恒瑞医药股份有限公司")  # doctest: +NORMALIZE_WHITESPACE
+    [('江苏恒瑞医药股份', 'short_form'), ('江苏恒瑞医药', 'short_form'), ('恒瑞医药', 'short_form_without_region')]
+    """
+    s = "".join(name.split())
+    if not s or not any(_is_zh(ch) for ch in s) or any(ch.isascii() and ch.isalnum() for ch in s):
+        return []
+    if any(w in s for w in _BRANCH_WORDS):
+        return []
+    dropped = _drop_bracketed_region(s)
+    if dropped is None or _legal_form_inside(dropped[0]):
+        return []
+    base, bracketed = dropped
+    out: list[tuple[str, str]] = []
+
+    def add(form, rule):
+        if form != s and distinctive_short_form(form) and all(f != form for f, _ in out):
+            out.append((form, "short_form_without_region" if bracketed else rule))
+
+    for st in _strip_legal_form(base):
+        add(st, "short_form")
+        if st.endswith("股份"):
+            continue
+        lead = _leading_region(st)
+        if lead and lead[1]:
+            add(lead[0] + lead[2], "short_form")       # 上海市信谊药厂 → 上海信谊药厂
+        rest = st
+        while lead is not None:
+            rest = lead[2]
+            if _industry_word(rest):
+                add(rest, "short_form_without_region")
+            lead = _leading_region(rest)
+    return out
+
+
+def legal_form_variants(name: str) -> list[str]:
+    """The same enterprise under its other legal forms, as catalogues and registers write it after a
+    restructuring or cut short: 重庆药友制药有限责任公司 → 重庆药友制药有限公司, …股份有限公司, …公司.
+    A leading 省/市 may also be left out (吉林省东方制药有限公司 → 吉林东方制药有限公司).
+
+    >>> legal_form_variants("青岛黄海制药有限公司")
+    ['青岛黄海制药股份有限公司', '青岛黄海制药有限责任公司', '青岛黄海制药公司']
+    """
+    s = "".join(name.split())
+    if not s or not all(_is_zh(ch) for ch in s) or any(w in s for w in _BRANCH_WORDS):
+        return []
+    form = next((f for f in _VARIABLE_FORMS if s.endswith(f)), None)
+    if form is None or s.endswith(("集团公司", "总公司")):
+        return []
+    core = s[:-len(form)]
+    if core.endswith("集团") or any(f in core for f in ("公司", "株式会社")) or not distinctive_short_form(core):
+        return []
+    cores = [core]
+    lead = _leading_region(core)
+    if lead and lead[1]:                          # 吉林省东方制药 → 吉林东方制药
+        cores.append(lead[0] + lead[2])
+    out = []
+    for c in cores:
+        for f in _VARIABLE_FORMS:
+            v = c + f
+            if v != s and v not in out:
+                out.append(v)
+    return out
+
+
+# Latin legal forms, as the end of a manufacturer's name (Abbott Laboratories Ltd., Kyowa Kirin Co., Ltd.).
+LATIN_LEGAL_FORMS = ("gmbh & co. kg", "gmbh & co.kg", "gmbh&co.kg", "co., ltd.", "co.,ltd.", "co., ltd", "co.,ltd",
+                     "co. ltd.", "co. ltd", "co ltd", "pty. ltd.", "pty ltd.", "pty ltd", "pte. ltd.", "pte ltd",
+                     "private limited", "sdn. bhd.", "sdn bhd", "s.a. de c.v.", "sp. z o.o.", "gmbh", "kgaa",
+                     "ag", "ltd.", "ltd", "limited", "inc.", "inc", "incorporated", "corporation", "corp.", "corp",
+                     "llc", "l.l.c.", "lp", "l.p.", "plc", "s.a.s.", "s.a.s", "sas", "s.a.", "s.a", "sa", "s.p.a.",
+                     "s.p.a", "spa", "s.r.l.", "s.r.l", "srl", "b.v.", "b.v", "bv", "n.v.", "n.v", "nv", "a/s", "ab",
+                     "oy", "oyj", "k.k.", "kk", "kft", "d.d.", "s.l.", "ulc", "zrt.", "株式会社")
+# Words that do not name a company on their own.
+GENERIC_LATIN = frozenset(("pharma", "pharmaceutical", "pharmaceuticals", "laboratories", "laboratory",
+                           "laboratoires", "labs", "healthcare", "health", "medical", "biologicals", "biotech",
+                           "international", "holding", "holdings", "group", "company", "the", "and", "of", "de",
+                           "products", "manufacturing", "industries", "industry", "europe", "china", "usa",
+                           "deutschland", "france", "italia", "uk", "japan", "co", "co.", "&"))
+
+
+def latin_short_form(name: str) -> str | None:
+    """A Latin manufacturer name without its legal form, when what is left still names one company: two
+    words or more, or one word of six letters or more, not all generic (Pharma, Laboratories).
+
+    >>> latin_short_form("Abbott Laboratories Ltd."), latin_short_form("Kyowa Kirin Co., Ltd."), latin_short_form("Pharma AG")
+    ('Abbott Laboratories', 'Kyowa Kirin', None)
+    """
+    s = " ".join(name.split())
+    if not s or not s[0].isalnum() or any(_is_zh(ch) for ch in s) or any(ch in s for ch in "()（）"):
+        return None
+    low = s.lower()
+    for form in sorted(LATIN_LEGAL_FORMS, key=len, reverse=True):
+        if low.endswith(form) and len(low) > len(form):
+            before = s[-len(form) - 1]
+            if form[0].isalpha() and (before.isalnum() and not (before.islower() and s[-len(form)].isupper())):
+                continue          # glued into a word: Nagoya, Biotag; a spaceless AbbottLaboratoriesGmbH is cut
+            short = s[:-len(form)].rstrip(" ,.-&/")
+            break
+    else:
+        return None
+    words = [w for w in short.replace(",", " ").split() if w]
+    if not words or all(w.lower().strip(".") in GENERIC_LATIN for w in words):
+        return None
+    letters = sum(ch.isalpha() for ch in short)
+    if len(words) == 1 and letters < 6:
+        return None
+    if short.lower().endswith((" and", " of", " de", " &")):
+        return None
+    return short
