@@ -181,7 +181,7 @@ def cmd_review(args, p):
         return
     from . import review
     if args.action == "export":
-        n = review.export(_dsn(args), args.file, args.min_count)
+        n = review.export(_dsn(args), args.file, args.min_count, log=_err)
         _err(f"wrote {n} fragments to {args.file}; fill in 'standard' (and 'dict'), then: review import")
     else:
         print("\n".join(review.import_decisions(_dsn(args), args.file, log=_err).lines()))

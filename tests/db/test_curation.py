@@ -106,3 +106,105 @@ def test_stats_refuses_a_column_that_holds_no_results(mini_db):
         stats.stats(mini_db, ("rx", "raw"))
     with pytest.raises(AdminError, match="does not exist"):
         stats.stats(mini_db, ("nope", "norm"))
+
+
+HOSTILE_EVENTS = [   # (fragment, match, candidates, n, seen_at): what any reader may append to the queue
+    ("坏候选甲", "fuzzy", "{}", 1, None),                                   # candidates not a list
+    ("坏候选乙", "fuzzy", '"x"', 1, None),
+    ("坏候选丙", "fuzzy", "[1, 2]", 1, None),
+    ("坏候选丁", "fuzzy", '[{"standard": 1, "attribute": [], "s": "x"}]', 1, None),
+    ("长" * 3000, "none", None, 1, None),                                   # too long for review_item's index
+    ("负数", "none", None, -5, None),
+    ("无穷", "none", None, 1, "infinity"),
+    ("怪匹配", "<script>", None, 1, None),
+]
+TRICKY_FRAGMENTS = ["阿莫西\r临胶囊", "阿莫\t西临\n胶囊", "=HYPERLINK(\"http://x\",\"阿莫西林\")", "+阿莫西临",
+                    "-阿莫西临", "@阿莫西临", "'阿莫西临", "阿莫\\t西临"]
+
+
+def _queue(dsn, events):
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        for frag, match, cands, n, seen in events:
+            conn.execute("INSERT INTO drugnorm.review_event (fragment, match, candidates, n, seen_at) "
+                         "VALUES (%s, %s, %s::jsonb, %s, coalesce(%s::timestamptz, now()))",
+                         (frag, match, cands, n, seen))
+
+
+def test_review_export_and_import_survive_hostile_queue_rows(mini_db, tmp_path):
+    good = '[{"term": "阿莫西林胶囊", "standard": "阿莫西林胶囊", "attribute": "product_name", "s": 0.9}]'
+    _queue(mini_db, HOSTILE_EVENTS + [(f, "fuzzy", good, 1, None) for f in TRICKY_FRAGMENTS])
+    with psycopg.connect(mini_db, autocommit=True) as conn:   # rows an editor wrote straight into review_item
+        conn.execute("INSERT INTO drugnorm.review_item (fragment, match, count, first_seen, last_seen, candidates) "
+                     "VALUES ('编辑写的', 'fuzzy', 2, '-infinity', 'infinity', '{\"a\": 1}')")
+    warnings = []
+    out = tmp_path / "todo.tsv"
+    n = review.export(mini_db, out, log=warnings.append)
+    assert n == len(TRICKY_FRAGMENTS) + 1
+    text = out.read_text(encoding="utf-8")
+    assert "\r" not in text
+    lines = text.split("\n")
+    assert lines[-1] == "" and len(lines) == n + 2                        # one line per fragment, no more
+    header = lines[0].split("\t")
+    rows = [dict(zip(header, line.split("\t"))) for line in lines[1:-1]]
+    assert all(len(line.split("\t")) == len(header) for line in lines[1:-1])
+    for r in rows:                                                        # nothing a spreadsheet would run
+        assert all(not v.startswith(("=", "+", "-", "@")) for v in r.values()), r
+    by_fragment = {review.cell_in(r["fragment"]): r for r in rows}
+    assert set(by_fragment) == set(TRICKY_FRAGMENTS) | {"编辑写的"}
+    assert by_fragment["=HYPERLINK(\"http://x\",\"阿莫西林\")"]["fragment"].startswith("'=")
+    assert by_fragment["编辑写的"]["first_seen"] == "" and by_fragment["编辑写的"]["candidate_1"] == ""
+    # the warnings name what was left out and why
+    quarantine = next(w for w in warnings if "left in drugnorm.review_event" in w)
+    for frag in ("坏候选甲", "坏候选乙", "坏候选丙", "坏候选丁", "长长长", "负数", "无穷", "怪匹配"):
+        assert frag in quarantine
+    assert "8 queued event(s)" in quarantine
+    assert any("编辑写的" in w and "malformed" in w for w in warnings)
+    with psycopg.connect(mini_db) as conn:                               # quarantined, not lost
+        assert conn.execute("SELECT count(*) FROM drugnorm.review_event").fetchone()[0] == len(HOSTILE_EVENTS)
+
+    # a pharmacist decides every tricky fragment; the file goes back as it came (with CRLF line ends)
+    decided = [dict(r, dict="product_name", standard="阿莫西林胶囊") for r in rows if r["fragment"] != "编辑写的"]
+    out.write_text("\r\n".join(["\t".join(header)] + ["\t".join(r[h] for h in header) for r in decided]) + "\r\n",
+                   encoding="utf-8")
+    summary = review.import_decisions(mini_db, out, **QUIET)
+    assert summary.version is not None
+    with psycopg.connect(mini_db) as conn:
+        resolved = dict(conn.execute("SELECT fragment, resolved_standard FROM drugnorm.review_item "
+                                     "WHERE resolved_version IS NOT NULL").fetchall())
+        terms = {t for (t,) in conn.execute("SELECT term FROM drugnorm.entry WHERE dict = 'product_name'")}
+    assert resolved == {f: "阿莫西林胶囊" for f in TRICKY_FRAGMENTS}
+    assert {"=HYPERLINK(\"http://x\",\"阿莫西林\")", "'阿莫西临", "阿莫\\t西临", "+阿莫西临"} <= terms
+
+    # a second export still works and still warns (the quarantined events stay until an editor deletes them)
+    warnings.clear()
+    assert review.export(mini_db, out, log=warnings.append) == 1
+    assert any("8 queued event(s)" in w for w in warnings)
+
+
+def test_a_reader_cannot_break_the_export_with_one_insert(mini_db, tmp_path):
+    """The finding as reported: one event with non-array candidates made every export fail."""
+    _queue(mini_db, [("阿莫西临胶囊", "fuzzy", '{"standard": "x"}', 1, None)])
+    assert review.export(mini_db, tmp_path / "todo.tsv", log=lambda *_: None) == 0
+
+
+@pytest.mark.parametrize("body, reason", [
+    ("阿莫西临胶囊\t3\tfuzzy\t\t\t\t\t\tproduct_name\t阿莫西林\x00胶囊\n", "NUL character"),
+    ("阿莫西临胶囊\t3\tfuzzy\tproduct_name\t阿莫西林胶囊\n", "5 fields, the header has 10"),
+    ("阿莫西临胶囊\t3\tfuzzy\t\t\t\t\t\tproduct\rname\t阿莫西林胶囊\n", "carriage return"),
+    ("\t3\tfuzzy\t\t\t\t\t\tproduct_name\t阿莫西林胶囊\n", "empty fragment"),
+    ("阿莫西临胶囊\t3\tfuzzy\t\t\t\t\t\tproduct_nam\t阿莫西林胶囊\n", "unknown dict 'product_nam'"),
+])
+def test_review_import_of_a_malformed_line_is_one_clean_error(mini_db, tmp_path, capsys, body, reason):
+    from drugnorm_admin import cli
+    f = tmp_path / "todo.tsv"
+    f.write_text("\t".join(review.EXPORT_COLUMNS) + "\n" + "阿莫西林\t1\tfuzzy\t\t\t\t\t\t\t\n" + body,
+                 encoding="utf-8")
+    with psycopg.connect(mini_db) as conn:
+        before = conn.execute("SELECT count(*), (SELECT version FROM drugnorm.state) FROM drugnorm.entry").fetchone()
+    assert cli.main(["--dsn", mini_db, "review", "import", str(f)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"drugnorm-admin: error: {f}:3: ") and reason in err, err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    with psycopg.connect(mini_db) as conn:
+        assert conn.execute("SELECT count(*), (SELECT version FROM drugnorm.state) FROM drugnorm.entry"
+                            ).fetchone() == before
