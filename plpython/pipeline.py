@@ -64,6 +64,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
     if raw is None:
         return None
     tick = checkpoint or _nothing
+    fuzzy = _Budget(fuzzy, settings.get("fuzzy_budget", config.SPECS["fuzzy_budget"].default))
     limit = settings.get("max_input", config.SPECS["max_input"].default)
     head = raw if len(raw) <= limit else raw[:limit]
     s, offsets = preprocess.normalize(head, lex.t2s, lex.irrelevant)
@@ -176,6 +177,21 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
 
 def _nothing():
     pass
+
+
+class _Budget:
+    """The fuzzy matcher, for at most ``n`` fragments of one input (each costs a query); past that it
+    returns None and the fragment stays unmatched. Every fragment counts, cached or not, so a string gets
+    the same result whatever the backend met before."""
+
+    def __init__(self, fuzzy, n):
+        self.fuzzy, self.left = fuzzy, n
+
+    def __call__(self, fragment):
+        if self.left <= 0:
+            return None
+        self.left -= 1
+        return self.fuzzy(fragment)
 
 
 def _outside(spans, taken):
@@ -429,6 +445,9 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat) -> dict:
     if len(fragment) > MAX_FUZZY or (not hanzi and len(fragment) < MIN_LATIN):
         return seg
     candidates = fuzzy(fragment)
+    if candidates is None:          # the input's fuzzy budget is spent
+        seg["skipped"] = "fuzzy_budget"
+        return seg
     verdict = inference.judge(fragment, candidates, lex, settings, _key_of(lex))
     shape = inference.shape(fragment, lex)
     if verdict.accepted:

@@ -1,7 +1,8 @@
 """The settings of drugnorm: names, types, built-in defaults and allowed ranges, in this one place.
 
-Defaults live in table ``drugnorm.setting``; a session overrides any of them with
-``SET drugnorm.<name> = …``. A value that is not a number of the setting's type inside its range never
+Defaults live in table ``drugnorm.setting`` and, for a setting without a row there, here (the limits of
+0.10, ``max_input`` and ``fuzzy_budget``, have none: an upgrade adds no rows; the owner may INSERT one); a
+session overrides any of them with ``SET drugnorm.<name> = …``. A value that is not a number of the setting's type inside its range never
 fails a call (through the ``attach`` trigger that would lose the INSERT): an invalid session value is
 ignored (the table's value is used), an invalid table value gives way to the built-in default, and each is
 reported as a one-line warning naming the setting and its range.
@@ -40,6 +41,8 @@ SPECS = {
     "cache_entries":    Spec(int, 20_000, 0, 1_000_000),
     # characters of an input that drug_parse parses; the rest is one `none` segment (see pipeline.py)
     "max_input":        Spec(int, 2000, 1, 100_000),
+    # fragments of one input sent to the fuzzy matcher; the rest are `none` segments (see pipeline.py)
+    "fuzzy_budget":     Spec(int, 16, 0, 1000),
 }
 NAMES = tuple(SPECS)
 

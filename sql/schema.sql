@@ -142,7 +142,6 @@ INSERT INTO drugnorm.setting (name, value, description) VALUES
     ('candidate_limit',  '25',   'entries the candidate stage passes to full scoring'),
     ('posting_budget',   '8000', 'postings the candidate stage may read, rarest tokens first'),
     ('cache_entries',    '20000','parse results cached per backend (0 disables)'),
-    ('max_input',        '2000', 'characters of an input that drug_parse parses; the rest is one unmatched segment'),
     ('review_queue',     'off',  'on: drug_parse_review, the attach trigger and normalize record fragments to review');
 
 CREATE FUNCTION drugnorm.bump_settings_version() RETURNS trigger

@@ -54,7 +54,3 @@ BEGIN
 END $$;
 CREATE TRIGGER lexicon_version_stamp BEFORE INSERT ON drugnorm.lexicon_version
     FOR EACH ROW EXECUTE FUNCTION drugnorm.stamp_lexicon_version();
-
--- Bounds on the work of one call (issue 13): drug_parse parses the first max_input characters of an input.
-INSERT INTO drugnorm.setting (name, value, description) VALUES
-    ('max_input',        '2000', 'characters of an input that drug_parse parses; the rest is one unmatched segment');

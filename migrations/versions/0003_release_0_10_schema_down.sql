@@ -38,6 +38,3 @@ DROP TRIGGER lexicon_version_stamp ON drugnorm.lexicon_version;
 DROP FUNCTION drugnorm.stamp_lexicon_version();
 GRANT UPDATE, DELETE ON drugnorm.lexicon_version TO drugnorm_editor;
 ALTER TABLE drugnorm.entry ALTER CONSTRAINT entry_version_fkey NOT DEFERRABLE;
-
--- The bounds on the work of one call go.
-DELETE FROM drugnorm.setting WHERE name IN ('max_input');

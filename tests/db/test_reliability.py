@@ -176,3 +176,31 @@ def test_with_max_input_at_its_maximum_a_statement_timeout_still_stops_the_parse
         with pytest.raises(psycopg.errors.QueryCanceled):
             conn.execute("SELECT drug_parse(%s)", (raw,)).fetchone()
         assert time.monotonic() - t < 10
+
+
+def score_queries(conn):
+    """score_fragment calls of this session's open transaction (the fuzzy matcher's one query per fragment);
+    counts are only flushed between transactions, so call it in the transaction that did the work."""
+    return conn.execute("SELECT coalesce(sum(calls), 0) FROM pg_stat_xact_user_functions "
+                        "WHERE schemaname = 'drugnorm' AND funcname = 'score_fragment'").fetchone()[0]
+
+
+def test_ten_kilobytes_of_his_text_send_at_most_fuzzy_budget_fragments_to_the_matcher(mini_db):
+    """Issue 13, finding 4: every fragment cost one score_fragment query (10 KB: over 60 s). Now at most
+    fuzzy_budget fragments (default 16) of one input are looked up; the others are `none`, marked."""
+    raw = his_text(10_000)
+    with psycopg.connect(mini_db) as conn:
+        conn.execute("SET track_functions = 'pl'")
+        conn.execute("SET drugnorm.max_input = 100000")      # the whole 10 KB is parsed
+        doc = conn.execute("SELECT drug_parse(%s)", (raw,)).fetchone()[0]
+        assert score_queries(conn) <= 16
+        check_contract(doc, raw, conn)
+        skipped = [s for s in doc["segments"] if s.get("skipped") == "fuzzy_budget"]
+        assert len(skipped) > 100 and all(s["match"] == "none" for s in skipped)
+        assert sum(1 for s in doc["segments"] if "candidates" in s) <= 16
+    with psycopg.connect(mini_db) as conn:
+        conn.execute("SET track_functions = 'pl'")
+        conn.execute("SET drugnorm.max_input = 100000")
+        conn.execute("SET drugnorm.fuzzy_budget = 3")
+        conn.execute("SELECT drug_parse(%s)", (raw,)).fetchone()
+        assert score_queries(conn) <= 3

@@ -136,3 +136,24 @@ def test_the_servers_checkpoint_runs_a_query_every_so_often(monkeypatch):
     clock[0] += 10 * server._Interrupts.EVERY
     tick()
     assert plpy.executed == ["SELECT 1", "SELECT 1"]
+
+
+def test_fragments_past_the_fuzzy_budget_are_unmatched_and_marked():
+    raw = "，".join(["阿莫西临胶囊", "布洛粉缓释胶囊", "硝苯地平空释片", "笨磺酸氨氯地平片"])
+    looked_up = []
+
+    def fuzzy(fragment):
+        looked_up.append(fragment)
+        return []
+    doc = pipeline.parse(raw, LEX, fuzzy, {"fuzzy_budget": 2})
+    assert looked_up == ["阿莫西临胶囊", "布洛粉缓释胶囊"]          # the first two, in input order
+    skipped = [s for s in doc["segments"] if s.get("skipped") == "fuzzy_budget"]
+    assert [s["text"] for s in skipped] == ["硝苯地平空释片", "笨磺酸氨氯地平片"]
+    assert all(s["match"] == "none" and s["standard"] is None and "candidates" not in s for s in skipped)
+    assert pipeline.parse(raw, LEX, fuzzy, {"fuzzy_budget": 0})["segments"][0]["skipped"] == "fuzzy_budget"
+
+
+def test_the_default_fuzzy_budget_is_sixteen_fragments():
+    looked_up = []
+    pipeline.parse("阿莫西临胶囊 0.25g " * 40, LEX, lambda f: looked_up.append(f) or [], {})
+    assert len(looked_up) == 16
