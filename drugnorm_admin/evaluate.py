@@ -2,8 +2,10 @@
 
 Format (documented in eval/README.md and the README): a header line, column ``input`` (required), any of
 the truth columns ``product``, ``generic``, ``trade``, ``dosage_form``, ``strength``, ``package``,
-``manufacturer``, and optionally ``is_drug`` (0 for consumables and reagents, which must not be forced onto
-a drug). Empty truth cells are not scored.
+``manufacturer``, ``insurance_class``, ``self_pay_ratio``, ``markers`` (the marker standards, separated by
+``|``; ``-`` for none), and optionally ``is_drug`` (0 for consumables and reagents, which must not be forced
+onto a drug). Empty truth cells are not scored. The report also says how many inputs sent some fragment to
+the fuzzy matcher (the slow path).
 
 A truth counts as found when it equals the output after both go through the lexicon: a truth that is a
 known term (or synonym) becomes its standard, and both are compared in normalized form.
@@ -27,6 +29,9 @@ FIELDS = {  # truth column -> (JSON field, dictionary)
     "manufacturer": ("manufacturer", "manufacturer"),
     "strength": ("strength", None),
     "package": ("package", None),
+    "insurance_class": ("insurance_class", "insurance_class"),
+    "self_pay_ratio": ("self_pay_ratio", None),
+    "markers": ("markers", ("insurance_class", "formulary_marker")),
 }
 NAMES = ("product", "generic", "trade", "manufacturer")
 _BATCH = 500
@@ -42,6 +47,7 @@ class Report:
     drug_rows: int = 0
     non_drug_rows: int = 0
     non_drug_forced: int = 0
+    reached_fuzzy: int = 0
     misses: Counter = dataclasses.field(default_factory=Counter)
 
     def accuracy(self, field: str) -> float | None:
@@ -62,6 +68,9 @@ class Report:
             out.append(f"  recognized      {rec:>6} {100 * rec / self.drug_rows:6.1f}%")
         if self.non_drug_rows:
             out.append(f"non-drug rows forced onto a drug: {self.non_drug_forced} of {self.non_drug_rows}")
+        if self.rows:
+            out.append(f"inputs that reached the fuzzy matcher: {self.reached_fuzzy} of {self.rows} "
+                       f"({100 * self.reached_fuzzy / self.rows:.1f}%)")
         if self.misses:
             out += ["", "commonest misses (field: truth -> got):"]
             for (f, truth, got), n in self.misses.most_common(20):
@@ -95,18 +104,25 @@ class Truths:
         self.conn = conn
         self.cache: dict[tuple, str] = {}
 
-    def canon(self, field: str, value: str | None) -> str | None:
+    def canon(self, field: str, value) -> str | None:
+        dict_ = FIELDS[field][1]
+        if field == "markers" and value is not None and value != "":
+            # a set of standards: the contract's list, or a truth cell "国家基本药物|乙类" ("-": none)
+            items = value if isinstance(value, list) else [] if value == "-" else value.split("|")
+            return "|".join(sorted({self.canon_in(dict_, v.strip()) for v in items if v.strip()})) or "-"
         if value is None or value == "":
             return None
-        dict_ = FIELDS[field][1]
         if dict_ is None:
             return _canon_spec(value)
-        key = (dict_, value)
+        return self.canon_in((dict_,), value)
+
+    def canon_in(self, dicts: tuple, value: str) -> str:
+        key = (dicts, value)
         if key not in self.cache:
             row = self.conn.execute(
                 "SELECT coalesce(s.term, e.term) FROM drugnorm.entry e "
                 "LEFT JOIN drugnorm.entry s ON s.id = e.standard_id "
-                "WHERE e.dict = %s AND e.key = drugnorm.normalize(%s)", (dict_, value)).fetchone()
+                "WHERE e.dict = ANY(%s) AND e.key = drugnorm.normalize(%s)", (list(dicts), value)).fetchone()
             std = row[0] if row else value
             self.cache[key] = self.conn.execute("SELECT drugnorm.normalize(%s)", (std,)).fetchone()[0] or ""
         return self.cache[key]
@@ -130,6 +146,8 @@ def evaluate(dsn: str, path: Path, limit: int | None = None) -> Report:
 def _score_row(row: dict, doc: dict, truths: Truths, report: Report) -> None:
     is_drug = (row.get("is_drug") or "1").strip() != "0"
     segs = doc.get("segments") or []
+    if any("candidates" in seg for seg in segs):
+        report.reached_fuzzy += 1
     if is_drug:
         report.drug_rows += 1
         report.coverage[_coverage(doc, segs)] += 1
@@ -143,17 +161,18 @@ def _score_row(row: dict, doc: dict, truths: Truths, report: Report) -> None:
         if not truth:
             continue
         report.scored[field] += 1
-        got = truths.canon(field, doc.get(key) or "") if doc.get(key) else None
+        got = truths.canon(field, doc.get(key)) if doc.get(key) or field == "markers" else None
         if got == truth:
             report.top1[field] += 1
             report.top3[field] += 1
             continue
-        if field in NAMES and dict_:
+        if field in NAMES and dict_ and field != "markers":
             top3 = [truths.canon(field, c.get("standard") or "") for s in segs if s.get("match") == "fuzzy"
                     for c in (s.get("candidates") or [])[:3] if c.get("attribute") == dict_]
             if truth in top3:
                 report.top3[field] += 1
-        report.misses[(field, row.get(field), doc.get(key))] += 1
+        shown = doc.get(key)
+        report.misses[(field, row.get(field), "|".join(shown) if isinstance(shown, list) else shown)] += 1
 
 
 def _coverage(doc: dict, segs: list) -> str:

@@ -16,6 +16,7 @@ or leave it unresolved. A wrong drug is worse than no drug.
 """
 from __future__ import annotations
 
+import bisect
 from typing import NamedTuple
 
 from lexicon import DRUG_DICTS, INJECTION_PREFIX, is_hanzi  # noqa: F401  (INJECTION_PREFIX re-exported)
@@ -129,6 +130,28 @@ def company_core(name: str) -> str:
                     s = s[len(t):]
             break
     return s
+
+
+def company_may_match(fragment: str, lex) -> bool:
+    """Whether some manufacturer of the lexicon could be the same company as ``fragment`` (same_company:
+    equal core names, or one a prefix of the other). When none can, the fuzzy matcher has nothing to find."""
+    cores = getattr(lex, "_company_cores", None)
+    if cores is None:
+        cores = sorted({company_core(k) for k, es in ((k, lex.lookup(k)) for k in lex.by_key)
+                        if any(e.dict == "manufacturer" for e in es)} - {""})
+        lex._company_cores = cores
+    core = company_core(fragment)
+    if len(core) < 2:
+        return _contains(cores, core)
+    i = bisect.bisect_left(cores, core)
+    if i < len(cores) and cores[i].startswith(core):
+        return True
+    return any(_contains(cores, core[:n]) for n in range(2, len(core)))
+
+
+def _contains(sorted_list, x) -> bool:
+    i = bisect.bisect_left(sorted_list, x)
+    return i < len(sorted_list) and sorted_list[i] == x
 
 
 def same_company(a: str, b: str) -> bool:

@@ -316,7 +316,18 @@ def _compose_products(s, items, lex):
             a, b = items[i][2]
             generic = _generic_entry(s[a:b], lex)
             nxt = items[i + 1]
-            if generic and nxt[1] in ("exact", "pending") and nxt[2][0] == b:
+            trade = lex.first(s[a:b], ("trade_name",)) if not generic else None
+            if trade and trade.generic and nxt[1] in ("exact", "pending") and nxt[2][0] == b:
+                # 速尿 + 注射液: a trade or common name with a form after it names that form of its generic,
+                # whatever product the name is linked to (速尿 → 呋塞米片); it stays a segment of its own
+                form = lex.dosage_form_suffixes.get(s[b:nxt[2][1]])
+                linked = lex.first(trade.product, ("product_name",)) if trade.product else None
+                if form and not (linked and linked.dosage_form == form):
+                    name = trade.generic + s[b:nxt[2][1]]
+                    out.append((a, "composed", (a, nxt[2][1], name, trade.generic, form)))
+                    out.append(items[i])
+                    i, done = i + 2, True
+            elif generic and nxt[1] in ("exact", "pending") and nxt[2][0] == b:
                 form = lex.dosage_form_suffixes.get(s[b:nxt[2][1]]) or _vehicle_form(s[b:nxt[2][1]], lex)
                 if form:
                     out.append((a, "composed", (a, nxt[2][1], s[a:nxt[2][1]], generic, form)))
@@ -441,15 +452,34 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat) -> dict:
     fragment = s[a:b]
     seg = surface(a, b)
     seg.update(match="none", attribute=None, term=None, standard=None)
-    hanzi = any(is_hanzi(ch) for ch in fragment)
-    if len(fragment) > MAX_FUZZY or (not hanzi and len(fragment) < MIN_LATIN):
+    n_hanzi = sum(1 for ch in fragment if is_hanzi(ch))
+    hanzi = n_hanzi > 0
+    # one hanzi alone (片, 袋, 盐) is no name: the lexicon keeps no one-character drug terms
+    if len(fragment) > MAX_FUZZY or (not hanzi and len(fragment) < MIN_LATIN) or (n_hanzi == 1 and len(fragment) == 1):
+        return seg
+    if inference.is_place(fragment):      # 江苏, 瑞士, 进口: where it comes from, not a name
+        return seg
+    if inference.is_company(fragment) and not inference.company_may_match(fragment, lex):
+        # a company the lexicon cannot hold (no manufacturer with its core name): no fuzzy search
+        seg.update(match="inferred", attribute="manufacturer", term=fragment, standard=fragment)
+        flat.fill("manufacturer", fragment, INFERRED)
+        return seg
+    shape = inference.shape(fragment, lex)
+    known = inference.known_generic(shape.stem, lex) if shape and hanzi else None
+    if known:
+        # 昂丹司琼口溶膜: a known generic name (or its synonym) with a form suffix the dictionaries lack
+        # is that generic's product; nothing for the fuzzy matcher to guess
+        seg.update(match="inferred", attribute="generic_name", term=shape.stem, standard=known,
+                   known_generic=True, dosage_form=shape.dosage_form)
+        flat.fill("generic_name", known, INFERRED)
+        flat.fill("dosage_form", shape.dosage_form, INFERRED)
+        flat.fill("product_name", fragment, INFERRED)
         return seg
     candidates = fuzzy(fragment)
     if candidates is None:          # the input's fuzzy budget is spent
         seg["skipped"] = "fuzzy_budget"
         return seg
     verdict = inference.judge(fragment, candidates, lex, settings, _key_of(lex))
-    shape = inference.shape(fragment, lex)
     if verdict.accepted:
         top = candidates[0]
         seg.update(match="fuzzy", attribute=top["attribute"], term=top["term"], standard=top["standard"])
