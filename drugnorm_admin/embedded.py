@@ -61,12 +61,21 @@ def ensure(log=print) -> str:
 
 
 def stop() -> None:
-    EmbeddedCluster(default_home()).stop()
+    try:
+        EmbeddedCluster(default_home()).stop()
+    except ServerError as e:
+        raise AdminError(str(e)) from e
 
 
 def status() -> list[str]:
     cluster = EmbeddedCluster(default_home())
+    try:
+        cluster.check_owner()
+    except ServerError as e:
+        return [str(e)]
     if not cluster.exists():
         return [f"no embedded database in {cluster.home} (created by the first 'parse' or 'init' without --dsn)"]
     state = "running" if cluster.is_running() else "stopped (started again by the next 'parse' or 'init')"
-    return [f"embedded database in {cluster.home}: {state}", f"dsn: {cluster.dsn}"]
+    return [f"embedded database in {cluster.home}: {state}", f"dsn: {cluster.dsn}",
+            f"access: OS users {', '.join(cluster.allowed_users())} only, as database user postgres "
+            "(peer authentication on the Unix socket; no TCP)"]

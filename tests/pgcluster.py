@@ -2,6 +2,9 @@
 
 initdb and postgres refuse to run as root, and testing.postgresql creates its directories as the calling
 user, so as root the tree is handed to the ``postgres`` OS user and the binaries run through runuser.
+
+The server trusts every connection, so it listens on no TCP address, only on a Unix socket in its 0700
+``tmp`` directory: only its OS user and root can reach it.
 """
 from __future__ import annotations
 
@@ -22,8 +25,8 @@ class Postgresql(testing.postgresql.Postgresql):
         kw.setdefault("postgres", str(bindir / "postgres"))
         kw.setdefault("initdb_args", f"-U postgres -A trust -E UTF8 --locale={pgserver.LOCALE} --no-sync")
         # fsync off: a throwaway cluster; faster CREATE DATABASE per test
-        kw.setdefault("postgres_args", "-h 127.0.0.1 -F -c logging_collector=off -c fsync=off "
-                                       "-c max_connections=60")
+        kw.setdefault("postgres_args", "-c listen_addresses= -c unix_socket_permissions=0700 -F "
+                                       "-c logging_collector=off -c fsync=off -c max_connections=60")
         super().__init__(**kw)
 
     def initialize_database(self):
@@ -51,6 +54,17 @@ class Postgresql(testing.postgresql.Postgresql):
             pass
         super().terminate(*args)
 
+    @property
+    def socket_dir(self) -> str:
+        return os.path.join(self.base_dir, "tmp")   # the base class's `-k`; created 0700
+
+    def dsn(self, **kwargs):
+        # pg8000's parameters (the base class waits for the server with them): the socket, not 127.0.0.1
+        params = dict(kwargs)
+        params.setdefault("unix_sock", os.path.join(self.socket_dir, f".s.PGSQL.{self.settings['port']}"))
+        params.setdefault("user", "postgres")
+        params.setdefault("database", "test")
+        return params
+
     def libpq_dsn(self, dbname: str = "test") -> str:
-        d = self.dsn()
-        return f"host={d['host']} port={d['port']} user={d['user']} dbname={dbname}"
+        return f"host={self.socket_dir} port={self.settings['port']} user=postgres dbname={dbname}"
