@@ -175,10 +175,17 @@ def backend(GD) -> Backend:
 
 # -- the SQL API ---------------------------------------------------------------------------------------
 def candidates(plpy, GD, fragment, k=None, threshold=None):
-    """Rows (term, standard, attribute, generic, m, n, s) best first, for drug_candidates()."""
+    """Rows (term, standard, attribute, generic, m, n, s) best first, for drug_candidates() (and the
+    hanzi branch of drug_lookup). A fragment longer than pipeline.MAX_FUZZY (64) characters once
+    preprocessed has no candidates, as drug_parse looks none of those up: scoring one costs time in
+    proportion to its length (10 KB of hanzi took 1-2 s) and no name is that long."""
     b = backend(GD)
     b.refresh(plpy)
+    if len(fragment) > b.settings.get("max_input", config.SPECS["max_input"].default):
+        return []
     key = preprocess.normalize_key(fragment, b.lex.t2s, b.lex.irrelevant)
+    if len(key) > pipeline.MAX_FUZZY:
+        return []
     return _score(plpy, b, key, k, threshold)
 
 

@@ -135,3 +135,25 @@ def test_matching_works_in_a_c_locale_database(pg_server):
         assert candidates(dsn, "阿莫西临胶囊")[0]["standard"] == "阿莫西林胶囊"
     finally:
         pg_server.drop_db(name)
+
+
+def score_queries(conn):
+    """score_fragment calls in this connection's open transaction."""
+    return conn.execute("SELECT coalesce(sum(calls), 0) FROM pg_stat_xact_user_functions "
+                        "WHERE schemaname = 'drugnorm' AND funcname = 'score_fragment'").fetchone()[0]
+
+
+@pytest.mark.parametrize("call", ["SELECT * FROM drug_candidates(%s)", "SELECT * FROM drug_lookup(%s)"])
+def test_a_fragment_longer_than_64_characters_has_no_candidates_and_costs_no_query(mini_db, call):
+    """Issue 13, finding 14: 10 KB of hanzi took 1-2 s, 100 KB 22 s. drug_parse looks up no fragment longer
+    than 64 characters (no name is that long); neither do drug_candidates and the hanzi branch of drug_lookup."""
+    with psycopg.connect(mini_db) as conn:
+        conn.execute("SET track_functions = 'pl'")
+        for raw in ("阿莫西林" * 2_500, "阿莫西临胶囊" * 10 + "阿莫西临胶", "阿" * 1_000_000):
+            assert conn.execute(call, (raw,)).fetchall() == []
+        assert score_queries(conn) == 0
+    with psycopg.connect(mini_db) as conn:
+        conn.execute("SET track_functions = 'pl'")
+        exactly_64 = "阿莫西临胶囊" * 10 + "阿莫西临"
+        assert conn.execute(call, (exactly_64,)).fetchall()
+        assert score_queries(conn) == 1
