@@ -3,8 +3,9 @@
 Format (documented in eval/README.md and the README): a header line, column ``input`` (required), any of
 the truth columns ``product``, ``generic``, ``trade``, ``dosage_form``, ``strength``, ``package``,
 ``manufacturer``, ``insurance_class``, ``self_pay_ratio``, ``markers`` (the marker standards, separated by
-``|``; ``-`` for none), and optionally ``is_drug`` (0 for consumables and reagents, which must not be forced
-onto a drug). Empty truth cells are not scored. The report also says how many inputs sent some fragment to
+``|``), and optionally ``is_drug`` (0 for consumables and reagents, which must not be forced
+onto a drug). Empty truth cells are not scored; ``-`` says the field must be empty (null, or no markers).
+The report also says how many inputs sent some fragment to
 the fuzzy matcher (the slow path).
 
 A truth counts as found when it equals the output after both go through the lexicon: a truth that is a
@@ -157,6 +158,14 @@ def _score_row(row: dict, doc: dict, truths: Truths, report: Report) -> None:
             report.non_drug_forced += 1
         return
     for field, (key, dict_) in FIELDS.items():
+        if (row.get(field) or "").strip() == "-" and field != "markers":   # the field must stay empty
+            report.scored[field] += 1
+            if doc.get(key) is None:
+                report.top1[field] += 1
+                report.top3[field] += 1
+            else:
+                report.misses[(field, "-", doc.get(key))] += 1
+            continue
         truth = truths.canon(field, (row.get(field) or "").strip())
         if not truth:
             continue

@@ -225,6 +225,8 @@ def _join_latin_company(segments, raw, lex, flat):
                 j -= 1
         if j < i:
             lo, hi = segments[j]["start"], seg["end"]
+            if raw[hi:hi + 1] == "." and inference.is_legal_form(raw[seg["start"]:hi + 1]):
+                hi += 1     # B.V.: the last dot is part of the legal form, not a separator
             name = " ".join(preprocess.normalize(raw[lo:hi], lex.t2s, lex.irrelevant)[0].split())
             joined = {x["standard"] for x in segments[j:i + 1] if x["attribute"] == "manufacturer"}
             if flat.rank["manufacturer"] >= FUZZY and (flat.values["manufacturer"] in joined
@@ -323,28 +325,31 @@ def _compose_products(s, items, lex):
                 form = lex.dosage_form_suffixes.get(s[b:nxt[2][1]])
                 linked = lex.first(trade.product, ("product_name",)) if trade.product else None
                 if form and not (linked and linked.dosage_form == form):
-                    name = trade.generic + s[b:nxt[2][1]]
+                    name = _named_product(lex, trade.generic + s[b:nxt[2][1]], trade.generic, "", s[b:nxt[2][1]])
                     out.append((a, "composed", (a, nxt[2][1], name, trade.generic, form)))
                     out.append(items[i])
                     i, done = i + 2, True
             elif generic and nxt[1] in ("exact", "pending") and nxt[2][0] == b:
                 form = lex.dosage_form_suffixes.get(s[b:nxt[2][1]]) or _vehicle_form(s[b:nxt[2][1]], lex)
                 if form:
-                    out.append((a, "composed", (a, nxt[2][1], s[a:nxt[2][1]], generic, form)))
+                    name = _named_product(lex, s[a:nxt[2][1]], generic, "", s[b:nxt[2][1]])
+                    out.append((a, "composed", (a, nxt[2][1], name, generic, form)))
                     i, done = i + 2, True
             elif generic and i + 2 < len(items) and nxt[1] in ("exact", "pending") \
                     and items[i + 2][1] in ("exact", "pending"):
                 (c, d), (e, f) = nxt[2], items[i + 2][2]
                 form = lex.dosage_form_suffixes.get(s[e:f])
                 if form and s[b:c] == "(" and s[d:e] == ")":
-                    out.append((a, "composed", (a, f, s[a:b] + s[e:f], generic, form)))
+                    name = _named_product(lex, s[a:b] + s[e:f], generic, "", s[e:f])
+                    out.append((a, "composed", (a, f, name, generic, form)))
                     out.append(nxt)
                     i, done = i + 3, True
             if not done and s[a:b] == inference.INJECTION_PREFIX and lex.injection_form \
                     and nxt[1] in ("exact", "pending") and nxt[2][0] == b:
                 generic = _generic_entry(s[b:nxt[2][1]], lex)
                 if generic:
-                    out.append((a, "composed", (a, nxt[2][1], s[a:nxt[2][1]], generic, lex.injection_form)))
+                    name = _named_product(lex, s[a:nxt[2][1]], generic, s[a:b], "")
+                    out.append((a, "composed", (a, nxt[2][1], name, generic, lex.injection_form)))
                     i, done = i + 2, True
         if not done:
             out.append(items[i])
@@ -393,6 +398,14 @@ def _bracket_inside_name(s, three, lex):
         return None
     key = s[a:b] + s[e:f]
     return (a, f, key) if lex.first(key, DRUG_NAMES) else None
+
+
+def _named_product(lex, written, generic, prefix, suffix):
+    """安定片 → 地西泮片: a product written with a synonym of its generic (a common or former name) is the
+    lexicon's product of the standard generic with the same form, when the lexicon has it; else the name
+    stays as written (昂丹司琼口溶膜 is not renamed after the salt 盐酸昂丹司琼)."""
+    e = lex.first(_key_of(lex)(prefix + generic + suffix), ("product_name",))
+    return e.standard if e is not None else written
 
 
 def _vehicle_form(text, lex):
@@ -473,7 +486,9 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat) -> dict:
                    known_generic=True, dosage_form=shape.dosage_form)
         flat.fill("generic_name", known, INFERRED)
         flat.fill("dosage_form", shape.dosage_form, INFERRED)
-        flat.fill("product_name", fragment, INFERRED)
+        prefix = inference.INJECTION_PREFIX if fragment.startswith(inference.INJECTION_PREFIX) else ""
+        suffix = fragment[len(prefix) + len(shape.stem):]
+        flat.fill("product_name", _named_product(lex, fragment, known, prefix, suffix), INFERRED)
         return seg
     candidates = fuzzy(fragment)
     if candidates is None:          # the input's fuzzy budget is spent
