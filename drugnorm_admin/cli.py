@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+import psycopg
+
 from . import __version__
 from .db import AdminError, resolve_dsn
 
@@ -234,6 +236,25 @@ def cmd_detach(args, p):
     bulk.detach(_dsn(args), args.table, args.column, args.into, log=_err)
 
 
+# What to do about a database error, by SQLSTATE.
+_HINTS = {
+    "42501": "the connecting role lacks a privilege: reading and parsing need a role granted drugnorm_reader; "
+             "load-dict, import and review import drugnorm_editor; migrate and init a superuser (README 'Security')",
+    "42P01": "is drugnorm installed in this database? run drugnorm-admin migrate (or init) as a superuser",
+    "3F000": "is drugnorm installed in this database? run drugnorm-admin migrate (or init) as a superuser",
+}
+
+
+def database_error(e: psycopg.Error) -> str:
+    """One line for a database error: its message, SQLSTATE and, for some, what to do."""
+    diag = getattr(e, "diag", None)
+    msg = diag.message_primary if diag is not None and diag.message_primary else str(e)
+    msg = " ".join(msg.split()) or type(e).__name__
+    state = getattr(e, "sqlstate", None)
+    hint = _HINTS.get(state or "")
+    return msg + (f" (SQLSTATE {state})" if state else "") + (f"; {hint}" if hint else "")
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="drugnorm-admin",
@@ -265,6 +286,13 @@ def main(argv=None) -> int:
     except BrokenPipeError:   # `drugnorm-admin stats | head`: the reader left; not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except psycopg.Error as e:   # the last resort: whatever a command did not turn into an AdminError
+        print(f"drugnorm-admin: error: {database_error(e)}", file=sys.stderr)
+        return 1
+    except OSError as e:         # a file that cannot be read or written
+        print(f"drugnorm-admin: error: {e.filename or ''}{': ' if e.filename else ''}{e.strerror or e}",
+              file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("drugnorm-admin: interrupted; the current transaction was rolled back", file=sys.stderr)
         return 130

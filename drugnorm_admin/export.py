@@ -1,7 +1,7 @@
 """export-dict: the lexicon back in load-dict format, so that export then load-dict is lossless."""
 from __future__ import annotations
 
-from .db import connect
+from .db import AdminError, connect
 
 COLUMNS = ("dict", "term", "standard", "generic", "product", "dosage_form", "source")
 
@@ -18,15 +18,12 @@ def export(dsn: str, out, dicts: list[str] | None = None) -> int:
                LEFT JOIN drugnorm.entry f ON f.id = e.dosage_form_id
                WHERE %(d)s::text[] IS NULL OR e.dict = ANY (%(d)s::text[])
                ORDER BY e.dict, e.standard_id IS NOT NULL, e.key""", {"d": dicts or None}).fetchall()
+    for r in rows:      # checked before anything is written
+        bad = next((v for v in r if v is not None and any(ch in v for ch in "\t\n\r")), None)
+        if bad is not None:
+            raise AdminError(f"{r[0]} entry {r[1]!r}: {bad!r} holds a tab or line break, which load-dict's "
+                             "format cannot carry; correct the entry (load-dict with the term fixed), then export")
     out.write("\t".join(COLUMNS) + "\n")
     for r in rows:
-        out.write("\t".join(_cell(v) for v in r) + "\n")
+        out.write("\t".join("" if v is None else v for v in r) + "\n")
     return len(rows)
-
-
-def _cell(v) -> str:
-    if v is None:
-        return ""
-    if "\t" in v or "\n" in v:
-        raise ValueError(f"term {v!r} contains a tab or newline and cannot be written as TSV")
-    return v

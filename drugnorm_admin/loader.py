@@ -12,11 +12,15 @@ import json
 import sys
 from pathlib import Path
 
+import psycopg
 from pypinyin import Style, lazy_pinyin
 
 from .db import AdminError, connect
 from .progress import Progress
 
+# Characters of a term (and of a standard or link naming one): keeps every key and its pinyin well within
+# the ~2,700 bytes a btree index entry may hold (the longest bundled term has 79).
+MAX_TERM = 250
 REQUIRED = ("dict", "term", "standard", "generic")
 OPTIONAL = ("product", "dosage_form", "source")
 # which dictionary each link column points into, and which dictionaries may carry it
@@ -205,6 +209,7 @@ def load(dsn: str, files: list[Path], replace: list[str] = (), encoding: str = "
         bad = [d for d in replace if d not in known]
         if bad:
             raise LoadError(f"--replace: unknown dict {', '.join(bad)} (known: {', '.join(sorted(known))})")
+        require_editor(conn)       # before reading files that may be large
         rows: list[Row] = []
         for f in files:
             rows.extend(read_file(Path(f), encoding, known))
@@ -221,8 +226,51 @@ def vacuum(conn) -> None:
     conn.execute("VACUUM (ANALYZE) drugnorm.posting, drugnorm.entry, drugnorm.token_stat")
 
 
+def check_rows(rows: list[Row]) -> None:
+    """What PostgreSQL would reject with a message naming no line: NUL characters, terms too long to index."""
+    for r in rows:
+        for col in ("dict", "term", "standard", "generic", "product", "dosage_form", "source"):
+            v = getattr(r, col)
+            if v is None:
+                continue
+            if "\x00" in v:
+                raise LoadError(f"{r.file}:{r.line}: NUL character in {col}")
+            if col != "source" and len(v) > MAX_TERM:
+                raise LoadError(f"{r.file}:{r.line}: {col} {v[:20]!r}... is {len(v)} characters long; "
+                                f"a term has at most {MAX_TERM}")
+
+
+def require_editor(conn) -> None:
+    """Refuse, naming the role to grant, unless the connected role may change the lexicon."""
+    user, missing = conn.execute("""
+        SELECT current_user, string_agg(priv || ' on ' || tbl, ', ')
+        FROM (VALUES ('INSERT', 'drugnorm.entry'), ('UPDATE', 'drugnorm.entry'), ('DELETE', 'drugnorm.entry'),
+                     ('INSERT', 'drugnorm.posting'), ('DELETE', 'drugnorm.posting'),
+                     ('INSERT', 'drugnorm.token_stat'), ('UPDATE', 'drugnorm.token_stat'),
+                     ('INSERT', 'drugnorm.lexicon_version'), ('UPDATE', 'drugnorm.state')) AS v(priv, tbl)
+        WHERE NOT has_table_privilege(tbl, priv)""").fetchone()
+    if missing:
+        raise LoadError(f"role {user} may not change the lexicon (it lacks {missing}): load-dict, import and "
+                        f"review import need a role granted drugnorm_editor (GRANT drugnorm_editor TO {user})")
+
+
 def load_rows(conn, rows: list[Row], replace: list[str], log=print, note: dict | None = None) -> Summary:
     """Validate and write staged rows in the caller's connection, as one transaction."""
+    check_rows(rows)
+    require_editor(conn)
+    try:
+        return _load_rows(conn, rows, replace, log, note)
+    except psycopg.errors.ProgramLimitExceeded as e:   # check_rows keeps terms short; this is the last resort
+        raise LoadError(f"a value is too long for the lexicon's indexes ({_primary(e)}); nothing was loaded") from e
+
+
+def _primary(e: psycopg.Error) -> str:
+    diag = getattr(e, "diag", None)
+    msg = diag.message_primary if diag is not None and diag.message_primary else str(e)
+    return (msg.strip().splitlines() or [type(e).__name__])[0]
+
+
+def _load_rows(conn, rows: list[Row], replace: list[str], log, note: dict | None) -> Summary:
     with conn.transaction():
         # One loader at a time; readers are never blocked.
         conn.execute("LOCK TABLE drugnorm.entry IN SHARE ROW EXCLUSIVE MODE")

@@ -199,8 +199,11 @@ def import_decisions(dsn: str, path: Path, log=print) -> loader.Summary:
     decided = read_decisions(path)
     if not decided:
         raise AdminError(f"{path}: no row has a standard filled in; nothing to import")
-    rows = [loader.Row(str(path), d.line, d.dict, d.fragment, None if d.standard == d.fragment else d.standard,
-                       None, None, None, f"review:{path.name}") for d in decided]
+    rows = []
+    for d in decided:   # a fragment is raw text: tabs and line breaks in it become spaces in the term (same key)
+        term, std = _one_line(d.fragment), _one_line(d.standard)
+        rows.append(loader.Row(str(path), d.line, d.dict, term, None if std == term else std, None, None, None,
+                               f"review:{path.name}"))
     with connect(dsn) as conn:
         known = {r[0] for r in conn.execute("SELECT name FROM drugnorm.dictionary")}
         for r in rows:
@@ -215,6 +218,10 @@ def import_decisions(dsn: str, path: Path, log=print) -> loader.Summary:
         if summary.version is not None:
             loader.vacuum(conn)
     return summary
+
+
+def _one_line(v: str) -> str:
+    return v.replace("\r\n", " ").translate({ord("\t"): " ", ord("\n"): " ", ord("\r"): " "})
 
 
 def queue_size(conn) -> tuple[int, int]:

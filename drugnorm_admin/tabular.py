@@ -52,6 +52,9 @@ def read(path: Path, expected: tuple[str, ...], encoding: str | None = None) -> 
         rows = _read_text(path, "\t" if suffix != ".csv" else ",", encoding)
     else:
         raise AdminError(f"{path}: unsupported file type {suffix or '(none)'} (use .xlsx, .csv or .tsv)")
+    for n, cells in rows:       # PostgreSQL text cannot hold NUL: say where it is, before anything is sent
+        if any("\x00" in c for c in cells):
+            raise AdminError(f"{path}:{n}: NUL character in a cell; remove it (the file may be damaged)")
     h = _find_header(rows, expected)
     if h < 0:
         raise AdminError(f"{path}: no header row with the expected columns ({', '.join(expected)})")

@@ -174,6 +174,10 @@ def test_review_export_and_import_survive_hostile_queue_rows(mini_db, tmp_path):
         terms = {t for (t,) in conn.execute("SELECT term FROM drugnorm.entry WHERE dict = 'product_name'")}
     assert resolved == {f: "阿莫西林胶囊" for f in TRICKY_FRAGMENTS}
     assert {"=HYPERLINK(\"http://x\",\"阿莫西林\")", "'阿莫西临", "阿莫\\t西临", "+阿莫西临"} <= terms
+    assert {"阿莫西 临胶囊", "阿莫 西临 胶囊"} <= terms            # raw tabs and line breaks become spaces (same key)
+    from drugnorm_admin import export
+    with open(tmp_path / "lex.tsv", "w", encoding="utf-8") as f:   # so the lexicon still exports as TSV
+        assert export.export(mini_db, f) > len(terms)
 
     # a second export still works and still warns (the quarantined events stay until an editor deletes them)
     warnings.clear()
