@@ -67,7 +67,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
     fuzzy = _Budget(fuzzy, settings.get("fuzzy_budget", config.SPECS["fuzzy_budget"].default))
     limit = settings.get("max_input", config.SPECS["max_input"].default)
     head = raw if len(raw) <= limit else raw[:limit]
-    s, offsets = preprocess.normalize(head, lex.t2s, lex.irrelevant)
+    s, offsets = preprocess.normalize(head, lex.t2s, lex.irrelevant, tick)
     tick()
     doc = empty(raw)
     doc["normalized"] = s
@@ -75,7 +75,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
     segments = []
 
     def surface(a, b):
-        lo, hi = offsets[a], offsets[b - 1] + 1
+        lo, hi = offsets[a], preprocess.cluster_end(head, offsets[b - 1])   # with its combining marks
         return {"text": raw[lo:hi], "start": lo, "end": hi}
 
     def exact(a, b, dicts=None, key=None):

@@ -2,8 +2,20 @@
 
 >>> normalize("Ｈ▲注射用鹽酸  伊立替康", {"鹽": "盐"}, frozenset("▲"))
 ('h注射用盐酸 伊立替康', [0, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12])
+
+Unicode that looks like nothing or like something else: invisible format characters (zero-width space and
+joiners U+200B–U+200D, word joiner U+2060, BOM U+FEFF, soft hyphen, direction marks: category Cf) are
+dropped, so 阿\u200b莫西林 is 阿莫西林; a character with combining marks is composed (NFC: e + U+0301 is é)
+and marks that compose with nothing (阿 + U+0301, variation selectors) are dropped; decimal digits of any
+script are ASCII digits (٠١٢mg is 012mg). Offsets stay those of the raw characters: a composed character
+points at its base.
+
+>>> normalize("阿\u200b莫\u0301西林 ٢mg", {}, frozenset())
+('阿莫西林 2mg', [0, 2, 4, 5, 6, 7, 8, 9])
 """
 from __future__ import annotations
+
+import unicodedata
 
 # Compatibility forms that full-width folding does not cover but hospital strings use.
 _COMPAT = {
@@ -17,34 +29,80 @@ _COMPAT = {
 }
 
 
-def _is_space(ch: str) -> bool:
-    return ch.isspace() or ch in "\u200b\ufeff"
+def is_mark(ch: str) -> bool:
+    """A combining mark (accents, enclosing marks, variation selectors): part of the character before it."""
+    return not ch.isascii() and unicodedata.category(ch)[0] == "M"
+
+
+def _invisible(ch: str) -> bool:
+    return not ch.isascii() and (unicodedata.category(ch) == "Cf" or is_mark(ch))
 
 
 def fold(ch: str) -> str:
-    """Full-width → half-width and compatibility forms; may return several characters or none."""
+    """Full-width → half-width, compatibility forms, invisible characters and stray marks dropped, digits
+    of every script as ASCII; may return several characters or none."""
     o = ord(ch)
+    if o < 0x80:
+        return " " if ch.isspace() else ch
     if 0xFF01 <= o <= 0xFF5E:
         return chr(o - 0xFEE0)
-    if _is_space(ch):
+    if ch.isspace():
         return " "
+    if _invisible(ch):
+        return ""
+    if ch.isdecimal():
+        return str(unicodedata.decimal(ch))
     return _COMPAT.get(ch, ch)
 
 
-def normalize(text: str, t2s: dict, irrelevant) -> tuple[str, list[int]]:
-    """The normalized string and, per output character, the index of the raw character it came from."""
+def cluster_end(text: str, i: int, hi: int | None = None) -> int:
+    """The end of the character at text[i] with the combining marks that follow it (before ``hi``)."""
+    hi = len(text) if hi is None else hi
+    j = i + 1
+    while j < hi and is_mark(text[j]):
+        j += 1
+    return j
+
+
+def normalize(text: str, t2s: dict, irrelevant, checkpoint=None) -> tuple[str, list[int]]:
+    """The normalized string and, per output character, the index of the raw character it came from.
+    ``checkpoint()``, if given, is called every few thousand characters (long inputs, see server.py)."""
     out: list[str] = []
     offsets: list[int] = []
-    for i, raw_ch in enumerate(text):
-        for ch in fold(raw_ch).lower():
-            ch = t2s.get(ch, ch)
-            if ch in irrelevant:
+    memo: dict[str, str] = {}
+
+    def chars(ch):
+        got = []
+        for c in fold(ch).lower():
+            if c.isascii() or not _invisible(c):       # lower() may make marks: İ → i + U+0307
+                c = t2s.get(c, c)
+                if c not in irrelevant:
+                    got.append(c)
+        return "".join(got)
+
+    n = len(text)
+    i = 0
+    next_check = 4096
+    while i < n:
+        if checkpoint is not None and i >= next_check:
+            checkpoint()
+            next_check = i + 4096
+        ch = text[i]
+        j = i + 1
+        if j < n and is_mark(text[j]) and not is_mark(ch):
+            j = cluster_end(text, i)
+        if j > i + 1:      # a character with combining marks: composed, leftover marks dropped by fold
+            piece = "".join(chars(c) for c in unicodedata.normalize("NFC", text[i:j]))
+        else:
+            piece = memo.get(ch)
+            if piece is None:
+                piece = memo[ch] = chars(ch)
+        for c in piece:
+            if c == " " and (not out or out[-1] == " "):
                 continue
-            if ch == " ":
-                if not out or out[-1] == " ":
-                    continue
-            out.append(ch)
+            out.append(c)
             offsets.append(i)
+        i = j
     while out and out[-1] == " ":
         out.pop()
         offsets.pop()

@@ -259,4 +259,4 @@ def parse(plpy, GD, raw):
 def normalize(plpy, GD, text):
     b = backend(GD)
     b.refresh(plpy)
-    return preprocess.normalize(text, b.lex.t2s, b.lex.irrelevant)[0]
+    return preprocess.normalize(text, b.lex.t2s, b.lex.irrelevant, _Interrupts(plpy, b))[0]

@@ -194,3 +194,18 @@ def test_a_trade_name_inside_the_drug_name_leaves_the_name_whole(mini_db):
     whole = seg(doc, "阿托伐他汀钙(立普妥)片")
     assert (whole["match"], whole["attribute"], whole["standard"]) == ("exact", "product_name", "阿托伐他汀钙片")
     assert seg(doc, "立普妥")["attribute"] == "trade_name"
+
+
+def test_hidden_unicode_in_input_and_in_the_dictionary_gives_the_visible_terms(mini_db, tmp_path):
+    """Issue 13, finding 16: zero-width characters split or blocked matches, combining marks were kept,
+    other scripts' digits became spec values. Both sides go through the same preprocessing."""
+    doc = parse(mini_db, "阿\u200b莫西林胶囊\u0301 ٠.٢٥g×٢٤粒")
+    assert flat(doc, "product_name", "strength", "package") == ("阿莫西林胶囊", "0.25g", "24粒")
+    assert seg(doc, "阿\u200b莫西林胶囊\u0301")["start"] == 0
+    from drugnorm_admin import loader
+    f = tmp_path / "hidden.tsv"
+    f.write_text("dict\tterm\tstandard\tgeneric\ngeneric_name\t新\u200b药\u0301甲\t\t\n", encoding="utf-8")
+    loader.load(mini_db, [f], log=lambda *_: None)
+    with psycopg.connect(mini_db) as conn:
+        assert conn.execute("SELECT key FROM drugnorm.entry WHERE term = %s", ("新\u200b药\u0301甲",)).fetchone()[0] == "新药甲"
+    assert parse(mini_db, "新药甲")["generic_name"] == "新\u200b药\u0301甲"

@@ -1,4 +1,6 @@
 """Patent step 2: one normalization for input strings and dictionary terms, with offsets to the raw string."""
+import pytest
+
 from preprocess import normalize, normalize_key
 
 T2S = {"鹽": "盐", "鈣": "钙"}
@@ -29,3 +31,31 @@ def test_offsets_point_back_into_the_raw_string():
 
 def test_a_string_of_only_irrelevant_characters_is_empty():
     assert normalize("▲◆  ", {}, frozenset("▲◆")) == ("", [])
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u200e"])
+def test_invisible_format_characters_are_dropped_not_spaces(invisible):
+    assert normalize_key(f"阿{invisible}莫西林", {}, frozenset()) == "阿莫西林"
+    assert normalize_key(f"{invisible}Amoxicillin{invisible}", {}, frozenset()) == "amoxicillin"
+
+
+def test_combining_marks_are_composed_or_dropped():
+    assert normalize_key("Me\u0301dicament", {}, frozenset()) == normalize_key("Médicament", {}, frozenset()) == "médicament"
+    assert normalize_key("阿\u0301莫\u0308西林", {}, frozenset()) == "阿莫西林"      # nothing to compose with
+    assert normalize_key("阿莫西林\ufe0f", {}, frozenset()) == "阿莫西林"            # a variation selector
+    assert normalize_key("\u0301阿莫西林", {}, frozenset()) == "阿莫西林"            # a mark with no base
+    assert normalize_key("İ", {}, frozenset()) == "i"                                # lower() makes no mark
+
+
+def test_digits_of_every_script_are_ascii_digits():
+    assert normalize_key("٠١٢mg", {}, frozenset()) == "012mg"
+    assert normalize_key("१०mg ۵ml", {}, frozenset()) == "10mg 5ml"
+
+
+def test_offsets_stay_those_of_the_raw_characters():
+    raw = "阿\u200b莫\u0301西林 ٢mg"
+    s, off = normalize(raw, {}, frozenset())
+    assert s == "阿莫西林 2mg"
+    assert [raw[i] for i in off] == ["阿", "莫", "西", "林", " ", "٢", "m", "g"]
+    composed, off = normalize("ce\u0301", {}, frozenset())
+    assert composed == "cé" and off == [0, 1]
