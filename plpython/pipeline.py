@@ -489,6 +489,9 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat) -> dict:
         prefix = inference.INJECTION_PREFIX if fragment.startswith(inference.INJECTION_PREFIX) else ""
         suffix = fragment[len(prefix) + len(shape.stem):]
         flat.fill("product_name", _named_product(lex, fragment, known, prefix, suffix), INFERRED)
+        trade = lex.first(shape.stem, ("trade_name",))
+        if trade is not None:      # 灭滴灵片: the stem is a trade or common name of the lexicon
+            flat.fill("trade_name", trade.standard, EXACT)
         return seg
     candidates = fuzzy(fragment)
     if candidates is None:          # the input's fuzzy budget is spent
