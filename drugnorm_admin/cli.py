@@ -142,7 +142,8 @@ def cmd_export_dict(args, p):
                   "with --table/--column entries no stored result matched), review queue size",
          "drugnorm-admin stats --table prescriptions --column norm")
 def cmd_stats(args, p):
-    p.add_argument("--table", help="a table holding drug_parse results, to count entries never matched")
+    p.add_argument("--table", help="a table holding drug_parse results, to count entries never matched "
+                                   "(NAME or SCHEMA.NAME as in SQL)")
     p.add_argument("--column", help="its jsonb column of results")
     if args is None:
         return
@@ -151,7 +152,7 @@ def cmd_stats(args, p):
     from . import review, stats
     from .db import connect
     dsn = _dsn(args)
-    rows = stats.stats(dsn, (args.table, args.column) if args.table else None)
+    rows = stats.stats(dsn, (args.table, args.column) if args.table is not None else None)
     print(f"{stats.HEADER[0]:<20}" + "".join(f" {h:>13}" for h in stats.HEADER[1:]))
     for name, *counts in rows:
         print(f"{name:<20}" + "".join(f" {'-' if c is None else c:>13}" for c in counts))
@@ -189,31 +190,40 @@ def cmd_review(args, p):
         print("\n".join(review.import_decisions(_dsn(args), args.file, log=_err).lines()))
 
 
-def _table_args(p):
-    p.add_argument("--table", required=True, help="the table, NAME or SCHEMA.NAME")
-    p.add_argument("--column", required=True, help="its text column holding raw drug strings")
-    p.add_argument("--into", required=True, help="the jsonb column for drug_parse results (created if missing)")
+def _table_args(p, superuser=False):
+    p.add_argument("--table", required=True,
+                   help='the table, NAME or SCHEMA.NAME as in SQL: unquoted names fold to lower case, '
+                        '\'"Rx"\' keeps its case')
+    p.add_argument("--column", required=True, help="its text column holding raw drug strings (exact name)")
+    p.add_argument("--into", required=True,
+                   help="the jsonb column for drug_parse results (exact name; created if missing)")
+    if superuser:
+        p.add_argument("--allow-superuser", action="store_true",
+                       help="run as a superuser on a table owned by another role (its triggers then run with "
+                            "superuser rights); normally connect as the table's owner, granted drugnorm_reader")
 
 
 @command("normalize", "fill a jsonb column with drug_parse of a text column: each distinct value parsed once, "
          "resumable", "drugnorm-admin normalize --table rx --column drug_text --into drug_norm --jobs 2")
 def cmd_normalize(args, p):
-    _table_args(p)
+    _table_args(p, superuser=True)
     p.add_argument("--jobs", type=int, default=1, help="connections working in parallel (default 1)")
     if args is None:
         return
     from . import bulk
-    bulk.normalize(_dsn(args), args.table, args.column, args.into, args.jobs, log=_err)
+    bulk.normalize(_dsn(args), args.table, args.column, args.into, args.jobs, log=_err,
+                   allow_superuser=args.allow_superuser)
 
 
 @command("renormalize", "redo rows normalized with an older lexicon whose text contains a changed term",
          "drugnorm-admin renormalize --table rx --column drug_text --into drug_norm")
 def cmd_renormalize(args, p):
-    _table_args(p)
+    _table_args(p, superuser=True)
     if args is None:
         return
     from . import bulk
-    bulk.renormalize(_dsn(args), args.table, args.column, args.into, log=_err)
+    bulk.renormalize(_dsn(args), args.table, args.column, args.into, log=_err,
+                     allow_superuser=args.allow_superuser)
 
 
 @command("attach", "install a trigger that fills the result column on INSERT and on UPDATE of the raw column",

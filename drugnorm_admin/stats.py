@@ -14,15 +14,15 @@ HEADER = ("dictionary", "entries", "standard", "synonym", "no generic", "orphan 
 
 
 def _usage_source(conn, table: str, column: str) -> sql.Composed:
-    tbl, typ = table_column(conn, table, column)
+    tbl, typ = table_column(conn, table, column)   # --table parsed like psql's names, resolved to one table
     if typ != "jsonb":
-        raise AdminError(f"column {table}.{column} is {typ}, expected jsonb results of drug_parse")
+        raise AdminError(f"column {column!r} of {tbl} is {typ}, expected jsonb results of drug_parse")
     return sql.SQL(
         # a spec segment's term is the whole "20mg"; the unit entry it used is its "unit"
         "SELECT DISTINCT seg->>'attribute' AS dict, coalesce(seg->>'unit', seg->>'term') AS term "
         "FROM {t} r, jsonb_array_elements(CASE WHEN jsonb_typeof(r.{c}->'segments') = 'array' "
         "THEN r.{c}->'segments' END) seg").format(
-        t=tbl, c=sql.Identifier(column))
+        t=tbl.ident, c=sql.Identifier(column))
 
 
 def stats(dsn: str, usage: tuple[str, str] | None = None) -> list[tuple]:

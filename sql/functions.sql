@@ -103,14 +103,28 @@ CREATE OR REPLACE FUNCTION drugnorm.drug_parse_review(raw text) RETURNS jsonb
 LANGUAGE sql VOLATILE
 AS $$ SELECT drugnorm.record_review(drugnorm.drug_parse(raw)) $$;
 
--- Keeps a column normalized (drugnorm-admin attach): TG_ARGV = (raw column, result column).
+-- Keeps a column normalized (drugnorm-admin attach): TG_ARGV = (raw column, result column). It runs as the
+-- role that writes the row, so writers need drugnorm_reader. A failure of drug_parse (no privilege, a bad
+-- lexicon, anything but a cancel) never loses the row: the result column is stored NULL, which
+-- drugnorm-admin normalize fills later, and a WARNING says why.
 CREATE OR REPLACE FUNCTION drugnorm.normalize_trigger() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $$
+DECLARE
+    doc jsonb;
 BEGIN
-    NEW := jsonb_populate_record(NEW, jsonb_build_object(
-        TG_ARGV[1], drugnorm.record_review(drugnorm.drug_parse(to_jsonb(NEW) ->> TG_ARGV[0]))));
+    BEGIN
+        doc := drugnorm.record_review(drugnorm.drug_parse(to_jsonb(NEW) ->> TG_ARGV[0]));
+    EXCEPTION WHEN OTHERS THEN
+        doc := NULL;
+        RAISE WARNING 'drugnorm: %.%.% left NULL, drug_parse failed: %', quote_ident(TG_TABLE_SCHEMA),
+            quote_ident(TG_TABLE_NAME), quote_ident(TG_ARGV[1]), SQLERRM
+            USING HINT = CASE WHEN SQLSTATE = '42501'
+                              THEN format('the role that writes the table needs drugnorm_reader: GRANT drugnorm_reader TO %I', current_user)
+                              ELSE 'drugnorm-admin normalize fills the NULL results later' END;
+    END;
+    NEW := jsonb_populate_record(NEW, jsonb_build_object(TG_ARGV[1], doc));
     RETURN NEW;
 END
 $$;

@@ -38,7 +38,8 @@ def test_normalize_parses_each_distinct_value_once_and_a_rerun_does_nothing(mini
     with psycopg.connect(mini_db) as conn:
         groups = dict(conn.execute("SELECT norm->>'generic_name', count(*) FROM big GROUP BY 1"))
         assert groups["阿托伐他汀钙"] == 600
-        assert conn.execute("SELECT to_regclass('drugnorm.work_' || 'x')").fetchone()[0] is None
+        # the work table (in the table's schema) goes once every row is done
+        assert conn.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'drugnorm_work_%'").fetchone()[0] == 0
     assert bulk.normalize(mini_db, "big", "raw", "norm", jobs=2, **QUIET) == {"distinct": 0, "written": 0,
                                                                              "pending": 0}
 
