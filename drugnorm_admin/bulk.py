@@ -232,20 +232,60 @@ def normalize(dsn: str, table: str, column: str, into: str, jobs: int = 1, log=p
 _write_back = _run   # the write phase (a seam for tests that interrupt a run between parsing and writing)
 
 
+def _removal_version(conn) -> int | None:
+    """The latest lexicon version that removed entries (load-dict --replace), or None."""
+    return conn.execute(
+        """SELECT max(v.version) FROM drugnorm.lexicon_version v
+           WHERE jsonb_typeof(v.what->'counts') = 'object'
+             AND EXISTS (SELECT 1 FROM jsonb_each(v.what->'counts') c
+                         WHERE jsonb_typeof(c.value) = 'object' AND (c.value->>'removed')::bigint > 0)""").fetchone()[0]
+
+
 def renormalize(dsn: str, table: str, column: str, into: str, log=print, allow_superuser: bool = False) -> int:
-    """Redo only rows whose stored version is older and whose text contains a term changed since."""
+    """Redo only rows whose stored version is older and whose text contains a term changed since, or whose
+    result names a term that is no longer in the lexicon (removed by load-dict --replace)."""
     with connect(dsn) as conn, _db_errors(f"renormalize {table}"):
         job = _resolve(conn, table, column, into, need_into=True)
         _check_caller(conn, job.tbl, "renormalize", allow_superuser)
         tbl, raw, out = job.tbl.ident, job.raw, job.out
-        n = conn.execute(sql.SQL(
-            """UPDATE {t} SET {o} = drugnorm.drug_parse({r})
-               WHERE {o} IS NOT NULL
-                 AND ({o}->>'lexicon_version')::bigint < (SELECT version FROM drugnorm.state)
-                 AND EXISTS (SELECT 1 FROM drugnorm.entry e
-                             WHERE e.version > ({o}->>'lexicon_version')::bigint
-                               AND strpos({o}->>'normalized', e.key) > 0)""").format(
-            t=tbl, o=out, r=raw)).rowcount
+        version = sql.SQL("({o}->>'lexicon_version')::bigint").format(o=out)
+        changed = sql.SQL("""EXISTS (SELECT 1 FROM drugnorm.entry e
+                                     WHERE e.version > {v} AND strpos({o}->>'normalized', e.key) > 0)""").format(
+            v=version, o=out)
+        removed_at = _removal_version(conn)
+        if removed_at is None:
+            n = conn.execute(sql.SQL(
+                """UPDATE {t} SET {o} = drugnorm.drug_parse({r})
+                   WHERE {o} IS NOT NULL AND {v} < (SELECT version FROM drugnorm.state) AND {changed}""").format(
+                t=tbl, o=out, r=raw, v=version, changed=changed)).rowcount
+        else:
+            # Results older than the last removal: the terms they name (exact segments, units of specs and
+            # packages, fuzzy candidates; as written and as standards) that no entry of that dictionary
+            # holds any more, as term or as key. Each distinct stored result is looked at once.
+            n = conn.execute(sql.SQL(
+                """WITH docs AS MATERIALIZED (
+                       SELECT DISTINCT {o} AS doc FROM {t}
+                       WHERE {o} IS NOT NULL AND {v} < %(removed_at)s),
+                   items AS (
+                       SELECT doc, jsonb_path_query(doc, 'lax $.segments[*] ? (@.match == "exact" ||
+                                                           @.match == "spec" || @.match == "package")') AS it
+                       FROM docs
+                       UNION ALL
+                       SELECT doc, jsonb_path_query(doc, 'lax $.segments[*].candidates[*]') FROM docs),
+                   named AS MATERIALIZED (
+                       SELECT i.doc, i.it->>'attribute' AS dict, x.term
+                       FROM items i, LATERAL (VALUES (coalesce(i.it->>'unit', i.it->>'term')),
+                                                     (coalesce(i.it->>'unit_standard', i.it->>'standard'))) x(term)
+                       WHERE jsonb_typeof(i.it) = 'object' AND i.it->>'attribute' IS NOT NULL AND x.term IS NOT NULL),
+                   gone AS (
+                       SELECT DISTINCT dict, term FROM named nm
+                       WHERE NOT EXISTS (SELECT 1 FROM drugnorm.entry e WHERE e.dict = nm.dict AND e.term = nm.term)
+                         AND NOT EXISTS (SELECT 1 FROM drugnorm.entry e WHERE e.dict = nm.dict AND e.key = nm.term)),
+                   stale AS (SELECT DISTINCT nm.doc FROM named nm JOIN gone g USING (dict, term))
+                   UPDATE {t} SET {o} = drugnorm.drug_parse({r})
+                   WHERE {o} IS NOT NULL AND {v} < (SELECT version FROM drugnorm.state)
+                     AND ({changed} OR {o} IN (SELECT doc FROM stale))""").format(
+                t=tbl, o=out, r=raw, v=version, changed=changed), {"removed_at": removed_at}).rowcount
         conn.commit()
     log(f"{job.tbl}.{into}: {n:,} rows renormalized")
     return n

@@ -1,15 +1,18 @@
 """normalize, renormalize, attach, detach and stats on hospital tables they must not damage (issue 13):
 names resolved once the way SQL resolves them, arguments that would corrupt or block a table refused in one
-line, a trigger that never loses a row, work done as the table's owner rather than as a superuser."""
+line, a trigger that never loses a row, work done as the table's owner rather than as a superuser, and
+renormalize redoing results that name a term load-dict --replace removed."""
 import hashlib
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
 
-from drugnorm_admin import bulk, cli, stats
+from drugnorm_admin import bulk, cli, loader, stats
 from drugnorm_admin.db import AdminError
 
+DATA = Path(__file__).parents[1] / "data"
 QUIET = dict(log=lambda *_: None)
 RAWS = ["(立普妥)阿托伐他汀钙片20mg*7片", "艾力40mg1只", "布洛芬缓释胶囊", "没有这种药"]
 
@@ -374,3 +377,29 @@ def test_an_owner_without_drugnorm_reader_is_told_which_grant_is_missing(mini_db
     for fn in (bulk.normalize, bulk.attach):
         with pytest.raises(AdminError, match=f"GRANT drugnorm_reader TO {owner}"):
             fn(as_role(mini_db, owner), f"{owner}.rx", "raw", "norm", **QUIET)
+
+
+# --- finding 11: renormalize redoes results that name a removed term --------------------------------------
+
+def test_renormalize_redoes_rows_whose_term_was_removed(mini_db, tmp_path):
+    run(mini_db, "CREATE TABLE rx (id int PRIMARY KEY, raw text)")
+    run(mini_db, "INSERT INTO rx VALUES (1, '艾力40mg1只'), (2, '立普妥20mg'), (3, '布洛芬缓释胶囊'), (4, '艾历')")
+    bulk.normalize(mini_db, "rx", "raw", "norm", **QUIET)
+    before = dict(run(mini_db, "SELECT id, norm FROM rx"))
+    assert before[1]["trade_name"] == "艾力"
+    assert any(c["term"] == "艾力" for s in before[4]["segments"] for c in s.get("candidates") or [])
+
+    rows = [r for r in loader.read_file(DATA / "mini_lexicon.tsv") if r.dict == "trade_name" and r.term != "艾力"]
+    f = tmp_path / "trade.tsv"
+    f.write_text("dict\tterm\tstandard\tgeneric\tproduct\tsource\n" + "".join(
+        f"{r.dict}\t{r.term}\t{r.standard or ''}\t{r.generic or ''}\t{r.product or ''}\t{r.source}\n" for r in rows),
+        encoding="utf-8")
+    summary = loader.load(mini_db, [f], replace=["trade_name"], **QUIET)
+    assert summary.per_dict["trade_name"]["removed"] == 1 and summary.per_dict["trade_name"]["updated"] == 0
+
+    assert bulk.renormalize(mini_db, "rx", "raw", "norm", **QUIET) == 2      # 艾力 matched, 艾力 a candidate
+    after = dict(run(mini_db, "SELECT id, norm FROM rx"))
+    assert after[1]["trade_name"] is None and after[1]["lexicon_version"] == summary.version
+    assert not any(c["term"] == "艾力" for s in after[4]["segments"] for c in s.get("candidates") or [])
+    assert after[2] == before[2] and after[3] == before[3]                    # untouched
+    assert bulk.renormalize(mini_db, "rx", "raw", "norm", **QUIET) == 0
