@@ -6,10 +6,20 @@ Caches live in ``GD`` for the life of a backend and are rebuilt when ``drugnorm.
 or the settings changed, checked with one small query per call. Everything read for one call comes from
 the calling statement's snapshot (the functions are STABLE), so a call sees the lexicon before a
 concurrent load or after it, never a mix.
+
+The caches hold committed data only: a backend outlives transactions, roles (SET ROLE) and pooled
+clients (DISCARD ALL does not touch GD), so anything a rolled-back transaction saw would be served to
+all of them. A statement that changes a table the caches read marks its transaction (statement triggers
+set ``drugnorm.uncommitted`` to a value unique to the statement, transaction-local, undone by ROLLBACK,
+see sql/schema.sql) and bumps ``state.settings_version`` (so a committed hand edit reloads every
+backend). While the marker is on, calls use a lexicon read for that marker only and keep no results or
+candidates; the committed caches are untouched. Both caches are bounded in bytes, whatever
+``cache_entries`` says.
 """
 from __future__ import annotations
 
 import json
+import sys
 import time
 import zlib
 from collections import OrderedDict
@@ -22,22 +32,91 @@ import settings as config
 
 SETTING_NAMES = config.NAMES
 _FETCH = 5000
+# The tables the caches are computed from (their statement triggers mark uncommitted changes).
+_CACHED_TABLES = ("entry", "posting", "token_stat", "setting", "hanzi", "char_model", "dictionary", "state")
+# Hard caps on the memory of one backend's caches, whatever cache_entries says (README, Scaling): parse
+# results (compressed JSON, ~450 bytes for a typical HIS string, up to ~20 KB for a 1,000-character one)
+# and fuzzy candidates of fragments (compressed JSON, ~400 bytes each).
+RESULT_CACHE_BYTES = 24 << 20
+FRAGMENT_CACHE_BYTES = 8 << 20
 
 
-class Backend:
-    """What one backend keeps between calls."""
+class _Cache:
+    """Least recently used bytes values, at most ``max_entries`` of them (given per put: the setting may
+    change) and at most ``max_bytes`` counted with their keys and the bookkeeping of each entry."""
 
-    def __init__(self):
+    OVERHEAD = 120     # an OrderedDict slot and its link node
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.bytes = 0
+        self.data: OrderedDict = OrderedDict()
+
+    @staticmethod
+    def size(key, value: bytes) -> int:
+        n = sys.getsizeof(key) + sys.getsizeof(value) + _Cache.OVERHEAD
+        if type(key) is tuple:
+            n += sum(sys.getsizeof(x) for x in key)
+        return n
+
+    def get(self, key):
+        v = self.data.get(key)
+        if v is not None:
+            self.data.move_to_end(key)
+        return v
+
+    def put(self, key, value: bytes, max_entries: int) -> None:
+        n = self.size(key, value)
+        if max_entries <= 0 or n > self.max_bytes:
+            return
+        old = self.data.pop(key, None)
+        if old is not None:
+            self.bytes -= self.size(key, old)
+        self.data[key] = value
+        self.bytes += n
+        while len(self.data) > max_entries or self.bytes > self.max_bytes:
+            k, v = self.data.popitem(last=False)
+            self.bytes -= self.size(k, v)
+
+    def clear(self) -> None:
+        self.data.clear()
+        self.bytes = 0
+
+    def items(self):
+        return self.data.items()
+
+    def __len__(self):
+        return len(self.data)
+
+
+def _pack(text: str) -> bytes:
+    # Compressed UTF-8 is a quarter of the str (2 bytes a character once it holds hanzi); a 1 KB window
+    # keeps compressing at ~12 µs (the default 32 KB window costs ~100 µs to set up).
+    return zlib.compress(text.encode(), 6, 10)
+
+
+def _unpack(data: bytes) -> str:
+    return zlib.decompress(data).decode()
+
+
+class View:
+    """A lexicon read in one snapshot, the settings typed against it, and what was computed with them.
+
+    ``keep``: the backend's committed view caches results and candidates; a view of data this transaction
+    changed (kept for one marker only, see Backend) caches nothing."""
+
+    def __init__(self, plans: dict, keep: bool = True):
+        self.plans = plans
+        self.keep = keep
         self.version = None          # (lexicon version, settings version)
         self.lex = None
         self.readings = {}           # hanzi -> readings, fetched on first sight
         self.table_settings = {}
         self.settings = {}
         self.settings_sig = None
-        self.results: OrderedDict[str, bytes] = OrderedDict()
+        self.results = _Cache(RESULT_CACHE_BYTES)
         # fuzzy candidates per fragment: fragments (manufacturers, products) repeat across many strings
-        self.fragments: OrderedDict[tuple, list] = OrderedDict()
-        self.plans = {}
+        self.fragments = _Cache(FRAGMENT_CACHE_BYTES)
 
     # -- plans -------------------------------------------------------------------------------------
     def plan(self, plpy, name, sql, types=()):
@@ -47,15 +126,8 @@ class Backend:
         return p
 
     # -- freshness -----------------------------------------------------------------------------------
-    def refresh(self, plpy):
-        """One query per call: versions and session overrides of the settings."""
-        cols = ", ".join(f"current_setting('drugnorm.{n}', true) AS {n}" for n in SETTING_NAMES)
-        rows = plpy.execute(self.plan(plpy, "state", f"SELECT version, settings_version, {cols} "
-                                                     "FROM drugnorm.state"))
-        if not rows:   # the seed rows are data: a restore of a schema-only dump lacks them
-            raise ValueError("drugnorm is not initialised in this database (drugnorm.state is empty, as "
-                             "after restoring a schema-only dump): run drugnorm-admin init")
-        row = rows[0]
+    def update(self, plpy, row):
+        """Follow the versions and the session's settings of ``row`` (Backend.refresh's query)."""
         version = (row["version"], row["settings_version"])
         if version != self.version:
             self._load(plpy)
@@ -73,7 +145,8 @@ class Backend:
             self.settings_sig = overrides
             self.results.clear()
             self.fragments.clear()
-        return row["version"]
+        if self.lex.readings is None:
+            self.lex.readings = _LazyReadings(plpy, self)
 
     def _load(self, plpy):
         self.table_settings = {r["name"]: r["value"] for r in
@@ -125,6 +198,46 @@ class Backend:
             self.readings[ch] = ()
         for r in plpy.execute(plan, [chars]):
             self.readings[r["ch"]] = tuple(r["readings"] or ())
+
+
+class Backend(View):
+    """What one backend keeps between calls: the committed view (itself), and the view of the
+    transaction that changed lexicon tables, if the current call is in one."""
+
+    def __init__(self):
+        super().__init__({}, keep=True)
+        self.transient = None        # (marker, View)
+
+    def refresh(self, plpy):
+        """One query per call: versions, the session's settings and the uncommitted-changes marker.
+        Returns the view this call uses and the lexicon version."""
+        cols = ", ".join(f"current_setting('drugnorm.{n}', true) AS {n}" for n in SETTING_NAMES)
+        # Rows written to those tables, counted by PostgreSQL itself (not yet flushed counts, so they may
+        # include the session's last transactions; only a transaction that wrote, having an xid, heeds
+        # them): the marker's answer also when a session cleared it or read its writes before the
+        # statement ended. TRUNCATE resets these counts; the marker covers it.
+        written = " + ".join(f"pg_stat_get_xact_tuples_{w}('drugnorm.{t}'::regclass)"
+                             for t in _CACHED_TABLES for w in ("inserted", "updated", "deleted"))
+        rows = plpy.execute(self.plan(plpy, "state", f"SELECT version, settings_version, {cols}, "
+                                                     "current_setting('drugnorm.uncommitted', true) AS uncommitted, "
+                                                     f"{written} AS written, "
+                                                     "pg_current_xact_id_if_assigned()::text AS xid "
+                                                     "FROM drugnorm.state"))
+        if not rows:   # the seed rows are data: a restore of a schema-only dump lacks them
+            raise ValueError("drugnorm is not initialised in this database (drugnorm.state is empty, as "
+                             "after restoring a schema-only dump): run drugnorm-admin init")
+        row = rows[0]
+        if row["uncommitted"] or (row["written"] and row["xid"]):
+            # This transaction changed what the caches read: its data may yet be rolled back
+            marker = (row["uncommitted"], row["xid"], row["written"])
+            if self.transient is None or self.transient[0] != marker:
+                self.transient = (marker, View(self.plans, keep=False))
+            view = self.transient[1]
+        else:
+            self.transient = None
+            view = self
+        view.update(plpy, row)
+        return view, row["version"]
 
 
 class _Interrupts:
@@ -179,8 +292,7 @@ def candidates(plpy, GD, fragment, k=None, threshold=None):
     hanzi branch of drug_lookup). A fragment longer than pipeline.MAX_FUZZY (64) characters once
     preprocessed has no candidates, as drug_parse looks none of those up: scoring one costs time in
     proportion to its length (10 KB of hanzi took 1-2 s) and no name is that long."""
-    b = backend(GD)
-    b.refresh(plpy)
+    b, _ = backend(GD).refresh(plpy)
     if len(fragment) > b.settings.get("max_input", config.SPECS["max_input"].default):
         return []
     key = preprocess.normalize_key(fragment, b.lex.t2s, b.lex.irrelevant)
@@ -198,14 +310,10 @@ def _score(plpy, b, key, k=None, threshold=None):
     memo = (key, k, threshold)
     hit = b.fragments.get(memo)
     if hit is not None:
-        b.fragments.move_to_end(memo)
-        return hit
+        return json.loads(_unpack(hit))
     out = _score_sql(plpy, b, key, k, threshold)
-    limit = st.get("cache_entries", 0)
-    if limit > 0 and len(key) <= 64:
-        b.fragments[memo] = out
-        if len(b.fragments) > limit:
-            b.fragments.popitem(last=False)
+    if b.keep and len(key) <= pipeline.MAX_FUZZY:
+        b.fragments.put(memo, _pack(json.dumps(out, ensure_ascii=False)), st.get("cache_entries", 0))
     return out
 
 
@@ -235,28 +343,18 @@ def _score_sql(plpy, b, key, k, threshold):
 
 def parse(plpy, GD, raw):
     """drug_parse(raw) as a JSON string; results are cached per backend, keyed by the raw string."""
-    b = backend(GD)
-    version = b.refresh(plpy)
+    b, version = backend(GD).refresh(plpy)
     hit = b.results.get(raw)
     if hit is not None:
-        b.results.move_to_end(raw)
-        return zlib.decompress(hit).decode()
-    if b.lex.readings is None:
-        b.lex.readings = _LazyReadings(plpy, b)
+        return _unpack(hit)
     result = pipeline.parse(raw, b.lex, lambda frag: _score(plpy, b, frag), b.settings, _Interrupts(plpy, b))
     result["lexicon_version"] = version
     out = json.dumps(result, ensure_ascii=False)
-    limit = b.settings.get("cache_entries", 0)
-    if limit > 0 and len(raw) <= 1000:   # long strings are rarely repeated; don't let them fill the cache
-        # Compressed UTF-8 is a quarter of the str (2 bytes a character once it holds hanzi); a 1 KB
-        # window keeps compressing at ~12 µs (the default 32 KB window costs ~100 µs to set up).
-        b.results[raw] = zlib.compress(out.encode(), 6, 10)
-        if len(b.results) > limit:
-            b.results.popitem(last=False)
+    if b.keep and len(raw) <= 1000:   # long strings are rarely repeated; don't let them fill the cache
+        b.results.put(raw, _pack(out), b.settings.get("cache_entries", 0))
     return out
 
 
 def normalize(plpy, GD, text):
-    b = backend(GD)
-    b.refresh(plpy)
+    b, _ = backend(GD).refresh(plpy)
     return preprocess.normalize(text, b.lex.t2s, b.lex.irrelevant, _Interrupts(plpy, b))[0]

@@ -216,6 +216,37 @@ INSERT INTO drugnorm.char_model (name, kind, symbols, priority, description) VAL
     ('IJK',  'stop',    '、,。;!?',         3, 'I、K: a list or sentence stop between names; I and K are cut out'),
     ('STU',  'slash',   '/',               4, 'S/U: kept whole when neither S nor U matches the dictionary set');
 
+-- The per-backend caches of drug_parse hold committed data only (plpython/server.py). A statement that
+-- changes a table they read marks its transaction: drugnorm.uncommitted, transaction-local (ROLLBACK and
+-- ROLLBACK TO SAVEPOINT undo it) and unique to the statement; calls in a marked transaction read a lexicon
+-- of their own and keep nothing. The change also bumps the caches' version, so a committed hand edit
+-- (UPDATE drugnorm.entry …) reloads every backend as a load does.
+CREATE FUNCTION drugnorm.lexicon_changed() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    PERFORM set_config('drugnorm.uncommitted', gen_random_uuid()::text, true);
+    IF TG_TABLE_NAME NOT IN ('state', 'setting') THEN   -- setting bumps it itself; state is the version
+        UPDATE drugnorm.state SET settings_version = settings_version + 1;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER entry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON drugnorm.entry
+    FOR EACH STATEMENT EXECUTE FUNCTION drugnorm.lexicon_changed();
+CREATE TRIGGER posting_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON drugnorm.posting
+    FOR EACH STATEMENT EXECUTE FUNCTION drugnorm.lexicon_changed();
+CREATE TRIGGER token_stat_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON drugnorm.token_stat
+    FOR EACH STATEMENT EXECUTE FUNCTION drugnorm.lexicon_changed();
+CREATE TRIGGER hanzi_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON drugnorm.hanzi
+    FOR EACH STATEMENT EXECUTE FUNCTION drugnorm.lexicon_changed();
+CREATE TRIGGER char_model_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON drugnorm.char_model
+    FOR EACH STATEMENT EXECUTE FUNCTION drugnorm.lexicon_changed();
+CREATE TRIGGER dictionary_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON drugnorm.dictionary
+    FOR EACH STATEMENT EXECUTE FUNCTION drugnorm.lexicon_changed();
+CREATE TRIGGER setting_marked AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON drugnorm.setting
+    FOR EACH STATEMENT EXECUTE FUNCTION drugnorm.lexicon_changed();
+CREATE TRIGGER state_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON drugnorm.state
+    FOR EACH STATEMENT EXECUTE FUNCTION drugnorm.lexicon_changed();
+
 -- Least privilege: readers call the functions; editors may also change the lexicon. Roles are
 -- cluster-wide, so they are created once and left in place by downgrades.
 DO $$

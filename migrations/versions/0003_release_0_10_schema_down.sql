@@ -38,3 +38,14 @@ DROP TRIGGER lexicon_version_stamp ON drugnorm.lexicon_version;
 DROP FUNCTION drugnorm.stamp_lexicon_version();
 GRANT UPDATE, DELETE ON drugnorm.lexicon_version TO drugnorm_editor;
 ALTER TABLE drugnorm.entry ALTER CONSTRAINT entry_version_fkey NOT DEFERRABLE;
+
+-- The marks of uncommitted lexicon changes go (0.9.0's caches do not read them).
+DROP TRIGGER entry_changed ON drugnorm.entry;
+DROP TRIGGER posting_changed ON drugnorm.posting;
+DROP TRIGGER token_stat_changed ON drugnorm.token_stat;
+DROP TRIGGER hanzi_changed ON drugnorm.hanzi;
+DROP TRIGGER char_model_changed ON drugnorm.char_model;
+DROP TRIGGER dictionary_changed ON drugnorm.dictionary;
+DROP TRIGGER setting_marked ON drugnorm.setting;
+DROP TRIGGER state_changed ON drugnorm.state;
+DROP FUNCTION drugnorm.lexicon_changed();
