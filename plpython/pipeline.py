@@ -19,7 +19,7 @@ from lexicon import VEHICLE_GENERICS, is_hanzi
 FIELDS = ("generic_name", "trade_name", "product_name", "dosage_form", "route", "manufacturer",
           "packaging_material")
 KEYS = ("input", "normalized") + FIELDS + ("strength", "package", "insurance_class", "self_pay_ratio", "markers",
-                                           "segments", "lexicon_version")
+                                           "status", "evidence", "segments", "lexicon_version")
 # Fragments longer than this are not looked up (no drug name is that long); shorter Latin/digit-only
 # fragments than MIN_LATIN are codes or noise, not names.
 MAX_FUZZY = 64
@@ -27,21 +27,31 @@ MIN_LATIN = 3
 
 EXACT, LINKED, FUZZY, FUZZY_LINKED, INFERRED = range(5)
 DRUG_NAMES = ("product_name", "generic_name")
+DRUG_FIELDS = ("generic_name", "trade_name", "product_name", "dosage_form")
 COMPOSED = 0.5   # a product name read off a generic name and a form next to it: after exact, before links
+# What each rank says about a flat field, for reports (``evidence``); an exact match of a synonym says
+# "synonym".
+EVIDENCE = {EXACT: "exact", COMPOSED: "inferred", LINKED: "link", FUZZY: "fuzzy", FUZZY_LINKED: "fuzzy",
+            INFERRED: "inferred"}
 
 
 class _Flat:
     def __init__(self):
         self.values = {f: None for f in FIELDS}
         self.rank = {f: 99 for f in FIELDS}
+        self.evidence = {f: None for f in FIELDS}
 
-    def fill(self, field, value, rank):
+    def fill(self, field, value, rank, evidence=None):
         if value is not None and field in self.values and rank < self.rank[field]:
-            self.values[field] = value
-            self.rank[field] = rank
+            self.set(field, value, rank, evidence)
 
-    def entry(self, attribute, standard, generic, product, dosage_form, rank):
-        self.fill(attribute, standard, rank)
+    def set(self, field, value, rank, evidence=None):
+        self.values[field] = value
+        self.rank[field] = rank
+        self.evidence[field] = evidence or EVIDENCE[rank]
+
+    def entry(self, attribute, standard, generic, product, dosage_form, rank, synonym=False):
+        self.fill(attribute, standard, rank, "synonym" if synonym and rank == EXACT else None)
         self.fill("generic_name", generic, rank + 1)
         self.fill("product_name", product, rank + 1)
         self.fill("dosage_form", dosage_form, rank + 1)
@@ -53,6 +63,8 @@ def empty(raw: str) -> dict:
     doc["normalized"] = ""
     doc["segments"] = []
     doc["markers"] = []
+    doc["evidence"] = {}
+    doc["status"] = "none"
     return doc
 
 
@@ -82,7 +94,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
         e = lex.first(s[a:b] if key is None else key, dicts)
         seg = surface(a, b)
         seg.update(match="exact", attribute=e.dict, term=e.term, standard=e.standard)
-        flat.entry(e.dict, e.standard, e.generic, e.product, e.dosage_form, EXACT)
+        flat.entry(e.dict, e.standard, e.generic, e.product, e.dosage_form, EXACT, synonym=e.term != e.standard)
         return seg
 
     seg_tool = segmentation.Segmenter(s, lex)
@@ -168,11 +180,25 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
         segments.append({"text": raw[len(head):], "start": len(head), "end": len(raw), "match": "none",
                          "attribute": None, "term": None, "standard": None, "skipped": "max_input"})
     doc.update(flat.values)
+    doc["evidence"] = {f: flat.evidence[f] for f in FIELDS if flat.values[f] is not None}
+    doc["status"] = _status(flat)
     doc["strength"] = strength
     doc["package"] = package
     doc["insurance_class"], doc["self_pay_ratio"], doc["markers"] = markers.summary(found_markers)
     doc["segments"] = segments
     return doc
+
+
+def _status(flat) -> str:
+    """How much of the drug was recognized, for reports: ``exact`` when every name field comes from exact
+    or synonym matches and their links, ``fuzzy`` when some comes from an accepted fuzzy match, ``inferred``
+    when some was inferred (the weakest evidence wins), ``none`` when no drug name was found."""
+    names = [flat.evidence[f] for f in DRUG_FIELDS if flat.values[f] is not None]
+    if not names:
+        return "none"
+    if "inferred" in names:
+        return "inferred"
+    return "fuzzy" if "fuzzy" in names else "exact"
 
 
 def _nothing():
@@ -231,7 +257,7 @@ def _join_latin_company(segments, raw, lex, flat):
             joined = {x["standard"] for x in segments[j:i + 1] if x["attribute"] == "manufacturer"}
             if flat.rank["manufacturer"] >= FUZZY and (flat.values["manufacturer"] in joined
                                                         or flat.values["manufacturer"] is None):
-                flat.values["manufacturer"], flat.rank["manufacturer"] = name, INFERRED
+                flat.set("manufacturer", name, INFERRED)
             segments[j:i + 1] = [{"text": raw[lo:hi], "start": lo, "end": hi, "match": "inferred",
                                   "attribute": "manufacturer", "term": name, "standard": name}]
         i = j - 1
@@ -289,7 +315,7 @@ def _prefer_named_company(segments, flat, key_of):
     named = [seg["term"] for seg in segments if seg["match"] == "inferred" and seg["attribute"] == "manufacturer"]
     for full in named:
         if all(short in full for short in shorts):
-            flat.values["manufacturer"], flat.rank["manufacturer"] = full, INFERRED
+            flat.set("manufacturer", full, INFERRED)
             return
 
 

@@ -129,6 +129,29 @@ BEGIN
 END
 $$;
 
+-- A stored drug_parse result as typed columns, for reports: SELECT f.* FROM rx, drugnorm.flat(rx.norm) f.
+-- One row per result (none for NULL); *_evidence says where each field came from (exact, synonym, link,
+-- fuzzy, inferred).
+CREATE OR REPLACE FUNCTION drugnorm.flat(norm jsonb)
+RETURNS TABLE (generic_name text, trade_name text, product_name text, dosage_form text, route text,
+               manufacturer text, packaging_material text, strength text, package text,
+               insurance_class text, self_pay_ratio text, markers text[], status text,
+               generic_evidence text, trade_evidence text, product_evidence text, dosage_form_evidence text,
+               manufacturer_evidence text, lexicon_version bigint)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+SELECT norm->>'generic_name', norm->>'trade_name', norm->>'product_name', norm->>'dosage_form', norm->>'route',
+       norm->>'manufacturer', norm->>'packaging_material', norm->>'strength', norm->>'package',
+       norm->>'insurance_class', norm->>'self_pay_ratio',
+       ARRAY(SELECT jsonb_array_elements_text(coalesce(norm->'markers', '[]'))),
+       coalesce(norm->>'status', CASE WHEN norm->>'generic_name' IS NULL AND norm->>'product_name' IS NULL
+                                      THEN 'none' END),
+       norm->'evidence'->>'generic_name', norm->'evidence'->>'trade_name', norm->'evidence'->>'product_name',
+       norm->'evidence'->>'dosage_form', norm->'evidence'->>'manufacturer', (norm->>'lexicon_version')::bigint
+WHERE norm IS NOT NULL
+$$;
+
 -- Unqualified names for every role that was granted drugnorm_reader (public is on everyone's path).
 CREATE OR REPLACE FUNCTION public.drug_parse(raw text) RETURNS jsonb
 LANGUAGE sql STRICT STABLE PARALLEL UNSAFE
@@ -163,3 +186,5 @@ GRANT EXECUTE ON FUNCTION drugnorm.lexicon_keys(text[], text[]), drugnorm.entry_
     TO drugnorm_editor;
 REVOKE ALL ON FUNCTION drugnorm.code_modules(), drugnorm.version() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION drugnorm.code_modules(), drugnorm.version() TO drugnorm_reader;
+REVOKE ALL ON FUNCTION drugnorm.flat(jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION drugnorm.flat(jsonb) TO drugnorm_reader;

@@ -15,7 +15,7 @@ from drugnorm_admin import loader
 QUIET = dict(log=lambda *_: None)
 KEYS = {"input", "normalized", "generic_name", "trade_name", "product_name", "dosage_form", "route",
         "manufacturer", "packaging_material", "strength", "package", "insurance_class", "self_pay_ratio",
-        "markers", "segments", "lexicon_version"}
+        "markers", "status", "evidence", "segments", "lexicon_version"}
 HOSTILE = [
     "", " ", "\t\n  \r", "()|/、，。", "□△○☆◢■▲●★◆*※", "a" * 100_000, "阿莫西林" * 25_000, "9" * 10_000,
     "\x00\x01\x07\x1b[31m阿莫西林\x7f", "😀💊阿莫西林胶囊🧪", "𠀀𠀁𪚥阿司匹林", "阿\u0301莫\u0308西林", "Ａｍｏｘｉｃｉｌｌｉｎ ａｍｏｘ",
