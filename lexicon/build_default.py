@@ -80,7 +80,8 @@ class Dict:
             return self.syn[k]["standard"]
         return None
 
-    def add_synonym(self, term: str, standard: str, source: str) -> None:
+    def add_synonym(self, term: str, standard: str, source: str, plausible=None) -> None:
+        """``plausible``: the test a term must pass, when not ``rules.plausible_term`` of this dictionary."""
         term = clean(term)
         k = self.key(term)
         std = self.standard_term(standard)
@@ -88,7 +89,7 @@ class Dict:
             return
         if len(k) < 2 and self.name not in ("strength_unit", "package_unit"):
             return
-        if not rules.plausible_term(self.name, term):
+        if not (plausible(term) if plausible else rules.plausible_term(self.name, term)):
             return
         if self.key(std) == k:
             return
@@ -132,7 +133,9 @@ def plain(dd: Dict, rows: list[dict], standard_kinds: tuple) -> None:
             dd.add_synonym(r["term"], r["standard_term"], tag(r["source"]))
 
 
-def build(shared: Path) -> dict[str, Dict]:
+def build(shared: Path, report: dict | None = None) -> dict[str, Dict]:
+    """The dictionaries; ``report`` (if given) gets what the rules added and dropped."""
+    report = {} if report is None else report
     t2s = t2s_map()
     irrelevant = frozenset(IRRELEVANT)
 
@@ -239,6 +242,9 @@ def build(shared: Path) -> dict[str, Dict]:
                 tn.add_standard(r["standard_term"], tag(r["source"]), **trade_links(r))
             tn.add_synonym(r["term"], r["standard_term"], tag(r["source"]))
 
+    report["nmpa"] = nmpa_names(d, read(shared, NMPA))
+    report["curated"] = curated_aliases(d, read_curated(CURATED))
+
     # manufacturers: standards; stated synonyms (former names, English names, short names of a source);
     # guessed rows only when a rule reproduces them from the standard
     mf = d["manufacturer"]
@@ -267,15 +273,196 @@ def build(shared: Path) -> dict[str, Dict]:
     for standard in list(mf.std.values()):
         for spelling in rules.region_in_brackets(standard["term"]):
             mf.add_synonym(spelling, standard["term"], "derived:region_in_brackets (lexicon/rules.py)")
-    manufacturer_short_forms(d)
+    report["manufacturer_forms"] = manufacturer_short_forms(d)
     return d
+
+
+CURATED = HERE / "curated" / "aliases.tsv"
+CURATED_KINDS = ("common_name", "former_name", "abbreviation")
+
+
+def read_curated(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def _resolve(dd: "Dict", name: str) -> str | None:
+    """The standard a name has in the dictionary: its own, or for a generic name that is a base, the one
+    salt form of it (哌替啶 → 盐酸哌替啶 when that is the only salt of it the lexicon has)."""
+    std = dd.standard_term(name)
+    if std or dd.name != "generic_name":
+        return std
+    salts = [r["term"] for r in dd.std.values() if (rules.salt_base(r["term"]) or ("", ""))[1] == name]
+    return salts[0] if len(salts) == 1 else None
+
+
+def curated_aliases(d: dict[str, "Dict"], rows: list[dict]) -> dict[str, int]:
+    """Common, former and abbreviated names (lexicon/curated/aliases.tsv) as synonyms of the generic or
+    product name they name. ``standard`` lists the names to try in order (A|B); a row whose standard the
+    lexicon lacks is dropped, and so is a row whose term the drug dictionaries already use for something
+    else (a key keeps one meaning). Latin abbreviations need three characters and two letters (ATP, VB1,
+    5-FU); a single letter pair (VC, NS) is too likely to be something else."""
+    counts: dict[str, int] = defaultdict(int)
+    drug = [d[n] for n in ("generic_name", "product_name", "trade_name")]
+    for r in rows:
+        dd, kind = d[r["dict"]], r["kind"]
+        if kind not in CURATED_KINDS:
+            raise ValueError(f"{CURATED}: kind {kind!r} is not one of {CURATED_KINDS}")
+        std = next((s for s in (_resolve(dd, c.strip()) for c in r["standard"].split("|")) if s), None)
+        if std is None:
+            counts["no_standard"] += 1
+            continue
+        k = dd.key(clean(r["term"]))
+        if any(k in x.std or k in x.syn for x in drug):
+            trade = d["trade_name"].std.get(k)
+            same = dd.standard_term(r["term"]) == std or (trade and std in (trade.get("generic"), trade.get("product")))
+            counts["known_alike" if same else "used_otherwise"] += 1     # 速尿: a trade name of 呋塞米 already
+            continue
+        before = len(dd.syn)
+        dd.add_synonym(r["term"], std, f"curated:{kind} (lexicon/curated/aliases.tsv)",
+                       plausible=rules.plausible_alias)
+        counts[f"added_{dd.name}"] += len(dd.syn) - before
+    return dict(counts)
+
+
+NMPA = "nmpa_imported_names.tsv"
+PLACEHOLDERS = ("", "-", "--", "----", "/", "无", "null", "none")
+
+
+def _given(value: str) -> str:
+    """A register field, or "" for a placeholder (----, 无) or a value with characters lost in encoding
+    (注射用盐酸地尔硫?: control characters, ?, U+FFFD)."""
+    v = clean(value or "")
+    if any(ch < " " or ch in "\x7f?？\ufffd" for ch in v):
+        return ""
+    return "" if v.strip("-－—/ ").lower() in PLACEHOLDERS else v
+
+
+def _has_hanzi(term: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" for ch in term)
+
+
+def nmpa_names(d: dict[str, "Dict"], rows: list[dict]) -> dict[str, int]:
+    """The NMPA register (approval number, product name zh/en, trade name zh/en):
+
+    - the English product name becomes a synonym of the Chinese product name (Atorvastatin Calcium Tablets
+      → 阿托伐他汀钙片), or of the generic name when the register lists a substance without a form
+      (Cefaclor → 头孢克洛); a product name the lexicon lacks becomes a standard linked by the product rules
+      (its form by ``product_form``, its generic when the stem is a generic name of the lexicon);
+    - the Chinese trade name becomes a trade name linked to the product and its generic; a trade name of
+      several products keeps only their generic when they share one and is dropped when they do not;
+    - the English brand becomes a synonym of the Chinese trade name (Lipitor → 立普妥), or a trade name
+      itself when the register gives no Chinese one.
+
+    A trade name or brand that is a product or generic key is left out (a key keeps one meaning), and so is
+    a row whose product the lexicon cannot place (vaccines, kits, substances it does not know)."""
+    gn, pn, df, tn = d["generic_name"], d["product_name"], d["dosage_form"], d["trade_name"]
+    counts: dict[str, int] = defaultdict(int)
+    drug_keys = set(gn.std) | set(gn.syn) | set(pn.std) | set(pn.syn)
+
+    def source(r):
+        return f"NMPA register {clean(r['approval_no'])} ({NMPA})"
+
+    placed = []     # (row, dictionary, standard)
+    for r in rows:
+        zh = _given(r["product_zh"])
+        if not zh:
+            counts["product_unreadable"] += 1
+            continue
+        if pn.standard_term(zh):
+            placed.append((r, pn, pn.standard_term(zh)))
+            counts["rows_of_a_product"] += 1
+        elif gn.standard_term(zh):
+            placed.append((r, gn, gn.standard_term(zh)))
+            counts["rows_of_a_generic"] += 1
+        elif rules.product_form(zh) and rules.plausible_term("product_name", zh):
+            stem, form = rules.product_form(zh)
+            std = pn.add_standard(zh, source(r), generic=gn.standard_term(stem), dosage_form=df.standard_term(form))
+            if std:
+                counts["product_added"] += 1
+                placed.append((r, pn, std))
+            else:
+                counts["product_unplaced"] += 1
+        else:
+            counts["product_unplaced"] += 1
+    english: dict = defaultdict(dict)        # (dictionary, key) -> {standard: (term, source)}
+    for r, dd, std in placed:
+        en = _given(r["product_en"])
+        if en and not _has_hanzi(en) and rules.plausible_term(dd.name, en):
+            english[(dd.name, dd.key(en))].setdefault(std, (en, source(r)))
+
+    # trade names: the Chinese one, else the English brand; one trade name, one drug
+    trades: dict[str, list] = defaultdict(list)     # trade key -> [(term, product, generic, row)]
+    paired = {tn.key(_given(r["trade_en"])) for r, _, _ in placed if _given(r["trade_zh"]) and _given(r["trade_en"])}
+    for r, dd, std in placed:
+        product = std if dd is pn else None
+        generic = pn.std[pn.key(std)].get("generic") if product else std
+        term = _given(r["trade_zh"]) or _given(r["trade_en"])
+        if not _given(r["trade_zh"]) and tn.key(term) in paired:
+            continue            # a brand the register also gives with its Chinese name: a synonym of that
+        if term and rules.register_trade_name(term):
+            trades[tn.key(term)].append((term, product, generic, r))
+    kept = {}
+    for k, claims in trades.items():
+        products = {c[1] for c in claims}
+        generics = {c[2] for c in claims}
+        if k in drug_keys:
+            counts["trade_is_drug_name"] += 1
+            continue
+        if len(generics) > 1 or None in generics and len(products) > 1:
+            counts["trade_ambiguous"] += 1
+            continue
+        term, _, generic, r = claims[0]
+        product = next(iter(products)) if len(products) == 1 else None
+        if k in tn.syn:
+            kept[k] = tn.syn[k]["standard"]
+            continue
+        if k in tn.std:
+            row = tn.std[k]
+            if row.get("generic") and generic and row["generic"] != generic:
+                # the register is the authority on what its trade names are: 再普乐 is olanzapine, not
+                # linezolid as a secondary source has it
+                row.update(generic=generic, product=product, source=tag(f"{row['source']}; links: {source(r)}"))
+                counts["trade_relinked"] += 1
+            else:
+                row["generic"] = row.get("generic") or generic
+                if not row.get("product") and product and row["generic"] == generic:
+                    row["product"] = product
+        else:
+            tn.add_standard(term, source(r), generic=generic, product=product)
+            counts["trade_added"] += 1
+        kept[k] = tn.std[k]["term"]
+    for r, dd, std in placed:
+        zh, en = _given(r["trade_zh"]), _given(r["trade_en"])
+        if zh and en and not _has_hanzi(en) and tn.key(zh) in kept and tn.key(en) not in drug_keys \
+                and rules.register_trade_name(en):
+            english[("trade_name", tn.key(en))].setdefault(kept[tn.key(zh)], (en, source(r)))
+    # English names and brands: the register's pairing replaces another source's (Zyvox is not 再普乐);
+    # a name the register itself gives two meanings is left as it was
+    for (name, k), by_standard in sorted(english.items()):
+        dd = d[name]
+        label = "english_brand" if name == "trade_name" else f"english_{name}"
+        if len(by_standard) > 1:
+            counts[f"{label}_ambiguous"] += 1
+            continue
+        (std, (term, src)), = by_standard.items()
+        if k in dd.std or (k in dd.syn and dd.syn[k]["standard"] == std):
+            continue
+        if k in dd.syn or k in dd.conflicts:
+            dd.syn.pop(k, None)
+            dd.conflicts.discard(k)
+            counts[f"{label}_replaced"] += 1
+        before = len(dd.syn)
+        dd.add_synonym(term, std, src)
+        counts[label] += len(dd.syn) - before
+    return dict(counts)
 
 
 SHORT_FORM_RULES = {   # rule name -> source of the rows it adds
     "short_form": "rule:short_form (lexicon/rules.py manufacturer_short_forms)",
     "short_form_without_region": "rule:short_form_without_region (lexicon/rules.py manufacturer_short_forms)",
     "latin_short_form": "rule:latin_short_form (lexicon/rules.py latin_short_form)",
-    "legal_form_variant": "rule:legal_form_variant (lexicon/rules.py legal_form_variants)",
+    "legal_form_variant": "rule:legal_form_variant (lexicon/rules.py legal_form_variants, latin_form_variants)",
 }
 
 
@@ -306,7 +493,7 @@ def manufacturer_short_forms(d: dict[str, "Dict"]) -> dict[str, int]:
         if latin:
             claim(latin, standard, "latin_short_form")
         if stated:          # a stated name: not the spellings other rules made
-            for variant in rules.legal_form_variants(term):
+            for variant in rules.legal_form_variants(term) + rules.latin_form_variants(term):
                 claim(variant, standard, "legal_form_variant")
 
     def owner(by_standard):
@@ -368,9 +555,12 @@ def main(argv=None) -> int:
     p.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "data" / "lexicon")
     p.add_argument("--out", type=Path, default=OUT)
     args = p.parse_args(argv)
-    counts = write(build(args.shared), args.out)
+    report: dict = {}
+    counts = write(build(args.shared, report), args.out)
     for name, (std, syn) in sorted(counts.items()):
         print(f"{name:<20} {std:>6} standards {syn:>6} synonyms")
+    for step, c in report.items():
+        print(f"{step}: " + ", ".join(f"{k} {v}" for k, v in sorted(c.items())))
     return 0
 
 

@@ -103,12 +103,58 @@ def plausible_term(dictionary: str, term: str) -> bool:
     if dictionary not in _MIN_LATIN:
         return True
     if dictionary == "product_name":   # the name before the form suffix holds hanzi: not 18注射液, D300咀嚼片
+        if not _HANZI.search(term):    # an English product name: words, not a code (Atorvastatin Calcium Tablets)
+            return latin_product_name(term)
         shape = product_form(term)
         return bool(_HANZI.search(shape[0] if shape else term))
     if _HANZI.search(term):
         return True
     need = _MIN_LATIN[dictionary]
     return need is not None and len(_LATIN.findall(term)) >= need and term.strip().lower() not in ("null", "none")
+
+
+def latin_product_name(term: str) -> bool:
+    """An English product name, as registers write them: two words or more, eight letters or more, and
+    mostly letters (Atorvastatin Calcium Tablets, Human Albumin; not TPF-D, 15AA, Vitamin B12 1mg).
+
+    >>> latin_product_name("Atorvastatin Calcium Tablets"), latin_product_name("TPF-D")
+    (True, False)
+    """
+    words = [w for w in re.split(r"[\s,()/]+", term) if w]
+    letters = len(_LATIN.findall(term))
+    digits = sum(ch.isdigit() for ch in term)
+    return len(words) >= 2 and letters >= 8 and digits * 4 <= letters and \
+        sum(1 for w in words if len(_LATIN.findall(w)) >= 3) >= 2
+
+
+def plausible_alias(term: str) -> bool:
+    """A curated alias: hanzi (安定, 维B1, 5-氟尿嘧啶), or a Latin abbreviation of three characters or more
+    with two letters or a number joined by a hyphen (ATP, VB1, 5-FU, 654-2); not VC, NS: two letters
+    are too likely to be something else.
+
+    >>> plausible_alias("ATP"), plausible_alias("654-2"), plausible_alias("VC")
+    (True, True, False)
+    """
+    if _HANZI.search(term):
+        return True
+    t = term.strip()
+    return len(t) >= 3 and (len(_LATIN.findall(t)) >= 2 or bool(re.fullmatch(r"\d+-\d+", t)))
+
+
+def register_trade_name(term: str) -> bool:
+    """A trade name as a register field gives it, not a field holding several things: a Chinese trade name
+    with at most one Latin word (洛赛克MUPS, 优泌林 70/30; not 奥兹林 Cefazolin Sodium Injection 1g Bag Otsuka,
+    爱丽 英文名：Hialid), a Latin brand of at most four words.
+
+    >>> register_trade_name("洛赛克MUPS"), register_trade_name("爱丽 英文名：Hialid"), register_trade_name("Efexor XR")
+    (True, False, True)
+    """
+    if not plausible_term("trade_name", term) or any(ch in term for ch in ":："):
+        return False
+    latin_words = [w for w in re.findall(r"[A-Za-z][A-Za-z.\-]*", term) if len(w) >= 2]
+    if _HANZI.search(term):
+        return len(latin_words) <= 1
+    return len(term.split()) <= 4
 
 
 def manufacturer_short_name(name: str) -> str | None:
@@ -413,6 +459,30 @@ def legal_form_variants(name: str) -> list[str]:
             if v != s and v not in out:
                 out.append(v)
     return out
+
+
+# Latin legal forms written with a final period, which catalogues drop or add (ITALFARMACO S.A / S.A.).
+_DOTTED_FORMS = ("s.a.", "ltd.", "inc.", "co.", "corp.", "b.v.", "n.v.", "s.p.a.", "s.r.l.", "s.a.s.", "l.l.c.",
+                 "k.k.", "d.d.", "pte.", "pty.")
+
+
+def latin_form_variants(name: str) -> list[str]:
+    """A Latin manufacturer name with the final period of its legal form dropped or added, as catalogues
+    write it: ITALFARMACO S.A. → ITALFARMACO S.A; Abbott Laboratories Ltd → Abbott Laboratories Ltd.
+
+    >>> latin_form_variants("ITALFARMACO S.A."), latin_form_variants("Pfizer Ltd"), latin_form_variants("Bayer AG")
+    (['ITALFARMACO S.A'], ['Pfizer Ltd.'], [])
+    """
+    s = " ".join(name.split())
+    if not s or _HANZI.search(s) or len(_LATIN.findall(s)) < 6:
+        return []
+    low = s.lower()
+    for form in _DOTTED_FORMS:
+        if low.endswith(form) and (len(low) == len(form) or not low[-len(form) - 1].isalnum()):
+            return [s[:-1]] if len(s) > len(form) else []
+        if low.endswith(form[:-1]) and len(low) > len(form) and not low[-len(form)].isalnum():
+            return [s + "."]
+    return []
 
 
 # Latin legal forms, as the end of a manufacturer's name (Abbott Laboratories Ltd., Kyowa Kirin Co., Ltd.).
