@@ -467,8 +467,8 @@ SHORT_FORM_RULES = {   # rule name -> source of the rows it adds
 
 
 def manufacturer_short_forms(d: dict[str, "Dict"]) -> dict[str, int]:
-    """Short forms and legal-form variants of every full manufacturer name (standard or synonym), as
-    synonyms of its standard. A form two standards would share is left out, unless exactly one of them
+    """Short forms and legal-form variants of every stated full manufacturer name (a standard or a
+    synonym a source gives, not one another rule made), as synonyms of its standard. A form two standards would share is left out, unless exactly one of them
     gives it without dropping a region (辉瑞制药 is 辉瑞制药有限公司, not 辉瑞制药（无锡）有限公司); so are a form
     that is a key of another dictionary (a wrong drug is worse than none) and a form the dictionary has."""
     mf = d["manufacturer"]
@@ -487,14 +487,15 @@ def manufacturer_short_forms(d: dict[str, "Dict"]) -> dict[str, int]:
     names = [(r["term"], r["term"], True) for r in mf.std.values()] + \
         [(r["term"], r["standard"], not r["source"].startswith("derived:")) for r in mf.syn.values()]
     for term, standard, stated in names:
+        if not stated:      # a name another rule made (白药集团(云南)股份有限公司): no guess on a guess
+            continue
         for form, rule in rules.manufacturer_short_forms(term):
             claim(form, standard, rule)
         latin = rules.latin_short_form(term)
         if latin:
             claim(latin, standard, "latin_short_form")
-        if stated:          # a stated name: not the spellings other rules made
-            for variant in rules.legal_form_variants(term) + rules.latin_form_variants(term):
-                claim(variant, standard, "legal_form_variant")
+        for variant in rules.legal_form_variants(term) + rules.latin_form_variants(term):
+            claim(variant, standard, "legal_form_variant")
 
     def owner(by_standard):
         best = min(c[0] for c in by_standard.values())
