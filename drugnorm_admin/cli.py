@@ -174,20 +174,32 @@ def cmd_eval(args, p):
     print("\n".join(evaluate.evaluate(_dsn(args, embedded=True), args.file, args.limit).lines()))
 
 
-@command("review", "the review queue: 'export --min-count N FILE' for pharmacists, 'import FILE' of their decisions",
-         "drugnorm-admin review export --min-count 5 todo.tsv")
+@command("review", "the review queue: 'export [--format xlsx] --min-count N FILE' for pharmacists, "
+                   "'import FILE' of their decisions (.xlsx, or text in UTF-8, UTF-16 or GBK)",
+         "drugnorm-admin review export --format xlsx --min-count 5 todo.xlsx")
 def cmd_review(args, p):
     p.add_argument("action", choices=("export", "import"))
     p.add_argument("file", type=Path)
     p.add_argument("--min-count", type=int, default=1, help="export: only fragments seen at least N times")
+    p.add_argument("--format", choices=("tsv", "xlsx"),
+                   help="export: tsv (for scripts) or xlsx (for Excel: Chinese headers, drop-downs, example "
+                        "strings); default: from the file name, else tsv. import reads either")
     if args is None:
         return
-    from . import review
+    from . import review, review_xlsx
     if args.action == "export":
-        n = review.export(_dsn(args), args.file, args.min_count, log=_err)
-        _err(f"wrote {n} fragments to {args.file}; fill in 'standard' (and 'dict'), then: review import")
+        fmt = args.format or ("xlsx" if args.file.suffix.lower() == ".xlsx" else "tsv")
+        if fmt == "xlsx":
+            n = review_xlsx.export(_dsn(args), args.file, args.min_count, log=_err)
+            _err(f"wrote {n} fragments to {args.file}; pick a 决定 (decision) per row in Excel, save, then: "
+                 "review import")
+        else:
+            n = review.export(_dsn(args), args.file, args.min_count, log=_err)
+            _err(f"wrote {n} fragments to {args.file}; fill in 'standard' (and 'dict'), then: review import")
     else:
-        print("\n".join(review.import_decisions(_dsn(args), args.file, log=_err).lines()))
+        summary, decided, ignored = review_xlsx.import_file(_dsn(args), args.file, log=_err)
+        print("\n".join(summary.lines()) if summary.per_dict else "no lexicon change")
+        _err(f"{decided} fragment(s) decided, {ignored} ignored; they leave the review queue")
 
 
 def _table_args(p, superuser=False):

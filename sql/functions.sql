@@ -88,8 +88,8 @@ BEGIN
         RETURN doc;
     END IF;
     BEGIN
-        INSERT INTO drugnorm.review_event (fragment, match, candidates, n)
-        SELECT seg->>'text', seg->>'match', seg->'candidates', n
+        INSERT INTO drugnorm.review_event (fragment, match, candidates, n, example)
+        SELECT seg->>'text', seg->>'match', seg->'candidates', n, left(doc->>'input', 200)
         FROM jsonb_array_elements(doc->'segments') AS seg
         WHERE seg->>'match' IN ('fuzzy', 'inferred', 'none') AND length(seg->>'text') BETWEEN 1 AND 200;
     EXCEPTION WHEN OTHERS THEN

@@ -174,7 +174,8 @@ CREATE TABLE drugnorm.review_event (
     match      text NOT NULL,
     candidates jsonb,
     n          int  NOT NULL DEFAULT 1,
-    seen_at    timestamptz NOT NULL DEFAULT now()
+    seen_at    timestamptz NOT NULL DEFAULT now(),
+    example    text         -- the raw string the fragment came from (its first 200 characters)
 );
 CREATE TABLE drugnorm.review_item (
     fragment          text PRIMARY KEY,
@@ -185,7 +186,10 @@ CREATE TABLE drugnorm.review_item (
     candidates        jsonb,
     resolved_dict     text REFERENCES drugnorm.dictionary (name),
     resolved_standard text,
-    resolved_version  bigint REFERENCES drugnorm.lexicon_version (version)
+    resolved_version  bigint REFERENCES drugnorm.lexicon_version (version),
+    examples          text[],        -- up to two raw strings the fragment came from, the latest first
+    ignored_at        timestamptz,   -- a pharmacist said "not a drug / ignore": it stays out of the queue
+    ignored_by        text
 );
 
 -- Which release of drugnorm-admin migrated this database, and when (drugnorm.version(), stats).

@@ -14,6 +14,12 @@ CREATE TABLE drugnorm.release_history (
 );
 GRANT SELECT ON drugnorm.release_history TO drugnorm_reader;
 
+-- The review queue keeps up to two raw strings each fragment came from (review export, the desk), and a
+-- fragment a pharmacist ignored (not a drug, noise) stays out of later exports and the desk's queue.
+ALTER TABLE drugnorm.review_event ADD COLUMN example text;
+ALTER TABLE drugnorm.review_item ADD COLUMN examples text[], ADD COLUMN ignored_at timestamptz,
+    ADD COLUMN ignored_by text;
+
 -- Formulary markers: a dictionary kind of its own (insurance class, lists, symbol flags).
 ALTER TABLE drugnorm.dictionary DROP CONSTRAINT dictionary_kind_check;
 ALTER TABLE drugnorm.dictionary ADD CONSTRAINT dictionary_kind_check

@@ -8,6 +8,10 @@ CREATE TABLE drugnorm.py_module (
 );
 GRANT SELECT ON drugnorm.py_module TO drugnorm_reader;
 
+-- The review queue as 0.9.0 has it: no example strings, no ignored fragments (they are queued again).
+ALTER TABLE drugnorm.review_event DROP COLUMN example;
+ALTER TABLE drugnorm.review_item DROP COLUMN examples, DROP COLUMN ignored_at, DROP COLUMN ignored_by;
+
 -- Formulary markers go (0.9.0 has no such kind); the bundled symbol flags are irrelevant characters again.
 DO $$
 DECLARE
