@@ -202,6 +202,20 @@ def cmd_review(args, p):
         _err(f"{decided} fragment(s) decided, {ignored} ignored; they leave the review queue")
 
 
+@command("desk", "the pharmacist's desk in a browser: review queue (decide), coverage of stored results, lexicon "
+                 "lookup; 127.0.0.1 by default, another --host needs the printed token; Ctrl-C stops it",
+         "drugnorm-admin --dsn postgresql://pharmacist@dbhost/hospital desk --port 8765")
+def cmd_desk(args, p):
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1); any other than loopback needs the token the "
+                        "command prints")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    if args is None:
+        return
+    from . import desk
+    desk.serve(_dsn(args), args.host, args.port, log=_err)
+
+
 def _table_args(p, superuser=False):
     p.add_argument("--table", required=True,
                    help='the table, NAME or SCHEMA.NAME as in SQL: unquoted names fold to lower case, '

@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 pkgs="postgresql-15 postgresql-plpython3-15 postgresql-contrib"
+# The desk's browser test drives Debian's headless Chromium through its chromedriver (nothing is downloaded
+# at run time); a CJK font so its pages and screenshots show Chinese.
+pkgs="$pkgs chromium chromium-driver fonts-wqy-zenhei"
 missing=""
 for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then
