@@ -85,6 +85,23 @@ def cmd_import(args, p):
     print("\n".join(result.lines()))
 
 
+@command("revert", "restore the lexicon as it was before VERSION: undoes that version and every later one, "
+         "as one new version through load-dict's validation",
+         "drugnorm-admin revert 42 --dry-run")
+def cmd_revert(args, p):
+    p.add_argument("version", type=int,
+                   help="a lexicon version (stats shows the current one; drugnorm.lexicon_version lists them all); "
+                        "versions without a recorded history (loaded before 0.10, or by a migration) cannot "
+                        "be undone")
+    p.add_argument("--dry-run", action="store_true", help="list what would be added, changed and removed; "
+                                                          "write nothing")
+    if args is None:
+        return
+    from . import revert
+    summary = revert.revert(_dsn(args), args.version, args.dry_run, log=_err)
+    print("\n".join(summary.lines() + summary.change_lines(None if args.dry_run else 20)))
+
+
 @command("init", "migrate and load the bundled default lexicon (idempotent)",
          "drugnorm-admin --dsn postgresql:///hospital init")
 def cmd_init(args, p):

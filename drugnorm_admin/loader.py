@@ -3,6 +3,10 @@
 Rows go to a temporary staging table first; every check is a query over it that names the file and line
 of the first offending row; only then are entries inserted or updated. Any error rolls everything back,
 so a failed load leaves the database exactly as it was.
+
+Every load records, entry by entry, what it added, changed and removed, with the state before
+(``drugnorm.entry_history``, from 0.10 on): what ``revert`` restores. A dry run does all of it, checks
+included, and rolls back, keeping the list of changes.
 """
 from __future__ import annotations
 
@@ -46,18 +50,59 @@ class Row:
     source: str | None
 
 
+# The state of an entry as load-dict's format writes it: term, standard, generic, product, dosage_form, source.
+State = tuple
+
+
+@dataclasses.dataclass
+class Change:
+    op: str                 # added | changed | removed
+    dict: str
+    key: str
+    before: State | None
+    after: State | None
+
+    def line(self) -> str:
+        def show(st):
+            links = [f"{n} {v}" for n, v in zip(("standard", "generic", "product", "dosage_form"), st[1:5]) if v]
+            return st[0] + (f" ({', '.join(links)})" if links else "")
+        if self.op == "changed":
+            return f"{self.dict:<20} {show(self.before)} -> {show(self.after)}"
+        return f"{self.dict:<20} {show(self.after if self.op == 'added' else self.before)}"
+
+
 @dataclasses.dataclass
 class Summary:
     version: int | None
     per_dict: dict[str, dict[str, int]]
+    changes: list[Change] = dataclasses.field(default_factory=list)
+    dry_run: bool = False
+
+    def change_lines(self, limit: int | None = None) -> list[str]:
+        """The added, changed and removed entries, each list under its heading (at most ``limit`` lines
+        of each, with a count of the rest)."""
+        out = []
+        for op in ("added", "changed", "removed"):
+            items = sorted((c for c in self.changes if c.op == op), key=lambda c: (c.dict, c.key))
+            out.append(f"{op} ({len(items)}):")
+            shown = items if limit is None else items[:limit]
+            out.extend("  " + c.line() for c in shown)
+            if len(shown) < len(items):
+                out.append(f"  ... and {len(items) - len(shown)} more")
+        return out
 
     def lines(self) -> list[str]:
         out = [f"{'dictionary':<20} {'rows':>8} {'added':>8} {'updated':>8} {'unchanged':>10} {'removed':>8}"]
         for d, c in sorted(self.per_dict.items()):
             out.append(f"{d:<20} {c['rows']:>8} {c['added']:>8} {c['updated']:>8} {c['unchanged']:>10} "
                        f"{c['removed']:>8}")
-        out.append(f"lexicon version: {self.version}" if self.version is not None
-                   else "nothing changed; lexicon version unchanged")
+        if self.dry_run:
+            out.append("dry run: nothing written" + ("" if any(c["added"] or c["updated"] or c["removed"]
+                                                               for c in self.per_dict.values())
+                                                      else "; nothing would change"))
+        else:
+            out.append(f"lexicon version: {self.version}" if self.version is not None
+                       else "nothing changed; lexicon version unchanged")
         return out
 
 
@@ -175,7 +220,8 @@ _CHECKS = [
        WHERE s.std_key IS NOT NULL
          AND NOT EXISTS (SELECT 1 FROM dn_stage t WHERE t.dict = s.dict AND t.key = s.std_key)
          AND NOT EXISTS (SELECT 1 FROM drugnorm.entry e WHERE e.dict = s.dict AND e.key = s.std_key
-                         AND e.dict NOT IN (SELECT dict FROM dn_replace))""",
+                         AND e.dict NOT IN (SELECT dict FROM dn_replace)
+                         AND NOT EXISTS (SELECT 1 FROM dn_remove x WHERE x.dict = e.dict AND x.key = e.key))""",
 ]
 
 
@@ -196,7 +242,9 @@ def _link_checks():
                                          AND e.key = s.{col}_key AND e.standard_id IS NULL
                                          AND NOT EXISTS (SELECT 1 FROM dn_stage t2 WHERE t2.dict = e.dict
                                                          AND t2.key = e.key AND t2.std_key IS NOT NULL)
-                                         AND e.dict NOT IN (SELECT dict FROM dn_replace))""")
+                                         AND e.dict NOT IN (SELECT dict FROM dn_replace)
+                                         AND NOT EXISTS (SELECT 1 FROM dn_remove x
+                                                         WHERE x.dict = e.dict AND x.key = e.key))""")
     return out
 
 
@@ -254,14 +302,32 @@ def require_editor(conn) -> None:
                         f"review import need a role granted drugnorm_editor (GRANT drugnorm_editor TO {user})")
 
 
-def load_rows(conn, rows: list[Row], replace: list[str], log=print, note: dict | None = None) -> Summary:
-    """Validate and write staged rows in the caller's connection, as one transaction."""
+def load_rows(conn, rows: list[Row], replace: list[str], log=print, note: dict | None = None,
+              remove: list[tuple[str, str]] = (), dry_run: bool = False) -> Summary:
+    """Validate and write staged rows in the caller's connection, as one transaction. ``remove`` lists
+    (dict, key) of entries to delete (revert); ``dry_run`` does everything, checks included, then rolls
+    back: the summary says what would have changed."""
     check_rows(rows)
     require_editor(conn)
     try:
-        return _load_rows(conn, rows, replace, log, note)
+        return _load_rows(conn, rows, replace, log, note, list(remove or ()), dry_run)
+    except _DryRun as d:
+        return d.summary
     except psycopg.errors.ProgramLimitExceeded as e:   # check_rows keeps terms short; this is the last resort
         raise LoadError(f"a value is too long for the lexicon's indexes ({_primary(e)}); nothing was loaded") from e
+
+
+class _DryRun(Exception):
+    """Raised inside the load's transaction to roll it back, carrying the summary out."""
+
+    def __init__(self, summary: Summary):
+        super().__init__("dry run")
+        self.summary = summary
+
+
+def has_history(conn) -> bool:
+    """Whether the schema records what each version changed (drugnorm.entry_history, 0.10 on)."""
+    return conn.execute("SELECT to_regclass('drugnorm.entry_history') IS NOT NULL").fetchone()[0]
 
 
 def _primary(e: psycopg.Error) -> str:
@@ -270,12 +336,15 @@ def _primary(e: psycopg.Error) -> str:
     return (msg.strip().splitlines() or [type(e).__name__])[0]
 
 
-def _load_rows(conn, rows: list[Row], replace: list[str], log, note: dict | None) -> Summary:
+def _load_rows(conn, rows: list[Row], replace: list[str], log, note: dict | None,
+               remove: list[tuple[str, str]], dry_run: bool) -> Summary:
     with conn.transaction():
         # One loader at a time; readers are never blocked.
         conn.execute("LOCK TABLE drugnorm.entry IN SHARE ROW EXCLUSIVE MODE")
         conn.execute(_STAGE)
         conn.execute("CREATE TEMP TABLE dn_replace ON COMMIT DROP AS SELECT unnest(%s::text[]) AS dict", (replace,))
+        conn.execute("CREATE TEMP TABLE dn_remove ON COMMIT DROP AS SELECT * FROM unnest(%s::text[], %s::text[]) "
+                     "AS r(dict, key)", ([d for d, _ in remove], [k for _, k in remove]))
         version = conn.execute("""SELECT greatest(s.version, (SELECT max(version) FROM drugnorm.lexicon_version)) + 1
                                   FROM drugnorm.state s""").fetchone()[0]
         # The history is append-only for editors (from 0.10 on): the version row is inserted once, last,
@@ -300,17 +369,27 @@ def _load_rows(conn, rows: list[Row], replace: list[str], log, note: dict | None
             bad = conn.execute(f"SELECT * FROM ({check}) c ORDER BY 1, 2 LIMIT 1").fetchone()
             if bad:
                 raise LoadError(f"{bad[0]}:{bad[1]}: {bad[2]}")
-        counts = _write(conn, replace, version, log)
+        history = has_history(conn)
+        counts = _write(conn, replace, version, log, bool(remove))
         if irrelevant_added:
             c = counts["irrelevant_char"]
             c["added"] += irrelevant_added
             c["unchanged"] -= irrelevant_added
-        if not any(c["added"] or c["updated"] or c["removed"] for c in counts.values()):
+        changes = _changes(conn, version, history)
+        if not any(c["added"] or c["updated"] or c["removed"] for c in counts.values()) and not changes:
             if not append_only:
                 conn.execute("DELETE FROM drugnorm.lexicon_version WHERE version = %s", (version,))
-            return Summary(None, counts)     # no entry carries the new version: none is recorded
-        _publish(conn, version, counts, note or {}, append_only)
-        return Summary(version, counts)
+            summary = Summary(None, counts, changes, dry_run)   # no entry carries the new version: none recorded
+        else:
+            what = dict(note or {})
+            if history:
+                what["history"] = True      # revert may undo this version
+            _publish(conn, version, counts, what, append_only)
+            summary = Summary(None if dry_run else version, counts, changes, dry_run)
+        if dry_run:
+            conn.execute("SET CONSTRAINTS ALL IMMEDIATE")     # the checks a commit would run
+            raise _DryRun(summary)
+        return summary
 
 
 def _history_append_only(conn) -> bool:
@@ -351,7 +430,7 @@ def _compute_keys(conn, version) -> int:
     return added
 
 
-def _write(conn, replace: list[str], version: int, log) -> dict[str, dict[str, int]]:
+def _write(conn, replace: list[str], version: int, log, remove: bool = False) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {}
     for d, n in conn.execute("SELECT dict, count(DISTINCT key) FROM dn_stage GROUP BY dict"):
         counts[d] = {"rows": n, "added": 0, "updated": 0, "unchanged": 0, "removed": 0}
@@ -362,7 +441,17 @@ def _write(conn, replace: list[str], version: int, log) -> dict[str, dict[str, i
     conn.execute("""CREATE TEMP TABLE dn_want ON COMMIT DROP AS
                     SELECT DISTINCT ON (dict, key) * FROM dn_stage ORDER BY dict, key, file, line""")
 
-    if replace:
+    # The state before, of every entry this load may change or remove: what the history keeps.
+    conn.execute("""CREATE TEMP TABLE dn_before ON COMMIT DROP AS
+                    SELECT e.id, e.dict, e.key, e.version FROM drugnorm.entry e
+                    WHERE e.version <> %(v)s
+                      AND (EXISTS (SELECT 1 FROM dn_want w WHERE w.dict = e.dict AND w.key = e.key)
+                           OR e.dict = ANY (%(r)s)
+                           OR EXISTS (SELECT 1 FROM dn_remove x WHERE x.dict = e.dict AND x.key = e.key))""",
+                 {"v": version, "r": replace})
+    _add_states(conn, "dn_before")
+
+    if replace or remove:
         _remove_absent(conn, replace, counts)
 
     # A standard that becomes a synonym must not keep synonyms or links pointing at it.
@@ -424,8 +513,10 @@ def _write(conn, replace: list[str], version: int, log) -> dict[str, dict[str, i
 
 
 def _remove_absent(conn, replace, counts) -> None:
+    """Remove the entries of replaced dictionaries the files do not list, and those listed in dn_remove."""
     doomed = """SELECT e.id FROM drugnorm.entry e
-                WHERE e.dict = ANY (%(r)s)
+                WHERE (e.dict = ANY (%(r)s)
+                       OR EXISTS (SELECT 1 FROM dn_remove x WHERE x.dict = e.dict AND x.key = e.key))
                   AND NOT EXISTS (SELECT 1 FROM dn_want w WHERE w.dict = e.dict AND w.key = e.key)"""
     bad = conn.execute(f"""SELECT o.dict, o.term, e.dict, e.term FROM drugnorm.entry o
                            JOIN drugnorm.entry e ON e.id IN (o.standard_id, o.generic_id, o.product_id,
@@ -434,8 +525,10 @@ def _remove_absent(conn, replace, counts) -> None:
                              AND NOT EXISTS (SELECT 1 FROM dn_want w WHERE w.dict = o.dict AND w.key = o.key)
                            LIMIT 1""", {"r": replace}).fetchone()
     if bad:
-        raise LoadError(f"--replace {bad[2]} would remove {bad[3]!r}, which {bad[0]} {bad[1]!r} still "
-                        "points to; replace that dictionary in the same load or keep the entry")
+        if bad[2] in replace:
+            raise LoadError(f"--replace {bad[2]} would remove {bad[3]!r}, which {bad[0]} {bad[1]!r} still "
+                            "points to; replace that dictionary in the same load or keep the entry")
+        raise LoadError(f"removing {bad[2]} {bad[3]!r} would leave {bad[0]} {bad[1]!r} pointing to nothing")
     conn.execute(f"CREATE TEMP TABLE dn_doomed ON COMMIT DROP AS {doomed}", {"r": replace})
     for col in ("standard_id", "generic_id", "product_id", "dosage_form_id"):
         conn.execute(f"UPDATE drugnorm.entry SET {col} = NULL WHERE {col} IN (SELECT id FROM dn_doomed)")
@@ -449,6 +542,7 @@ def _remove_absent(conn, replace, counts) -> None:
     for d, n in conn.execute("""WITH del AS (DELETE FROM drugnorm.entry WHERE id IN (SELECT id FROM dn_doomed)
                                              RETURNING dict)
                                 SELECT dict, count(*) FROM del GROUP BY dict"""):
+        counts.setdefault(d, {"rows": 0, "added": 0, "updated": 0, "unchanged": 0, "removed": 0})
         counts[d]["removed"] += n
 
 
@@ -489,6 +583,52 @@ def _fill_dimensions(conn, log) -> None:
                         ON CONFLICT (token) DO UPDATE SET df = drugnorm.token_stat.df + excluded.df""")
         prog.tick(start + len(part))
     prog.done()
+
+
+def _add_states(conn, table: str) -> None:
+    """Give a temp table of entry ids the state export-dict would write for each (term, links as terms)."""
+    conn.execute(f"""ALTER TABLE {table} ADD COLUMN term text, ADD COLUMN standard text, ADD COLUMN generic text,
+                         ADD COLUMN product text, ADD COLUMN dosage_form text, ADD COLUMN source text""")
+    conn.execute(f"""UPDATE {table} b SET term = e.term, standard = s.term, generic = g.term, product = p.term,
+                         dosage_form = f.term, source = e.source
+                     FROM drugnorm.entry e
+                     LEFT JOIN drugnorm.entry s ON s.id = e.standard_id
+                     LEFT JOIN drugnorm.entry g ON g.id = e.generic_id
+                     LEFT JOIN drugnorm.entry p ON p.id = e.product_id
+                     LEFT JOIN drugnorm.entry f ON f.id = e.dosage_form_id
+                     WHERE e.id = b.id""")
+
+
+def _changes(conn, version: int, history: bool) -> list[Change]:
+    """What this load added, changed and removed, compared with dn_before; recorded in the history when
+    the schema has one. An entry whose state changed without a new version (a link cleared because what
+    it pointed to went) gets the version too."""
+    conn.execute("""CREATE TEMP TABLE dn_after ON COMMIT DROP AS
+                    SELECT e.id, e.dict, e.key FROM drugnorm.entry e
+                    WHERE e.version = %s OR e.id IN (SELECT id FROM dn_before)""", (version,))
+    _add_states(conn, "dn_after")
+    cols = ("term", "standard", "generic", "product", "dosage_form", "source")
+    b_cols, a_cols = ", ".join("b." + c for c in cols), ", ".join("a." + c for c in cols)
+    rows = conn.execute(f"""
+        SELECT CASE WHEN b.id IS NULL THEN 'added' WHEN a.id IS NULL THEN 'removed' ELSE 'changed' END,
+               coalesce(a.dict, b.dict), coalesce(a.key, b.key), b.id IS NOT NULL, {b_cols},
+               a.id IS NOT NULL, {a_cols}, coalesce(a.id, b.id), b.version
+        FROM dn_before b FULL JOIN dn_after a ON a.id = b.id
+        WHERE b.id IS NULL OR a.id IS NULL OR ({b_cols}) IS DISTINCT FROM ({a_cols})""").fetchall()
+    changes = [Change(r[0], r[1], r[2], tuple(r[4:10]) if r[3] else None, tuple(r[11:17]) if r[10] else None)
+               for r in rows]
+    stale = [r[17] for r in rows if r[0] == "changed"]
+    if stale:
+        conn.execute("UPDATE drugnorm.entry SET version = %s WHERE id = ANY (%s) AND version <> %s",
+                     (version, stale, version))
+    if history and changes:
+        # added: the entry as added; changed, removed: the entry as it was, and the version it had
+        with conn.cursor().copy("COPY drugnorm.entry_history (version, op, dict, key, term, standard, generic, "
+                                "product, dosage_form, source, prev_version) FROM STDIN") as cp:
+            for c, r in zip(changes, rows):
+                state = (c.after[0],) + (None,) * 5 if c.op == "added" else c.before
+                cp.write_row((version, c.op[0], c.dict, c.key, *state, r[18]))
+    return changes
 
 
 def _publish(conn, version, counts, note, append_only: bool = True) -> None:

@@ -88,6 +88,25 @@ CREATE INDEX entry_initials_idx ON drugnorm.entry (initials text_pattern_ops);
 CREATE INDEX entry_initials_trgm_idx ON drugnorm.entry USING gin (initials gin_trgm_ops);
 CREATE INDEX entry_pinyin_trgm_idx ON drugnorm.entry USING gin (pinyin gin_trgm_ops);
 
+-- What each lexicon version changed, entry by entry, with the entry as it was before (load-dict writes it
+-- in the same transaction as the entries): what `drugnorm-admin revert` restores. Append-only for editors,
+-- like the versions it belongs to; the version row comes last, so the foreign key waits for the commit.
+CREATE TABLE drugnorm.entry_history (
+    version      bigint NOT NULL REFERENCES drugnorm.lexicon_version (version) DEFERRABLE INITIALLY DEFERRED,
+    op           "char" NOT NULL CHECK (op IN ('a', 'c', 'r')),   -- added, changed, removed
+    dict         text   NOT NULL,
+    key          text   NOT NULL,
+    term         text   NOT NULL,   -- a: as added; c, r: as it was before, with the columns below
+    standard     text,              -- links as terms, as export-dict writes them
+    generic      text,
+    product      text,
+    dosage_form  text,
+    source       text,
+    prev_version bigint,            -- c, r: the version the entry had before
+    PRIMARY KEY (version, dict, key)
+);
+CREATE INDEX entry_history_key_idx ON drugnorm.entry_history (dict, key, version);
+
 -- The inverted index (dimension token -> entries) of the dictionary set. Our own character tokens, so
 -- it works whatever the database's LC_CTYPE (pg_trgm extracts nothing from Chinese under C).
 CREATE TABLE drugnorm.posting (
@@ -266,6 +285,7 @@ GRANT USAGE ON SCHEMA drugnorm TO drugnorm_reader;
 GRANT SELECT ON ALL TABLES IN SCHEMA drugnorm TO drugnorm_reader;
 GRANT INSERT, UPDATE, DELETE ON drugnorm.entry, drugnorm.posting, drugnorm.token_stat TO drugnorm_editor;
 GRANT INSERT ON drugnorm.lexicon_version TO drugnorm_editor;   -- append-only: the audit trail
+GRANT INSERT ON drugnorm.entry_history TO drugnorm_editor;     -- append-only too
 GRANT UPDATE ON drugnorm.state TO drugnorm_editor;
 GRANT INSERT ON drugnorm.review_event TO drugnorm_reader;
 GRANT SELECT, INSERT, UPDATE, DELETE ON drugnorm.review_event, drugnorm.review_item TO drugnorm_editor;

@@ -91,3 +91,24 @@ CREATE TRIGGER setting_marked AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dr
     FOR EACH STATEMENT EXECUTE FUNCTION drugnorm.lexicon_changed();
 CREATE TRIGGER state_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON drugnorm.state
     FOR EACH STATEMENT EXECUTE FUNCTION drugnorm.lexicon_changed();
+
+-- What each lexicon version changed, entry by entry, with the entry as it was before (load-dict writes it
+-- in the same transaction as the entries): what `drugnorm-admin revert` restores. Append-only for editors,
+-- like the versions it belongs to; the version row comes last, so the foreign key waits for the commit.
+CREATE TABLE drugnorm.entry_history (
+    version      bigint NOT NULL REFERENCES drugnorm.lexicon_version (version) DEFERRABLE INITIALLY DEFERRED,
+    op           "char" NOT NULL CHECK (op IN ('a', 'c', 'r')),   -- added, changed, removed
+    dict         text   NOT NULL,
+    key          text   NOT NULL,
+    term         text   NOT NULL,   -- a: as added; c, r: as it was before, with the columns below
+    standard     text,              -- links as terms, as export-dict writes them
+    generic      text,
+    product      text,
+    dosage_form  text,
+    source       text,
+    prev_version bigint,            -- c, r: the version the entry had before
+    PRIMARY KEY (version, dict, key)
+);
+CREATE INDEX entry_history_key_idx ON drugnorm.entry_history (dict, key, version);
+GRANT SELECT ON drugnorm.entry_history TO drugnorm_reader;
+GRANT INSERT ON drugnorm.entry_history TO drugnorm_editor;

@@ -53,3 +53,6 @@ DROP TRIGGER dictionary_changed ON drugnorm.dictionary;
 DROP TRIGGER setting_marked ON drugnorm.setting;
 DROP TRIGGER state_changed ON drugnorm.state;
 DROP FUNCTION drugnorm.lexicon_changed();
+
+-- The per-entry history goes (0.9.0 records versions only; they stay).
+DROP TABLE drugnorm.entry_history;
