@@ -26,7 +26,9 @@ import rules  # noqa: E402
 
 OUT = HERE / "default"
 HEADER = ("dict", "term", "standard", "generic", "product", "dosage_form", "source")
-IRRELEVANT = "□△○☆◢◣◤◥■▲●★◆◇※◎▼▽♦♢▶◀►◄✓✔√☑✱✲❖➤→←"
+# ※ ▲ ◆ ★ are not here: hospital catalogues use them as formulary flags (curated/formulary_markers.tsv).
+IRRELEVANT = "□△○☆◢◣◤◥■●◇◎▼▽♦♢▶◀►◄✓✔√☑✱✲❖➤→←"
+MARKERS = HERE / "curated" / "formulary_markers.tsv"
 # Dosage-form synonyms of these relations say "is a", not "is the same as"; they are not kept.
 BROADER = ("broader",)
 
@@ -543,6 +545,13 @@ def write(d: dict[str, Dict], out: Path) -> dict[str, tuple[int, int]]:
     grouped["10_units"].extend(("irrelevant_char", ch, "", "", "", "", "drugnorm (patent claim 3 list, extended)")
                                for ch in IRRELEVANT)
     counts["irrelevant_char"] = (len(IRRELEVANT), 0)
+    with open(MARKERS, encoding="utf-8") as f:   # curated as they are: insurance classes, lists, flags
+        markers = list(csv.DictReader(f, delimiter="\t"))
+    grouped["15_formulary_marker"].extend((m["dict"], m["term"], m["standard"], "", "", "", m["source"])
+                                          for m in markers)
+    for name in ("insurance_class", "formulary_marker"):
+        mine = [m for m in markers if m["dict"] == name]
+        counts[name] = (sum(1 for m in mine if not m["standard"]), sum(1 for m in mine if m["standard"]))
     for fname, rows in sorted(grouped.items()):
         with open(out / f"{fname}.tsv", "w", encoding="utf-8", newline="") as f:
             f.write("\t".join(HEADER) + "\n")

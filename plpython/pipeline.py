@@ -31,8 +31,9 @@ DRUG_FIELDS = ("generic_name", "trade_name", "product_name", "dosage_form")
 COMPOSED = 0.5   # a product name read off a generic name and a form next to it: after exact, before links
 # What each rank says about a flat field, for reports (``evidence``); an exact match of a synonym says
 # "synonym".
+LINKED_FORM = 4.5   # the form of a trade name's linked product: only when the text tells none
 EVIDENCE = {EXACT: "exact", COMPOSED: "inferred", LINKED: "link", FUZZY: "fuzzy", FUZZY_LINKED: "fuzzy",
-            INFERRED: "inferred"}
+            INFERRED: "inferred", LINKED_FORM: "link"}
 
 
 class _Flat:
@@ -95,6 +96,16 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
         seg = surface(a, b)
         seg.update(match="exact", attribute=e.dict, term=e.term, standard=e.standard)
         flat.entry(e.dict, e.standard, e.generic, e.product, e.dosage_form, EXACT, synonym=e.term != e.standard)
+        if e.product and e.dosage_form is None:   # 立普妥 → 阿托伐他汀钙片 → 片剂
+            linked = lex.first(_key_of(lex)(e.product), ("product_name",))
+            if linked is not None:   # weakest: the written name's own form suffix says more
+                flat.fill("dosage_form", linked.dosage_form, LINKED_FORM)
+        if e.dict == "product_name" and (e.generic is None or e.dosage_form is None):
+            # a product the lexicon holds without links (a pharmacist's new standard, a register name):
+            # its name still tells its generic and form
+            generic, form = _unlinked_product(s[a:b] if key is None else key, lex)
+            flat.fill("generic_name", generic, INFERRED)
+            flat.fill("dosage_form", form, INFERRED)
         return seg
 
     seg_tool = segmentation.Segmenter(s, lex)
@@ -426,11 +437,31 @@ def _bracket_inside_name(s, three, lex):
     return (a, f, key) if lex.first(key, DRUG_NAMES) else None
 
 
+def _unlinked_product(key, lex):
+    """(generic, dosage form) a product name tells by its shape: 注射用阿莫西林钠克拉维酸钾 → 阿莫西林钠克拉维酸钾;
+    a vehicle and a qualifier before it are not the generic (羟乙基淀粉130/0.4氯化钠注射液 → 羟乙基淀粉)."""
+    sh = inference.shape(key, lex)
+    if sh is None:
+        return None, None
+    stem = sh.stem
+    for v in sorted(VEHICLE_GENERICS, key=len, reverse=True):
+        if stem.endswith(v) and sum(1 for ch in stem[:-len(v)] if is_hanzi(ch)) >= 2:
+            stem = stem[:-len(v)].rstrip("0123456789./:-() ")
+            break
+    return inference.known_generic(stem, lex) or stem, sh.dosage_form
+
+
 def _named_product(lex, written, generic, prefix, suffix):
     """安定片 → 地西泮片: a product written with a synonym of its generic (a common or former name) is the
     lexicon's product of the standard generic with the same form, when the lexicon has it; else the name
-    stays as written (昂丹司琼口溶膜 is not renamed after the salt 盐酸昂丹司琼)."""
-    e = lex.first(_key_of(lex)(prefix + generic + suffix), ("product_name",))
+    stays as written; so does a base written for its salt (莫沙必利片 is not 枸橼酸莫沙必利片: the name
+    holds the generic's own words)."""
+    key = _key_of(lex)
+    stem = written[len(prefix):len(written) - len(suffix)]
+    std = key(generic)
+    if stem and (stem in std or std in stem):
+        return written
+    e = lex.first(key(prefix + generic + suffix), ("product_name",))
     return e.standard if e is not None else written
 
 

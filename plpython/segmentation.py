@@ -228,6 +228,11 @@ class Segmenter:
             if words:
                 out.extend(Piece(x, y, True) for x, y in words)
                 continue
+            mixed = self._mixed_key_at(a, b)
+            if mixed:   # 维c|片: a key that crosses scripts is not cut at the script boundary
+                out.append(Piece(a, mixed, True))
+                out.extend(self._words(mixed, b))
+                continue
             for x, y in script_runs(self.s, a, b):
                 x, y = _trim_symbols(self.s, x, y)
                 if x >= y:
@@ -239,6 +244,16 @@ class Segmenter:
                         continue
                 out.append(Piece(x, y, False))
         return out
+
+
+    def _mixed_key_at(self, a: int, b: int) -> int | None:
+        """The end of the longest key starting at ``a`` that holds hanzi and Latin letters alike."""
+        for j in range(min(b, a + self.max_len), a + 1, -1):
+            word = self.s[a:j]
+            if any(is_hanzi(ch) for ch in word) and any(ch.isascii() and ch.isalpha() for ch in word) \
+                    and self.is_key(a, j):
+                return j
+        return None
 
 
 def _bracketed_company(word: str) -> bool:

@@ -70,6 +70,25 @@ def mini_template(pg_server, migrated_template):
     pg_server.drop_db(name)
 
 
+@pytest.fixture(scope="session")
+def bundled_template(pg_server, migrated_template):
+    """The migrated template with the bundled lexicon (lexicon/default) loaded, as `init` loads it."""
+    from drugnorm_admin import loader
+    from drugnorm_admin.paths import DEFAULT_LEXICON_DIR
+    name = pg_server.create_db(template=migrated_template)
+    loader.load(pg_server.dsn(name), sorted(DEFAULT_LEXICON_DIR.glob("*.tsv")), log=lambda *_: None)
+    yield name
+    pg_server.drop_db(name)
+
+
+@pytest.fixture
+def bundled_db(pg_server, bundled_template):
+    """DSN of a fresh database holding the bundled lexicon."""
+    name = pg_server.create_db(template=bundled_template)
+    yield pg_server.dsn(name)
+    pg_server.drop_db(name)
+
+
 @pytest.fixture
 def db(pg_server, migrated_template):
     """DSN of a fresh migrated database with an empty lexicon."""

@@ -1,0 +1,42 @@
+"""Real HIS strings, with the bundled lexicon: formulary markers, manufacturer short and Latin names at
+either end, common and English names, typos in the dosage form, bare names, drugs with their vehicles.
+tests/data/his_strings.tsv writes every expected field out (``-``: the field must be empty); it is an
+eval file, so `drugnorm-admin eval tests/data/his_strings.tsv` prints the same figures."""
+from pathlib import Path
+
+import psycopg
+
+from drugnorm_admin import evaluate
+
+HIS = Path(__file__).resolve().parents[1] / "data" / "his_strings.tsv"
+
+
+def test_every_field_of_every_his_string_is_as_written_out(bundled_db):
+    rows = evaluate.read(HIS)
+    assert len(rows) >= 60
+    report = evaluate.evaluate(bundled_db, HIS)
+    wrong = {field: f"{report.top1[field]} of {report.scored[field]}" for field in evaluate.FIELDS
+             if report.top1[field] != report.scored[field]}
+    assert wrong == {}, "\n".join(f"{f}: {t} -> {g}" for (f, t, g), _ in report.misses.most_common())
+    assert all(report.scored[f] == len(rows) for f in evaluate.FIELDS if f != "is_drug")
+
+
+def parse(dsn, raw):
+    with psycopg.connect(dsn) as conn:
+        return conn.execute("SELECT drug_parse(%s)", (raw,)).fetchone()[0]
+
+
+def test_a_ratio_marker_leaves_the_strength_to_the_spec(bundled_db):
+    doc = parse(bundled_db, "(乙10%)美阿沙坦钾片 80mg/片*22盒")
+    assert (doc["strength"], doc["insurance_class"], doc["self_pay_ratio"]) == ("80mg", "乙类", "10%")
+
+
+def test_a_short_maker_name_and_list_flags(bundled_db):
+    doc = parse(bundled_db, "上海禾丰制药 (甲)盐酸利多卡因注射液[国基]")
+    assert "上海禾丰制药" in doc["manufacturer"]
+    assert doc["insurance_class"] == "甲类" and "国家基本药物" in doc["markers"]
+
+
+def test_most_his_strings_never_reach_the_fuzzy_matcher(bundled_db):
+    report = evaluate.evaluate(bundled_db, HIS)
+    assert report.reached_fuzzy <= 0.25 * report.rows
