@@ -72,12 +72,15 @@ def cmd_load_dict(args, p):
 
 
 @command("import", "import an official drug list: nhsa (医保药品分类与代码) or nmpa (国家药品编码本位码)",
-         "drugnorm-admin import nhsa 医保药品分类与代码.xlsx")
+         "drugnorm-admin import nhsa 医保药品分类与代码.xlsx --dry-run")
 def cmd_import(args, p):
     p.add_argument("format", choices=["nhsa", "nmpa"], help="the layout of the files")
-    p.add_argument("files", nargs="+", type=Path, help=".xlsx, .csv or .tsv (UTF-8 or GBK, detected)")
+    p.add_argument("files", nargs="+", type=Path,
+                   help=".xlsx, .xls, .ods, .csv or .tsv (UTF-8 or GBK, detected)")
     p.add_argument("--encoding", help="force the encoding of .csv/.tsv files (e.g. gbk)")
-    p.add_argument("--dry-run", action="store_true", help="map and report, write nothing")
+    p.add_argument("--dry-run", action="store_true",
+                   help="map, validate and load, then roll back: lists what would be added, changed and "
+                        "derived (generic names taken from new product names), writes nothing")
     if args is None:
         return
     from . import official
