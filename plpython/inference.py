@@ -68,15 +68,21 @@ class Verdict(NamedTuple):
     near_miss: bool
 
 
+# A dosage-form name that starts with one of these (素片, 糖片) is rarely the suffix of a product: the
+# character usually ends the stem (克拉霉素片, 葡萄糖片). Such a cut counts only when it leaves a known generic.
+_STEM_ENDINGS = frozenset("素糖")
+
+
 def shape(fragment: str, lex) -> Shape | None:
     injection = fragment.startswith(INJECTION_PREFIX)
     body = fragment[len(INJECTION_PREFIX):] if injection else fragment
     stem, form = body, None
     for n in range(min(len(body) - 2, 8), 0, -1):
         form = lex.dosage_form_suffixes.get(body[-n:])
-        if form:
+        if form and (n == 1 or body[-n] not in _STEM_ENDINGS or known_generic(body[:-n], lex)):
             stem = body[:-n]
             break
+        form = None
     if injection and lex.injection_form:
         form = lex.injection_form
     if form is None or sum(1 for ch in stem if is_hanzi(ch)) < 2:

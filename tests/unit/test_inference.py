@@ -60,3 +60,10 @@ def test_product_shape():
     assert inference.shape("注射用盐酸伊立替康", LEX) == ("盐酸伊立替康", "注射用无菌粉末")
     assert inference.shape("瑞维鲁胺片", LEX) == ("瑞维鲁胺", "片剂")
     assert inference.shape("片", LEX) is None
+
+
+def test_a_form_name_starting_with_a_stem_character_does_not_cut_the_stem():
+    # 素片 and 糖片 are dosage-form names, but 霉素 and 葡萄糖 end drug names
+    lex = minilex.load()
+    lex.dosage_form_suffixes.setdefault("素片", "片剂")
+    assert inference.shape("非达霉素片", lex).stem == "非达霉素"
