@@ -9,8 +9,8 @@ from pathlib import Path
 
 import psycopg
 
-from . import __version__
-from .db import AdminError, resolve_dsn
+from . import __version__, db, masking
+from .db import AdminError, require_schema, resolve_dsn
 
 COMMANDS = {}
 
@@ -23,28 +23,61 @@ def command(name, help, example):
     return wrap
 
 
-def _dsn(args, embedded: bool = False) -> str:
+def _dsn(args, embedded: bool = False, installed: bool = True) -> str:
+    """The database of the command: --dsn/-d, DRUGNORM_DSN, the PG* variables, else (``embedded``) the
+    embedded database. ``installed``: drugnorm must be installed there, else one clear line says to init."""
     dsn = resolve_dsn(args.dsn)
     if dsn is not None:
+        masking.remember(dsn)
+        if installed:
+            require_schema(dsn)
         return dsn
     if not embedded:
-        raise AdminError("no database given: use --dsn, DRUGNORM_DSN or the PG* variables")
+        raise AdminError("no database given: use --dsn (or -d), DRUGNORM_DSN or the PG* variables")
     from . import embedded as emb
     return emb.ensure(log=_err)
 
 
 def _err(msg: str) -> None:
-    print(msg, file=sys.stderr)
+    print(masking.scrub(str(msg)), file=sys.stderr)
 
 
-@command("migrate", "upgrade the schema to head (or --to REV); safe to run again",
-         "drugnorm-admin --dsn postgresql:///hospital migrate")
+def _warn(msg: str) -> None:
+    _err(f"drugnorm-admin: warning: {msg}")
+
+
+@command("migrate", "upgrade the schema to head (or --to REV); safe to run again. 'migrate current': the "
+                    "database's revision; 'migrate history': every revision; --sql: print the SQL, run nothing",
+         "drugnorm-admin --dsn postgresql:///hospital migrate\n"
+         "  drugnorm-admin -d postgresql:///hospital migrate current\n"
+         "  drugnorm-admin -d postgresql:///hospital migrate --sql > upgrade.sql")
 def cmd_migrate(args, p):
+    p.add_argument("action", nargs="?", choices=("current", "history"),
+                   help="current: the database's revision (changes nothing); history: the revisions, newest "
+                        "first, with the release that shipped each (the database's marked when one is given)")
     p.add_argument("--to", default="head", help="target revision (default: head)")
+    p.add_argument("--sql", action="store_true",
+                   help="print the SQL of the pending revisions (from the database's revision, or from base "
+                        "without a database) instead of running it; Python steps appear as their statements "
+                        "and COPY data")
     if args is None:
         return
     from . import migrate
-    migrate.upgrade(_dsn(args), args.to)
+    if args.action is not None and (args.sql or args.to != "head"):
+        raise AdminError(f"migrate {args.action} takes no --to or --sql")
+    if args.action == "current":
+        print("\n".join(migrate.describe_current(_dsn(args, installed=False))))
+    elif args.action == "history":
+        dsn = resolve_dsn(args.dsn)
+        masking.remember(dsn)
+        rev = migrate.current(dsn) if dsn is not None else None
+        print("\n".join(migrate.history(rev, installed=dsn is not None)))
+    elif args.sql:
+        dsn = resolve_dsn(args.dsn)
+        masking.remember(dsn)
+        sys.stdout.write(migrate.sql_script(migrate.current(dsn) if dsn is not None else None, args.to))
+    else:
+        migrate.upgrade(_dsn(args, installed=False), args.to, log=_err)
 
 
 @command("downgrade", "downgrade the schema to REV ('base' removes every drugnorm table)",
@@ -54,7 +87,7 @@ def cmd_downgrade(args, p):
     if args is None:
         return
     from . import migrate
-    migrate.downgrade(_dsn(args), args.revision)
+    migrate.downgrade(_dsn(args, installed=False), args.revision, log=_err)
 
 
 @command("load-dict", "load dictionary TSV files (one transaction; see README 'File formats')",
@@ -111,7 +144,7 @@ def cmd_init(args, p):
     if args is None:
         return
     from . import embedded as emb
-    emb.init(_dsn(args, embedded=True), log=_err)
+    emb.init(_dsn(args, embedded=True, installed=False), log=_err)
 
 
 @command("embedded", "the embedded default database: 'status' (where, running or not, its DSN) or 'stop'",
@@ -124,21 +157,26 @@ def cmd_embedded(args, p):
     if args.action == "stop":
         emb.stop()
     for line in emb.status():
-        print(line)
+        print(masking.scrub(line))
 
 
 @command("parse", "normalize drug strings (TEXT..., or - for lines on stdin)",
          "drugnorm-admin parse \"(立普妥)阿托伐他汀钙片20mg*7片\"")
 def cmd_parse(args, p):
     p.add_argument("texts", nargs="+", help="drug strings; '-' reads one per line from stdin")
-    p.add_argument("--json", action="store_true", help="print one JSON document per input line")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print one JSON document (drug_parse's) per input line")
+    out.add_argument("--csv", action="store_true",
+                     help="print CSV: a header, then one row per input (input, normalized, the flat fields, "
+                          "lexicon_version)")
     if args is None:
         return
     from . import parse as parse_mod
     texts = []
     for t in args.texts:
         texts.extend(line.rstrip("\n") for line in sys.stdin) if t == "-" else texts.append(t)
-    for out in parse_mod.run(_dsn(args, embedded=True), texts, as_json=args.json):
+    fmt = "json" if args.json else "csv" if args.csv else "table"
+    for out in parse_mod.run(_dsn(args, embedded=True), texts, fmt=fmt):
         print(out)
 
 
@@ -150,29 +188,39 @@ def cmd_export_dict(args, p):
     if args is None:
         return
     from . import export
+    dsn = _dsn(args)
+    export.check_dicts(dsn, args.dicts)     # before the file is created
     if args.file == "-":
-        n = export.export(_dsn(args), sys.stdout, args.dicts)
+        n = export.export(dsn, sys.stdout, args.dicts)
     else:
         with open(args.file, "w", encoding="utf-8") as out:
-            n = export.export(_dsn(args), out, args.dicts)
+            n = export.export(dsn, out, args.dicts)
     _err(f"wrote {n} rows")
 
 
 @command("stats", "entries per dictionary (standards, synonyms, names without a generic link, orphan synonyms, "
-                  "with --table/--column entries no stored result matched), review queue size",
-         "drugnorm-admin stats --table prescriptions --column norm")
+                  "with --table/--into entries no stored result matched), review queue size",
+         "drugnorm-admin stats --table prescriptions --into norm")
 def cmd_stats(args, p):
     p.add_argument("--table", help="a table holding drug_parse results, to count entries never matched "
                                    "(NAME or SCHEMA.NAME as in SQL)")
-    p.add_argument("--column", help="its jsonb column of results")
+    p.add_argument("--into", help="its jsonb column of drug_parse results (exact name, as --into of normalize "
+                                  "and attach)")
+    p.add_argument("--column", dest="results_column",
+                   help="deprecated (0.10) alias of --into, removed in 0.11: elsewhere --column names the raw text")
     if args is None:
         return
-    if (args.table is None) != (args.column is None):
-        raise AdminError("--table and --column go together")
+    into = args.into
+    if args.results_column is not None:
+        if into is not None and into != args.results_column:
+            raise AdminError("stats: --into and the deprecated --column name different columns: give only --into")
+        into = args.results_column
+    if (args.table is None) != (into is None):
+        raise AdminError("stats: --table and --into go together")
     from . import review, stats
     from .db import connect
     dsn = _dsn(args)
-    rows = stats.stats(dsn, (args.table, args.column) if args.table is not None else None)
+    rows = stats.stats(dsn, (args.table, into) if args.table is not None else None)
     print(f"{stats.HEADER[0]:<20}" + "".join(f" {h:>13}" for h in stats.HEADER[1:]))
     for name, *counts in rows:
         print(f"{name:<20}" + "".join(f" {'-' if c is None else c:>13}" for c in counts))
@@ -180,6 +228,9 @@ def cmd_stats(args, p):
         items, events = review.queue_size(conn)
         version = conn.execute("SELECT version FROM drugnorm.state").fetchone()[0]
     print(f"lexicon version {version}; review queue: {items} open fragments, {events} events not yet folded")
+    if args.results_column is not None:   # after the work: a failure stays one line
+        _warn("stats --column is deprecated and goes in 0.11: use --into (the results column, as in normalize "
+              "and attach; --column names the raw text column everywhere else)")
 
 
 @command("eval", "accuracy of drug_parse on a TSV with an input column and truth columns (see eval/README.md)",
@@ -317,15 +368,21 @@ def build_parser() -> argparse.ArgumentParser:
         description="Maintain a drugnorm database: migrations, dictionaries, parsing and evaluation.",
         epilog="Connection: --dsn, else DRUGNORM_DSN, else libpq's PG* variables; 'parse' and 'init' "
                "fall back to an embedded database created on first use.")
-    ap.add_argument("--dsn", help="libpq connection string or URI")
+    ap.add_argument("-d", "--dsn", help=DSN_HELP)
     ap.add_argument("--version", action="version", version=f"drugnorm-admin {__version__}")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
     for name, (fn, help, example) in COMMANDS.items():
         p = sub.add_parser(name, help=help, description=f"{help}\n\nexample:\n  {example}",
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         fn(None, p)
+        # --dsn/-d before or after the command, as psql users type it; SUPPRESS keeps one given before
+        p.add_argument("-d", "--dsn", default=argparse.SUPPRESS, help=DSN_HELP)
         p.set_defaults(func=fn, parser=p)
     return ap
+
+
+DSN_HELP = ("libpq connection string or URI (before or after COMMAND; default DRUGNORM_DSN, else the PG* "
+            "variables); a password in it is never printed")
 
 
 def main(argv=None) -> int:
@@ -334,24 +391,27 @@ def main(argv=None) -> int:
     if not getattr(args, "func", None):
         ap.print_help()
         return 2
+    masking.remember(args.dsn)
+    shown, db.show_warning = db.show_warning, _warn   # the server's WARNINGs, as psql shows them
     try:
         args.func(args, argparse.ArgumentParser(add_help=False))
     except AdminError as e:
-        print(f"drugnorm-admin: error: {e}", file=sys.stderr)
+        _err(f"drugnorm-admin: error: {e}")
         return 1
     except BrokenPipeError:   # `drugnorm-admin stats | head`: the reader left; not an error of ours
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except psycopg.Error as e:   # the last resort: whatever a command did not turn into an AdminError
-        print(f"drugnorm-admin: error: {database_error(e)}", file=sys.stderr)
+        _err(f"drugnorm-admin: error: {database_error(e)}")
         return 1
     except OSError as e:         # a file that cannot be read or written
-        print(f"drugnorm-admin: error: {e.filename or ''}{': ' if e.filename else ''}{e.strerror or e}",
-              file=sys.stderr)
+        _err(f"drugnorm-admin: error: {e.filename or ''}{': ' if e.filename else ''}{e.strerror or e}")
         return 1
     except KeyboardInterrupt:
         print("drugnorm-admin: interrupted; the current transaction was rolled back", file=sys.stderr)
         return 130
+    finally:
+        db.show_warning = shown
     return 0
 
 

@@ -7,9 +7,18 @@ import os
 import psycopg
 from psycopg import sql
 
+from .masking import mask_dsn
+
 
 class AdminError(Exception):
     """An error the CLI reports as one clear line, without a traceback."""
+
+
+# Where the server's WARNINGs go (drugnorm-admin sets it to its stderr; a library caller sees none, as before):
+# a setting ignored (drugnorm.k = 'ten', a misspelled drugnorm.* name), an attach trigger's NULL result.
+show_warning = None
+
+NOT_INITIALISED = "database not initialised: run `drugnorm-admin init`"
 
 
 def resolve_dsn(dsn: str | None) -> str | None:
@@ -26,9 +35,28 @@ def resolve_dsn(dsn: str | None) -> str | None:
 
 def connect(dsn: str, **kw) -> psycopg.Connection:
     try:
-        return psycopg.connect(dsn, **kw)
+        conn = psycopg.connect(dsn, **kw)
     except psycopg.OperationalError as e:
-        raise AdminError(f"cannot connect to PostgreSQL ({dsn or 'PG* environment'}): {str(e).strip()}") from e
+        # one line, and the password masked as libpq's tools do (password=*** / user:***@host)
+        raise AdminError(f"cannot connect to PostgreSQL ({mask_dsn(dsn) or 'PG* environment'}): "
+                         f"{' '.join(str(e).split())}") from e
+    if show_warning is not None:
+        sink = show_warning
+        conn.add_notice_handler(lambda d: sink(d.message_primary) if d.severity_nonlocalized == "WARNING" else None)
+    return conn
+
+
+def require_schema(dsn: str) -> None:
+    """A clear AdminError unless drugnorm is installed in the database (its tables exist: migrate ran).
+    Reads the catalogs only, so it works for every role and changes nothing."""
+    with connect(dsn) as conn:
+        installed = conn.execute("SELECT EXISTS (SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = "
+                                 "c.relnamespace WHERE n.nspname = 'drugnorm' AND c.relname = 'state')").fetchone()[0]
+        if not installed:
+            db = conn.execute("SELECT current_database()").fetchone()[0]
+    if not installed:
+        raise AdminError(f"{NOT_INITIALISED} (drugnorm is not installed in database {db}; init and migrate "
+                         "must run as a superuser)")
 
 
 @dataclasses.dataclass(frozen=True)

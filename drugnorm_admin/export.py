@@ -6,6 +6,17 @@ from .db import AdminError, connect
 COLUMNS = ("dict", "term", "standard", "generic", "product", "dosage_form", "source")
 
 
+def check_dicts(dsn: str, dicts: list[str] | None) -> None:
+    """A clear AdminError for a --dict the database does not have (it would export 0 rows, silently)."""
+    if not dicts:
+        return
+    with connect(dsn) as conn:
+        known = [r[0] for r in conn.execute("SELECT name FROM drugnorm.dictionary ORDER BY priority")]
+    unknown = [d for d in dicts if d not in known]
+    if unknown:
+        raise AdminError(f"no dictionary {', '.join(map(repr, unknown))}: the dictionaries are {', '.join(known)}")
+
+
 def export(dsn: str, out, dicts: list[str] | None = None) -> int:
     """Write standards before synonyms (either order loads); returns the rows written."""
     with connect(dsn) as conn:

@@ -130,6 +130,9 @@ class View:
         """Follow the versions and the session's settings of ``row`` (Backend.refresh's query)."""
         version = (row["version"], row["settings_version"])
         if version != self.version:
+            if self.keep and self.version is None:   # a backend's first call: misspelled drugnorm.* names
+                for w in config.misspelled(plpy.execute(config.PERSISTENT_SQL)):   # set per database or role
+                    plpy.warning(w)
             self._load(plpy)
             self.version = version
             self.settings_sig = None      # the table's values may have changed

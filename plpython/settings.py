@@ -7,12 +7,17 @@ fails a call (through the ``attach`` trigger that would lose the INSERT): an inv
 ignored (the table's value is used), an invalid table value gives way to the built-in default, and each is
 reported as a one-line warning naming the setting and its range.
 
+A drugnorm.* name set per database or per role that is no setting (``drugnorm.reveiw_queue``) is ignored
+by PostgreSQL in silence; a backend's first call warns about it (``misspelled``). A misspelled name SET in
+the session itself cannot be found: PostgreSQL shows such names to no query.
+
 >>> values, problems = typed({"k": "10"}, {"k": "ten", "a": "0.9"})
 >>> values["k"], values["a"], problems
 (10, 0.9, ["drugnorm.k = 'ten' ignored: must be an integer from 0 to 1000; using 10"])
 """
 from __future__ import annotations
 
+import difflib
 import math
 from typing import NamedTuple
 
@@ -45,6 +50,29 @@ SPECS = {
     "fuzzy_budget":     Spec(int, 16, 0, 1000),
 }
 NAMES = tuple(SPECS)
+# Settings read elsewhere (review_queue: on/off, by drugnorm.record_review in SQL) and drugnorm's own marker
+# of uncommitted lexicon changes (set by its triggers, never by hand): the other known drugnorm.* names.
+OTHER_NAMES = ("review_queue",)
+INTERNAL_NAMES = ("uncommitted",)
+KNOWN = NAMES + OTHER_NAMES
+
+# The drugnorm.* names set per database or per role that apply to this session (ALTER DATABASE ... SET,
+# ALTER ROLE ... [IN DATABASE ...] SET): PostgreSQL accepts any name under a custom prefix, and hides such
+# names from pg_settings, so a misspelled one would be ignored in silence. Its rows: name, source.
+PERSISTENT_SQL = """
+SELECT split_part(c, '=', 1) AS name,
+       CASE WHEN s.setrole = 0 AND s.setdatabase = 0 THEN 'ALTER ROLE ALL'
+            WHEN s.setrole = 0 THEN format('ALTER DATABASE %I', d.datname)
+            WHEN s.setdatabase = 0 THEN format('ALTER ROLE %I', r.rolname)
+            ELSE format('ALTER ROLE %I IN DATABASE %I', r.rolname, d.datname) END AS source
+FROM pg_catalog.pg_db_role_setting s
+CROSS JOIN LATERAL unnest(s.setconfig) c
+LEFT JOIN pg_catalog.pg_database d ON d.oid = s.setdatabase
+LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.setrole
+WHERE c ILIKE 'drugnorm.%'
+  AND s.setdatabase IN (0, (SELECT oid FROM pg_catalog.pg_database WHERE datname = current_database()))
+  AND s.setrole IN (0, (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = session_user))
+ORDER BY 1, 2"""
 
 
 def describe(name: str) -> str:
@@ -68,6 +96,26 @@ def check(name: str, value) -> int | float | None:
     if isinstance(v, float) and not math.isfinite(v):
         return None
     return v if sp.lo <= v <= sp.hi else None
+
+
+def misspelled(rows) -> list[str]:
+    """One warning for each drugnorm.* name that is not a setting, from rows (name, source) such as
+    PERSISTENT_SQL's (mappings or pairs): the name is ignored, so say so, and name the setting it resembles.
+
+    >>> misspelled([("drugnorm.reveiw_queue", "ALTER DATABASE hospital"), ("drugnorm.k", "ALTER ROLE his")])
+    ['drugnorm.reveiw_queue (ALTER DATABASE hospital SET) is not a drugnorm setting and is ignored; did you mean drugnorm.review_queue?']
+    """
+    out = []
+    for row in rows:
+        name, source = (row["name"], row["source"]) if hasattr(row, "keys") else row
+        short = (name[len("drugnorm."):] if name.lower().startswith("drugnorm.") else name).lower()
+        if short in KNOWN or short in INTERNAL_NAMES:   # PostgreSQL compares names case-insensitively
+            continue
+        where = f" ({source} SET)" if source else ""
+        near = difflib.get_close_matches(short, KNOWN, n=1, cutoff=0.6)
+        hint = f"; did you mean drugnorm.{near[0]}?" if near else f"; the settings are {', '.join(KNOWN)}"
+        out.append(f"{name}{where} is not a drugnorm setting and is ignored{hint}")
+    return out
 
 
 def typed(table: dict, session: dict) -> tuple[dict, list[str]]:

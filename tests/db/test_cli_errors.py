@@ -5,7 +5,7 @@ import uuid
 import psycopg
 import pytest
 
-from drugnorm_admin import cli, loader
+from drugnorm_admin import cli, loader, migrate
 
 from conftest import DATA
 
@@ -92,7 +92,13 @@ def test_load_dict_by_a_reader_says_which_role_it_needs(role, mini_db, tmp_path,
 
 
 def test_a_database_error_no_command_expected_is_one_line_with_a_hint(role, empty_db, tmp_path, capsys):
-    # drugnorm not installed: the relation is missing
+    # drugnorm not installed: said before any query (tests/db/test_cli.py has every command)
+    err = one_line_error(*run(capsys, "--dsn", empty_db, "review", "export", str(tmp_path / "todo.tsv")))
+    assert "database not initialised: run `drugnorm-admin init`" in err
+    # installed, but a table of it is missing (a hand edit): the SQLSTATE and what to do
+    migrate.upgrade(empty_db, log=lambda *_: None)
+    with psycopg.connect(empty_db) as conn:
+        conn.execute("DROP TABLE drugnorm.review_item")
     err = one_line_error(*run(capsys, "--dsn", empty_db, "review", "export", str(tmp_path / "todo.tsv")))
     assert "does not exist (SQLSTATE 42P01)" in err and "drugnorm-admin migrate" in err
     # a role granted nothing: the privilege is missing, and the hint names the roles
@@ -104,7 +110,7 @@ def test_a_database_error_no_command_expected_is_one_line_with_a_hint(role, empt
 def test_a_table_name_holding_a_quote_is_one_line(mini_db, capsys):
     one_line_error(*run(capsys, "--dsn", mini_db, "normalize", "--table", 'rx"; DROP TABLE x; --',
                         "--column", "raw", "--into", "norm"))
-    one_line_error(*run(capsys, "--dsn", mini_db, "stats", "--table", 'a"b', "--column", "norm"))
+    one_line_error(*run(capsys, "--dsn", mini_db, "stats", "--table", 'a"b', "--into", "norm"))
 
 
 def test_a_file_that_cannot_be_written_is_one_line(mini_db, tmp_path, capsys):
