@@ -41,6 +41,13 @@ def _passwords(dsn: str) -> set[str]:
                 pw = re.sub(r"\\(.)", r"\1", pw[1:-1])
             found.add(pw)
             found.add(unquote(pw))
+            if rx is _KEYWORD and not pw.startswith("'"):
+                # an unquoted password with spaces is malformed, and libpq's error quotes the word after the
+                # space ('missing "=" after "word"'): those words are the password's too
+                for word in dsn[m.end():].split():
+                    if "=" in word:
+                        break
+                    found.add(word.strip('"'))
     try:
         from psycopg.conninfo import conninfo_to_dict
         pw = conninfo_to_dict(dsn).get("password")

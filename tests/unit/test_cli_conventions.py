@@ -86,6 +86,13 @@ def test_a_connection_error_masks_the_password(capsys):
     assert code == 1 and "s3cret" not in err and "password=***" in err
 
 
+def test_a_malformed_dsn_does_not_leak_the_words_of_its_password(capsys):
+    # an unquoted password with a space: libpq quotes the word after the space in its error
+    assert cli.main(["stats", "-d", "host=127.0.0.1 password=first Second9word user=u"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("drugnorm-admin: error: ") and "Second9word" not in err and "first" not in err
+
+
 # -- item 12: migrate current / history / --sql ------------------------------------------------------------
 def test_history_lists_every_revision_newest_first_with_its_release():
     lines = migrate.history()
