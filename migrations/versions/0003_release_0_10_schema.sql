@@ -112,3 +112,54 @@ CREATE TABLE drugnorm.entry_history (
 CREATE INDEX entry_history_key_idx ON drugnorm.entry_history (dict, key, version);
 GRANT SELECT ON drugnorm.entry_history TO drugnorm_reader;
 GRANT INSERT ON drugnorm.entry_history TO drugnorm_editor;
+
+-- drug_lookup's codes: for every entry of the dictionary set, its initials and full pinyin as HIS
+-- mnemonic codes are typed, one row per reading. variant 0 is the phrase-aware reading (the columns pinyin
+-- and initials); then the other readings of polyphonic characters and the initials a legacy GB2312
+-- generator gives, a bounded number of each. drugnorm.lookup_codes() computes them; the triggers below
+-- keep them in step with the entries, whoever writes them; installing the code recomputes them all
+-- (this revision's code step fills them for the entries an upgraded database has).
+CREATE TABLE drugnorm.lookup_code (
+    code     text     NOT NULL,
+    entry_id bigint   NOT NULL,   -- no foreign key, like posting: the triggers maintain it
+    kind     "char"   NOT NULL CHECK (kind IN ('i', 'p')),   -- i: initials, p: full pinyin
+    variant  int2     NOT NULL    -- 0: the phrase-aware reading; the lower, the likelier
+);
+CREATE INDEX lookup_code_code_idx ON drugnorm.lookup_code (length(code), code text_pattern_ops)
+    INCLUDE (entry_id, variant);   -- drug_lookup reads prefixes length by length, shortest first
+CREATE INDEX lookup_code_entry_idx ON drugnorm.lookup_code (entry_id);
+
+CREATE FUNCTION drugnorm.sync_lookup_codes() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    ids bigint[];
+    keys text[];
+    rds text[];
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        DELETE FROM drugnorm.lookup_code WHERE entry_id IN (SELECT id FROM old_rows);
+        RETURN NULL;
+    ELSIF TG_OP = 'UPDATE' THEN
+        SELECT array_agg(n.id), array_agg(n.key), array_agg(array_to_string(n.readings, ' ', ''))
+        INTO ids, keys, rds
+        FROM new_rows n JOIN old_rows o ON o.id = n.id
+        WHERE (n.key, n.readings) IS DISTINCT FROM (o.key, o.readings);
+        DELETE FROM drugnorm.lookup_code WHERE entry_id = ANY(ids);
+    ELSE
+        SELECT array_agg(n.id), array_agg(n.key), array_agg(array_to_string(n.readings, ' ', ''))
+        INTO ids, keys, rds
+        FROM new_rows n WHERE n.readings IS NOT NULL;
+    END IF;
+    INSERT INTO drugnorm.lookup_code (code, entry_id, kind, variant)
+    SELECT c.code, c.entry_id, c.kind, c.variant FROM drugnorm.lookup_codes(ids, keys, rds) c;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER entry_lookup_codes_insert AFTER INSERT ON drugnorm.entry
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION drugnorm.sync_lookup_codes();
+CREATE TRIGGER entry_lookup_codes_update AFTER UPDATE ON drugnorm.entry
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION drugnorm.sync_lookup_codes();
+CREATE TRIGGER entry_lookup_codes_delete AFTER DELETE ON drugnorm.entry
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION drugnorm.sync_lookup_codes();
+GRANT SELECT ON drugnorm.lookup_code TO drugnorm_reader;
+GRANT INSERT, UPDATE, DELETE ON drugnorm.lookup_code TO drugnorm_editor;

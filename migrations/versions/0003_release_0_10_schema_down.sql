@@ -56,3 +56,10 @@ DROP FUNCTION drugnorm.lexicon_changed();
 
 -- The per-entry history goes (0.9.0 records versions only; they stay).
 DROP TABLE drugnorm.entry_history;
+
+-- drug_lookup's codes of every reading go (0.9.0 reads the columns pinyin and initials).
+DROP TRIGGER entry_lookup_codes_insert ON drugnorm.entry;
+DROP TRIGGER entry_lookup_codes_update ON drugnorm.entry;
+DROP TRIGGER entry_lookup_codes_delete ON drugnorm.entry;
+DROP FUNCTION drugnorm.sync_lookup_codes();
+DROP TABLE drugnorm.lookup_code;
