@@ -308,19 +308,30 @@ def cmd_normalize(args, p):
     if args is None:
         return
     from . import bulk
-    bulk.normalize(_dsn(args), args.table, args.column, args.into, args.jobs, log=_err,
-                   allow_superuser=args.allow_superuser)
+    _bulk(bulk.normalize, _dsn(args), args.table, args.column, args.into, args.jobs, log=_err,
+          allow_superuser=args.allow_superuser)
+
+
+def _bulk(fn, *a, **kw):
+    """normalize/renormalize: Ctrl-C stops them within a second; what they kept is said, exit status 130."""
+    from . import bulk
+    try:
+        fn(*a, **kw)
+    except bulk.Interrupted as e:
+        _err(f"drugnorm-admin: {e}")
+        raise SystemExit(130) from None
 
 
 @command("renormalize", "redo rows normalized with an older lexicon whose text contains a changed term",
          "drugnorm-admin renormalize --table rx --column drug_text --into drug_norm")
 def cmd_renormalize(args, p):
     _table_args(p, superuser=True)
+    p.add_argument("--jobs", type=int, default=1, help="connections re-parsing in parallel (default 1)")
     if args is None:
         return
     from . import bulk
-    bulk.renormalize(_dsn(args), args.table, args.column, args.into, log=_err,
-                     allow_superuser=args.allow_superuser)
+    _bulk(bulk.renormalize, _dsn(args), args.table, args.column, args.into, log=_err,
+          allow_superuser=args.allow_superuser, jobs=args.jobs)
 
 
 @command("attach", "install a trigger that fills the result column on INSERT and on UPDATE of the raw column",

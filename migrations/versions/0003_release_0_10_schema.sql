@@ -163,3 +163,22 @@ CREATE TRIGGER entry_lookup_codes_delete AFTER DELETE ON drugnorm.entry
     REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION drugnorm.sync_lookup_codes();
 GRANT SELECT ON drugnorm.lookup_code TO drugnorm_reader;
 GRANT INSERT, UPDATE, DELETE ON drugnorm.lookup_code TO drugnorm_editor;
+
+-- What renormalize checked, one row per results column of a hospital table: every result stored in
+-- result_column of table tbl (filled from raw_column) was checked against lexicon version `version`, so one
+-- of an older version that no later change touches is current, and normalize leaves it alone. Results keep
+-- the version they were made with; nothing else is rewritten. A role sees and writes only the rows of tables
+-- it may UPDATE.
+CREATE TABLE drugnorm.result_check (
+    tbl           oid    NOT NULL,
+    raw_column    text   NOT NULL,
+    result_column text   NOT NULL,
+    version       bigint NOT NULL,
+    checked_at    timestamptz NOT NULL DEFAULT now(),
+    checked_by    text   NOT NULL DEFAULT current_user,
+    PRIMARY KEY (tbl, raw_column, result_column)
+);
+ALTER TABLE drugnorm.result_check ENABLE ROW LEVEL SECURITY;
+CREATE POLICY result_check_of_updatable_tables ON drugnorm.result_check
+    USING (has_table_privilege(tbl, 'UPDATE')) WITH CHECK (has_table_privilege(tbl, 'UPDATE'));
+GRANT SELECT, INSERT, UPDATE, DELETE ON drugnorm.result_check TO drugnorm_reader;

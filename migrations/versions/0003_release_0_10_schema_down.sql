@@ -63,3 +63,6 @@ DROP TRIGGER entry_lookup_codes_update ON drugnorm.entry;
 DROP TRIGGER entry_lookup_codes_delete ON drugnorm.entry;
 DROP FUNCTION drugnorm.sync_lookup_codes();
 DROP TABLE drugnorm.lookup_code;
+
+-- renormalize's record of checked results goes (0.9.0's normalize parses old results again).
+DROP TABLE drugnorm.result_check;

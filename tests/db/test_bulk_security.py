@@ -270,7 +270,7 @@ def test_normalize_and_renormalize_work_as_the_owner_with_drugnorm_reader(mini_d
                         "OR relname LIKE 'work_%'")[0][0] == 0
 
 
-def test_an_interrupted_normalize_resumes_from_its_work_table_in_the_tables_schema(mini_db, role, monkeypatch):
+def test_an_interrupted_normalize_resumes_from_its_work_table_in_the_tables_schema(mini_db, role):
     owner = role()
     dsn = as_role(mini_db, owner)
     with psycopg.connect(dsn, autocommit=True) as conn:
@@ -278,17 +278,16 @@ def test_an_interrupted_normalize_resumes_from_its_work_table_in_the_tables_sche
         conn.execute(f"INSERT INTO {owner}.rx SELECT i, (%s::text[])[1 + i %% 4] FROM generate_series(1, 40) i",
                      (RAWS,))
 
-    def interrupted(*_a, **_k):
-        raise KeyboardInterrupt
+    def ctrl_c_after_parsing(batch):        # Ctrl-C between parsing and writing
+        if batch.phase == "parse" and batch.done == batch.total:
+            raise KeyboardInterrupt
 
-    monkeypatch.setattr(bulk, "_write_back", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        bulk.normalize(dsn, f"{owner}.rx", "raw", "norm", **QUIET)
+    with pytest.raises(bulk.Interrupted, match="4 of 4 distinct values are parsed and kept in work table"):
+        bulk.normalize(dsn, f"{owner}.rx", "raw", "norm", report=ctrl_c_after_parsing, **QUIET)
     work = run(mini_db, "SELECT n.nspname, c.relname, pg_get_userbyid(c.relowner), c.relpersistence FROM pg_class c "
                         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relname LIKE 'drugnorm_work_%' AND c.relkind = 'r'")
     assert len(work) == 1 and work[0][0] == owner and work[0][2] == owner and work[0][3] == "u"
     assert run(mini_db, f'SELECT count(norm) FROM {owner}."{work[0][1]}"')[0][0] == 4
-    monkeypatch.undo()
     again = bulk.normalize(dsn, f"{owner}.rx", "raw", "norm", **QUIET)
     assert again == {"distinct": 0, "written": 40, "pending": 0}       # nothing parsed twice
     assert run(mini_db, "SELECT count(*) FROM pg_class WHERE relname LIKE 'drugnorm_work_%'")[0][0] == 0
@@ -403,3 +402,26 @@ def test_renormalize_redoes_rows_whose_term_was_removed(mini_db, tmp_path):
     assert not any(c["term"] == "艾力" for s in after[4]["segments"] for c in s.get("candidates") or [])
     assert after[2] == before[2] and after[3] == before[3]                    # untouched
     assert bulk.renormalize(mini_db, "rx", "raw", "norm", **QUIET) == 0
+
+
+# --- issue 16, item 5: what renormalize checked is recorded per table, writable only by those who may update it
+
+def test_only_a_role_that_may_update_a_table_sees_or_records_its_checks(mini_db, role):
+    owner, other = role(), role()
+    dsn = as_role(mini_db, owner)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"CREATE TABLE {owner}.rx (id int PRIMARY KEY, raw text)")
+        conn.execute(f"INSERT INTO {owner}.rx VALUES (1, '艾力'), (2, '立普妥')")
+        conn.execute(f"GRANT USAGE ON SCHEMA {owner} TO {other}")
+        conn.execute(f"GRANT SELECT ON {owner}.rx TO {other}")
+    bulk.normalize(dsn, f"{owner}.rx", "raw", "norm", **QUIET)
+    assert bulk.renormalize(dsn, f"{owner}.rx", "raw", "norm", **QUIET) == 0
+    oid = run(mini_db, f"SELECT '{owner}.rx'::regclass::oid::bigint")[0][0]
+    assert run(dsn, "SELECT count(*) FROM drugnorm.result_check WHERE tbl = %s", (oid,))[0][0] == 1
+    with psycopg.connect(as_role(mini_db, other), autocommit=True) as conn:
+        # another reader neither sees the owner's record nor can forge one for a table it may not update
+        assert conn.execute("SELECT count(*) FROM drugnorm.result_check").fetchone()[0] == 0
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+            conn.execute("INSERT INTO drugnorm.result_check (tbl, raw_column, result_column, version) "
+                         "VALUES (%s, 'raw', 'norm', 999)", (oid,))
+        assert conn.execute("UPDATE drugnorm.result_check SET version = 999").rowcount == 0
