@@ -100,7 +100,7 @@ def cmd_load_dict(args, p):
     if args is None:
         return
     from . import loader
-    summary = loader.load(_dsn(args), args.files, args.replace, args.encoding, log=_err)
+    summary = loader.load(_dsn(args), args.files, args.replace, args.encoding, log=_err, products=True)
     print("\n".join(summary.lines()))
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import psycopg
 from pypinyin import Style, lazy_pinyin
 
+from . import newproducts
 from .db import AdminError, connect
 from .progress import Progress
 
@@ -249,8 +250,10 @@ def _link_checks():
 
 
 def load(dsn: str, files: list[Path], replace: list[str] = (), encoding: str = "utf-8",
-         log=print, note: dict | None = None) -> Summary:
-    """Load files; ``replace`` lists dictionaries whose entries absent from the files are removed."""
+         log=print, note: dict | None = None, products: bool = False) -> Summary:
+    """Load files; ``replace`` lists dictionaries whose entries absent from the files are removed;
+    ``products`` (drugnorm-admin load-dict): new product names without links get the ones their name tells
+    (newproducts.complete). The bundled lexicon and scripted loads are loaded exactly as written."""
     replace = list(replace or [])
     with connect(dsn) as conn:
         known = {r[0] for r in conn.execute("SELECT name FROM drugnorm.dictionary")}
@@ -261,7 +264,7 @@ def load(dsn: str, files: list[Path], replace: list[str] = (), encoding: str = "
         rows: list[Row] = []
         for f in files:
             rows.extend(read_file(Path(f), encoding, known))
-        summary = load_rows(conn, rows, replace, log, note or {"files": [str(f) for f in files]})
+        summary = load_rows(conn, rows, replace, log, note or {"files": [str(f) for f in files]}, products=products)
         if summary.version is not None:
             vacuum(conn)
         return summary
@@ -303,14 +306,15 @@ def require_editor(conn) -> None:
 
 
 def load_rows(conn, rows: list[Row], replace: list[str], log=print, note: dict | None = None,
-              remove: list[tuple[str, str]] = (), dry_run: bool = False) -> Summary:
+              remove: list[tuple[str, str]] = (), dry_run: bool = False, products: bool = False) -> Summary:
     """Validate and write staged rows in the caller's connection, as one transaction. ``remove`` lists
     (dict, key) of entries to delete (revert); ``dry_run`` does everything, checks included, then rolls
-    back: the summary says what would have changed."""
+    back: the summary says what would have changed. ``products``: new product names without links get them
+    from their name where it tells them, and a warning where not (newproducts.complete)."""
     check_rows(rows)
     require_editor(conn)
     try:
-        return _load_rows(conn, rows, replace, log, note, list(remove or ()), dry_run)
+        return _load_rows(conn, rows, replace, log, note, list(remove or ()), dry_run, products)
     except _DryRun as d:
         return d.summary
     except psycopg.errors.ProgramLimitExceeded as e:   # check_rows keeps terms short; this is the last resort
@@ -337,7 +341,7 @@ def _primary(e: psycopg.Error) -> str:
 
 
 def _load_rows(conn, rows: list[Row], replace: list[str], log, note: dict | None,
-               remove: list[tuple[str, str]], dry_run: bool) -> Summary:
+               remove: list[tuple[str, str]], dry_run: bool, products: bool = False) -> Summary:
     with conn.transaction():
         # One loader at a time; readers are never blocked.
         conn.execute("LOCK TABLE drugnorm.entry IN SHARE ROW EXCLUSIVE MODE")
@@ -369,6 +373,8 @@ def _load_rows(conn, rows: list[Row], replace: list[str], log, note: dict | None
             bad = conn.execute(f"SELECT * FROM ({check}) c ORDER BY 1, 2 LIMIT 1").fetchone()
             if bad:
                 raise LoadError(f"{bad[0]}:{bad[1]}: {bad[2]}")
+        if products:
+            newproducts.complete(conn, log)
         history = has_history(conn)
         counts = _write(conn, replace, version, log, bool(remove))
         if irrelevant_added:

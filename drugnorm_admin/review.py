@@ -344,7 +344,7 @@ def apply_decisions(dsn: str, decided: list[Decision], path: Path, log=print, so
         with conn.transaction() as tx:
             while rows:
                 try:
-                    summary = loader.load_rows(conn, rows, [], log, {"review_import": name})
+                    summary = loader.load_rows(conn, rows, [], log, {"review_import": name}, products=True)
                     break
                 except loader.LoadError as e:       # FILE:LINE: reason, or nothing to point at
                     msg = str(e)
