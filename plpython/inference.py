@@ -214,6 +214,10 @@ def judge(fragment: str, candidates: list, lex, settings: dict, normalize_key) -
         fstem = _stem_by_suffix(fragment, ckey, cstem, lex) or stem_of(fragment, "", lex)
         if top["attribute"] in DRUG_DICTS and fstem != cstem and (fstem in cstem or cstem in fstem):
             near = True
+        # a hanzi more or less inside a drug stem names another molecule (枸橼酸芬太尼 / 枸橼酸舒芬太尼):
+        # input-method typos substitute characters, they do not insert them
+        if top["attribute"] in DRUG_DICTS and sum(map(is_hanzi, fstem)) != sum(map(is_hanzi, cstem)):
+            near = True
         # a typo changes little: homophones are free, other edits at most one per four characters, none
         # in a stem under six (亚硝酸钠/亚硒酸钠, 碳酸钠/碳酸氢钠, 硫酸铁/硫酸亚铁 are other compounds)
         if typo_distance(fstem, cstem, getattr(lex, "readings", None)) > (max(len(fstem), len(cstem)) - 2) // 4:

@@ -13,9 +13,9 @@ def parse(dsn, raw):
     ("阿托伐他汀钙片20mg*7片", "exact",
      {"product_name": "exact", "generic_name": "link", "dosage_form": "link"}),
     ("立普妥", "exact",   # a trade name links to its product and generic
-     {"trade_name": "exact", "generic_name": "link", "product_name": "link"}),
+     {"trade_name": "exact", "generic_name": "link", "product_name": "link", "dosage_form": "link"}),
     ("Lipitor 20mg", "exact",   # an English brand is a synonym of its trade name
-     {"trade_name": "synonym", "generic_name": "link", "product_name": "link"}),
+     {"trade_name": "synonym", "generic_name": "link", "product_name": "link", "dosage_form": "link"}),
     ("阿莫西临胶囊", "fuzzy", None),
     ("瑞维鲁胺片 80mg", "inferred", {"generic_name": "inferred", "product_name": "inferred",
                                     "dosage_form": "inferred"}),

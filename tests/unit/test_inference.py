@@ -67,3 +67,11 @@ def test_a_form_name_starting_with_a_stem_character_does_not_cut_the_stem():
     lex = minilex.load()
     lex.dosage_form_suffixes.setdefault("素片", "片剂")
     assert inference.shape("非达霉素片", lex).stem == "非达霉素"
+
+
+def test_a_hanzi_inserted_into_a_drug_stem_is_another_molecule():
+    lex = minilex.load()
+    cand = [{"term": "枸橼酸舒芬太尼注射液", "standard": "枸橼酸舒芬太尼注射液", "attribute": "product_name",
+             "generic": "枸橼酸舒芬太尼", "m": 0.9, "n": 0.9, "s": 0.9}]
+    verdict = inference.judge("枸橼酸芬太尼注射液", cand, lex, {}, lambda t: t)
+    assert verdict.near_miss and not verdict.accepted
