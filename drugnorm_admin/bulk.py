@@ -288,10 +288,8 @@ def _run(feed, fn: Callable, conns: list, account: Callable, report: Callable) -
                 account(a, b, c)
                 report()
             else:
-                _stop(stop, conns, results, running, account)
-                running = 0
-                raise a
-    except KeyboardInterrupt:
+                raise a           # a worker's error: the others are stopped below
+    except BaseException:     # Ctrl-C, or anything report() raises: no statement is left running
         _stop(stop, conns, results, running, account)
         raise
 
@@ -446,7 +444,7 @@ class _Run:
                         f"into a temporary work table, and are lost (no CREATE privilege on schema {tbl.schema}); "
                         f"no row of {tbl} was changed; a new run starts over")
             return (f"interrupted while parsing: {done:,} of {total:,} distinct values are parsed and kept in "
-                    f"{self.where()} ({self.parsed:,} by this run; the batches in progress were cancelled and "
+                    f"{self.where()} ({self.parsed:,} by this run; any batch in progress was cancelled and "
                     f"rolled back); no row of {tbl} was changed yet; {again}: kept values are not parsed again")
         if self.stage == "write":
             left = max(self.to_write - self.written, 0)
@@ -454,7 +452,7 @@ class _Run:
                     "rest again" if self.temp else f"the parsed values stay in {self.where()}; {again}: it writes "
                     "the rest without parsing again")
             return (f"interrupted while writing: {self.written:,} rows of {tbl} written and committed, "
-                    f"{left:,} not yet (the ranges in progress were cancelled and rolled back; those rows keep "
+                    f"{left:,} not yet (any range in progress was cancelled and rolled back; its rows keep "
                     f"what they had); {kept}")
         return (f"interrupted while checking that every affected row of {tbl} is done: the {self.written:,} rows "
                 f"written stay; {again}")

@@ -151,3 +151,23 @@ def test_ctrl_c_stops_the_command_line_at_once_and_says_what_was_kept(mini_db):
     assert run(mini_db, f"SELECT count(*) FROM {work} WHERE norm IS NOT NULL")[0][0] == kept
     assert bulk.normalize(mini_db, "big", "raw", "norm", jobs=2, **QUIET) == {
         "distinct": 3000 - kept, "written": 3000, "pending": 0}
+
+
+def test_an_error_stops_every_job_and_leaves_no_statement_running(mini_db):
+    make_table(mini_db, 200, repeat=1)
+
+    def fail(batch):
+        raise RuntimeError("the caller's progress display broke")
+
+    with pytest.raises(RuntimeError, match="progress display"):
+        bulk.normalize(mini_db, "big", "raw", "norm", jobs=3, max_batch=5, report=fail, **QUIET)
+    others = None
+    for _ in range(100):      # the jobs' connections are closed; their backends exit
+        others = run(mini_db, "SELECT count(*) FILTER (WHERE state = 'active'), count(*) FROM pg_stat_activity "
+                              "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                              "AND backend_type = 'client backend'")[0]
+        if others[1] == 0:
+            break
+        time.sleep(0.1)
+    assert others == (0, 0)
+    assert bulk.normalize(mini_db, "big", "raw", "norm", jobs=3, **QUIET)["pending"] == 0
