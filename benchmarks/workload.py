@@ -52,22 +52,32 @@ def synthetic_lexicon(data_dir: Path, size: int, seed: int = 7) -> list[str]:
     return out
 
 
-def typo_queries(terms: list[str], homophones: dict[str, list[str]], n: int, seed: int = 11):
-    """[(query, truth)]: one hanzi of a real term replaced."""
+def typo_queries(terms: list[str], homophones: dict[str, list[str]], n: int, seed: int = 11,
+                 homophone_only: bool = False):
+    """[(query, truth)]: one hanzi of a real term replaced, by a homophone when it has one, else by a random
+    common hanzi; with ``homophone_only`` only by a homophone (the typo a pinyin input method makes), and
+    terms without a character that has one are not used. Distinct queries, none of them a term."""
     rnd = random.Random(seed)
     common = [c for cs in homophones.values() for c in cs][:3000] or list("的一是在不了有和人这")
-    pool = [t for t in terms if sum("\u4e00" <= c <= "\u9fff" for c in t) >= 3]
-    out = []
-    while len(out) < n:
+    pool = sorted(t for t in terms if sum("\u4e00" <= c <= "\u9fff" for c in t) >= 3)
+    if homophone_only:
+        pool = [t for t in pool if any(len(homophones.get(c, ())) > 1 for c in t)]
+    known = set(terms)
+    out, seen = [], set()
+    for _ in range(n * 50):
+        if len(out) == n or not pool:
+            break
         t = rnd.choice(pool)
-        idx = [i for i, c in enumerate(t) if "\u4e00" <= c <= "\u9fff"]
+        idx = [i for i, c in enumerate(t) if "\u4e00" <= c <= "\u9fff"
+               and (not homophone_only or len(homophones.get(c, ())) > 1)]
         i = rnd.choice(idx)
         alts = [c for c in homophones.get(t[i], []) if c != t[i]]
         c = rnd.choice(alts) if alts else rnd.choice(common)
         if c == t[i]:
             continue
         q = t[:i] + c + t[i + 1:]
-        if q not in terms:
+        if q not in known and q not in seen:
+            seen.add(q)
             out.append((q, t))
     return out
 
