@@ -1,4 +1,4 @@
-"""The six analysis dimensions of patent claim 8 (实施例二, 表22), plus a recall-only syllable token.
+"""The six analysis dimensions of patent claim 8 (实施例二, 表22), plus recall-only syllable tokens.
 
 Tokens are strings whose first character names the dimension:
 
@@ -11,8 +11,14 @@ code   dimension                                               example
 ``c``  the first character                                     ``c尼``
 ``p``  the pinyin of the first character                       ``pni``
 ``o``  each non-hanzi letter or digit (Latin, Greek, digits)   ``o1``
-``s``  each hanzi's full syllable: candidate recall only       ``sni``
+``s``  each hanzi's full syllable, and each pair of            ``sni``,
+       neighbouring units (a hanzi's syllable, or a letter     ``sni-mo``
+       or digit): candidate recall only
 =====  ======================================================  =========
+
+The pairs make the candidate stage (sql/scoring.sql) both cheap and sure of a homophone typo: 尼莫地平 and
+its typo 尼莫第平 share every pair of syllables, and a pair is rare where a syllable is common, so a few
+short posting lists hold the entry meant.
 
 Conventions (the lexicon side and the query side share them, so a homophone typo such as 林/临
 lands on the same initial and final):
@@ -29,6 +35,8 @@ lands on the same initial and final):
 (('zh', 'ang'), ('_', 'an'), ('y', 'ao'))
 >>> entry_tokens('尼莫地平', ['ni', 'mo', 'di', 'ping'])[:4]
 ['h尼', 'in', 'fi', 'sni']
+>>> entry_tokens('尼莫地平', ['ni', 'mo', 'di', 'ping'])[-3:]
+['sni-mo', 'smo-di', 'sdi-ping']
 """
 from __future__ import annotations
 
@@ -59,6 +67,7 @@ def split_syllable(syllable: str) -> tuple[str, str]:
 def entry_tokens(key: str, readings: list[str | None]) -> list[str]:
     """Tokens of a lexicon entry; ``readings[i]`` is the reading of ``key[i]`` (None/'' when unknown)."""
     toks: list[str] = []
+    units: list[str] = []
     for ch, py in zip(key, readings):
         if is_hanzi(ch):
             toks.append("h" + ch)
@@ -67,15 +76,26 @@ def entry_tokens(key: str, readings: list[str | None]) -> list[str]:
                 toks.append("i" + ini)
                 toks.append("f" + fin)
                 toks.append("s" + py)
+                units.append(py)
         elif is_other(ch):
             toks.append("o" + ch)
+            units.append(ch)
     first = _first_index(key)
     if first is not None:
         toks.append("c" + key[first])
         py = readings[first] if is_hanzi(key[first]) else key[first]
         if py:
             toks.append("p" + py)
+    toks.extend(pair_token(a, b) for a, b in zip(units, units[1:]))
     return toks
+
+
+def pair_token(a: str, b: str) -> str:
+    """The recall token of two neighbouring units (syllables, letters or digits).
+
+    The database derives the same tokens from the order of an entry's ``s`` and ``o`` tokens (the upgrade
+    of revision 0003 does), so both must stay in step."""
+    return RECALL_DIM + a + "-" + b
 
 
 def query_slots(key: str, readings_of) -> list[tuple[str, int, bool, str]]:
@@ -94,6 +114,7 @@ def query_slots(key: str, readings_of) -> list[tuple[str, int, bool, str]]:
             out.append((t, slot, n == 0, owner or t))
         slot += 1
 
+    units: list[list[str]] = []
     for ch in key:
         if is_hanzi(ch):
             add(["h" + ch], None)
@@ -102,13 +123,17 @@ def query_slots(key: str, readings_of) -> list[tuple[str, int, bool, str]]:
                 add(["i" + split_syllable(r)[0] for r in rs], "h" + ch)
                 add(["f" + split_syllable(r)[1] for r in rs], "h" + ch)
                 add(["s" + r for r in rs], "h" + ch)
+                units.append(list(dict.fromkeys(rs)))
         elif is_other(ch):
             add(["o" + ch], None)
+            units.append([ch])
     first = _first_index(key)
     if first is not None:
         ch = key[first]
         add(["c" + ch], None)
         add(["p" + r for r in (readings_of(ch) if is_hanzi(ch) else [ch])], "h" + ch if is_hanzi(ch) else None)
+    for a, b in zip(units, units[1:]):      # recall only: every reading of a polyphonic character pairs
+        add([pair_token(x, y) for x in a for y in b], None)
     return out
 
 

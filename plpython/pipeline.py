@@ -128,6 +128,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
         cursor = b
     items.sort(key=lambda x: x[0])
     items = _compose_products(s, items, lex)
+    fuzzy.prefetch(s, items, lex)
 
     strength = package = None
     strength_in_name = False
@@ -229,6 +230,23 @@ class _Budget:
             return None
         self.left -= 1
         return self.fuzzy(fragment)
+
+    def prefetch(self, s, items, lex):
+        """A matcher with a ``prefetch(fragments)`` method gets, before the loop, the fragments the loop
+        will ask for (within the budget, in order), so that it can look them all up in one query."""
+        ahead = getattr(self.fuzzy, "prefetch", None)
+        if ahead is None or self.left <= 0:
+            return
+        wanted = []
+        for _, kind, payload in items:
+            if kind == "pending":
+                a, b = _fragment_span(s, payload)
+                if _gate(s[a:b], lex)[0] is None:
+                    wanted.append(s[a:b])
+                    if len(wanted) == self.left:
+                        break
+        if wanted:
+            ahead(wanted)
 
 
 def _outside(spans, taken):
@@ -515,27 +533,45 @@ def _trim(s, a, b):
     return a, b
 
 
-def _second_type(s, span, surface, lex, fuzzy, settings, flat) -> dict:
+def _fragment_span(s, span):
+    """The span of a second-type piece without separators and unbalanced brackets at its edges."""
     a, b = _trim(s, *span)
-    if a == b:
-        a, b = span
-    fragment = s[a:b]
-    seg = surface(a, b)
-    seg.update(match="none", attribute=None, term=None, standard=None)
+    return span if a == b else (a, b)
+
+
+def _gate(fragment, lex):
+    """Whether a second-type fragment goes to the fuzzy matcher: (None, its shape, None) when it does, else
+    (why not, shape, known generic): "none" (no name), "company" (no manufacturer of the lexicon could be
+    it), "known" (a known generic with a form suffix). No side effects: parse asks it ahead of the loop
+    too, to hand the matcher every fragment of the input at once."""
     n_hanzi = sum(1 for ch in fragment if is_hanzi(ch))
     hanzi = n_hanzi > 0
     # one hanzi alone (片, 袋, 盐) is no name: the lexicon keeps no one-character drug terms
     if len(fragment) > MAX_FUZZY or (not hanzi and len(fragment) < MIN_LATIN) or (n_hanzi == 1 and len(fragment) == 1):
-        return seg
+        return "none", None, None
     if inference.is_place(fragment):      # 江苏, 瑞士, 进口: where it comes from, not a name
-        return seg
+        return "none", None, None
     if inference.is_company(fragment) and not inference.company_may_match(fragment, lex):
+        return "company", None, None
+    shape = inference.shape(fragment, lex)
+    known = inference.known_generic(shape.stem, lex) if shape and hanzi else None
+    return ("known" if known else None), shape, known
+
+
+def _second_type(s, span, surface, lex, fuzzy, settings, flat) -> dict:
+    a, b = _fragment_span(s, span)
+    fragment = s[a:b]
+    seg = surface(a, b)
+    seg.update(match="none", attribute=None, term=None, standard=None)
+    hanzi = any(is_hanzi(ch) for ch in fragment)
+    why_not, shape, known = _gate(fragment, lex)
+    if why_not == "none":
+        return seg
+    if why_not == "company":
         # a company the lexicon cannot hold (no manufacturer with its core name): no fuzzy search
         seg.update(match="inferred", attribute="manufacturer", term=fragment, standard=fragment)
         flat.fill("manufacturer", fragment, INFERRED)
         return seg
-    shape = inference.shape(fragment, lex)
-    known = inference.known_generic(shape.stem, lex) if shape and hanzi else None
     if known:
         # 昂丹司琼口溶膜: a known generic name (or its synonym) with a form suffix the dictionaries lack
         # is that generic's product; nothing for the fuzzy matcher to guess

@@ -33,7 +33,8 @@ import settings as config
 SETTING_NAMES = config.NAMES
 _FETCH = 5000
 # The tables the caches are computed from (their statement triggers mark uncommitted changes).
-_CACHED_TABLES = ("entry", "posting", "token_stat", "setting", "hanzi", "char_model", "dictionary", "state")
+_CACHED_TABLES = ("entry", "posting", "token_stat", "entry_weight", "setting", "hanzi", "char_model", "dictionary",
+                  "state")
 # Hard caps on the memory of one backend's caches, whatever cache_entries says (README, Scaling): parse
 # results (compressed JSON, ~450 bytes for a typical HIS string, up to ~20 KB for a 1,000-character one)
 # and fuzzy candidates of fragments (compressed JSON, ~400 bytes each).
@@ -90,9 +91,10 @@ class _Cache:
 
 
 def _pack(text: str) -> bytes:
-    # Compressed UTF-8 is a quarter of the str (2 bytes a character once it holds hanzi); a 1 KB window
-    # keeps compressing at ~12 µs (the default 32 KB window costs ~100 µs to set up).
-    return zlib.compress(text.encode(), 6, 10)
+    # Compressed UTF-8 is a quarter of the str (2 bytes a character once it holds hanzi). Level 1 with a 4 KB
+    # window compresses a 3 KB result in ~15 µs, as small as level 6 with a 1 KB window does in ~35 µs (the
+    # default 32 KB window costs ~100 µs to set up).
+    return zlib.compress(text.encode(), 1, 12)
 
 
 def _unpack(data: bytes) -> str:
@@ -305,43 +307,85 @@ def candidates(plpy, GD, fragment, k=None, threshold=None):
 
 
 def _score(plpy, b, key, k=None, threshold=None):
+    """Candidates of one normalized fragment, best first."""
+    return _score_many(plpy, b, [key], k, threshold)[key]
+
+
+def _score_many(plpy, b, keys, k=None, threshold=None) -> dict:
+    """{key: candidates} for normalized fragments: the ones the fragment cache lacks in one query."""
     st = b.settings
     k = st.get("k", 10) if k is None else k
     threshold = st.get("threshold", 0.0) if threshold is None else threshold
-    if k is None or k <= 0 or not key:
-        return []
-    memo = (key, k, threshold)
-    hit = b.fragments.get(memo)
-    if hit is not None:
-        return json.loads(_unpack(hit))
-    out = _score_sql(plpy, b, key, k, threshold)
-    if b.keep and len(key) <= pipeline.MAX_FUZZY:
-        b.fragments.put(memo, _pack(json.dumps(out, ensure_ascii=False)), st.get("cache_entries", 0))
+    out, todo = {}, []
+    for key in keys:
+        if k is None or k <= 0 or not key:
+            out[key] = []
+            continue
+        hit = b.fragments.get((key, k, threshold))
+        if hit is not None:
+            out[key] = json.loads(_unpack(hit))
+        elif key not in out:
+            out[key] = None
+            todo.append(key)
+    if todo:
+        got = _score_sql(plpy, b, todo, k, threshold)
+        for key in todo:
+            found = out[key] = got.get(key, [])
+            if b.keep and len(key) <= pipeline.MAX_FUZZY:
+                b.fragments.put((key, k, threshold), _pack(json.dumps(found, ensure_ascii=False)),
+                                st.get("cache_entries", 0))
     return out
 
 
-def _score_sql(plpy, b, key, k, threshold):
+_SCORE_SQL = """
+SELECT r.frag, e.term, coalesce(s.term, e.term) AS standard, e.dict AS attribute, g.term AS generic, r.m, r.n, r.s
+FROM drugnorm.score_fragment($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) r
+JOIN drugnorm.entry e ON e.id = r.entry_id
+LEFT JOIN drugnorm.entry s ON s.id = e.standard_id
+LEFT JOIN drugnorm.entry g ON g.id = coalesce(s.generic_id, e.generic_id)
+ORDER BY r.frag, r.s DESC, r.entry_id
+"""
+
+
+def _score_sql(plpy, b, keys, k, threshold) -> dict:
+    """One execution of drugnorm.score_fragment for all ``keys``: their query tokens side by side."""
     st = b.settings
-    slots = dimensions.query_slots(key, b.readings_of(plpy, key))
-    if not slots:
-        return []
+    readings = b.readings_of(plpy, "".join(keys))
+    frag, toks, slots, owners = [], [], [], []
+    for i, key in enumerate(keys):
+        for tok, slot, _, owner in dimensions.query_slots(key, readings):
+            frag.append(i)
+            toks.append(tok)
+            slots.append(slot)
+            owners.append(owner)
+    out = {key: [] for key in keys}
+    if not toks:
+        return out
     boosts = [st.get("boost_" + d, 1.0) for d in dimensions.SCORING_DIMS]
-    plan = b.plan(plpy, "score",
-                  "SELECT e.term, coalesce(s.term, e.term) AS standard, e.dict AS attribute, "
-                  "       g.term AS generic, r.m, r.n, r.s "
-                  "FROM drugnorm.score_fragment($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) r "
-                  "JOIN drugnorm.entry e ON e.id = r.entry_id "
-                  "LEFT JOIN drugnorm.entry s ON s.id = e.standard_id "
-                  "LEFT JOIN drugnorm.entry g ON g.id = coalesce(s.generic_id, e.generic_id) "
-                  "ORDER BY r.s DESC, r.entry_id",
-                  ["text[]", "int[]", "boolean[]", "int", "float8", "float8", "float8[]", "int", "int", "text[]"])
-    rows = plpy.execute(plan, [[t for t, _, _, _ in slots], [s for _, s, _, _ in slots], [d for _, _, d, _ in slots],
-                               int(k), float(threshold), st.get("a", 0.4), boosts,
-                               int(st.get("candidate_limit", 25)), int(st.get("posting_budget", 8000)),
-                               [o for _, _, _, o in slots]])
-    return [{"term": r["term"], "standard": r["standard"], "attribute": r["attribute"],
-             "generic": r["generic"], "m": round(r["m"], 6), "n": round(r["n"], 6), "s": round(r["s"], 6)}
-            for r in rows]
+    plan = b.plan(plpy, "score", _SCORE_SQL,
+                  ["int[]", "text[]", "int[]", "text[]", "int", "float8", "float8", "float8[]", "int", "int"])
+    rows = plpy.execute(plan, [frag, toks, slots, owners, int(k), float(threshold), st.get("a", 0.4), boosts,
+                               int(st["candidate_limit"]), int(st["posting_budget"])])
+    for r in rows:
+        out[keys[r["frag"]]].append({"term": r["term"], "standard": r["standard"], "attribute": r["attribute"],
+                                     "generic": r["generic"], "m": round(r["m"], 6), "n": round(r["n"], 6),
+                                     "s": round(r["s"], 6)})
+    return out
+
+
+class _Matcher:
+    """The fuzzy matcher of one drug_parse call: pipeline.parse hands it the input's fragments ahead
+    (``prefetch``), which are scored in one query; a fragment it did not announce is scored alone."""
+
+    def __init__(self, plpy, b):
+        self.plpy, self.b, self.ahead = plpy, b, {}
+
+    def prefetch(self, fragments):
+        self.ahead = _score_many(self.plpy, self.b, fragments)
+
+    def __call__(self, fragment):
+        got = self.ahead.get(fragment)
+        return got if got is not None else _score(self.plpy, self.b, fragment)
 
 
 def parse(plpy, GD, raw):
@@ -350,7 +394,7 @@ def parse(plpy, GD, raw):
     hit = b.results.get(raw)
     if hit is not None:
         return _unpack(hit)
-    result = pipeline.parse(raw, b.lex, lambda frag: _score(plpy, b, frag), b.settings, _Interrupts(plpy, b))
+    result = pipeline.parse(raw, b.lex, _Matcher(plpy, b), b.settings, _Interrupts(plpy, b))
     result["lexicon_version"] = version
     out = json.dumps(result, ensure_ascii=False)
     if b.keep and len(raw) <= 1000:   # long strings are rarely repeated; don't let them fill the cache

@@ -175,12 +175,12 @@ REVOKE ALL ON FUNCTION drugnorm.drug_lookup(text, int), public.drug_lookup(text,
 GRANT EXECUTE ON FUNCTION drugnorm.drug_lookup(text, int), public.drug_lookup(text, int) TO drugnorm_reader;
 REVOKE ALL ON FUNCTION drugnorm.drug_parse(text), drugnorm.drug_candidates(text, int, float8),
     drugnorm.normalize(text), drugnorm.lexicon_keys(text[], text[]), drugnorm.entry_dims(text[], text[]),
-    drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]),
+    drugnorm.score_fragment(int[], text[], int[], text[], int, float8, float8, float8[], int, int),
     public.drug_parse(text), public.drug_candidates(text, int, float8) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION drugnorm.drug_parse(text), drugnorm.drug_candidates(text, int, float8),
     drugnorm.normalize(text), drugnorm.normalize_trigger(), drugnorm.record_review(jsonb, int),
     drugnorm.drug_parse_review(text), public.drug_parse_review(text),
-    drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]),
+    drugnorm.score_fragment(int[], text[], int[], text[], int, float8, float8, float8[], int, int),
     public.drug_parse(text), public.drug_candidates(text, int, float8) TO drugnorm_reader;
 GRANT EXECUTE ON FUNCTION drugnorm.lexicon_keys(text[], text[]), drugnorm.entry_dims(text[], text[])
     TO drugnorm_editor;

@@ -171,6 +171,38 @@ CREATE TABLE drugnorm.token_stat (
     df    int  NOT NULL CHECK (df >= 0)
 );
 
+-- The norms of the entries' vectors in the fuzzy scoring (sql/scoring.sql): for every entry of the
+-- dictionary set and each scoring dimension (h, i, f, c, p, o), the sum over its tokens of tf * idf^2, with
+-- today's document frequencies and T = state.n_entries. The scoring reads these six numbers per candidate
+-- instead of looking up the frequency of every token of every candidate. They move with T and the
+-- frequencies, so they are computed again whenever n_entries is set, which load-dict (and every command
+-- that loads) does last, in its transaction.
+CREATE TABLE drugnorm.entry_weight (
+    entry_id bigint   PRIMARY KEY,   -- no foreign key, like posting
+    w        float8[] NOT NULL       -- sum of tf * idf^2 per dimension, in the order h i f c p o
+);
+CREATE FUNCTION drugnorm.refresh_weights() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    DELETE FROM drugnorm.entry_weight x
+    WHERE NOT EXISTS (SELECT FROM drugnorm.entry e WHERE e.id = x.entry_id AND e.tokens IS NOT NULL);
+    INSERT INTO drugnorm.entry_weight AS x (entry_id, w)
+    SELECT t.id, ARRAY[coalesce(sum(t.c) FILTER (WHERE t.d = 'h'), 0), coalesce(sum(t.c) FILTER (WHERE t.d = 'i'), 0),
+                       coalesce(sum(t.c) FILTER (WHERE t.d = 'f'), 0), coalesce(sum(t.c) FILTER (WHERE t.d = 'c'), 0),
+                       coalesce(sum(t.c) FILTER (WHERE t.d = 'p'), 0), coalesce(sum(t.c) FILTER (WHERE t.d = 'o'), 0)]
+    FROM (SELECT e.id, left(x.tok, 1) AS d,      -- each occurrence adds idf^2: tf * idf^2 in all
+                 (1 + ln((SELECT greatest(st.n_entries, 1) FROM drugnorm.state st)::float8
+                         / (coalesce(ts.df, 0) + 1))) ^ 2 AS c
+          FROM drugnorm.entry e CROSS JOIN LATERAL unnest(e.tokens) AS x(tok)
+          LEFT JOIN drugnorm.token_stat ts ON ts.token = x.tok
+          WHERE e.tokens IS NOT NULL AND left(x.tok, 1) <> 's') t
+    GROUP BY t.id
+    ON CONFLICT (entry_id) DO UPDATE SET w = excluded.w WHERE x.w IS DISTINCT FROM excluded.w;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER state_counts_changed AFTER UPDATE OF n_entries ON drugnorm.state
+    FOR EACH STATEMENT EXECUTE FUNCTION drugnorm.refresh_weights();
+
 -- 字符模型库: the character-model library as data; plpython/char_models.py implements each kind's rule.
 CREATE TABLE drugnorm.char_model (
     name        text PRIMARY KEY,
@@ -206,8 +238,8 @@ INSERT INTO drugnorm.setting (name, value, description) VALUES
     ('boost_c',          '1.0',  'boost of the first-character dimension'),
     ('boost_p',          '0.5',  'boost of the first-character-pinyin dimension'),
     ('boost_o',          '1.0',  'boost of the non-hanzi-character dimension'),
-    ('candidate_limit',  '25',   'entries the candidate stage passes to full scoring'),
-    ('posting_budget',   '8000', 'postings the candidate stage may read, rarest tokens first'),
+    ('candidate_limit',  '20',   'entries the candidate stage passes to full scoring'),
+    ('posting_budget',   '1500', 'postings the candidate stage may read, rarest tokens first'),
     ('cache_entries',    '20000','parse results cached per backend (0 disables)'),
     ('review_queue',     'off',  'on: drug_parse_review, the attach trigger and normalize record fragments to review');
 
@@ -336,6 +368,8 @@ CREATE TRIGGER setting_marked AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dr
     FOR EACH STATEMENT EXECUTE FUNCTION drugnorm.lexicon_changed();
 CREATE TRIGGER state_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON drugnorm.state
     FOR EACH STATEMENT EXECUTE FUNCTION drugnorm.lexicon_changed();
+CREATE TRIGGER entry_weight_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON drugnorm.entry_weight
+    FOR EACH STATEMENT EXECUTE FUNCTION drugnorm.lexicon_changed();
 
 -- Least privilege: readers call the functions; editors may also change the lexicon. Roles are
 -- cluster-wide, so they are created once and left in place by downgrades.
@@ -355,5 +389,6 @@ GRANT INSERT, UPDATE, DELETE ON drugnorm.entry, drugnorm.posting, drugnorm.token
 GRANT INSERT ON drugnorm.lexicon_version TO drugnorm_editor;   -- append-only: the audit trail
 GRANT INSERT ON drugnorm.entry_history TO drugnorm_editor;     -- append-only too
 GRANT UPDATE ON drugnorm.state TO drugnorm_editor;
+GRANT INSERT, UPDATE, DELETE ON drugnorm.entry_weight TO drugnorm_editor;   -- a load sets n_entries
 GRANT INSERT ON drugnorm.review_event TO drugnorm_reader;
 GRANT SELECT, INSERT, UPDATE, DELETE ON drugnorm.review_event, drugnorm.review_item TO drugnorm_editor;

@@ -1,4 +1,4 @@
--- Fuzzy matching of a second-type fragment (patent step 5, claims 7 and 9-11) as SQL aggregations.
+-- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
 -- Per token t with term frequency tf, inverse document frequency idf(t) = 1 + ln(T / (T(t) + 1)) and a
 -- per-dimension boost b, each side x (query q, entry d) has the weight
@@ -11,118 +11,147 @@
 --
 -- Scoring every posting of every token is what makes the naive form slow (the initial and final tokens are
 -- shared by most entries), so a candidate stage first reads the postings of the rarest recall tokens
--- (hanzi, non-hanzi characters, full syllables) until a posting budget is spent, ranks entries by the
--- idf they share, then by how close their length is to the fragment's, and passes the best `cand_limit`
--- entries to the exact formula.
+-- (hanzi, non-hanzi characters, syllables and pairs of neighbouring syllables, see plpython/dimensions.py)
+-- until a posting budget is spent, ranks entries by the idf they share, then by how close their length is
+-- to the fragment's, and passes the best `cand_limit` entries to the exact formula. A homophone typo keeps
+-- every syllable pair of the name meant, and pairs are rare, so a few hundred postings find it. The
+-- entries' |w_d|^2 come per dimension from drugnorm.entry_weight (computed by each load, see
+-- sql/schema.sql), so only the tokens a candidate shares with the fragment are looked at.
 --
 -- A polyphonic query character (多音字) offers every reading as alternatives of one slot; the query reads it
 -- as the candidates do (the alternative found in the candidates with the highest candidate-stage scores),
 -- so the query vector is the same for every candidate and M stays a true cosine.
+--
+-- One call scores every fragment of a string (drug_parse sends them together): q_frag numbers the
+-- fragment of each query token, whose tokens are consecutive. The statement below is planned once per
+-- backend (a generic plan: plan_cache_mode) and must be fast whatever the sizes it is planned for, so the
+-- tables are read only through `= ANY (array)` index scans and everything else is joined by hashing
+-- (enable_nestloop off: the sets joined are small, and a nested loop over them is quadratic).
+-- plpython/scoring.py is the pure-Python reference the tests compare with, step for step.
 
 CREATE OR REPLACE FUNCTION drugnorm.score_fragment(
-    q_tok text[], q_slot int[], q_def boolean[],
-    k int, threshold float8, a float8, boosts float8[], cand_limit int, budget int, q_owner text[])
-RETURNS TABLE (entry_id bigint, m float8, n float8, s float8)
+    q_frag int[], q_tok text[], q_slot int[], q_owner text[],
+    k int, threshold float8, a float8, boosts float8[], cand_limit int, budget int)
+RETURNS TABLE (frag int, entry_id bigint, m float8, n float8, s float8)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
+ROWS 20                                   -- k per fragment: the caller joins its rows to entry by index
 SET search_path = pg_catalog, drugnorm, pg_temp
-SET jit = off      -- compiling this plan costs hundreds of milliseconds; it runs in a few
+SET jit = off                             -- compiling this plan costs hundreds of milliseconds; it runs in one
+SET enable_nestloop = off
+SET enable_sort = off                     -- hashing, not sorting, where a plan may choose (ORDER BY still sorts)
+SET plan_cache_mode = force_generic_plan  -- planning costs more than running; the plan fits every fragment
 AS $fn$
+DECLARE
+    f int;
+    lo int := 1;
+    hi int;
+    tot float8;
+    n_tok int := coalesce(cardinality(q_tok), 0);
 BEGIN
--- EXECUTE plans with the actual arguments (array lengths, limits), which a cached generic plan cannot see.
-RETURN QUERY EXECUTE $sql$
-WITH q AS (
-    SELECT t.tok, t.slot, t.ord, t.owner, substr(t.tok, 1, 1) AS dim, coalesce(ts.df, 0) AS df,
-           1 + ln(greatest(st.n_entries, 1)::float8 / (coalesce(ts.df, 0) + 1)) AS idf,
+SELECT greatest(st.n_entries, 1)::float8 INTO tot FROM drugnorm.state st;
+WHILE lo <= n_tok LOOP
+    f := q_frag[lo];
+    hi := lo;
+    WHILE hi < n_tok AND q_frag[hi + 1] = f LOOP
+        hi := hi + 1;
+    END LOOP;
+RETURN QUERY
+WITH q AS MATERIALIZED (                  -- the fragment's tokens with document frequency and idf
+    SELECT t.tok, t.slot, t.ord, t.owner, left(t.tok, 1) AS dim, coalesce(ts.df, 0) AS df,
+           1 + ln(tot / (coalesce(ts.df, 0) + 1)) AS idf,
            count(*) OVER (PARTITION BY t.slot) > 1 AS multi
-    FROM unnest($1::text[], $2::int[], $3::boolean[], $10::text[]) WITH ORDINALITY AS t(tok, slot, def, owner, ord)
-    LEFT JOIN drugnorm.token_stat ts ON ts.token = t.tok
-    CROSS JOIN drugnorm.state st
+    FROM unnest(q_tok[lo:hi], q_slot[lo:hi], q_owner[lo:hi]) WITH ORDINALITY AS t(tok, slot, owner, ord)
+    LEFT JOIN (SELECT ts.token, ts.df FROM drugnorm.token_stat ts WHERE ts.token = ANY (q_tok[lo:hi])) ts
+         ON ts.token = t.tok
 ),
-recall AS (
+recall AS MATERIALIZED (                  -- the rarest token always, more while the budget lasts
     SELECT r.tok, r.idf
-    FROM (SELECT d.tok, d.idf, d.df, sum(d.df) OVER (ORDER BY d.df, d.tok) AS cum
+    FROM (SELECT d.tok, d.idf, d.df, sum(d.df) OVER (ORDER BY d.df, d.tok COLLATE "C") AS cum
           FROM (SELECT DISTINCT q.tok, q.idf, q.df FROM q WHERE q.dim IN ('h', 'o', 's') AND q.df > 0) d
          ) r
-    WHERE r.cum - r.df < $9          -- the rarest token always, more while the budget lasts
+    WHERE r.cum - r.df < budget
 ),
-cand AS (                                -- most rare tokens shared first, then the closest length
+cand AS MATERIALIZED (                    -- most rare tokens shared first, then the closest length
     SELECT p.entry_id AS id, sum(r.idf) AS sc
-    FROM recall r
-    JOIN drugnorm.posting p ON p.token = r.tok
+    FROM drugnorm.posting p JOIN recall r ON r.tok = p.token
+    WHERE p.token = ANY (ARRAY(SELECT recall.tok FROM recall))
     GROUP BY p.entry_id
     ORDER BY sc DESC, abs(max(p.len) - (SELECT count(*) FROM q WHERE q.dim IN ('h', 'o'))), p.entry_id
-    LIMIT $8
+    LIMIT cand_limit
 ),
-ce AS MATERIALIZED (
-    SELECT e.id, c.sc, e.tokens, e.dim_len, e.char_sq
-    FROM cand c JOIN drugnorm.entry e ON e.id = c.id
+ce AS MATERIALIZED (                      -- the candidates with |w_d|^2 (drugnorm.entry_weight)
+    SELECT e.id, c.sc, e.tokens, e.dim_len, e.char_sq,
+           (SELECT sum(boosts[i] * w.w[i] / e.dim_len[i]) FROM generate_series(1, 6) AS i
+            WHERE e.dim_len[i] > 0) AS dnorm2
+    FROM drugnorm.entry e JOIN cand c ON c.id = e.id
+    LEFT JOIN (SELECT w.entry_id, w.w FROM drugnorm.entry_weight w
+               WHERE w.entry_id = ANY (ARRAY(SELECT cand.id FROM cand))) w ON w.entry_id = e.id
+    WHERE e.id = ANY (ARRAY(SELECT cand.id FROM cand))
 ),
-ct AS MATERIALIZED (                     -- the candidates' scoring tokens with tf and idf
-    SELECT ce.id, t.tok, strpos('hifcpo', substr(t.tok, 1, 1)) AS i, count(*)::float8 AS tf,
-           1 + ln(greatest(st.n_entries, 1)::float8 / (coalesce(ts.df, 0) + 1)) AS idf
-    FROM ce CROSS JOIN LATERAL unnest(ce.tokens) AS t(tok)
-    LEFT JOIN drugnorm.token_stat ts ON ts.token = t.tok
-    CROSS JOIN drugnorm.state st
-    WHERE substr(t.tok, 1, 1) <> 's'
-    GROUP BY ce.id, t.tok, ts.df, st.n_entries
+ct AS MATERIALIZED (                      -- the candidates' tokens that the query has, with tf
+    SELECT ce.id, x.tok, count(*)::float8 AS tf
+    FROM ce CROSS JOIN LATERAL unnest(ce.tokens) AS x(tok)
+    WHERE x.tok IN (SELECT q.tok FROM q WHERE q.dim <> 's')
+    GROUP BY ce.id, x.tok
 ),
-dt AS (                                  -- ... of those the query has
-    SELECT ct.id, ct.tok, ct.tf AS dtf FROM ct WHERE ct.tok = ANY ($1::text[])
+sup AS (                                  -- candidates having both a reading and its character
+    SELECT x.slot, x.tok, sum(ce.sc) AS support
+    FROM (SELECT q.slot, q.tok, q.owner, c1.id
+          FROM q JOIN ct c1 ON c1.tok = q.tok
+          WHERE q.multi AND q.dim <> 's') x
+    JOIN ce ON ce.id = x.id
+    WHERE (x.id, x.owner) IN (SELECT c2.id, c2.tok FROM ct c2)
+    GROUP BY x.slot, x.tok
 ),
-dn AS (                                  -- |w_d|^2, from today's document frequencies
-    SELECT ct.id, sum(($7::float8[])[ct.i] * ct.tf * ct.idf * ct.idf / ce.dim_len[ct.i]) AS dnorm2
-    FROM ct JOIN ce ON ce.id = ct.id
-    GROUP BY ct.id
-),
-alt AS (                                 -- a polyphonic character reads as the best candidates having it do
-    SELECT DISTINCT ON (q.slot) q.slot, q.tok
+qv AS MATERIALIZED (                      -- the query vector: a polyphonic character reads as the best
+    SELECT q.tok, q.dim, q.idf, count(*)::float8 AS qtf      -- candidates having it do
     FROM q
-    LEFT JOIN LATERAL (SELECT sum(ce.sc) AS support
-                       FROM dt a JOIN dt b ON b.id = a.id AND b.tok = q.owner JOIN ce ON ce.id = a.id
-                       WHERE a.tok = q.tok) sup ON true
-    WHERE q.multi
-    ORDER BY q.slot, coalesce(sup.support, 0) DESC, q.ord
-),
-qv AS (                                  -- the query vector: token, dimension, idf, tf
-    SELECT q.tok, q.dim, q.idf, count(*)::float8 AS qtf
-    FROM q
-    WHERE q.dim <> 's' AND (NOT q.multi OR (q.slot, q.tok) IN (SELECT alt.slot, alt.tok FROM alt))
+    WHERE q.dim <> 's' AND (NOT q.multi OR (q.slot, q.tok) IN (
+        SELECT DISTINCT ON (q2.slot) q2.slot, q2.tok
+        FROM q q2 LEFT JOIN sup ON sup.slot = q2.slot AND sup.tok = q2.tok
+        WHERE q2.multi AND q2.dim <> 's'
+        ORDER BY q2.slot, coalesce(sup.support, 0) DESC, q2.ord))
     GROUP BY q.tok, q.dim, q.idf
 ),
-qdim AS (
-    SELECT qv.dim, strpos('hifcpo', qv.dim) AS i, sum(qv.qtf) AS qlen, sum(qv.qtf * qv.idf * qv.idf) AS qsq,
+qdim AS MATERIALIZED (
+    SELECT qv.dim, sum(qv.qtf) AS qlen, sum(qv.qtf * qv.idf * qv.idf) AS qsq,
            sum(qv.qtf * qv.qtf) FILTER (WHERE qv.dim IN ('h', 'o')) AS cq
     FROM qv GROUP BY qv.dim
 ),
-qconst AS (
-    SELECT sum(($7::float8[])[qdim.i] * qdim.qsq / qdim.qlen) AS qnorm2, coalesce(sum(qdim.cq), 0) AS cq FROM qdim
+qconst AS MATERIALIZED (                  -- |w_q|^2 and the query's side of N
+    SELECT sum(boosts[strpos('hifcpo', qdim.dim)] * qdim.qsq / qdim.qlen) AS qnorm2,
+           coalesce(sum(qdim.cq), 0) AS cq
+    FROM qdim
 ),
-dots AS (
-    SELECT dt.id,
-           sum(($7::float8[])[qdim.i] * sqrt(qv.qtf * dt.dtf) * qv.idf * qv.idf / sqrt(qdim.qlen * ce.dim_len[qdim.i])) AS dot,
-           coalesce(sum(qv.qtf * dt.dtf) FILTER (WHERE qv.dim IN ('h', 'o')), 0) AS cdot
-    FROM dt
-    JOIN qv ON qv.tok = dt.tok
-    JOIN qdim ON qdim.dim = qv.dim
-    JOIN ce ON ce.id = dt.id
-    GROUP BY dt.id
+qw AS MATERIALIZED (                      -- the query's factor of each token's term of <w_q, w_d>
+    SELECT qv.tok, qv.qtf, qv.idf * qv.idf / sqrt(qdim.qlen) AS w
+    FROM qv JOIN qdim ON qdim.dim = qv.dim
+),
+agg AS (                                  -- <w_q, w_d> and N's dot
+    SELECT ct.id,
+           sum(boosts[ct.i] * sqrt(qw.qtf * ct.tf) * qw.w / sqrt(ce.dim_len[ct.i])) AS dot,
+           coalesce(sum(qw.qtf * ct.tf) FILTER (WHERE ct.i IN (1, 6)), 0) AS cdot
+    FROM (SELECT ct.id, ct.tok, ct.tf, strpos('hifcpo', left(ct.tok, 1)) AS i FROM ct) ct
+    JOIN ce ON ce.id = ct.id
+    JOIN qw ON qw.tok = ct.tok
+    GROUP BY ct.id
 ),
 scored AS (
     SELECT ce.id,
-           CASE WHEN qc.qnorm2 > 0 AND dn.dnorm2 > 0
-                THEN least(1.0, coalesce(d.dot, 0) / sqrt(qc.qnorm2 * dn.dnorm2)) ELSE 0 END AS m,
+           CASE WHEN qc.qnorm2 > 0 AND ce.dnorm2 > 0
+                THEN least(1.0, coalesce(g.dot, 0) / sqrt(qc.qnorm2 * ce.dnorm2)) ELSE 0 END AS m,
            CASE WHEN qc.cq > 0 AND ce.char_sq > 0
-                THEN least(1.0, coalesce(d.cdot, 0) / sqrt(qc.cq * ce.char_sq)) ELSE 0 END AS n
+                THEN least(1.0, coalesce(g.cdot, 0) / sqrt(qc.cq * ce.char_sq)) ELSE 0 END AS n
     FROM ce
     CROSS JOIN qconst qc
-    LEFT JOIN dots d ON d.id = ce.id
-    LEFT JOIN dn ON dn.id = ce.id
+    LEFT JOIN agg g ON g.id = ce.id
 )
-SELECT scored.id, scored.m, scored.n, $6 * scored.m + (1 - $6) * scored.n AS s
-FROM scored
-WHERE $6 * scored.m + (1 - $6) * scored.n >= $5
-ORDER BY s DESC, scored.id
-LIMIT $4
-$sql$ USING q_tok, q_slot, q_def, k, threshold, a, boosts, cand_limit, budget, q_owner;
+SELECT f, sc.id, sc.m, sc.n, a * sc.m + (1 - a) * sc.n
+FROM scored sc
+WHERE a * sc.m + (1 - a) * sc.n >= threshold
+ORDER BY a * sc.m + (1 - a) * sc.n DESC, sc.id
+LIMIT k;
+    lo := hi + 1;
+END LOOP;
 END
 $fn$;

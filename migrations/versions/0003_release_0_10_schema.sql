@@ -92,6 +92,74 @@ CREATE TRIGGER setting_marked AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON dr
 CREATE TRIGGER state_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON drugnorm.state
     FOR EACH STATEMENT EXECUTE FUNCTION drugnorm.lexicon_changed();
 
+-- The fuzzy matcher's candidate stage also reads pairs of neighbouring syllables (or letters and digits) of
+-- every entry: recall tokens 's<a>-<b>' (plpython/dimensions.py), which load-dict computes for new entries.
+-- The entries an upgraded database has get them here, from the order of their 's' and 'o' tokens (one per
+-- hanzi with a reading, one per letter or digit, in the key's order), with their postings and frequencies.
+CREATE TEMP TABLE dn_pairs ON COMMIT DROP AS
+WITH u AS (
+    SELECT e.id, t.ord, substr(t.tok, 2) AS unit
+    FROM drugnorm.entry e CROSS JOIN LATERAL unnest(e.tokens) WITH ORDINALITY AS t(tok, ord)
+    WHERE left(t.tok, 1) IN ('s', 'o')
+      AND NOT EXISTS (SELECT FROM unnest(e.tokens) x(tok) WHERE x.tok LIKE 's%-%')
+), p AS (
+    SELECT id, ord, 's' || unit || '-' || lead(unit) OVER (PARTITION BY id ORDER BY ord) AS tok FROM u
+)
+SELECT id, array_agg(tok ORDER BY ord) AS toks FROM p WHERE tok IS NOT NULL GROUP BY id;
+UPDATE drugnorm.entry e SET tokens = e.tokens || p.toks FROM dn_pairs p WHERE e.id = p.id;
+INSERT INTO drugnorm.posting (token, entry_id, len)
+SELECT DISTINCT t.tok, e.id, least(e.dim_len[1] + e.dim_len[6], 32767)
+FROM dn_pairs p JOIN drugnorm.entry e ON e.id = p.id CROSS JOIN LATERAL unnest(p.toks) AS t(tok)
+ON CONFLICT DO NOTHING;
+INSERT INTO drugnorm.token_stat (token, df)
+SELECT t.tok, count(DISTINCT p.id) FROM dn_pairs p CROSS JOIN LATERAL unnest(p.toks) AS t(tok) GROUP BY t.tok
+ON CONFLICT (token) DO UPDATE SET df = drugnorm.token_stat.df + excluded.df;
+DROP TABLE dn_pairs;
+
+-- The norms of the entries' vectors in the fuzzy scoring (sql/scoring.sql): for every entry of the
+-- dictionary set and each scoring dimension (h, i, f, c, p, o), the sum over its tokens of tf * idf^2, with
+-- today's document frequencies and T = state.n_entries. The scoring reads these six numbers per candidate
+-- instead of looking up the frequency of every token of every candidate. They move with T and the
+-- frequencies, so they are computed again whenever n_entries is set, which load-dict (and every command
+-- that loads) does last, in its transaction.
+CREATE TABLE drugnorm.entry_weight (
+    entry_id bigint   PRIMARY KEY,   -- no foreign key, like posting
+    w        float8[] NOT NULL       -- sum of tf * idf^2 per dimension, in the order h i f c p o
+);
+CREATE FUNCTION drugnorm.refresh_weights() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    DELETE FROM drugnorm.entry_weight x
+    WHERE NOT EXISTS (SELECT FROM drugnorm.entry e WHERE e.id = x.entry_id AND e.tokens IS NOT NULL);
+    INSERT INTO drugnorm.entry_weight AS x (entry_id, w)
+    SELECT t.id, ARRAY[coalesce(sum(t.c) FILTER (WHERE t.d = 'h'), 0), coalesce(sum(t.c) FILTER (WHERE t.d = 'i'), 0),
+                       coalesce(sum(t.c) FILTER (WHERE t.d = 'f'), 0), coalesce(sum(t.c) FILTER (WHERE t.d = 'c'), 0),
+                       coalesce(sum(t.c) FILTER (WHERE t.d = 'p'), 0), coalesce(sum(t.c) FILTER (WHERE t.d = 'o'), 0)]
+    FROM (SELECT e.id, left(x.tok, 1) AS d,      -- each occurrence adds idf^2: tf * idf^2 in all
+                 (1 + ln((SELECT greatest(st.n_entries, 1) FROM drugnorm.state st)::float8
+                         / (coalesce(ts.df, 0) + 1))) ^ 2 AS c
+          FROM drugnorm.entry e CROSS JOIN LATERAL unnest(e.tokens) AS x(tok)
+          LEFT JOIN drugnorm.token_stat ts ON ts.token = x.tok
+          WHERE e.tokens IS NOT NULL AND left(x.tok, 1) <> 's') t
+    GROUP BY t.id
+    ON CONFLICT (entry_id) DO UPDATE SET w = excluded.w WHERE x.w IS DISTINCT FROM excluded.w;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER state_counts_changed AFTER UPDATE OF n_entries ON drugnorm.state
+    FOR EACH STATEMENT EXECUTE FUNCTION drugnorm.refresh_weights();
+CREATE TRIGGER entry_weight_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON drugnorm.entry_weight
+    FOR EACH STATEMENT EXECUTE FUNCTION drugnorm.lexicon_changed();
+GRANT SELECT ON drugnorm.entry_weight TO drugnorm_reader;
+GRANT INSERT, UPDATE, DELETE ON drugnorm.entry_weight TO drugnorm_editor;
+UPDATE drugnorm.state SET n_entries = n_entries;     -- the weights of the entries this database has
+-- With the pairs the candidate stage needs fewer entries and postings for the same answers (issue 15), so
+-- a new database has smaller defaults; a database that holds a lexicon keeps its settings as they are (set
+-- these two rows to 20 and 1500 for the faster candidate stage).
+UPDATE drugnorm.setting SET value = '20'
+WHERE name = 'candidate_limit' AND value = '25' AND NOT EXISTS (SELECT FROM drugnorm.entry);
+UPDATE drugnorm.setting SET value = '1500'
+WHERE name = 'posting_budget' AND value = '8000' AND NOT EXISTS (SELECT FROM drugnorm.entry);
+
 -- What each lexicon version changed, entry by entry, with the entry as it was before (load-dict writes it
 -- in the same transaction as the entries): what `drugnorm-admin revert` restores. Append-only for editors,
 -- like the versions it belongs to; the version row comes last, so the foreign key waits for the commit.

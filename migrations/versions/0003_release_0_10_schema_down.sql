@@ -8,6 +8,19 @@ CREATE TABLE drugnorm.py_module (
 );
 GRANT SELECT ON drugnorm.py_module TO drugnorm_reader;
 
+-- 0.9.0's candidate stage reads no pairs of syllables: their tokens, postings and frequencies go.
+UPDATE drugnorm.entry e
+SET tokens = ARRAY(SELECT t.tok FROM unnest(e.tokens) WITH ORDINALITY AS t(tok, ord)
+                   WHERE t.tok NOT LIKE 's%-%' ORDER BY t.ord)
+WHERE EXISTS (SELECT FROM unnest(e.tokens) x(tok) WHERE x.tok LIKE 's%-%');
+DELETE FROM drugnorm.posting WHERE token LIKE 's%-%';
+DELETE FROM drugnorm.token_stat WHERE token LIKE 's%-%';
+DROP TRIGGER state_counts_changed ON drugnorm.state;
+DROP TABLE drugnorm.entry_weight;
+DROP FUNCTION drugnorm.refresh_weights();
+UPDATE drugnorm.setting SET value = '25' WHERE name = 'candidate_limit' AND value = '20';
+UPDATE drugnorm.setting SET value = '8000' WHERE name = 'posting_budget' AND value = '1500';
+
 -- The review queue as 0.9.0 has it: no example strings, no ignored fragments (they are queued again).
 ALTER TABLE drugnorm.review_event DROP COLUMN example;
 ALTER TABLE drugnorm.review_item DROP COLUMN examples, DROP COLUMN ignored_at, DROP COLUMN ignored_by;
