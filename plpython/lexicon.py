@@ -1,10 +1,15 @@
 """The lexicon as the pipeline sees it: exact lookups by normalized key, units, character models.
 
-Built once per backend from the lexicon tables (server.py) or from plain rows in tests; nothing here
-does I/O.
+Two forms with one interface. ``MemoryLexicon`` holds every entry (built from plain rows: tests, the
+benchmarks' in-process floor). ``StoredLexicon`` is what a backend holds (server.py): the small tables,
+the hashes of the keys of the dictionary set, and the entries of the keys it met, fetched from the
+database when first looked up (one query per input string, for the keys the segmentation found in it);
+a new backend starts in a few milliseconds and stays small at any lexicon size. Nothing here does I/O
+itself: the fetching is a function passed in.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import NamedTuple
 
 # Which dictionary wins when one key is in several (drugnorm.dictionary.priority).
@@ -164,14 +169,222 @@ class MemoryLexicon:
         return e.standard if e else None
 
     def _learn_suffixes(self) -> None:
-        """Suffix → dosage form: the built-in table where the lexicon has the form, and the dosage-form
-        names of two characters or more themselves (…注射液, …滴眼剂)."""
-        for suffix, form in BUILTIN_SUFFIXES.items():
-            std = self.form_standard(form)
-            if std:
-                self.dosage_form_suffixes[suffix] = std
-        for key in self.by_key:
-            for e in self.lookup(key):
-                if e.dict == "dosage_form" and len(key) >= 2:
-                    self.dosage_form_suffixes.setdefault(key, e.standard)
-        self.injection_form = self.form_standard(INJECTION_FORM)
+        self.dosage_form_suffixes, self.injection_form = learn_suffixes(
+            self.form_standard, ((key, self.lookup(key)) for key in self.by_key))
+
+
+def learn_suffixes(form_standard, keyed_entries) -> tuple[dict[str, str], str | None]:
+    """Suffix → dosage form: the built-in table where the lexicon has the form, and the dosage-form names
+    of two characters or more themselves (…注射液, …滴眼剂); and the form 注射用 tells."""
+    suffixes = {}
+    for suffix, form in BUILTIN_SUFFIXES.items():
+        std = form_standard(form)
+        if std:
+            suffixes[suffix] = std
+    for key, entries in keyed_entries:
+        for e in entries:
+            if e.dict == "dosage_form" and len(key) >= 2:
+                suffixes.setdefault(key, e.standard)
+    return suffixes, form_standard(INJECTION_FORM)
+
+
+def entries_by_key(rows) -> dict[str, Entry | tuple[Entry, ...]]:
+    """Rows (dicts with key, dict, term, standard, generic, product, dosage_form; in id order) as the
+    entries of each key, best dictionary first; a key's single entry stored bare."""
+    rank = {d: i for i, d in enumerate(DICT_ORDER)}
+    by_key: dict = {}
+    for r in rows:
+        key = r["key"]
+        if not key or r["dict"] not in rank:
+            continue
+        e = Entry(r["dict"], r["term"], r["standard"] or r["term"], r.get("generic"), r.get("product"),
+                  r.get("dosage_form"))
+        old = by_key.get(key)
+        if old is None:
+            by_key[key] = e
+        elif type(old) is Entry:
+            by_key[key] = [old, e]
+        else:
+            old.append(e)
+    for key, v in by_key.items():
+        if type(v) is list:
+            v.sort(key=lambda e: rank[e.dict])     # stable: equal dictionaries stay in id order
+            by_key[key] = tuple(v)
+    return by_key
+
+
+def protected_index(keys, surely=None) -> dict[str, list[str]]:
+    """Keys with symbols or digits by their first PROTECTED_PREFIX characters, longest first: those of
+    ``keys`` that need protection, added to ``surely`` (such an index already, of keys known to need it)."""
+    out: dict[str, list[str]] = surely or {}
+    touched = set()
+    for key in keys:
+        if needs_protection(key):
+            out.setdefault(key[:PROTECTED_PREFIX], []).append(key)
+            touched.add(key[:PROTECTED_PREFIX])
+    for prefix in touched:
+        out[prefix].sort(key=lambda k: (-len(k), k))
+    return out
+
+
+class StoredLexicon(MemoryLexicon):
+    """The lexicon of the database as one backend holds it: the small tables in full, and the entries of
+    the keys met so far (``lookup``; at most ``CACHE_KEYS`` keys, least recently used go).
+
+    Which keys exist (``has``, the segmentation's question) is answered two ways. At first, per input:
+    ``prepare(s)`` fetches the entries of every substring of the normalized input in one query (what
+    segmentation can ask of s is then known), so a new backend reads nothing else. After
+    ``PREPARED_INPUTS`` inputs (a backend that keeps working) it reads the keys of the dictionary set once,
+    keeping their hashes: ``has`` then answers from them and remembers the keys it said yes to, and the
+    first ``lookup`` that misses fetches them all at once (one query per input, for the keys found in it).
+
+    ``fetch(keys)`` returns the rows of those keys (as ``entries_by_key`` takes them), ``fetch_keys()``
+    every key of the dictionary set (one per line), ``fetch_protected()`` the keys with symbols or digits
+    (an index of the keys that surely need protection, and the keys that may), ``fetch_manufacturers()``
+    the manufacturers' keys."""
+
+    CACHE_KEYS = 20_000
+    PENDING_MAX = 2_000
+    PREPARED_INPUTS = 50      # inputs read substring by substring before the keys' hashes are read
+    PREPARED_MAX = 2_000      # substrings one input may look up that way
+
+    def __init__(self, fetch, fetch_keys, fetch_protected, fetch_manufacturers):
+        super().__init__()
+        self.fetch = fetch
+        self.fetch_keys = fetch_keys
+        self.fetch_protected = fetch_protected
+        self.fetch_manufacturers = fetch_manufacturers
+        self.hashes: frozenset | None = None      # hash() of every key of the dictionary set, once read
+        self.cache: OrderedDict = OrderedDict()   # key -> Entry | tuple[Entry, ...] | () (no such key)
+        self.pending: set = set()
+        self.here: frozenset = frozenset()        # the prepared input's substrings, all of them fetched
+        self.here_protected: dict = {}
+        self.prepared = 0
+        self._protected = None
+        self._cores = None
+        self.fetches = 0
+        self.max_key_len = 1 << 20                # a bound only: segmentation asks about shorter keys
+
+    @classmethod
+    def build(cls, form_keys, units, irrelevant, t2s, char_models, markers, fetch, fetch_keys,
+              fetch_protected, fetch_manufacturers):
+        """``form_keys``: the keys of the dosage_form dictionary; ``markers``: rows (key, dict, term,
+        standard) of the marker dictionaries; the rest as the class says."""
+        lex = cls(fetch, fetch_keys, fetch_protected, fetch_manufacturers)
+        lex.t2s = dict(t2s)
+        lex.irrelevant = frozenset(irrelevant)
+        for key, d, std in units:
+            if key:
+                lex.units[key] = ("strength" if d == "strength_unit" else "package", std)
+        lex.unit_max_len = max((len(k) for k in lex.units), default=0)
+        for key, d, term, std in markers:
+            if key:
+                lex.markers[key] = (d, term, std or term)
+        forms = [k for k in form_keys if k]
+        # the dosage forms' keys with all their entries, and the forms the built-in suffixes name, in one query
+        lex._fill(forms + list(set(BUILTIN_SUFFIXES.values())) + [INJECTION_FORM])
+        lex.char_models = sorted((CharModel(m["name"], m["kind"], m["symbols"], m["priority"])
+                                  for m in char_models), key=lambda m: m.priority)
+        lex.dosage_form_suffixes, lex.injection_form = learn_suffixes(
+            lex.form_standard, ((key, lex.lookup(key)) for key in forms))
+        return lex
+
+    # -- which keys exist ----------------------------------------------------------------------------
+    def prepare(self, s: str | None) -> None:
+        """Called with each normalized input before it is parsed (server.py); None for a long one."""
+        self.here = frozenset()
+        self.here_protected = {}
+        if self.hashes is not None:
+            return
+        n = len(s) if s is not None else self.PREPARED_MAX
+        if self.prepared >= self.PREPARED_INPUTS or n * (n + 1) // 2 > self.PREPARED_MAX:
+            self._read_keys()
+            return
+        self.prepared += 1
+        subs = {s[i:j] for i in range(n) for j in range(i + 1, n + 1)}
+        self._fill(subs, absent_too=False)
+        self.here = frozenset(subs)
+        self.here_protected = protected_index(k for k in subs if self.cache.get(k))
+
+    def _read_keys(self) -> None:
+        keys = self.fetch_keys()
+        self.max_key_len = max(map(len, keys), default=0)
+        self.hashes = frozenset(map(hash, keys))
+        self.here = frozenset()
+        self.here_protected = {}
+
+    def has(self, key: str) -> bool:
+        v = self.cache.get(key)
+        if v is not None:
+            return bool(v)
+        hashes = self.hashes
+        if hashes is None:
+            if key in self.here:
+                return False
+            return bool(self.lookup(key))
+        if hash(key) in hashes:
+            if len(self.pending) < self.PENDING_MAX:
+                self.pending.add(key)
+            return True
+        return False
+
+    def lookup(self, key: str) -> tuple[Entry, ...]:
+        v = self.cache.get(key)
+        if v is None:
+            if self.hashes is None:
+                if key in self.here:
+                    return ()
+            elif hash(key) not in self.hashes:
+                return ()
+            self._fill((key,))
+            v = self.cache.get(key, ())
+        else:
+            self.cache.move_to_end(key)
+        return (v,) if type(v) is Entry else v
+
+    def _fill(self, keys, absent_too: bool = True) -> None:
+        """Fetch the entries of ``keys`` and of the pending keys, in one query; a key without entries is
+        remembered as such unless ``absent_too`` is false (an input's substrings: most are no key)."""
+        cache = self.cache
+        want = [k for k in self.pending.union(keys) if k not in cache]
+        self.pending = set()
+        if not want:
+            return
+        self.fetches += 1
+        got = entries_by_key(self.fetch(want))
+        if absent_too:
+            for k in want:
+                cache[k] = got.get(k, ())
+        else:
+            cache.update(got)
+        while len(cache) > self.CACHE_KEYS:
+            cache.popitem(last=False)
+
+    @property
+    def by_key(self):      # MemoryLexicon's attribute; a stored lexicon answers through lookup()
+        return self.cache
+
+    @by_key.setter
+    def by_key(self, value):
+        pass
+
+    @property
+    def protected(self) -> dict[str, list[str]]:
+        if self.hashes is None:
+            return self.here_protected
+        if self._protected is None:
+            surely, maybe = self.fetch_protected()
+            self._protected = protected_index(maybe, surely)
+        return self._protected
+
+    @protected.setter
+    def protected(self, value):
+        self._protected = value or None
+
+    @property
+    def _company_cores(self):
+        """The core names of the manufacturers (inference.company_may_match), computed on first use."""
+        if self._cores is None:
+            import inference
+            self._cores = sorted({inference.company_core(k) for k in self.fetch_manufacturers()} - {""})
+        return self._cores

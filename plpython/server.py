@@ -31,7 +31,6 @@ import preprocess
 import settings as config
 
 SETTING_NAMES = config.NAMES
-_FETCH = 5000
 # The tables the caches are computed from (their statement triggers mark uncommitted changes).
 _CACHED_TABLES = ("entry", "posting", "token_stat", "entry_weight", "setting", "hanzi", "char_model", "dictionary",
                   "state")
@@ -154,29 +153,21 @@ class View:
             self.lex.readings = _LazyReadings(plpy, self)
 
     def _load(self, plpy):
-        self.table_settings = {r["name"]: r["value"] for r in
-                               plpy.execute("SELECT name, value FROM drugnorm.setting")}
-        t2s = {r["ch"]: r["simplified"] for r in
-               plpy.execute("SELECT ch, simplified FROM drugnorm.hanzi WHERE simplified IS NOT NULL "
-                            "AND simplified <> ch")}
-        irrelevant = [r["key"] for r in
-                      plpy.execute("SELECT key FROM drugnorm.entry WHERE dict = 'irrelevant_char'")]
-        units = [(r["key"], r["dict"], r["standard"]) for r in plpy.execute(
-            "SELECT e.key, e.dict, coalesce(s.term, e.term) AS standard FROM drugnorm.entry e "
-            "LEFT JOIN drugnorm.entry s ON s.id = e.standard_id "
-            "WHERE e.dict IN ('strength_unit', 'package_unit')")]
-        models = list(plpy.execute("SELECT name, kind, symbols, priority FROM drugnorm.char_model "
-                                   "ORDER BY priority"))
-        cur = plpy.cursor(
-            "SELECT e.id, e.dict, e.key, e.term, coalesce(s.term, e.term) AS standard, "
-            "       g.term AS generic, p.term AS product, f.term AS dosage_form "
-            "FROM drugnorm.entry e JOIN drugnorm.dictionary d ON d.name = e.dict AND d.kind IN ('set', 'marker') "
-            "LEFT JOIN drugnorm.entry s ON s.id = e.standard_id "
-            "LEFT JOIN drugnorm.entry g ON g.id = coalesce(s.generic_id, e.generic_id) "
-            "LEFT JOIN drugnorm.entry p ON p.id = coalesce(s.product_id, e.product_id) "
-            "LEFT JOIN drugnorm.entry f ON f.id = coalesce(s.dosage_form_id, e.dosage_form_id) "
-            "ORDER BY e.id")
-        self.lex = lexicon.MemoryLexicon.from_rows(_stream(cur), units, irrelevant, t2s, models)
+        """The small tables in full, the hashes of the dictionary set's keys, nothing of the entries yet:
+        a new backend's first call costs a few milliseconds at any lexicon size (README, Scaling)."""
+        row = plpy.execute(self.plan(plpy, "load", _LOAD_SQL))[0]
+        self.table_settings = json.loads(row["settings"] or "{}")
+        pairs = row["t2s"] or ""
+        t2s = dict(zip(pairs[0::2], pairs[1::2]))
+        units = [tuple(u) for u in json.loads(row["units"] or "[]")]
+        models = json.loads(row["models"] or "[]")
+        markers = [tuple(m) for m in json.loads(row["markers"] or "[]")]
+        self.lex = lexicon.StoredLexicon.build(
+            row["forms"] or [], units, row["irrelevant"] or [], t2s, models, markers,
+            fetch=lambda keys: plpy.execute(self.plan(plpy, "entries", _ENTRIES_SQL, ["text[]"]), [keys]),
+            fetch_keys=lambda: _lines(plpy.execute(self.plan(plpy, "keys", _KEYS_SQL))),
+            fetch_protected=lambda: _protected(plpy.execute(self.plan(plpy, "protected", _PROTECTED_SQL))),
+            fetch_manufacturers=lambda: _lines(plpy.execute(self.plan(plpy, "makers", _MAKERS_SQL))))
         self.readings = {}
 
     def readings_of(self, plpy, text=""):
@@ -275,13 +266,58 @@ class _LazyReadings:
         return self.fn(ch)
 
 
-def _stream(cur):
-    """Rows of a cursor in chunks: the whole entry table is never held as rows and as entries at once."""
-    while True:
-        rows = cur.fetch(_FETCH)
-        if not rows:
-            return
-        yield from rows
+def _protected(rows):
+    row = rows[0]
+    return json.loads(row["surely"] or "{}"), row["maybe"] or []
+
+
+def _lines(rows):
+    text = rows[0]["keys"] if rows else None
+    return text.split("\n") if text else []
+
+
+_SET_DICTS = "ARRAY(SELECT d.name FROM drugnorm.dictionary d WHERE d.kind = 'set')"
+# Everything a backend holds of the lexicon from its first call on, in one row.
+_LOAD_SQL = f"""
+SELECT (SELECT json_object_agg(name, value) FROM drugnorm.setting) AS settings,
+       (SELECT string_agg(ch || simplified, '') FROM drugnorm.hanzi
+        WHERE simplified IS NOT NULL AND simplified <> ch) AS t2s,
+       (SELECT array_agg(key) FROM drugnorm.entry WHERE dict = 'irrelevant_char') AS irrelevant,
+       (SELECT json_agg(json_build_array(e.key, e.dict, coalesce(s.term, e.term)))
+        FROM drugnorm.entry e LEFT JOIN drugnorm.entry s ON s.id = e.standard_id
+        WHERE e.dict IN ('strength_unit', 'package_unit')) AS units,
+       (SELECT json_agg(json_build_object('name', name, 'kind', kind, 'symbols', symbols, 'priority', priority)
+                        ORDER BY priority) FROM drugnorm.char_model) AS models,
+       (SELECT json_agg(json_build_array(e.key, e.dict, e.term, coalesce(s.term, e.term)) ORDER BY e.id)
+        FROM drugnorm.entry e LEFT JOIN drugnorm.entry s ON s.id = e.standard_id
+        WHERE e.dict IN ('insurance_class', 'formulary_marker')) AS markers,
+       (SELECT array_agg(key ORDER BY id) FROM drugnorm.entry WHERE dict = 'dosage_form') AS forms
+"""
+_KEYS_SQL = f"SELECT string_agg(key, E'\\n') AS keys FROM drugnorm.entry WHERE dict = ANY ({_SET_DICTS})"
+# The entries of some keys, with the display strings of their standard and links (lexicon.entries_by_key).
+_ENTRIES_SQL = """
+SELECT e.key, e.dict, e.term, coalesce(s.term, e.term) AS standard, g.term AS generic, p.term AS product,
+       f.term AS dosage_form
+FROM drugnorm.entry e
+LEFT JOIN drugnorm.entry s ON s.id = e.standard_id
+LEFT JOIN drugnorm.entry g ON g.id = coalesce(s.generic_id, e.generic_id)
+LEFT JOIN drugnorm.entry p ON p.id = coalesce(s.product_id, e.product_id)
+LEFT JOIN drugnorm.entry f ON f.id = coalesce(s.dosage_form_id, e.dosage_form_id)
+WHERE e.key = ANY ($1)
+ORDER BY e.id
+"""
+# Keys holding symbols or digits (lexicon.protected_index): those with an ASCII character other than a
+# letter surely do, by their first 3 characters (lexicon.PROTECTED_PREFIX), longest first; those with other
+# characters than Latin letters and hanzi may (lexicon.needs_protection decides).
+_PROTECTED_SQL = f"""
+WITH k AS (SELECT key, key ~ '[\\x20-\\x40\\x5b-\\x60\\x7b-\\x7e]' AS surely FROM drugnorm.entry
+           WHERE dict = ANY ({_SET_DICTS}) AND key ~ '[^a-z\u4e00-\u9fff]')
+SELECT (SELECT json_object_agg(p.prefix, p.keys) FROM (
+            SELECT left(key, 3) AS prefix, json_agg(key ORDER BY length(key) DESC, key COLLATE "C") AS keys
+            FROM k WHERE surely GROUP BY 1) p) AS surely,
+       (SELECT array_agg(key) FROM k WHERE NOT surely) AS maybe
+"""
+_MAKERS_SQL = "SELECT string_agg(key, E'\\n') AS keys FROM drugnorm.entry WHERE dict = 'manufacturer'"
 
 
 def backend(GD) -> Backend:
@@ -394,7 +430,11 @@ def parse(plpy, GD, raw):
     hit = b.results.get(raw)
     if hit is not None:
         return _unpack(hit)
-    result = pipeline.parse(raw, b.lex, _Matcher(plpy, b), b.settings, _Interrupts(plpy, b))
+    lex, st = b.lex, b.settings
+    if type(lex) is lexicon.StoredLexicon and lex.hashes is None:    # what the pipeline will normalize
+        head = raw[:st.get("max_input", config.SPECS["max_input"].default)]
+        lex.prepare(preprocess.normalize(head, lex.t2s, lex.irrelevant)[0] if len(head) <= 100 else None)
+    result = pipeline.parse(raw, lex, _Matcher(plpy, b), st, _Interrupts(plpy, b))
     result["lexicon_version"] = version
     out = json.dumps(result, ensure_ascii=False)
     if b.keep and len(raw) <= 1000:   # long strings are rarely repeated; don't let them fill the cache

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version d8cec1c822289a5c
+-- code version fd9a9361f0679a5e
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -900,11 +900,16 @@ def typo_distance(a: str, b: str, readings=None) -> int:
 $drugnorm_py$),
 ('lexicon', $drugnorm_py$"""The lexicon as the pipeline sees it: exact lookups by normalized key, units, character models.
 
-Built once per backend from the lexicon tables (server.py) or from plain rows in tests; nothing here
-does I/O.
+Two forms with one interface. ``MemoryLexicon`` holds every entry (built from plain rows: tests, the
+benchmarks' in-process floor). ``StoredLexicon`` is what a backend holds (server.py): the small tables,
+the hashes of the keys of the dictionary set, and the entries of the keys it met, fetched from the
+database when first looked up (one query per input string, for the keys the segmentation found in it);
+a new backend starts in a few milliseconds and stays small at any lexicon size. Nothing here does I/O
+itself: the fetching is a function passed in.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import NamedTuple
 
 # Which dictionary wins when one key is in several (drugnorm.dictionary.priority).
@@ -1064,17 +1069,225 @@ class MemoryLexicon:
         return e.standard if e else None
 
     def _learn_suffixes(self) -> None:
-        """Suffix → dosage form: the built-in table where the lexicon has the form, and the dosage-form
-        names of two characters or more themselves (…注射液, …滴眼剂)."""
-        for suffix, form in BUILTIN_SUFFIXES.items():
-            std = self.form_standard(form)
-            if std:
-                self.dosage_form_suffixes[suffix] = std
-        for key in self.by_key:
-            for e in self.lookup(key):
-                if e.dict == "dosage_form" and len(key) >= 2:
-                    self.dosage_form_suffixes.setdefault(key, e.standard)
-        self.injection_form = self.form_standard(INJECTION_FORM)
+        self.dosage_form_suffixes, self.injection_form = learn_suffixes(
+            self.form_standard, ((key, self.lookup(key)) for key in self.by_key))
+
+
+def learn_suffixes(form_standard, keyed_entries) -> tuple[dict[str, str], str | None]:
+    """Suffix → dosage form: the built-in table where the lexicon has the form, and the dosage-form names
+    of two characters or more themselves (…注射液, …滴眼剂); and the form 注射用 tells."""
+    suffixes = {}
+    for suffix, form in BUILTIN_SUFFIXES.items():
+        std = form_standard(form)
+        if std:
+            suffixes[suffix] = std
+    for key, entries in keyed_entries:
+        for e in entries:
+            if e.dict == "dosage_form" and len(key) >= 2:
+                suffixes.setdefault(key, e.standard)
+    return suffixes, form_standard(INJECTION_FORM)
+
+
+def entries_by_key(rows) -> dict[str, Entry | tuple[Entry, ...]]:
+    """Rows (dicts with key, dict, term, standard, generic, product, dosage_form; in id order) as the
+    entries of each key, best dictionary first; a key's single entry stored bare."""
+    rank = {d: i for i, d in enumerate(DICT_ORDER)}
+    by_key: dict = {}
+    for r in rows:
+        key = r["key"]
+        if not key or r["dict"] not in rank:
+            continue
+        e = Entry(r["dict"], r["term"], r["standard"] or r["term"], r.get("generic"), r.get("product"),
+                  r.get("dosage_form"))
+        old = by_key.get(key)
+        if old is None:
+            by_key[key] = e
+        elif type(old) is Entry:
+            by_key[key] = [old, e]
+        else:
+            old.append(e)
+    for key, v in by_key.items():
+        if type(v) is list:
+            v.sort(key=lambda e: rank[e.dict])     # stable: equal dictionaries stay in id order
+            by_key[key] = tuple(v)
+    return by_key
+
+
+def protected_index(keys, surely=None) -> dict[str, list[str]]:
+    """Keys with symbols or digits by their first PROTECTED_PREFIX characters, longest first: those of
+    ``keys`` that need protection, added to ``surely`` (such an index already, of keys known to need it)."""
+    out: dict[str, list[str]] = surely or {}
+    touched = set()
+    for key in keys:
+        if needs_protection(key):
+            out.setdefault(key[:PROTECTED_PREFIX], []).append(key)
+            touched.add(key[:PROTECTED_PREFIX])
+    for prefix in touched:
+        out[prefix].sort(key=lambda k: (-len(k), k))
+    return out
+
+
+class StoredLexicon(MemoryLexicon):
+    """The lexicon of the database as one backend holds it: the small tables in full, and the entries of
+    the keys met so far (``lookup``; at most ``CACHE_KEYS`` keys, least recently used go).
+
+    Which keys exist (``has``, the segmentation's question) is answered two ways. At first, per input:
+    ``prepare(s)`` fetches the entries of every substring of the normalized input in one query (what
+    segmentation can ask of s is then known), so a new backend reads nothing else. After
+    ``PREPARED_INPUTS`` inputs (a backend that keeps working) it reads the keys of the dictionary set once,
+    keeping their hashes: ``has`` then answers from them and remembers the keys it said yes to, and the
+    first ``lookup`` that misses fetches them all at once (one query per input, for the keys found in it).
+
+    ``fetch(keys)`` returns the rows of those keys (as ``entries_by_key`` takes them), ``fetch_keys()``
+    every key of the dictionary set (one per line), ``fetch_protected()`` the keys with symbols or digits
+    (an index of the keys that surely need protection, and the keys that may), ``fetch_manufacturers()``
+    the manufacturers' keys."""
+
+    CACHE_KEYS = 20_000
+    PENDING_MAX = 2_000
+    PREPARED_INPUTS = 50      # inputs read substring by substring before the keys' hashes are read
+    PREPARED_MAX = 2_000      # substrings one input may look up that way
+
+    def __init__(self, fetch, fetch_keys, fetch_protected, fetch_manufacturers):
+        super().__init__()
+        self.fetch = fetch
+        self.fetch_keys = fetch_keys
+        self.fetch_protected = fetch_protected
+        self.fetch_manufacturers = fetch_manufacturers
+        self.hashes: frozenset | None = None      # hash() of every key of the dictionary set, once read
+        self.cache: OrderedDict = OrderedDict()   # key -> Entry | tuple[Entry, ...] | () (no such key)
+        self.pending: set = set()
+        self.here: frozenset = frozenset()        # the prepared input's substrings, all of them fetched
+        self.here_protected: dict = {}
+        self.prepared = 0
+        self._protected = None
+        self._cores = None
+        self.fetches = 0
+        self.max_key_len = 1 << 20                # a bound only: segmentation asks about shorter keys
+
+    @classmethod
+    def build(cls, form_keys, units, irrelevant, t2s, char_models, markers, fetch, fetch_keys,
+              fetch_protected, fetch_manufacturers):
+        """``form_keys``: the keys of the dosage_form dictionary; ``markers``: rows (key, dict, term,
+        standard) of the marker dictionaries; the rest as the class says."""
+        lex = cls(fetch, fetch_keys, fetch_protected, fetch_manufacturers)
+        lex.t2s = dict(t2s)
+        lex.irrelevant = frozenset(irrelevant)
+        for key, d, std in units:
+            if key:
+                lex.units[key] = ("strength" if d == "strength_unit" else "package", std)
+        lex.unit_max_len = max((len(k) for k in lex.units), default=0)
+        for key, d, term, std in markers:
+            if key:
+                lex.markers[key] = (d, term, std or term)
+        forms = [k for k in form_keys if k]
+        # the dosage forms' keys with all their entries, and the forms the built-in suffixes name, in one query
+        lex._fill(forms + list(set(BUILTIN_SUFFIXES.values())) + [INJECTION_FORM])
+        lex.char_models = sorted((CharModel(m["name"], m["kind"], m["symbols"], m["priority"])
+                                  for m in char_models), key=lambda m: m.priority)
+        lex.dosage_form_suffixes, lex.injection_form = learn_suffixes(
+            lex.form_standard, ((key, lex.lookup(key)) for key in forms))
+        return lex
+
+    # -- which keys exist ----------------------------------------------------------------------------
+    def prepare(self, s: str | None) -> None:
+        """Called with each normalized input before it is parsed (server.py); None for a long one."""
+        self.here = frozenset()
+        self.here_protected = {}
+        if self.hashes is not None:
+            return
+        n = len(s) if s is not None else self.PREPARED_MAX
+        if self.prepared >= self.PREPARED_INPUTS or n * (n + 1) // 2 > self.PREPARED_MAX:
+            self._read_keys()
+            return
+        self.prepared += 1
+        subs = {s[i:j] for i in range(n) for j in range(i + 1, n + 1)}
+        self._fill(subs, absent_too=False)
+        self.here = frozenset(subs)
+        self.here_protected = protected_index(k for k in subs if self.cache.get(k))
+
+    def _read_keys(self) -> None:
+        keys = self.fetch_keys()
+        self.max_key_len = max(map(len, keys), default=0)
+        self.hashes = frozenset(map(hash, keys))
+        self.here = frozenset()
+        self.here_protected = {}
+
+    def has(self, key: str) -> bool:
+        v = self.cache.get(key)
+        if v is not None:
+            return bool(v)
+        hashes = self.hashes
+        if hashes is None:
+            if key in self.here:
+                return False
+            return bool(self.lookup(key))
+        if hash(key) in hashes:
+            if len(self.pending) < self.PENDING_MAX:
+                self.pending.add(key)
+            return True
+        return False
+
+    def lookup(self, key: str) -> tuple[Entry, ...]:
+        v = self.cache.get(key)
+        if v is None:
+            if self.hashes is None:
+                if key in self.here:
+                    return ()
+            elif hash(key) not in self.hashes:
+                return ()
+            self._fill((key,))
+            v = self.cache.get(key, ())
+        else:
+            self.cache.move_to_end(key)
+        return (v,) if type(v) is Entry else v
+
+    def _fill(self, keys, absent_too: bool = True) -> None:
+        """Fetch the entries of ``keys`` and of the pending keys, in one query; a key without entries is
+        remembered as such unless ``absent_too`` is false (an input's substrings: most are no key)."""
+        cache = self.cache
+        want = [k for k in self.pending.union(keys) if k not in cache]
+        self.pending = set()
+        if not want:
+            return
+        self.fetches += 1
+        got = entries_by_key(self.fetch(want))
+        if absent_too:
+            for k in want:
+                cache[k] = got.get(k, ())
+        else:
+            cache.update(got)
+        while len(cache) > self.CACHE_KEYS:
+            cache.popitem(last=False)
+
+    @property
+    def by_key(self):      # MemoryLexicon's attribute; a stored lexicon answers through lookup()
+        return self.cache
+
+    @by_key.setter
+    def by_key(self, value):
+        pass
+
+    @property
+    def protected(self) -> dict[str, list[str]]:
+        if self.hashes is None:
+            return self.here_protected
+        if self._protected is None:
+            surely, maybe = self.fetch_protected()
+            self._protected = protected_index(maybe, surely)
+        return self._protected
+
+    @protected.setter
+    def protected(self, value):
+        self._protected = value or None
+
+    @property
+    def _company_cores(self):
+        """The core names of the manufacturers (inference.company_may_match), computed on first use."""
+        if self._cores is None:
+            import inference
+            self._cores = sorted({inference.company_core(k) for k in self.fetch_manufacturers()} - {""})
+        return self._cores
 $drugnorm_py$),
 ('loadtime', $drugnorm_py$"""What load-dict asks the database to compute for new entries, with the code that handles input strings.
 
@@ -2409,7 +2622,6 @@ import preprocess
 import settings as config
 
 SETTING_NAMES = config.NAMES
-_FETCH = 5000
 # The tables the caches are computed from (their statement triggers mark uncommitted changes).
 _CACHED_TABLES = ("entry", "posting", "token_stat", "entry_weight", "setting", "hanzi", "char_model", "dictionary",
                   "state")
@@ -2532,29 +2744,21 @@ class View:
             self.lex.readings = _LazyReadings(plpy, self)
 
     def _load(self, plpy):
-        self.table_settings = {r["name"]: r["value"] for r in
-                               plpy.execute("SELECT name, value FROM drugnorm.setting")}
-        t2s = {r["ch"]: r["simplified"] for r in
-               plpy.execute("SELECT ch, simplified FROM drugnorm.hanzi WHERE simplified IS NOT NULL "
-                            "AND simplified <> ch")}
-        irrelevant = [r["key"] for r in
-                      plpy.execute("SELECT key FROM drugnorm.entry WHERE dict = 'irrelevant_char'")]
-        units = [(r["key"], r["dict"], r["standard"]) for r in plpy.execute(
-            "SELECT e.key, e.dict, coalesce(s.term, e.term) AS standard FROM drugnorm.entry e "
-            "LEFT JOIN drugnorm.entry s ON s.id = e.standard_id "
-            "WHERE e.dict IN ('strength_unit', 'package_unit')")]
-        models = list(plpy.execute("SELECT name, kind, symbols, priority FROM drugnorm.char_model "
-                                   "ORDER BY priority"))
-        cur = plpy.cursor(
-            "SELECT e.id, e.dict, e.key, e.term, coalesce(s.term, e.term) AS standard, "
-            "       g.term AS generic, p.term AS product, f.term AS dosage_form "
-            "FROM drugnorm.entry e JOIN drugnorm.dictionary d ON d.name = e.dict AND d.kind IN ('set', 'marker') "
-            "LEFT JOIN drugnorm.entry s ON s.id = e.standard_id "
-            "LEFT JOIN drugnorm.entry g ON g.id = coalesce(s.generic_id, e.generic_id) "
-            "LEFT JOIN drugnorm.entry p ON p.id = coalesce(s.product_id, e.product_id) "
-            "LEFT JOIN drugnorm.entry f ON f.id = coalesce(s.dosage_form_id, e.dosage_form_id) "
-            "ORDER BY e.id")
-        self.lex = lexicon.MemoryLexicon.from_rows(_stream(cur), units, irrelevant, t2s, models)
+        """The small tables in full, the hashes of the dictionary set's keys, nothing of the entries yet:
+        a new backend's first call costs a few milliseconds at any lexicon size (README, Scaling)."""
+        row = plpy.execute(self.plan(plpy, "load", _LOAD_SQL))[0]
+        self.table_settings = json.loads(row["settings"] or "{}")
+        pairs = row["t2s"] or ""
+        t2s = dict(zip(pairs[0::2], pairs[1::2]))
+        units = [tuple(u) for u in json.loads(row["units"] or "[]")]
+        models = json.loads(row["models"] or "[]")
+        markers = [tuple(m) for m in json.loads(row["markers"] or "[]")]
+        self.lex = lexicon.StoredLexicon.build(
+            row["forms"] or [], units, row["irrelevant"] or [], t2s, models, markers,
+            fetch=lambda keys: plpy.execute(self.plan(plpy, "entries", _ENTRIES_SQL, ["text[]"]), [keys]),
+            fetch_keys=lambda: _lines(plpy.execute(self.plan(plpy, "keys", _KEYS_SQL))),
+            fetch_protected=lambda: _protected(plpy.execute(self.plan(plpy, "protected", _PROTECTED_SQL))),
+            fetch_manufacturers=lambda: _lines(plpy.execute(self.plan(plpy, "makers", _MAKERS_SQL))))
         self.readings = {}
 
     def readings_of(self, plpy, text=""):
@@ -2653,13 +2857,58 @@ class _LazyReadings:
         return self.fn(ch)
 
 
-def _stream(cur):
-    """Rows of a cursor in chunks: the whole entry table is never held as rows and as entries at once."""
-    while True:
-        rows = cur.fetch(_FETCH)
-        if not rows:
-            return
-        yield from rows
+def _protected(rows):
+    row = rows[0]
+    return json.loads(row["surely"] or "{}"), row["maybe"] or []
+
+
+def _lines(rows):
+    text = rows[0]["keys"] if rows else None
+    return text.split("\n") if text else []
+
+
+_SET_DICTS = "ARRAY(SELECT d.name FROM drugnorm.dictionary d WHERE d.kind = 'set')"
+# Everything a backend holds of the lexicon from its first call on, in one row.
+_LOAD_SQL = f"""
+SELECT (SELECT json_object_agg(name, value) FROM drugnorm.setting) AS settings,
+       (SELECT string_agg(ch || simplified, '') FROM drugnorm.hanzi
+        WHERE simplified IS NOT NULL AND simplified <> ch) AS t2s,
+       (SELECT array_agg(key) FROM drugnorm.entry WHERE dict = 'irrelevant_char') AS irrelevant,
+       (SELECT json_agg(json_build_array(e.key, e.dict, coalesce(s.term, e.term)))
+        FROM drugnorm.entry e LEFT JOIN drugnorm.entry s ON s.id = e.standard_id
+        WHERE e.dict IN ('strength_unit', 'package_unit')) AS units,
+       (SELECT json_agg(json_build_object('name', name, 'kind', kind, 'symbols', symbols, 'priority', priority)
+                        ORDER BY priority) FROM drugnorm.char_model) AS models,
+       (SELECT json_agg(json_build_array(e.key, e.dict, e.term, coalesce(s.term, e.term)) ORDER BY e.id)
+        FROM drugnorm.entry e LEFT JOIN drugnorm.entry s ON s.id = e.standard_id
+        WHERE e.dict IN ('insurance_class', 'formulary_marker')) AS markers,
+       (SELECT array_agg(key ORDER BY id) FROM drugnorm.entry WHERE dict = 'dosage_form') AS forms
+"""
+_KEYS_SQL = f"SELECT string_agg(key, E'\\n') AS keys FROM drugnorm.entry WHERE dict = ANY ({_SET_DICTS})"
+# The entries of some keys, with the display strings of their standard and links (lexicon.entries_by_key).
+_ENTRIES_SQL = """
+SELECT e.key, e.dict, e.term, coalesce(s.term, e.term) AS standard, g.term AS generic, p.term AS product,
+       f.term AS dosage_form
+FROM drugnorm.entry e
+LEFT JOIN drugnorm.entry s ON s.id = e.standard_id
+LEFT JOIN drugnorm.entry g ON g.id = coalesce(s.generic_id, e.generic_id)
+LEFT JOIN drugnorm.entry p ON p.id = coalesce(s.product_id, e.product_id)
+LEFT JOIN drugnorm.entry f ON f.id = coalesce(s.dosage_form_id, e.dosage_form_id)
+WHERE e.key = ANY ($1)
+ORDER BY e.id
+"""
+# Keys holding symbols or digits (lexicon.protected_index): those with an ASCII character other than a
+# letter surely do, by their first 3 characters (lexicon.PROTECTED_PREFIX), longest first; those with other
+# characters than Latin letters and hanzi may (lexicon.needs_protection decides).
+_PROTECTED_SQL = f"""
+WITH k AS (SELECT key, key ~ '[\\x20-\\x40\\x5b-\\x60\\x7b-\\x7e]' AS surely FROM drugnorm.entry
+           WHERE dict = ANY ({_SET_DICTS}) AND key ~ '[^a-z\u4e00-\u9fff]')
+SELECT (SELECT json_object_agg(p.prefix, p.keys) FROM (
+            SELECT left(key, 3) AS prefix, json_agg(key ORDER BY length(key) DESC, key COLLATE "C") AS keys
+            FROM k WHERE surely GROUP BY 1) p) AS surely,
+       (SELECT array_agg(key) FROM k WHERE NOT surely) AS maybe
+"""
+_MAKERS_SQL = "SELECT string_agg(key, E'\\n') AS keys FROM drugnorm.entry WHERE dict = 'manufacturer'"
 
 
 def backend(GD) -> Backend:
@@ -2772,7 +3021,11 @@ def parse(plpy, GD, raw):
     hit = b.results.get(raw)
     if hit is not None:
         return _unpack(hit)
-    result = pipeline.parse(raw, b.lex, _Matcher(plpy, b), b.settings, _Interrupts(plpy, b))
+    lex, st = b.lex, b.settings
+    if type(lex) is lexicon.StoredLexicon and lex.hashes is None:    # what the pipeline will normalize
+        head = raw[:st.get("max_input", config.SPECS["max_input"].default)]
+        lex.prepare(preprocess.normalize(head, lex.t2s, lex.irrelevant)[0] if len(head) <= 100 else None)
+    result = pipeline.parse(raw, lex, _Matcher(plpy, b), st, _Interrupts(plpy, b))
     result["lexicon_version"] = version
     out = json.dumps(result, ensure_ascii=False)
     if b.keep and len(raw) <= 1000:   # long strings are rarely repeated; don't let them fill the cache
@@ -3100,7 +3353,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'd8cec1c822289a5c')
+    'code', 'fd9a9361f0679a5e')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3111,7 +3364,7 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d8cec1c822289a5c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fd9a9361f0679a5e":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3134,7 +3387,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d8cec1c822289a5c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "d8cec1c822289a5c"
+    _dn.CODE_VERSION = "fd9a9361f0679a5e"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3150,7 +3403,7 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d8cec1c822289a5c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fd9a9361f0679a5e":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3173,7 +3426,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d8cec1c822289a5c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "d8cec1c822289a5c"
+    _dn.CODE_VERSION = "fd9a9361f0679a5e"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3186,7 +3439,7 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d8cec1c822289a5c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fd9a9361f0679a5e":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3209,7 +3462,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d8cec1c822289a5c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "d8cec1c822289a5c"
+    _dn.CODE_VERSION = "fd9a9361f0679a5e"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3224,7 +3477,7 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d8cec1c822289a5c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fd9a9361f0679a5e":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3247,7 +3500,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d8cec1c822289a5c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "d8cec1c822289a5c"
+    _dn.CODE_VERSION = "fd9a9361f0679a5e"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3260,7 +3513,7 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d8cec1c822289a5c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fd9a9361f0679a5e":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3283,7 +3536,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d8cec1c822289a5c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "d8cec1c822289a5c"
+    _dn.CODE_VERSION = "fd9a9361f0679a5e"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
