@@ -186,6 +186,10 @@ class Floor:
         self.index = scoring.Index(tokens)
         self.boosts = [self.settings["boost_" + d] for d in dimensions.SCORING_DIMS]
 
+    def key_of(self, term):
+        import preprocess
+        return preprocess.normalize_key(term, self.lex.t2s, self.lex.irrelevant)
+
     def candidates(self, key, k=None):
         st = self.settings
         slots = self.dimensions.query_slots(key, lambda ch: self.readings.get(ch, ()))
@@ -238,10 +242,16 @@ def bench_candidates(dsn, size, queries, rep: Report, floor: Floor):
         dn_t, dn_r = timed(lambda q: [r[0] for r in conn.execute(
             "SELECT term FROM drug_candidates(%s, 10)", (q[0],)).fetchall()], queries)
         tg_t, tg_r = timed(lambda q: [r[0] for r in conn.execute(knn, (q[0],)).fetchall()], queries)
+        # drug_candidates names terms as written; the typos were made of keys (normalized terms)
+        terms = sorted({t for r in dn_r for t in r})
+        key_of = dict(zip(terms, [k for (k,) in conn.execute(
+            "SELECT drugnorm.normalize(t) FROM unnest(%s::text[]) WITH ORDINALITY AS u(t, i) ORDER BY i",
+            (terms,))]))
+    dn_r = [[key_of[t] for t in r] for r in dn_r]
     n = len(queries)
 
     def top1(results):
-        hits = sum(1 for (_, truth), r in zip(queries, results) if r and r[0].lower() == truth)
+        hits = sum(1 for (_, truth), r in zip(queries, results) if r and r[0] == truth)
         return 100.0 * hits / n, f"top-1 {hits}/{n}"
 
     acc, note = top1(dn_r)
@@ -261,8 +271,8 @@ def bench_candidates(dsn, size, queries, rep: Report, floor: Floor):
     except ImportError:
         print("  rapidfuzz not installed (pip install .[bench])")
     sample = queries[: max(20, n // 3)]
-    fl_t, fl_r = timed(lambda q: [c["term"] for c in floor.candidates(q[0], 10)], sample)
-    hits = sum(1 for (_, truth), r in zip(sample, fl_r) if r and r[0].lower() == truth)
+    fl_t, fl_r = timed(lambda q: [floor.key_of(c["term"]) for c in floor.candidates(q[0], 10)[:1]], sample)
+    hits = sum(1 for (_, truth), r in zip(sample, fl_r) if r and r[0] == truth)
     rep.add(size, work, "in-process floor (plpython/scoring.py)", p50(fl_t), "ms p50",
             f"top-1 {hits}/{len(sample)}", pct(fl_t, 95))
 
