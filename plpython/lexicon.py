@@ -10,6 +10,7 @@ itself: the fetching is a function passed in.
 from __future__ import annotations
 
 from collections import OrderedDict
+from sys import intern
 from typing import NamedTuple
 
 # Which dictionary wins when one key is in several (drugnorm.dictionary.priority).
@@ -170,21 +171,22 @@ class MemoryLexicon:
 
     def _learn_suffixes(self) -> None:
         self.dosage_form_suffixes, self.injection_form = learn_suffixes(
-            self.form_standard, ((key, self.lookup(key)) for key in self.by_key))
+            self.form_standard, ((key, e.standard) for key in self.by_key for e in self.lookup(key)
+                                 if e.dict == "dosage_form"))
 
 
-def learn_suffixes(form_standard, keyed_entries) -> tuple[dict[str, str], str | None]:
+def learn_suffixes(form_standard, forms) -> tuple[dict[str, str], str | None]:
     """Suffix → dosage form: the built-in table where the lexicon has the form, and the dosage-form names
-    of two characters or more themselves (…注射液, …滴眼剂); and the form 注射用 tells."""
+    of two characters or more themselves (…注射液, …滴眼剂); and the form 注射用 tells. ``forms``: (key,
+    standard) of the entries of the dosage_form dictionary; ``form_standard(name)`` the standard of a form."""
     suffixes = {}
     for suffix, form in BUILTIN_SUFFIXES.items():
         std = form_standard(form)
         if std:
             suffixes[suffix] = std
-    for key, entries in keyed_entries:
-        for e in entries:
-            if e.dict == "dosage_form" and len(key) >= 2:
-                suffixes.setdefault(key, e.standard)
+    for key, standard in forms:
+        if len(key) >= 2:
+            suffixes.setdefault(key, standard)
     return suffixes, form_standard(INJECTION_FORM)
 
 
@@ -197,8 +199,10 @@ def entries_by_key(rows) -> dict[str, Entry | tuple[Entry, ...]]:
         key = r["key"]
         if not key or r["dict"] not in rank:
             continue
-        e = Entry(r["dict"], r["term"], r["standard"] or r["term"], r.get("generic"), r.get("product"),
-                  r.get("dosage_form"))
+        # standards, generics and forms repeat across entries: one object each (interned strings are freed
+        # with their last entry)
+        e = Entry(intern(r["dict"]), r["term"], intern(r["standard"] or r["term"]), _intern(r.get("generic")),
+                  _intern(r.get("product")), _intern(r.get("dosage_form")))
         old = by_key.get(key)
         if old is None:
             by_key[key] = e
@@ -211,6 +215,10 @@ def entries_by_key(rows) -> dict[str, Entry | tuple[Entry, ...]]:
             v.sort(key=lambda e: rank[e.dict])     # stable: equal dictionaries stay in id order
             by_key[key] = tuple(v)
     return by_key
+
+
+def _intern(x):
+    return x if x is None else intern(x)
 
 
 def protected_index(keys, surely=None) -> dict[str, list[str]]:
@@ -229,7 +237,7 @@ def protected_index(keys, surely=None) -> dict[str, list[str]]:
 
 class StoredLexicon(MemoryLexicon):
     """The lexicon of the database as one backend holds it: the small tables in full, and the entries of
-    the keys met so far (``lookup``; at most ``CACHE_KEYS`` keys, least recently used go).
+    the keys met so far (``lookup``; at most ``CACHE_KEYS`` keys, under 2 MB, least recently used go).
 
     Which keys exist (``has``, the segmentation's question) is answered two ways. At first, per input:
     ``prepare(s)`` fetches the entries of every substring of the normalized input in one query (what
@@ -243,7 +251,7 @@ class StoredLexicon(MemoryLexicon):
     (an index of the keys that surely need protection, and the keys that may), ``fetch_manufacturers()``
     the manufacturers' keys."""
 
-    CACHE_KEYS = 20_000
+    CACHE_KEYS = 4_000
     PENDING_MAX = 2_000
     PREPARED_INPUTS = 50      # inputs read substring by substring before the keys' hashes are read
     PREPARED_MAX = 2_000      # substrings one input may look up that way
@@ -266,10 +274,10 @@ class StoredLexicon(MemoryLexicon):
         self.max_key_len = 1 << 20                # a bound only: segmentation asks about shorter keys
 
     @classmethod
-    def build(cls, form_keys, units, irrelevant, t2s, char_models, markers, fetch, fetch_keys,
+    def build(cls, forms, units, irrelevant, t2s, char_models, markers, fetch, fetch_keys,
               fetch_protected, fetch_manufacturers):
-        """``form_keys``: the keys of the dosage_form dictionary; ``markers``: rows (key, dict, term,
-        standard) of the marker dictionaries; the rest as the class says."""
+        """``forms``: (key, standard) of the entries of the dosage_form dictionary; ``markers``: rows (key,
+        dict, term, standard) of the marker dictionaries; the rest as the class says."""
         lex = cls(fetch, fetch_keys, fetch_protected, fetch_manufacturers)
         lex.t2s = dict(t2s)
         lex.irrelevant = frozenset(irrelevant)
@@ -280,13 +288,11 @@ class StoredLexicon(MemoryLexicon):
         for key, d, term, std in markers:
             if key:
                 lex.markers[key] = (d, term, std or term)
-        forms = [k for k in form_keys if k]
-        # the dosage forms' keys with all their entries, and the forms the built-in suffixes name, in one query
-        lex._fill(forms + list(set(BUILTIN_SUFFIXES.values())) + [INJECTION_FORM])
         lex.char_models = sorted((CharModel(m["name"], m["kind"], m["symbols"], m["priority"])
                                   for m in char_models), key=lambda m: m.priority)
-        lex.dosage_form_suffixes, lex.injection_form = learn_suffixes(
-            lex.form_standard, ((key, lex.lookup(key)) for key in forms))
+        forms = [(k, std) for k, std in forms if k]
+        standard_of = dict(forms)     # a key is in the dosage_form dictionary once
+        lex.dosage_form_suffixes, lex.injection_form = learn_suffixes(standard_of.get, forms)
         return lex
 
     # -- which keys exist ----------------------------------------------------------------------------

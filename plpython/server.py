@@ -163,7 +163,7 @@ class View:
         models = json.loads(row["models"] or "[]")
         markers = [tuple(m) for m in json.loads(row["markers"] or "[]")]
         self.lex = lexicon.StoredLexicon.build(
-            row["forms"] or [], units, row["irrelevant"] or [], t2s, models, markers,
+            json.loads(row["forms"] or "[]"), units, row["irrelevant"] or [], t2s, models, markers,
             fetch=lambda keys: plpy.execute(self.plan(plpy, "entries", _ENTRIES_SQL, ["text[]"]), [keys]),
             fetch_keys=lambda: _lines(plpy.execute(self.plan(plpy, "keys", _KEYS_SQL))),
             fetch_protected=lambda: _protected(plpy.execute(self.plan(plpy, "protected", _PROTECTED_SQL))),
@@ -291,7 +291,9 @@ SELECT (SELECT json_object_agg(name, value) FROM drugnorm.setting) AS settings,
        (SELECT json_agg(json_build_array(e.key, e.dict, e.term, coalesce(s.term, e.term)) ORDER BY e.id)
         FROM drugnorm.entry e LEFT JOIN drugnorm.entry s ON s.id = e.standard_id
         WHERE e.dict IN ('insurance_class', 'formulary_marker')) AS markers,
-       (SELECT array_agg(key ORDER BY id) FROM drugnorm.entry WHERE dict = 'dosage_form') AS forms
+       (SELECT json_agg(json_build_array(e.key, coalesce(s.term, e.term)) ORDER BY e.id)
+        FROM drugnorm.entry e LEFT JOIN drugnorm.entry s ON s.id = e.standard_id
+        WHERE e.dict = 'dosage_form') AS forms
 """
 _KEYS_SQL = f"SELECT string_agg(key, E'\\n') AS keys FROM drugnorm.entry WHERE dict = ANY ({_SET_DICTS})"
 # The entries of some keys, with the display strings of their standard and links (lexicon.entries_by_key).

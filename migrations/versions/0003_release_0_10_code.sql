@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version fd9a9361f0679a5e
+-- code version ff6678142d70dd3c
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -910,6 +910,7 @@ itself: the fetching is a function passed in.
 from __future__ import annotations
 
 from collections import OrderedDict
+from sys import intern
 from typing import NamedTuple
 
 # Which dictionary wins when one key is in several (drugnorm.dictionary.priority).
@@ -1070,21 +1071,22 @@ class MemoryLexicon:
 
     def _learn_suffixes(self) -> None:
         self.dosage_form_suffixes, self.injection_form = learn_suffixes(
-            self.form_standard, ((key, self.lookup(key)) for key in self.by_key))
+            self.form_standard, ((key, e.standard) for key in self.by_key for e in self.lookup(key)
+                                 if e.dict == "dosage_form"))
 
 
-def learn_suffixes(form_standard, keyed_entries) -> tuple[dict[str, str], str | None]:
+def learn_suffixes(form_standard, forms) -> tuple[dict[str, str], str | None]:
     """Suffix → dosage form: the built-in table where the lexicon has the form, and the dosage-form names
-    of two characters or more themselves (…注射液, …滴眼剂); and the form 注射用 tells."""
+    of two characters or more themselves (…注射液, …滴眼剂); and the form 注射用 tells. ``forms``: (key,
+    standard) of the entries of the dosage_form dictionary; ``form_standard(name)`` the standard of a form."""
     suffixes = {}
     for suffix, form in BUILTIN_SUFFIXES.items():
         std = form_standard(form)
         if std:
             suffixes[suffix] = std
-    for key, entries in keyed_entries:
-        for e in entries:
-            if e.dict == "dosage_form" and len(key) >= 2:
-                suffixes.setdefault(key, e.standard)
+    for key, standard in forms:
+        if len(key) >= 2:
+            suffixes.setdefault(key, standard)
     return suffixes, form_standard(INJECTION_FORM)
 
 
@@ -1097,8 +1099,10 @@ def entries_by_key(rows) -> dict[str, Entry | tuple[Entry, ...]]:
         key = r["key"]
         if not key or r["dict"] not in rank:
             continue
-        e = Entry(r["dict"], r["term"], r["standard"] or r["term"], r.get("generic"), r.get("product"),
-                  r.get("dosage_form"))
+        # standards, generics and forms repeat across entries: one object each (interned strings are freed
+        # with their last entry)
+        e = Entry(intern(r["dict"]), r["term"], intern(r["standard"] or r["term"]), _intern(r.get("generic")),
+                  _intern(r.get("product")), _intern(r.get("dosage_form")))
         old = by_key.get(key)
         if old is None:
             by_key[key] = e
@@ -1111,6 +1115,10 @@ def entries_by_key(rows) -> dict[str, Entry | tuple[Entry, ...]]:
             v.sort(key=lambda e: rank[e.dict])     # stable: equal dictionaries stay in id order
             by_key[key] = tuple(v)
     return by_key
+
+
+def _intern(x):
+    return x if x is None else intern(x)
 
 
 def protected_index(keys, surely=None) -> dict[str, list[str]]:
@@ -1129,7 +1137,7 @@ def protected_index(keys, surely=None) -> dict[str, list[str]]:
 
 class StoredLexicon(MemoryLexicon):
     """The lexicon of the database as one backend holds it: the small tables in full, and the entries of
-    the keys met so far (``lookup``; at most ``CACHE_KEYS`` keys, least recently used go).
+    the keys met so far (``lookup``; at most ``CACHE_KEYS`` keys, under 2 MB, least recently used go).
 
     Which keys exist (``has``, the segmentation's question) is answered two ways. At first, per input:
     ``prepare(s)`` fetches the entries of every substring of the normalized input in one query (what
@@ -1143,7 +1151,7 @@ class StoredLexicon(MemoryLexicon):
     (an index of the keys that surely need protection, and the keys that may), ``fetch_manufacturers()``
     the manufacturers' keys."""
 
-    CACHE_KEYS = 20_000
+    CACHE_KEYS = 4_000
     PENDING_MAX = 2_000
     PREPARED_INPUTS = 50      # inputs read substring by substring before the keys' hashes are read
     PREPARED_MAX = 2_000      # substrings one input may look up that way
@@ -1166,10 +1174,10 @@ class StoredLexicon(MemoryLexicon):
         self.max_key_len = 1 << 20                # a bound only: segmentation asks about shorter keys
 
     @classmethod
-    def build(cls, form_keys, units, irrelevant, t2s, char_models, markers, fetch, fetch_keys,
+    def build(cls, forms, units, irrelevant, t2s, char_models, markers, fetch, fetch_keys,
               fetch_protected, fetch_manufacturers):
-        """``form_keys``: the keys of the dosage_form dictionary; ``markers``: rows (key, dict, term,
-        standard) of the marker dictionaries; the rest as the class says."""
+        """``forms``: (key, standard) of the entries of the dosage_form dictionary; ``markers``: rows (key,
+        dict, term, standard) of the marker dictionaries; the rest as the class says."""
         lex = cls(fetch, fetch_keys, fetch_protected, fetch_manufacturers)
         lex.t2s = dict(t2s)
         lex.irrelevant = frozenset(irrelevant)
@@ -1180,13 +1188,11 @@ class StoredLexicon(MemoryLexicon):
         for key, d, term, std in markers:
             if key:
                 lex.markers[key] = (d, term, std or term)
-        forms = [k for k in form_keys if k]
-        # the dosage forms' keys with all their entries, and the forms the built-in suffixes name, in one query
-        lex._fill(forms + list(set(BUILTIN_SUFFIXES.values())) + [INJECTION_FORM])
         lex.char_models = sorted((CharModel(m["name"], m["kind"], m["symbols"], m["priority"])
                                   for m in char_models), key=lambda m: m.priority)
-        lex.dosage_form_suffixes, lex.injection_form = learn_suffixes(
-            lex.form_standard, ((key, lex.lookup(key)) for key in forms))
+        forms = [(k, std) for k, std in forms if k]
+        standard_of = dict(forms)     # a key is in the dosage_form dictionary once
+        lex.dosage_form_suffixes, lex.injection_form = learn_suffixes(standard_of.get, forms)
         return lex
 
     # -- which keys exist ----------------------------------------------------------------------------
@@ -2754,7 +2760,7 @@ class View:
         models = json.loads(row["models"] or "[]")
         markers = [tuple(m) for m in json.loads(row["markers"] or "[]")]
         self.lex = lexicon.StoredLexicon.build(
-            row["forms"] or [], units, row["irrelevant"] or [], t2s, models, markers,
+            json.loads(row["forms"] or "[]"), units, row["irrelevant"] or [], t2s, models, markers,
             fetch=lambda keys: plpy.execute(self.plan(plpy, "entries", _ENTRIES_SQL, ["text[]"]), [keys]),
             fetch_keys=lambda: _lines(plpy.execute(self.plan(plpy, "keys", _KEYS_SQL))),
             fetch_protected=lambda: _protected(plpy.execute(self.plan(plpy, "protected", _PROTECTED_SQL))),
@@ -2882,7 +2888,9 @@ SELECT (SELECT json_object_agg(name, value) FROM drugnorm.setting) AS settings,
        (SELECT json_agg(json_build_array(e.key, e.dict, e.term, coalesce(s.term, e.term)) ORDER BY e.id)
         FROM drugnorm.entry e LEFT JOIN drugnorm.entry s ON s.id = e.standard_id
         WHERE e.dict IN ('insurance_class', 'formulary_marker')) AS markers,
-       (SELECT array_agg(key ORDER BY id) FROM drugnorm.entry WHERE dict = 'dosage_form') AS forms
+       (SELECT json_agg(json_build_array(e.key, coalesce(s.term, e.term)) ORDER BY e.id)
+        FROM drugnorm.entry e LEFT JOIN drugnorm.entry s ON s.id = e.standard_id
+        WHERE e.dict = 'dosage_form') AS forms
 """
 _KEYS_SQL = f"SELECT string_agg(key, E'\\n') AS keys FROM drugnorm.entry WHERE dict = ANY ({_SET_DICTS})"
 # The entries of some keys, with the display strings of their standard and links (lexicon.entries_by_key).
@@ -3353,7 +3361,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'fd9a9361f0679a5e')
+    'code', 'ff6678142d70dd3c')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3364,7 +3372,7 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fd9a9361f0679a5e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ff6678142d70dd3c":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3387,7 +3395,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fd9a9361f0679a5e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "fd9a9361f0679a5e"
+    _dn.CODE_VERSION = "ff6678142d70dd3c"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3403,7 +3411,7 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fd9a9361f0679a5e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ff6678142d70dd3c":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3426,7 +3434,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fd9a9361f0679a5e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "fd9a9361f0679a5e"
+    _dn.CODE_VERSION = "ff6678142d70dd3c"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3439,7 +3447,7 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fd9a9361f0679a5e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ff6678142d70dd3c":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3462,7 +3470,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fd9a9361f0679a5e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "fd9a9361f0679a5e"
+    _dn.CODE_VERSION = "ff6678142d70dd3c"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3477,7 +3485,7 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fd9a9361f0679a5e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ff6678142d70dd3c":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3500,7 +3508,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fd9a9361f0679a5e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "fd9a9361f0679a5e"
+    _dn.CODE_VERSION = "ff6678142d70dd3c"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3513,7 +3521,7 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fd9a9361f0679a5e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ff6678142d70dd3c":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3536,7 +3544,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fd9a9361f0679a5e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "fd9a9361f0679a5e"
+    _dn.CODE_VERSION = "ff6678142d70dd3c"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
