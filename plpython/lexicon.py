@@ -9,6 +9,8 @@ itself: the fetching is a function passed in.
 """
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left
 from collections import OrderedDict
 from sys import intern
 from typing import NamedTuple
@@ -262,7 +264,7 @@ class StoredLexicon(MemoryLexicon):
         self.fetch_keys = fetch_keys
         self.fetch_protected = fetch_protected
         self.fetch_manufacturers = fetch_manufacturers
-        self.hashes: frozenset | None = None      # hash() of every key of the dictionary set, once read
+        self.hashes: array | None = None          # hash() of every key of the dictionary set, sorted, once read
         self.cache: OrderedDict = OrderedDict()   # key -> Entry | tuple[Entry, ...] | () (no such key)
         self.pending: set = set()
         self.here: frozenset = frozenset()        # the prepared input's substrings, all of them fetched
@@ -315,7 +317,8 @@ class StoredLexicon(MemoryLexicon):
     def _read_keys(self) -> None:
         keys = self.fetch_keys()
         self.max_key_len = max(map(len, keys), default=0)
-        self.hashes = frozenset(map(hash, keys))
+        # 8 bytes a key in a sorted array (a set of them took 120): a few dozen bisections per input
+        self.hashes = array("q", sorted(set(map(hash, keys))))
         self.here = frozenset()
         self.here_protected = {}
 
@@ -328,7 +331,7 @@ class StoredLexicon(MemoryLexicon):
             if key in self.here:
                 return False
             return bool(self.lookup(key))
-        if hash(key) in hashes:
+        if self._known(key):
             if len(self.pending) < self.PENDING_MAX:
                 self.pending.add(key)
             return True
@@ -340,13 +343,20 @@ class StoredLexicon(MemoryLexicon):
             if self.hashes is None:
                 if key in self.here:
                     return ()
-            elif hash(key) not in self.hashes:
+            elif not self._known(key):
                 return ()
             self._fill((key,))
             v = self.cache.get(key, ())
         else:
             self.cache.move_to_end(key)
         return (v,) if type(v) is Entry else v
+
+    def _known(self, key: str) -> bool:
+        """Whether a key of the dictionary set has this key's hash."""
+        h = hash(key)
+        hashes = self.hashes
+        i = bisect_left(hashes, h)
+        return i < len(hashes) and hashes[i] == h
 
     def _fill(self, keys, absent_too: bool = True) -> None:
         """Fetch the entries of ``keys`` and of the pending keys, in one query; a key without entries is

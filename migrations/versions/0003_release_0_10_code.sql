@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version ff6678142d70dd3c
+-- code version 61de9d83202dcf52
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -909,6 +909,8 @@ itself: the fetching is a function passed in.
 """
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left
 from collections import OrderedDict
 from sys import intern
 from typing import NamedTuple
@@ -1162,7 +1164,7 @@ class StoredLexicon(MemoryLexicon):
         self.fetch_keys = fetch_keys
         self.fetch_protected = fetch_protected
         self.fetch_manufacturers = fetch_manufacturers
-        self.hashes: frozenset | None = None      # hash() of every key of the dictionary set, once read
+        self.hashes: array | None = None          # hash() of every key of the dictionary set, sorted, once read
         self.cache: OrderedDict = OrderedDict()   # key -> Entry | tuple[Entry, ...] | () (no such key)
         self.pending: set = set()
         self.here: frozenset = frozenset()        # the prepared input's substrings, all of them fetched
@@ -1215,7 +1217,8 @@ class StoredLexicon(MemoryLexicon):
     def _read_keys(self) -> None:
         keys = self.fetch_keys()
         self.max_key_len = max(map(len, keys), default=0)
-        self.hashes = frozenset(map(hash, keys))
+        # 8 bytes a key in a sorted array (a set of them took 120): a few dozen bisections per input
+        self.hashes = array("q", sorted(set(map(hash, keys))))
         self.here = frozenset()
         self.here_protected = {}
 
@@ -1228,7 +1231,7 @@ class StoredLexicon(MemoryLexicon):
             if key in self.here:
                 return False
             return bool(self.lookup(key))
-        if hash(key) in hashes:
+        if self._known(key):
             if len(self.pending) < self.PENDING_MAX:
                 self.pending.add(key)
             return True
@@ -1240,13 +1243,20 @@ class StoredLexicon(MemoryLexicon):
             if self.hashes is None:
                 if key in self.here:
                     return ()
-            elif hash(key) not in self.hashes:
+            elif not self._known(key):
                 return ()
             self._fill((key,))
             v = self.cache.get(key, ())
         else:
             self.cache.move_to_end(key)
         return (v,) if type(v) is Entry else v
+
+    def _known(self, key: str) -> bool:
+        """Whether a key of the dictionary set has this key's hash."""
+        h = hash(key)
+        hashes = self.hashes
+        i = bisect_left(hashes, h)
+        return i < len(hashes) and hashes[i] == h
 
     def _fill(self, keys, absent_too: bool = True) -> None:
         """Fetch the entries of ``keys`` and of the pending keys, in one query; a key without entries is
@@ -3361,7 +3371,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'ff6678142d70dd3c')
+    'code', '61de9d83202dcf52')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3372,7 +3382,7 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ff6678142d70dd3c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61de9d83202dcf52":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3395,7 +3405,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ff6678142d70dd3c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "ff6678142d70dd3c"
+    _dn.CODE_VERSION = "61de9d83202dcf52"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3411,7 +3421,7 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ff6678142d70dd3c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61de9d83202dcf52":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3434,7 +3444,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ff6678142d70dd3c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "ff6678142d70dd3c"
+    _dn.CODE_VERSION = "61de9d83202dcf52"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3447,7 +3457,7 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ff6678142d70dd3c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61de9d83202dcf52":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3470,7 +3480,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ff6678142d70dd3c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "ff6678142d70dd3c"
+    _dn.CODE_VERSION = "61de9d83202dcf52"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3485,7 +3495,7 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ff6678142d70dd3c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61de9d83202dcf52":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3508,7 +3518,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ff6678142d70dd3c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "ff6678142d70dd3c"
+    _dn.CODE_VERSION = "61de9d83202dcf52"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3521,7 +3531,7 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ff6678142d70dd3c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61de9d83202dcf52":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3544,7 +3554,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ff6678142d70dd3c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "ff6678142d70dd3c"
+    _dn.CODE_VERSION = "61de9d83202dcf52"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
