@@ -415,6 +415,39 @@ def bench_bulk(dsn, data, n_rows, rep: Report):
                     n_rows / dt, "rows/s", f"{dt:.1f} s")
 
 
+def bench_scaling(dsn, raws, n_rows, jobs_list, rep: Report, size="bundled"):
+    """What normalize costs per table row and per distinct string, to extrapolate to 10 million rows with
+    200,000 distinct strings: the same distinct strings once as a table of their own (parse cost) and
+    repeated to ``n_rows`` rows (plus the cost of collecting and writing back rows), for each job count."""
+    from drugnorm_admin import bulk
+    n_distinct = len(raws)
+    out = {}
+    for jobs in jobs_list:
+        times = {}
+        for label, rows in (("distinct", n_distinct), ("repeated", n_rows)):
+            with psycopg.connect(dsn, autocommit=True) as conn:
+                conn.execute("DROP TABLE IF EXISTS public.bench_scale")
+                conn.execute("CREATE TABLE public.bench_scale (id bigint PRIMARY KEY, raw text)")
+                with conn.cursor().copy("COPY public.bench_scale (id, raw) FROM STDIN") as cp:
+                    for i in range(rows):
+                        cp.write_row((i, raws[i % n_distinct]))
+                conn.execute("VACUUM ANALYZE public.bench_scale")
+            t = time.perf_counter()
+            bulk.normalize(dsn, "public.bench_scale", "raw", "norm", jobs=jobs, **QUIET)
+            times[label] = time.perf_counter() - t
+        per_distinct = times["distinct"] / n_distinct
+        per_row = max(0.0, times["repeated"] - times["distinct"]) / (n_rows - n_distinct)
+        est = 10_000_000 * per_row + 200_000 * per_distinct
+        out[jobs] = est
+        rep.add(size, f"normalize --jobs {jobs}: {n_distinct:,} distinct strings as {n_distinct:,} rows / as "
+                      f"{n_rows:,} rows", "drugnorm", times["distinct"], "s",
+                f"{times['repeated']:.1f} s; {1000 * per_distinct:.2f} ms a distinct string, "
+                f"{1e6 * per_row:.1f} us a row")
+        rep.add(size, f"normalize --jobs {jobs}: 10,000,000 rows with 200,000 distinct strings (extrapolated)",
+                "drugnorm", est / 60, "min", "10M x per row + 200k x per distinct string")
+    return out
+
+
 # -- the goals of issue 15 -----------------------------------------------------------------------------
 def check(rep: Report, sizes: list[str]) -> list[tuple[str, bool, str]]:
     """(row, met, why) for every goal that the run measured."""
@@ -464,6 +497,9 @@ def main(argv=None) -> int:
     ap.add_argument("--queries", type=int, default=300, help="typo queries per size")
     ap.add_argument("--messy", type=int, default=20000, help="distinct messy strings (0 skips)")
     ap.add_argument("--rows", type=int, default=0, help="rows of the old bulk workload (0 skips it)")
+    ap.add_argument("--scaling", type=int, default=0, metavar="ROWS",
+                    help="normalize the messy strings as a table of their own and repeated to ROWS rows, with "
+                         "--jobs 1 and 2, and extrapolate to 10M rows with 200k distinct strings (0 skips it)")
     ap.add_argument("--data", type=Path, default=SHARED / "lexicon")
     ap.add_argument("--lexicon", type=Path, default=ROOT / "lexicon" / "default", help="the bundled lexicon's files")
     ap.add_argument("--skip", default="", help="comma-separated parts to skip: candidates,fragment,messy,neusoft,"
@@ -521,6 +557,8 @@ def main(argv=None) -> int:
                 bench_ctas(dsn, label, "inputs of eval/dev_neusoft.tsv", neusoft, rep, floor, jobs=2)
             if "messy" not in skip and messy:
                 bench_ctas(dsn, label, "strings of messy_strings.tsv", messy, rep, floor)
+            if args.scaling and messy and spec == "bundled":
+                bench_scaling(dsn, messy, args.scaling, (1, 2), rep, label)
             del floor
         print()
         print(f"machine: {machine()}; PostgreSQL {server}")

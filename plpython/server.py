@@ -39,6 +39,7 @@ _CACHED_TABLES = ("entry", "posting", "token_stat", "entry_weight", "setting", "
 # and fuzzy candidates of fragments (compressed JSON, ~400 bytes each).
 RESULT_CACHE_BYTES = 24 << 20
 FRAGMENT_CACHE_BYTES = 8 << 20
+_COMPACT = (",", ":")     # JSON without spaces: a tenth smaller, a quarter faster to write
 
 
 class _Cache:
@@ -370,7 +371,8 @@ def _score_many(plpy, b, keys, k=None, threshold=None) -> dict:
         for key in todo:
             found = out[key] = got.get(key, [])
             if b.keep and len(key) <= pipeline.MAX_FUZZY:
-                b.fragments.put((key, k, threshold), _pack(json.dumps(found, ensure_ascii=False)),
+                b.fragments.put((key, k, threshold),
+                                _pack(json.dumps(found, ensure_ascii=False, separators=_COMPACT)),
                                 st.get("cache_entries", 0))
     return out
 
@@ -438,7 +440,7 @@ def parse(plpy, GD, raw):
         lex.prepare(preprocess.normalize(head, lex.t2s, lex.irrelevant)[0] if len(head) <= 100 else None)
     result = pipeline.parse(raw, lex, _Matcher(plpy, b), st, _Interrupts(plpy, b))
     result["lexicon_version"] = version
-    out = json.dumps(result, ensure_ascii=False)
+    out = json.dumps(result, ensure_ascii=False, separators=_COMPACT)   # jsonb keeps no spacing anyway
     if b.keep and len(raw) <= 1000:   # long strings are rarely repeated; don't let them fill the cache
         b.results.put(raw, _pack(out), b.settings.get("cache_entries", 0))
     return out

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 61de9d83202dcf52
+-- code version fc12fdd4da4b6591
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -2646,6 +2646,7 @@ _CACHED_TABLES = ("entry", "posting", "token_stat", "entry_weight", "setting", "
 # and fuzzy candidates of fragments (compressed JSON, ~400 bytes each).
 RESULT_CACHE_BYTES = 24 << 20
 FRAGMENT_CACHE_BYTES = 8 << 20
+_COMPACT = (",", ":")     # JSON without spaces: a tenth smaller, a quarter faster to write
 
 
 class _Cache:
@@ -2977,7 +2978,8 @@ def _score_many(plpy, b, keys, k=None, threshold=None) -> dict:
         for key in todo:
             found = out[key] = got.get(key, [])
             if b.keep and len(key) <= pipeline.MAX_FUZZY:
-                b.fragments.put((key, k, threshold), _pack(json.dumps(found, ensure_ascii=False)),
+                b.fragments.put((key, k, threshold),
+                                _pack(json.dumps(found, ensure_ascii=False, separators=_COMPACT)),
                                 st.get("cache_entries", 0))
     return out
 
@@ -3045,7 +3047,7 @@ def parse(plpy, GD, raw):
         lex.prepare(preprocess.normalize(head, lex.t2s, lex.irrelevant)[0] if len(head) <= 100 else None)
     result = pipeline.parse(raw, lex, _Matcher(plpy, b), st, _Interrupts(plpy, b))
     result["lexicon_version"] = version
-    out = json.dumps(result, ensure_ascii=False)
+    out = json.dumps(result, ensure_ascii=False, separators=_COMPACT)   # jsonb keeps no spacing anyway
     if b.keep and len(raw) <= 1000:   # long strings are rarely repeated; don't let them fill the cache
         b.results.put(raw, _pack(out), b.settings.get("cache_entries", 0))
     return out
@@ -3371,7 +3373,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '61de9d83202dcf52')
+    'code', 'fc12fdd4da4b6591')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3382,7 +3384,7 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61de9d83202dcf52":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fc12fdd4da4b6591":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3405,7 +3407,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61de9d83202dcf52":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "61de9d83202dcf52"
+    _dn.CODE_VERSION = "fc12fdd4da4b6591"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3421,7 +3423,7 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61de9d83202dcf52":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fc12fdd4da4b6591":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3444,7 +3446,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61de9d83202dcf52":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "61de9d83202dcf52"
+    _dn.CODE_VERSION = "fc12fdd4da4b6591"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3457,7 +3459,7 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61de9d83202dcf52":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fc12fdd4da4b6591":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3480,7 +3482,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61de9d83202dcf52":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "61de9d83202dcf52"
+    _dn.CODE_VERSION = "fc12fdd4da4b6591"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3495,7 +3497,7 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61de9d83202dcf52":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fc12fdd4da4b6591":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3518,7 +3520,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61de9d83202dcf52":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "61de9d83202dcf52"
+    _dn.CODE_VERSION = "fc12fdd4da4b6591"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3531,7 +3533,7 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61de9d83202dcf52":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fc12fdd4da4b6591":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3554,7 +3556,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61de9d83202dcf52":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "61de9d83202dcf52"
+    _dn.CODE_VERSION = "fc12fdd4da4b6591"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
