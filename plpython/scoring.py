@@ -40,8 +40,8 @@ class Index:
         recall = sorted({t for t, *_ in slots if t[0] in "hos" and self.df.get(t, 0) > 0},
                         key=lambda t: (self.df[t], t))
         picked, cum = [], 0
-        for t in recall:
-            if cum >= budget:
+        for t in recall:      # the rarest always, more while their postings fit the budget
+            if picked and cum + self.df[t] > budget:
                 break
             picked.append(t)
             cum += self.df[t]

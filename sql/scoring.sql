@@ -12,7 +12,7 @@
 -- Scoring every posting of every token is what makes the naive form slow (the initial and final tokens are
 -- shared by most entries), so a candidate stage first reads the postings of the rarest recall tokens
 -- (hanzi, non-hanzi characters, syllables and pairs of neighbouring syllables, see plpython/dimensions.py)
--- until a posting budget is spent, ranks entries by the idf they share, then by how close their length is
+-- while their postings fit a budget (the rarest token whatever its postings), ranks entries by the idf they share, then by how close their length is
 -- to the fragment's, and passes the best `cand_limit` entries to the exact formula. A homophone typo keeps
 -- every syllable pair of the name meant, and pairs are rare, so a few hundred postings find it. The
 -- entries' |w_d|^2 come per dimension from drugnorm.entry_weight (computed by each load, see
@@ -64,12 +64,12 @@ WITH q AS MATERIALIZED (                  -- the fragment's tokens with document
     LEFT JOIN (SELECT ts.token, ts.df FROM drugnorm.token_stat ts WHERE ts.token = ANY (q_tok[lo:hi])) ts
          ON ts.token = t.tok
 ),
-recall AS MATERIALIZED (                  -- the rarest token always, more while the budget lasts
+recall AS MATERIALIZED (                  -- the rarest token always, more while their postings fit the budget
     SELECT r.tok, r.idf
     FROM (SELECT d.tok, d.idf, d.df, sum(d.df) OVER (ORDER BY d.df, d.tok COLLATE "C") AS cum
           FROM (SELECT DISTINCT q.tok, q.idf, q.df FROM q WHERE q.dim IN ('h', 'o', 's') AND q.df > 0) d
          ) r
-    WHERE r.cum - r.df < budget
+    WHERE r.cum <= budget OR r.cum = r.df
 ),
 cand AS MATERIALIZED (                    -- most rare tokens shared first, then the closest length
     SELECT p.entry_id AS id, sum(r.idf) AS sc

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version fc12fdd4da4b6591
+-- code version 31ae4c72e3559e7a
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -18,7 +18,7 @@ DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, f
 -- Scoring every posting of every token is what makes the naive form slow (the initial and final tokens are
 -- shared by most entries), so a candidate stage first reads the postings of the rarest recall tokens
 -- (hanzi, non-hanzi characters, syllables and pairs of neighbouring syllables, see plpython/dimensions.py)
--- until a posting budget is spent, ranks entries by the idf they share, then by how close their length is
+-- while their postings fit a budget (the rarest token whatever its postings), ranks entries by the idf they share, then by how close their length is
 -- to the fragment's, and passes the best `cand_limit` entries to the exact formula. A homophone typo keeps
 -- every syllable pair of the name meant, and pairs are rare, so a few hundred postings find it. The
 -- entries' |w_d|^2 come per dimension from drugnorm.entry_weight (computed by each load, see
@@ -70,12 +70,12 @@ WITH q AS MATERIALIZED (                  -- the fragment's tokens with document
     LEFT JOIN (SELECT ts.token, ts.df FROM drugnorm.token_stat ts WHERE ts.token = ANY (q_tok[lo:hi])) ts
          ON ts.token = t.tok
 ),
-recall AS MATERIALIZED (                  -- the rarest token always, more while the budget lasts
+recall AS MATERIALIZED (                  -- the rarest token always, more while their postings fit the budget
     SELECT r.tok, r.idf
     FROM (SELECT d.tok, d.idf, d.df, sum(d.df) OVER (ORDER BY d.df, d.tok COLLATE "C") AS cum
           FROM (SELECT DISTINCT q.tok, q.idf, q.df FROM q WHERE q.dim IN ('h', 'o', 's') AND q.df > 0) d
          ) r
-    WHERE r.cum - r.df < budget
+    WHERE r.cum <= budget OR r.cum = r.df
 ),
 cand AS MATERIALIZED (                    -- most rare tokens shared first, then the closest length
     SELECT p.entry_id AS id, sum(r.idf) AS sc
@@ -2253,8 +2253,8 @@ class Index:
         recall = sorted({t for t, *_ in slots if t[0] in "hos" and self.df.get(t, 0) > 0},
                         key=lambda t: (self.df[t], t))
         picked, cum = [], 0
-        for t in recall:
-            if cum >= budget:
+        for t in recall:      # the rarest always, more while their postings fit the budget
+            if picked and cum + self.df[t] > budget:
                 break
             picked.append(t)
             cum += self.df[t]
@@ -3100,7 +3100,7 @@ SPECS = {
     "boost_c":          Spec(float, 1.0, 0.0, 100.0),
     "boost_p":          Spec(float, 0.5, 0.0, 100.0),
     "boost_o":          Spec(float, 1.0, 0.0, 100.0),
-    "candidate_limit":  Spec(int, 20, 1, 10_000),
+    "candidate_limit":  Spec(int, 16, 1, 10_000),
     "posting_budget":   Spec(int, 1500, 1, 1_000_000),
     "cache_entries":    Spec(int, 20_000, 0, 1_000_000),
     # characters of an input that drug_parse parses; the rest is one `none` segment (see pipeline.py)
@@ -3373,7 +3373,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'fc12fdd4da4b6591')
+    'code', '31ae4c72e3559e7a')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3384,7 +3384,7 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fc12fdd4da4b6591":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "31ae4c72e3559e7a":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3407,7 +3407,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fc12fdd4da4b6591":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "fc12fdd4da4b6591"
+    _dn.CODE_VERSION = "31ae4c72e3559e7a"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3423,7 +3423,7 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fc12fdd4da4b6591":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "31ae4c72e3559e7a":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3446,7 +3446,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fc12fdd4da4b6591":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "fc12fdd4da4b6591"
+    _dn.CODE_VERSION = "31ae4c72e3559e7a"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3459,7 +3459,7 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fc12fdd4da4b6591":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "31ae4c72e3559e7a":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3482,7 +3482,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fc12fdd4da4b6591":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "fc12fdd4da4b6591"
+    _dn.CODE_VERSION = "31ae4c72e3559e7a"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3497,7 +3497,7 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fc12fdd4da4b6591":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "31ae4c72e3559e7a":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3520,7 +3520,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fc12fdd4da4b6591":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "fc12fdd4da4b6591"
+    _dn.CODE_VERSION = "31ae4c72e3559e7a"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3533,7 +3533,7 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fc12fdd4da4b6591":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "31ae4c72e3559e7a":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3556,7 +3556,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fc12fdd4da4b6591":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "fc12fdd4da4b6591"
+    _dn.CODE_VERSION = "31ae4c72e3559e7a"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)

@@ -18,7 +18,7 @@ DELETE FROM drugnorm.token_stat WHERE token LIKE 's%-%';
 DROP TRIGGER state_counts_changed ON drugnorm.state;
 DROP TABLE drugnorm.entry_weight;
 DROP FUNCTION drugnorm.refresh_weights();
-UPDATE drugnorm.setting SET value = '25' WHERE name = 'candidate_limit' AND value = '20';
+UPDATE drugnorm.setting SET value = '25' WHERE name = 'candidate_limit' AND value = '16';
 UPDATE drugnorm.setting SET value = '8000' WHERE name = 'posting_budget' AND value = '1500';
 DROP INDEX drugnorm.hanzi_t2s_idx;
 
