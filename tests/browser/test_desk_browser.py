@@ -88,8 +88,12 @@ def _fits(driver) -> None:
 
 def _wait(predicate, timeout=20.0):
     end = time.monotonic() + timeout
+    from selenium.common.exceptions import StaleElementReferenceException
     while time.monotonic() < end:
-        value = predicate()
+        try:
+            value = predicate()
+        except StaleElementReferenceException:   # the page was replaced while we read it: read again
+            value = None
         if value:
             return value
         time.sleep(0.2)
