@@ -32,14 +32,20 @@ _CODE_TAG = "$drugnorm_code$"
 # Every function body starts with this loader. Modules are compiled from drugnorm.code_modules() into
 # sys.modules under "drugnorm.<name>" (never bare names, which other PL/Python code may use); a module's
 # own "import x" of a sibling goes through an __import__ that loads x on first use, so no load order is
-# kept by hand. A new code version (an upgrade in a live backend) reloads everything.
+# kept by hand. A new code version (an upgrade in a live backend) reloads everything. Modules compiled by
+# drugnorm.compile_code() for this code version and this Python are unmarshalled, not compiled again.
 _PRELUDE = '''_dn = GD.get("drugnorm_code")
 if _dn is None or getattr(_dn, "CODE_VERSION", None) != "{version}":
-    import builtins, sys, types
-    _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
+    import builtins, importlib.util, marshal, sys, types
+    _src, _bin = dict(), dict()
+    for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '{version}'"):
+        _src[_r["name"]] = _r["source"]
+        if _r["magic"] == importlib.util.MAGIC_NUMBER:
+            _bin[_r["name"]] = _r["code"]
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
         del sys.modules[_k]
-    def _load(name, globals=None, locals=None, fromlist=(), level=0, _src=_src, _real=builtins.__import__):
+    def _load(name, globals=None, locals=None, fromlist=(), level=0, _src=_src, _bin=_bin, _real=builtins.__import__):
         if level or name not in _src:
             return _real(name, globals, locals, fromlist, level)
         full = "drugnorm." + name
@@ -50,7 +56,11 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "{version}":
             m.__builtins__ = _builtins
             sys.modules[full] = m
             try:
-                exec(compile(_src[name], m.__file__, "exec"), m.__dict__)
+                try:
+                    _code = marshal.loads(_bin[name]) if name in _bin else None
+                except (EOFError, TypeError, ValueError):
+                    _code = None
+                exec(_code or compile(_src[name], m.__file__, "exec"), m.__dict__)
             except BaseException:
                 del sys.modules[full]
                 raise

@@ -188,3 +188,22 @@ REVOKE ALL ON FUNCTION drugnorm.code_modules(), drugnorm.version() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION drugnorm.code_modules(), drugnorm.version() TO drugnorm_reader;
 REVOKE ALL ON FUNCTION drugnorm.flat(jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION drugnorm.flat(jsonb) TO drugnorm_reader;
+
+-- The modules compiled by the server's own Python into drugnorm.code_cache (see sql/schema.sql), run by
+-- every install of this code: a new backend's first call unmarshals them instead of compiling the sources.
+CREATE OR REPLACE FUNCTION drugnorm.compile_code() RETURNS int
+LANGUAGE plpython3u VOLATILE
+SET search_path = pg_catalog, drugnorm, pg_temp
+AS $drugnorm$
+import importlib.util, marshal
+plpy.execute("DELETE FROM drugnorm.code_cache")
+put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, code) VALUES ($1, $2, $3, $4)",
+                   ["text", "text", "bytea", "bytea"])
+rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
+for r in rows:
+    code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
+    plpy.execute(put, [r["name"], "{{CODE_VERSION}}", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+return len(rows)
+$drugnorm$;
+REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
+SELECT drugnorm.compile_code();

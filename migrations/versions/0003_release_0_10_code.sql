@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 31ae4c72e3559e7a
+-- code version 2fc9e49fe35eba77
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -3373,7 +3373,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '31ae4c72e3559e7a')
+    'code', '2fc9e49fe35eba77')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3384,12 +3384,17 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "31ae4c72e3559e7a":
-    import builtins, sys, types
-    _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "2fc9e49fe35eba77":
+    import builtins, importlib.util, marshal, sys, types
+    _src, _bin = dict(), dict()
+    for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '2fc9e49fe35eba77'"):
+        _src[_r["name"]] = _r["source"]
+        if _r["magic"] == importlib.util.MAGIC_NUMBER:
+            _bin[_r["name"]] = _r["code"]
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
         del sys.modules[_k]
-    def _load(name, globals=None, locals=None, fromlist=(), level=0, _src=_src, _real=builtins.__import__):
+    def _load(name, globals=None, locals=None, fromlist=(), level=0, _src=_src, _bin=_bin, _real=builtins.__import__):
         if level or name not in _src:
             return _real(name, globals, locals, fromlist, level)
         full = "drugnorm." + name
@@ -3400,14 +3405,18 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "31ae4c72e3559e7a":
             m.__builtins__ = _builtins
             sys.modules[full] = m
             try:
-                exec(compile(_src[name], m.__file__, "exec"), m.__dict__)
+                try:
+                    _code = marshal.loads(_bin[name]) if name in _bin else None
+                except (EOFError, TypeError, ValueError):
+                    _code = None
+                exec(_code or compile(_src[name], m.__file__, "exec"), m.__dict__)
             except BaseException:
                 del sys.modules[full]
                 raise
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "31ae4c72e3559e7a"
+    _dn.CODE_VERSION = "2fc9e49fe35eba77"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3423,12 +3432,17 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "31ae4c72e3559e7a":
-    import builtins, sys, types
-    _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "2fc9e49fe35eba77":
+    import builtins, importlib.util, marshal, sys, types
+    _src, _bin = dict(), dict()
+    for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '2fc9e49fe35eba77'"):
+        _src[_r["name"]] = _r["source"]
+        if _r["magic"] == importlib.util.MAGIC_NUMBER:
+            _bin[_r["name"]] = _r["code"]
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
         del sys.modules[_k]
-    def _load(name, globals=None, locals=None, fromlist=(), level=0, _src=_src, _real=builtins.__import__):
+    def _load(name, globals=None, locals=None, fromlist=(), level=0, _src=_src, _bin=_bin, _real=builtins.__import__):
         if level or name not in _src:
             return _real(name, globals, locals, fromlist, level)
         full = "drugnorm." + name
@@ -3439,14 +3453,18 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "31ae4c72e3559e7a":
             m.__builtins__ = _builtins
             sys.modules[full] = m
             try:
-                exec(compile(_src[name], m.__file__, "exec"), m.__dict__)
+                try:
+                    _code = marshal.loads(_bin[name]) if name in _bin else None
+                except (EOFError, TypeError, ValueError):
+                    _code = None
+                exec(_code or compile(_src[name], m.__file__, "exec"), m.__dict__)
             except BaseException:
                 del sys.modules[full]
                 raise
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "31ae4c72e3559e7a"
+    _dn.CODE_VERSION = "2fc9e49fe35eba77"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3459,12 +3477,17 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "31ae4c72e3559e7a":
-    import builtins, sys, types
-    _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "2fc9e49fe35eba77":
+    import builtins, importlib.util, marshal, sys, types
+    _src, _bin = dict(), dict()
+    for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '2fc9e49fe35eba77'"):
+        _src[_r["name"]] = _r["source"]
+        if _r["magic"] == importlib.util.MAGIC_NUMBER:
+            _bin[_r["name"]] = _r["code"]
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
         del sys.modules[_k]
-    def _load(name, globals=None, locals=None, fromlist=(), level=0, _src=_src, _real=builtins.__import__):
+    def _load(name, globals=None, locals=None, fromlist=(), level=0, _src=_src, _bin=_bin, _real=builtins.__import__):
         if level or name not in _src:
             return _real(name, globals, locals, fromlist, level)
         full = "drugnorm." + name
@@ -3475,14 +3498,18 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "31ae4c72e3559e7a":
             m.__builtins__ = _builtins
             sys.modules[full] = m
             try:
-                exec(compile(_src[name], m.__file__, "exec"), m.__dict__)
+                try:
+                    _code = marshal.loads(_bin[name]) if name in _bin else None
+                except (EOFError, TypeError, ValueError):
+                    _code = None
+                exec(_code or compile(_src[name], m.__file__, "exec"), m.__dict__)
             except BaseException:
                 del sys.modules[full]
                 raise
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "31ae4c72e3559e7a"
+    _dn.CODE_VERSION = "2fc9e49fe35eba77"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3497,12 +3524,17 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "31ae4c72e3559e7a":
-    import builtins, sys, types
-    _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "2fc9e49fe35eba77":
+    import builtins, importlib.util, marshal, sys, types
+    _src, _bin = dict(), dict()
+    for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '2fc9e49fe35eba77'"):
+        _src[_r["name"]] = _r["source"]
+        if _r["magic"] == importlib.util.MAGIC_NUMBER:
+            _bin[_r["name"]] = _r["code"]
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
         del sys.modules[_k]
-    def _load(name, globals=None, locals=None, fromlist=(), level=0, _src=_src, _real=builtins.__import__):
+    def _load(name, globals=None, locals=None, fromlist=(), level=0, _src=_src, _bin=_bin, _real=builtins.__import__):
         if level or name not in _src:
             return _real(name, globals, locals, fromlist, level)
         full = "drugnorm." + name
@@ -3513,14 +3545,18 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "31ae4c72e3559e7a":
             m.__builtins__ = _builtins
             sys.modules[full] = m
             try:
-                exec(compile(_src[name], m.__file__, "exec"), m.__dict__)
+                try:
+                    _code = marshal.loads(_bin[name]) if name in _bin else None
+                except (EOFError, TypeError, ValueError):
+                    _code = None
+                exec(_code or compile(_src[name], m.__file__, "exec"), m.__dict__)
             except BaseException:
                 del sys.modules[full]
                 raise
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "31ae4c72e3559e7a"
+    _dn.CODE_VERSION = "2fc9e49fe35eba77"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3533,12 +3569,17 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "31ae4c72e3559e7a":
-    import builtins, sys, types
-    _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "2fc9e49fe35eba77":
+    import builtins, importlib.util, marshal, sys, types
+    _src, _bin = dict(), dict()
+    for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '2fc9e49fe35eba77'"):
+        _src[_r["name"]] = _r["source"]
+        if _r["magic"] == importlib.util.MAGIC_NUMBER:
+            _bin[_r["name"]] = _r["code"]
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
         del sys.modules[_k]
-    def _load(name, globals=None, locals=None, fromlist=(), level=0, _src=_src, _real=builtins.__import__):
+    def _load(name, globals=None, locals=None, fromlist=(), level=0, _src=_src, _bin=_bin, _real=builtins.__import__):
         if level or name not in _src:
             return _real(name, globals, locals, fromlist, level)
         full = "drugnorm." + name
@@ -3549,14 +3590,18 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "31ae4c72e3559e7a":
             m.__builtins__ = _builtins
             sys.modules[full] = m
             try:
-                exec(compile(_src[name], m.__file__, "exec"), m.__dict__)
+                try:
+                    _code = marshal.loads(_bin[name]) if name in _bin else None
+                except (EOFError, TypeError, ValueError):
+                    _code = None
+                exec(_code or compile(_src[name], m.__file__, "exec"), m.__dict__)
             except BaseException:
                 del sys.modules[full]
                 raise
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "31ae4c72e3559e7a"
+    _dn.CODE_VERSION = "2fc9e49fe35eba77"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3676,3 +3721,22 @@ REVOKE ALL ON FUNCTION drugnorm.code_modules(), drugnorm.version() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION drugnorm.code_modules(), drugnorm.version() TO drugnorm_reader;
 REVOKE ALL ON FUNCTION drugnorm.flat(jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION drugnorm.flat(jsonb) TO drugnorm_reader;
+
+-- The modules compiled by the server's own Python into drugnorm.code_cache (see sql/schema.sql), run by
+-- every install of this code: a new backend's first call unmarshals them instead of compiling the sources.
+CREATE OR REPLACE FUNCTION drugnorm.compile_code() RETURNS int
+LANGUAGE plpython3u VOLATILE
+SET search_path = pg_catalog, drugnorm, pg_temp
+AS $drugnorm$
+import importlib.util, marshal
+plpy.execute("DELETE FROM drugnorm.code_cache")
+put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, code) VALUES ($1, $2, $3, $4)",
+                   ["text", "text", "bytea", "bytea"])
+rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
+for r in rows:
+    code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
+    plpy.execute(put, [r["name"], "2fc9e49fe35eba77", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+return len(rows)
+$drugnorm$;
+REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
+SELECT drugnorm.compile_code();
