@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 31ae4c72e3559e7a
+-- code version 9a750d84101a07b1
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -22,7 +22,8 @@ DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, f
 -- to the fragment's, and passes the best `cand_limit` entries to the exact formula. A homophone typo keeps
 -- every syllable pair of the name meant, and pairs are rare, so a few hundred postings find it. The
 -- entries' |w_d|^2 come per dimension from drugnorm.entry_weight (computed by each load, see
--- sql/schema.sql), so only the tokens a candidate shares with the fragment are looked at.
+-- sql/schema.sql), so only the tokens a candidate shares with the fragment are looked at. The postings,
+-- the document frequencies and the entries' tokens are kept by drugnorm-admin (sql/scoring_index.sql).
 --
 -- A polyphonic query character (多音字) offers every reading as alternatives of one slot; the query reads it
 -- as the candidates do (the alternative found in the candidates with the highest candidate-stage scores),
@@ -3373,7 +3374,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '31ae4c72e3559e7a')
+    'code', '9a750d84101a07b1')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3384,7 +3385,7 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "31ae4c72e3559e7a":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "9a750d84101a07b1":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3407,7 +3408,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "31ae4c72e3559e7a":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "31ae4c72e3559e7a"
+    _dn.CODE_VERSION = "9a750d84101a07b1"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3423,7 +3424,7 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "31ae4c72e3559e7a":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "9a750d84101a07b1":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3446,7 +3447,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "31ae4c72e3559e7a":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "31ae4c72e3559e7a"
+    _dn.CODE_VERSION = "9a750d84101a07b1"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3459,7 +3460,7 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "31ae4c72e3559e7a":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "9a750d84101a07b1":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3482,7 +3483,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "31ae4c72e3559e7a":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "31ae4c72e3559e7a"
+    _dn.CODE_VERSION = "9a750d84101a07b1"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3497,7 +3498,7 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "31ae4c72e3559e7a":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "9a750d84101a07b1":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3520,7 +3521,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "31ae4c72e3559e7a":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "31ae4c72e3559e7a"
+    _dn.CODE_VERSION = "9a750d84101a07b1"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3533,7 +3534,7 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "31ae4c72e3559e7a":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "9a750d84101a07b1":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3556,7 +3557,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "31ae4c72e3559e7a":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "31ae4c72e3559e7a"
+    _dn.CODE_VERSION = "9a750d84101a07b1"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
