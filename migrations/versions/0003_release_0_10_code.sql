@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 9a750d84101a07b1
+-- code version da43457acf219276
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -3374,18 +3374,18 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '9a750d84101a07b1')
+    'code', 'da43457acf219276')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
 -- opens a subtransaction, which PostgreSQL forbids while a parallel query runs (in workers and in the
--- leader alike); whole tables are parallelized by drugnorm-admin normalize --jobs instead.
+-- leader alike); whole tables are parallelized by drugnorm-admin parse-table --jobs instead.
 CREATE OR REPLACE FUNCTION drugnorm.drug_parse(raw text) RETURNS jsonb
 LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "9a750d84101a07b1":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "da43457acf219276":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3408,7 +3408,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "9a750d84101a07b1":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "9a750d84101a07b1"
+    _dn.CODE_VERSION = "da43457acf219276"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3424,7 +3424,7 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "9a750d84101a07b1":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "da43457acf219276":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3447,7 +3447,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "9a750d84101a07b1":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "9a750d84101a07b1"
+    _dn.CODE_VERSION = "da43457acf219276"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3460,7 +3460,7 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "9a750d84101a07b1":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "da43457acf219276":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3483,7 +3483,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "9a750d84101a07b1":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "9a750d84101a07b1"
+    _dn.CODE_VERSION = "da43457acf219276"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3498,7 +3498,7 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "9a750d84101a07b1":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "da43457acf219276":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3521,7 +3521,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "9a750d84101a07b1":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "9a750d84101a07b1"
+    _dn.CODE_VERSION = "da43457acf219276"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3534,7 +3534,7 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "9a750d84101a07b1":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "da43457acf219276":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3557,7 +3557,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "9a750d84101a07b1":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "9a750d84101a07b1"
+    _dn.CODE_VERSION = "da43457acf219276"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3595,7 +3595,7 @@ AS $$ SELECT drugnorm.record_review(drugnorm.drug_parse(raw)) $$;
 -- Keeps a column normalized (drugnorm-admin attach): TG_ARGV = (raw column, result column). It runs as the
 -- role that writes the row, so writers need drugnorm_reader. A failure of drug_parse (no privilege, a bad
 -- lexicon, anything but a cancel) never loses the row: the result column is stored NULL, which
--- drugnorm-admin normalize fills later, and a WARNING says why.
+-- drugnorm-admin parse-table fills later, and a WARNING says why.
 CREATE OR REPLACE FUNCTION drugnorm.normalize_trigger() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, drugnorm, pg_temp
@@ -3611,7 +3611,7 @@ BEGIN
             quote_ident(TG_TABLE_NAME), quote_ident(TG_ARGV[1]), SQLERRM
             USING HINT = CASE WHEN SQLSTATE = '42501'
                               THEN format('the role that writes the table needs drugnorm_reader: GRANT drugnorm_reader TO %I', current_user)
-                              ELSE 'drugnorm-admin normalize fills the NULL results later' END;
+                              ELSE 'drugnorm-admin parse-table fills the NULL results later' END;
     END;
     NEW := jsonb_populate_record(NEW, jsonb_build_object(TG_ARGV[1], doc));
     RETURN NEW;
