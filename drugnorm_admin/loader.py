@@ -1,8 +1,10 @@
 """load-dict: dictionary files into the lexicon tables, validated, in one transaction.
 
-Rows go to a temporary staging table first; every check is a query over it that names the file and line
-of the first offending row; only then are entries inserted or updated. Any error rolls everything back,
-so a failed load leaves the database exactly as it was.
+Rows (read by dictfile.py, or built by another command) go to a temporary staging table first; every check
+is a query over it that names the file and line of the first offending row (validation.py,
+sql/load_checks.sql); only then are entries inserted or updated, and the index the fuzzy scoring reads
+follows (scoring_index.py, sql/scoring_index.sql). Any error rolls everything back, so a failed load leaves
+the database exactly as it was.
 
 Every load records, entry by entry, what it added, changed and removed, with the state before
 (``drugnorm.entry_history``, from 0.10 on): what ``revert`` restores. A dry run does all of it, checks
