@@ -12,7 +12,7 @@ entries of the dictionary set) it measures:
 - one new fragment inside ``drug_parse`` (the backend has not seen it; result and fragment caches off);
 - ``CREATE TABLE AS SELECT drug_parse(raw)`` over 20,000 distinct strings of
   ``../shared/data/eval/messy_strings.tsv`` and over the distinct inputs of ``eval/dev_neusoft.tsv`` (a
-  fresh backend, one core), and ``drugnorm-admin normalize --jobs 2`` over the latter; beside the same
+  fresh backend, one core), and ``drugnorm-admin parse-table --jobs 2`` over the latter; beside the same
   pipeline in plain Python with the Python scoring (the floor without PL/Python and SQL);
 - the first ``drug_parse`` in a new backend (PL/Python starts, the code and the lexicon load), median of 5;
 - the memory of one backend (RssAnon, its private memory): the interpreter, what the first call adds, and
@@ -20,7 +20,7 @@ entries of the dictionary set) it measures:
 
 Then a regression check says which rows meet the goals of issue 15 (``--check``: exit status 1 if one
 does not). ``--rows N`` adds the old bulk workload (N generated hospital rows, SELECT / CREATE TABLE AS /
-UPDATE / normalize) at the bundled size. Without ``--dsn`` a private throwaway PostgreSQL is started (as
+UPDATE / parse-table) at the bundled size. Without ``--dsn`` a private throwaway PostgreSQL is started (as
 the ``postgres`` OS user when run as root) and removed afterwards. Figures are wall-clock from a client on
 the same machine; on a shared machine compare the ratios of one run, not absolute times.
 """
@@ -316,7 +316,7 @@ def bench_ctas(dsn, size, name, raws, rep: Report, floor: Floor | None, jobs: in
         t = time.perf_counter()
         bulk.normalize(dsn, "public.bench_raw", "raw", "norm", jobs=jobs, **QUIET)
         dt = time.perf_counter() - t
-        rep.add(size, f"drugnorm-admin normalize --jobs {jobs}, {len(raws):,} distinct {name}", "drugnorm",
+        rep.add(size, f"drugnorm-admin parse-table --jobs {jobs}, {len(raws):,} distinct {name}", "drugnorm",
                 len(raws) / dt, "rows/s", f"{dt:.1f} s")
     if floor is not None:
         sample = raws[:3000]
@@ -377,7 +377,7 @@ def bench_memory(dsn, size, rep: Report, n_results: int = 20000):
 
 
 def bench_bulk(dsn, data, n_rows, rep: Report):
-    """The old workload: generated hospital rows with repeats; SELECT, CREATE TABLE AS, UPDATE, normalize."""
+    """The old workload: generated hospital rows with repeats; SELECT, CREATE TABLE AS, UPDATE, parse-table."""
     from drugnorm_admin import bulk
     with psycopg.connect(dsn, autocommit=True) as conn:
         terms = [r[0] for r in conn.execute(
@@ -411,12 +411,12 @@ def bench_bulk(dsn, data, n_rows, rep: Report):
             t = time.perf_counter()
             bulk.normalize(dsn, "public.bench_rx", "raw", "norm", jobs=2, **QUIET)
             dt = time.perf_counter() - t
-            rep.add("bundled", f"drugnorm-admin normalize --jobs 2, {n_rows:,} {label} rows", "drugnorm",
+            rep.add("bundled", f"drugnorm-admin parse-table --jobs 2, {n_rows:,} {label} rows", "drugnorm",
                     n_rows / dt, "rows/s", f"{dt:.1f} s")
 
 
 def bench_scaling(dsn, raws, n_rows, jobs_list, rep: Report, size="bundled"):
-    """What normalize costs per table row and per distinct string, to extrapolate to 10 million rows with
+    """What parse-table costs per table row and per distinct string, to extrapolate to 10 million rows with
     200,000 distinct strings: the same distinct strings once as a table of their own (parse cost) and
     repeated to ``n_rows`` rows (plus the cost of collecting and writing back rows), for each job count."""
     from drugnorm_admin import bulk
@@ -439,11 +439,11 @@ def bench_scaling(dsn, raws, n_rows, jobs_list, rep: Report, size="bundled"):
         per_row = max(0.0, times["repeated"] - times["distinct"]) / (n_rows - n_distinct)
         est = 10_000_000 * per_row + 200_000 * per_distinct
         out[jobs] = est
-        rep.add(size, f"normalize --jobs {jobs}: {n_distinct:,} distinct strings as {n_distinct:,} rows / as "
+        rep.add(size, f"parse-table --jobs {jobs}: {n_distinct:,} distinct strings as {n_distinct:,} rows / as "
                       f"{n_rows:,} rows", "drugnorm", times["distinct"], "s",
                 f"{times['repeated']:.1f} s; {1000 * per_distinct:.2f} ms a distinct string, "
                 f"{1e6 * per_row:.1f} us a row")
-        rep.add(size, f"normalize --jobs {jobs}: 10,000,000 rows with 200,000 distinct strings (extrapolated)",
+        rep.add(size, f"parse-table --jobs {jobs}: 10,000,000 rows with 200,000 distinct strings (extrapolated)",
                 "drugnorm", est / 60, "min", "10M x per row + 200k x per distinct string")
     return out
 
@@ -478,7 +478,7 @@ def check(rep: Report, sizes: list[str]) -> list[tuple[str, bool, str]]:
                 out.append((f"[{size}] {r['work']} ≥ 600 rows/s", r["value"] >= 600, f"{r['value']:.0f} rows/s"))
             if r["work"].startswith("CREATE TABLE AS") and "dev_neusoft" in r["work"]:
                 out.append((f"[{size}] {r['work']} ≥ 800 rows/s", r["value"] >= 800, f"{r['value']:.0f} rows/s"))
-            if r["work"].startswith("drugnorm-admin normalize --jobs 2") and "dev_neusoft" in r["work"]:
+            if r["work"].startswith("drugnorm-admin parse-table --jobs 2") and "dev_neusoft" in r["work"]:
                 out.append((f"[{size}] {r['work']} ≥ 1,500 rows/s", r["value"] >= 1500, f"{r['value']:.0f} rows/s"))
         v = have(size, "first drug_parse in a new backend", "drugnorm")
         if v is not None:

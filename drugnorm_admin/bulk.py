@@ -1,23 +1,23 @@
-"""Whole tables: normalize, renormalize, and the trigger that keeps a column normalized (attach/detach).
+"""Whole tables: parse-table, reparse-table, and the trigger that keeps a column parsed (attach/detach).
 
-normalize parses each distinct raw value once (hospital tables repeat the same strings many times) into
+parse-table parses each distinct raw value once (hospital tables repeat the same strings many times) into
 a work table, then writes the results back in block ranges of the table. Both phases run in small batches
 spread over ``jobs`` connections, each batch its own committed statement: progress shows after each one
 (values or rows, rate, ETA), Ctrl-C cancels the statements running (within a fraction of a second: the
 parse checks for a cancel as it goes) and keeps every batch that committed, and a new run resumes from the
 work table. A row counts as done when its NORM holds a result of the current lexicon version, or one that
-renormalize checked against it (drugnorm.result_check), so a finished run does nothing.
+reparse-table checked against it (drugnorm.result_check), so a finished run does nothing.
 
-renormalize finds the rows a lexicon change affects in one set-based statement: the keys changed since a
+reparse-table finds the rows a lexicon change affects in one set-based statement: the keys changed since a
 row's version are read once, and every distinct normalized text is cut into its substrings of those keys'
 lengths, which are looked up in a hash of the keys (no row is compared with every entry). The affected
-values are re-parsed and written back like normalize's; once every affected row is redone, the column is
+values are re-parsed and written back like parse-table's; once every affected row is redone, the column is
 recorded as checked against the current version (one row in drugnorm.result_check), so the results that
 did not change stay as they are, with the version they were made with, and count as current.
 
 Who runs what. Every statement runs as the role that connects, and an UPDATE of a table runs that
-table's triggers (and its index, default and constraint functions) as that role. So normalize and
-renormalize are meant to run as the table's owner granted drugnorm_reader; as a superuser on a table
+table's triggers (and its index, default and constraint functions) as that role. So parse-table and
+reparse-table are meant to run as the table's owner granted drugnorm_reader; as a superuser on a table
 owned by an ordinary role they refuse unless ``allow_superuser`` (that owner's trigger would otherwise run
 with superuser rights). The work table lives in the target table's own schema (an UNLOGGED
 ``drugnorm_work_<hash>`` owned by the caller), so a run interrupted part-way resumes; without CREATE on
@@ -52,7 +52,7 @@ _TRIGGER_FN = "drugnorm.normalize_trigger()"
 
 
 class Interrupted(KeyboardInterrupt):
-    """Ctrl-C stopped normalize or renormalize; the message says what was kept and how to go on."""
+    """Ctrl-C stopped parse-table or reparse-table; the message says what was kept and how to go on."""
 
     def __init__(self, message: str):
         super().__init__(message)
@@ -158,7 +158,7 @@ _MARKS = "drugnorm.result_check"
 
 
 def _marks_table(conn) -> bool:
-    """Whether the schema records renormalize's checks (0.10 on); a 0.9.0 database does not."""
+    """Whether the schema records reparse-table's checks (0.10 on); a 0.9.0 database does not."""
     return conn.execute(f"SELECT to_regclass('{_MARKS}') IS NOT NULL").fetchone()[0]
 
 
@@ -314,10 +314,10 @@ def _stop(stop, conns, results, running, account, patience: float = 10.0) -> Non
             account(a, b, c)
 
 
-# --- normalize and renormalize ----------------------------------------------------------------------------
+# --- parse-table and reparse-table ----------------------------------------------------------------------------
 
 class _Run:
-    """One normalize or renormalize run: its connections, its work table and what it has done so far (an
+    """One parse-table or reparse-table run: its connections, its work table and what it has done so far (an
     interruption's message says exactly that)."""
 
     def __init__(self, command: str, conn, dsn: str, job: _Job, jobs: int, log, max_batch: int, report):
@@ -392,7 +392,7 @@ class _Run:
 
     def write(self, to_write: int, extra: sql.Composable = sql.SQL("")) -> None:
         """Write the parsed results into the rows still pending, in block ranges over the jobs; ``extra``
-        narrows the rows (renormalize: only those that hold a result)."""
+        narrows the rows (reparse-table: only those that hold a result)."""
         job, conn = self.job, self.conn
         tbl, out = job.tbl.ident, job.out
         self.to_write = to_write
@@ -481,16 +481,16 @@ def _interruptible(run: _Run, what: str):
 
 def normalize(dsn: str, table: str, column: str, into: str, jobs: int = 1, log=print,
               allow_superuser: bool = False, max_batch: int = MAX_BATCH, report=None) -> dict:
-    """Fill INTO with drug_parse(COLUMN) for every row whose result is missing or not current. ``report``
+    """drugnorm-admin parse-table: fill INTO with drug_parse(COLUMN) for every row whose result is missing or not current. ``report``
     (for tests and callers that show progress themselves) gets a Batch after every statement. Ctrl-C raises
     Interrupted, whose message says what was kept."""
     jobs = max(1, jobs)
     with connect(dsn, autocommit=True) as conn:
-        with _db_errors(f"normalize {table}"):
+        with _db_errors(f"parse-table {table}"):
             job = _resolve(conn, table, column, into)
-            _check_caller(conn, job.tbl, "normalize", allow_superuser)
-            run = _Run("normalize", conn, dsn, job, jobs, log, max_batch, report)
-        with _interruptible(run, f"normalize {job.tbl}"):
+            _check_caller(conn, job.tbl, "parse-table", allow_superuser)
+            run = _Run("parse-table", conn, dsn, job, jobs, log, max_batch, report)
+        with _interruptible(run, f"parse-table {job.tbl}"):
             tbl, raw, out = job.tbl.ident, job.raw, job.out
             if not job.into_exists:
                 conn.execute(sql.SQL("ALTER TABLE {t} ADD COLUMN IF NOT EXISTS {o} jsonb").format(t=tbl, o=out))
@@ -533,7 +533,7 @@ _FEW_LENGTHS = 3
 
 
 def check_statement(job: _Job, work, cur: int, checked: int) -> sql.Composed:
-    """The set-based check of renormalize: into the work table go the distinct raw values (with their row
+    """The set-based check of reparse-table: into the work table go the distinct raw values (with their row
     counts) of the rows whose normalized text contains a key changed after the row's version (the later of
     its result's version and the column's last check) and no later than ``cur``.
 
@@ -637,11 +637,11 @@ def renormalize(dsn: str, table: str, column: str, into: str, log=print, allow_s
     the current version. Returns the rows redone."""
     jobs = max(1, jobs)
     with connect(dsn, autocommit=True) as conn:
-        with _db_errors(f"renormalize {table}"):
+        with _db_errors(f"reparse-table {table}"):
             job = _resolve(conn, table, column, into, need_into=True)
-            _check_caller(conn, job.tbl, "renormalize", allow_superuser)
-            run = _Run("renormalize", conn, dsn, job, jobs, log, max_batch, report)
-        with _interruptible(run, f"renormalize {job.tbl}"):
+            _check_caller(conn, job.tbl, "reparse-table", allow_superuser)
+            run = _Run("reparse-table", conn, dsn, job, jobs, log, max_batch, report)
+        with _interruptible(run, f"reparse-table {job.tbl}"):
             tbl, raw, out = job.tbl.ident, job.raw, job.out
             run.open_work()
             run.stage = "check"
@@ -663,7 +663,7 @@ def renormalize(dsn: str, table: str, column: str, into: str, log=print, allow_s
             if left == 0:
                 _mark(conn, job, run.cur, log)
                 conn.execute(sql.SQL("DROP TABLE IF EXISTS {w}").format(w=run.work))
-    log(f"{job.tbl}.{into}: {run.written:,} rows renormalized ({run.todo:,} distinct values parsed; "
+    log(f"{job.tbl}.{into}: {run.written:,} rows re-parsed ({run.todo:,} distinct values parsed; "
         f"rows checked in {checked_in:.1f}s)" + (f"; {left:,} rows still pending (run again)" if left else ""))
     return run.written
 
@@ -700,7 +700,7 @@ def _mark(conn, job: _Job, version: int, log) -> None:
     each result keeps the version it was made with)."""
     if not _marks_table(conn):
         log(f"note: this database has no {_MARKS} (run drugnorm-admin migrate): the check is not recorded, "
-            "so normalize will parse the rows of older versions again")
+            "so parse-table will parse the rows of older versions again")
         return
     try:
         conn.execute(f"""INSERT INTO {_MARKS} AS m (tbl, raw_column, result_column, version)
@@ -709,7 +709,7 @@ def _mark(conn, job: _Job, version: int, log) -> None:
                          SET version = greatest(m.version, excluded.version), checked_at = now(),
                              checked_by = current_user""", (job.tbl.oid, job.column, job.into, version))
     except psycopg.errors.InsufficientPrivilege as e:
-        log(f"note: the check is not recorded ({_errline(e)}): normalize will parse the rows of older "
+        log(f"note: the check is not recorded ({_errline(e)}): parse-table will parse the rows of older "
             "versions again")
 
 
@@ -744,7 +744,7 @@ def attach(dsn: str, table: str, column: str, into: str, log=print) -> None:
         job = _resolve(conn, table, column, into)
         if job.raw_generated:
             raise AdminError(f"column {column!r} of {job.tbl} is a generated column: a BEFORE trigger does not "
-                             "see its value; use normalize instead")
+                             "see its value; use parse-table instead")
         _check_caller(conn, job.tbl, "attach")
         tbl = job.tbl.ident
         conn.execute(sql.SQL("LOCK TABLE {t} IN SHARE ROW EXCLUSIVE MODE").format(t=tbl))

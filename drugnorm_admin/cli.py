@@ -204,7 +204,7 @@ def cmd_export_dict(args, p):
 def cmd_stats(args, p):
     p.add_argument("--table", help="a table holding drug_parse results, to count entries never matched "
                                    "(NAME or SCHEMA.NAME as in SQL)")
-    p.add_argument("--into", help="its jsonb column of drug_parse results (exact name, as --into of normalize "
+    p.add_argument("--into", help="its jsonb column of drug_parse results (exact name, as --into of parse-table "
                                   "and attach)")
     p.add_argument("--column", dest="results_column",
                    help="deprecated (0.10) alias of --into, removed in 0.11: elsewhere --column names the raw text")
@@ -229,7 +229,7 @@ def cmd_stats(args, p):
         version = conn.execute("SELECT version FROM drugnorm.state").fetchone()[0]
     print(f"lexicon version {version}; review queue: {items} open fragments, {events} events not yet folded")
     if args.results_column is not None:   # after the work: a failure stays one line
-        _warn("stats --column is deprecated and goes in 0.11: use --into (the results column, as in normalize "
+        _warn("stats --column is deprecated and goes in 0.11: use --into (the results column, as in parse-table "
               "and attach; --column names the raw text column everywhere else)")
 
 
@@ -300,9 +300,9 @@ def _table_args(p, superuser=False):
                             "superuser rights); normally connect as the table's owner, granted drugnorm_reader")
 
 
-@command("normalize", "fill a jsonb column with drug_parse of a text column: each distinct value parsed once, "
-         "resumable", "drugnorm-admin normalize --table rx --column drug_text --into drug_norm --jobs 2")
-def cmd_normalize(args, p):
+@command("parse-table", "fill a jsonb column with drug_parse of a text column: each distinct value parsed once, "
+         "resumable", "drugnorm-admin parse-table --table rx --column drug_text --into drug_norm --jobs 2")
+def cmd_parse_table(args, p):
     _table_args(p, superuser=True)
     p.add_argument("--jobs", type=int, default=1, help="connections working in parallel (default 1)")
     if args is None:
@@ -313,7 +313,7 @@ def cmd_normalize(args, p):
 
 
 def _bulk(fn, *a, **kw):
-    """normalize/renormalize: Ctrl-C stops them within a second; what they kept is said, exit status 130."""
+    """parse-table/reparse-table: Ctrl-C stops them within a second; what they kept is said, exit status 130."""
     from . import bulk
     try:
         fn(*a, **kw)
@@ -322,9 +322,9 @@ def _bulk(fn, *a, **kw):
         raise SystemExit(130) from None
 
 
-@command("renormalize", "redo rows normalized with an older lexicon whose text contains a changed term",
-         "drugnorm-admin renormalize --table rx --column drug_text --into drug_norm")
-def cmd_renormalize(args, p):
+@command("reparse-table", "redo rows parsed with an older lexicon whose text contains a changed term",
+         "drugnorm-admin reparse-table --table rx --column drug_text --into drug_norm")
+def cmd_reparse_table(args, p):
     _table_args(p, superuser=True)
     p.add_argument("--jobs", type=int, default=1, help="connections re-parsing in parallel (default 1)")
     if args is None:
@@ -383,13 +383,33 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"drugnorm-admin {__version__}")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
     for name, (fn, help, example) in COMMANDS.items():
-        p = sub.add_parser(name, help=help, description=f"{help}\n\nexample:\n  {example}",
-                           formatter_class=argparse.RawDescriptionHelpFormatter)
-        fn(None, p)
-        # --dsn/-d before or after the command, as psql users type it; SUPPRESS keeps one given before
-        p.add_argument("-d", "--dsn", default=argparse.SUPPRESS, help=DSN_HELP)
-        p.set_defaults(func=fn, parser=p)
+        _add_command(sub, name, fn, help, example, listed=True)
+    for old, new in RENAMED.items():    # not listed in --help: the new name is the one to learn
+        fn, help, example = COMMANDS[new]
+        _add_command(sub, old, _old_name(old, new, fn), f"the old name of {new}, until 0.11: {help}", example,
+                     listed=False)
     return ap
+
+
+def _add_command(sub, name, fn, help, example, listed):
+    p = sub.add_parser(name, description=f"{help}\n\nexample:\n  {example}",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, **({"help": help} if listed else {}))
+    fn(None, p)
+    # --dsn/-d before or after the command, as psql users type it; SUPPRESS keeps one given before
+    p.add_argument("-d", "--dsn", default=argparse.SUPPRESS, help=DSN_HELP)
+    p.set_defaults(func=fn, parser=p)
+
+
+# Commands renamed in 0.10 (old -> new): the old name works as the new one for one release, and says so.
+RENAMED = {"normalize": "parse-table", "renormalize": "reparse-table"}
+
+
+def _old_name(old: str, new: str, fn):
+    def run(args, p):
+        if args is not None:
+            print(f"drugnorm-admin {old} is now {new}; the old name goes in 0.11", file=sys.stderr)
+        return fn(args, p)
+    return run
 
 
 DSN_HELP = ("libpq connection string or URI (before or after COMMAND; default DRUGNORM_DSN, else the PG* "

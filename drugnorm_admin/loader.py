@@ -1,8 +1,10 @@
 """load-dict: dictionary files into the lexicon tables, validated, in one transaction.
 
-Rows go to a temporary staging table first; every check is a query over it that names the file and line
-of the first offending row; only then are entries inserted or updated. Any error rolls everything back,
-so a failed load leaves the database exactly as it was.
+Rows (read by dictfile.py, or built by another command) go to a temporary staging table first; every check
+is a query over it that names the file and line of the first offending row (validation.py,
+sql/load_checks.sql); only then are entries inserted or updated, and the index the fuzzy scoring reads
+follows (scoring_index.py, sql/scoring_index.sql). Any error rolls everything back, so a failed load leaves
+the database exactly as it was.
 
 Every load records, entry by entry, what it added, changed and removed, with the state before
 (``drugnorm.entry_history``, from 0.10 on): what ``revert`` restores. A dry run does all of it, checks
@@ -10,46 +12,19 @@ included, and rolls back, keeping the list of changes.
 """
 from __future__ import annotations
 
-import csv
 import dataclasses
 import json
-import sys
 from pathlib import Path
 
 import psycopg
-from pypinyin import Style, lazy_pinyin
 
-from . import newproducts
-from .db import AdminError, connect
+from . import newproducts, scoring_index, validation
+from .db import connect
+# The file format's names are the loader's too (loader.Row, loader.LoadError ...: other commands and the
+# tests use them).
+from .dictfile import LoadError, Row, read_file  # noqa: F401
 from .progress import Progress
-
-# Characters of a term (and of a standard or link naming one): keeps every key and its pinyin well within
-# the ~2,700 bytes a btree index entry may hold (the longest bundled term has 79).
-MAX_TERM = 250
-REQUIRED = ("dict", "term", "standard", "generic")
-OPTIONAL = ("product", "dosage_form", "source")
-# which dictionary each link column points into, and which dictionaries may carry it
-LINKS = {"generic": ("generic_name", ("trade_name", "product_name")),
-         "product": ("product_name", ("trade_name",)),
-         "dosage_form": ("dosage_form", ("product_name",))}
-
-
-class LoadError(AdminError):
-    pass
-
-
-@dataclasses.dataclass
-class Row:
-    file: str
-    line: int
-    dict: str
-    term: str
-    standard: str | None
-    generic: str | None
-    product: str | None
-    dosage_form: str | None
-    source: str | None
-
+from .validation import MAX_TERM  # noqa: F401
 
 # The state of an entry as load-dict's format writes it: term, standard, generic, product, dosage_form, source.
 State = tuple
@@ -107,148 +82,6 @@ class Summary:
         return out
 
 
-def read_file(path: Path, encoding: str = "utf-8", known_dicts=None) -> list[Row]:
-    """Parse one TSV file; errors name the file and line."""
-    name = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise LoadError(f"{name}: cannot read: {e.strerror}") from e
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError as e:
-        line = data[:e.start].count(b"\n") + 1
-        hint = ""
-        if encoding.lower().replace("-", "") in ("utf8", "utf8sig"):
-            try:
-                data.decode("gb18030")
-                hint = "; it decodes as GBK/GB18030: convert it or pass --encoding gbk"
-            except UnicodeDecodeError:
-                pass
-        raise LoadError(f"{name}:{line}: not valid {encoding} (byte {e.start}){hint}") from e
-    text = text.lstrip("\ufeff")
-    lines = text.split("\n")
-    if not lines or not lines[0].strip():
-        raise LoadError(f"{name}:1: missing header line (columns: {', '.join(REQUIRED + OPTIONAL)})")
-    header = [h.strip() for h in lines[0].rstrip("\r").split("\t")]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        raise LoadError(f"{name}:1: header lacks column(s) {', '.join(missing)} "
-                        f"(required: {', '.join(REQUIRED)})")
-    unknown = [c for c in header if c not in REQUIRED + OPTIONAL]
-    if unknown:
-        raise LoadError(f"{name}:1: unknown column(s) {', '.join(unknown)} "
-                        f"(known: {', '.join(REQUIRED + OPTIONAL)})")
-    dupes = {c for c in header if header.count(c) > 1}
-    if dupes:
-        raise LoadError(f"{name}:1: column(s) {', '.join(sorted(dupes))} appear twice")
-    idx = {c: header.index(c) for c in header}
-    rows = []
-    for n, raw in enumerate(lines[1:], start=2):
-        raw = raw.rstrip("\r")
-        if not raw.strip():
-            continue
-        cells = raw.split("\t")
-        if len(cells) != len(header):
-            raise LoadError(f"{name}:{n}: malformed line: {len(cells)} fields, the header has {len(header)}")
-        if any(ch in cell for cell in cells for ch in "\x00"):
-            raise LoadError(f"{name}:{n}: malformed line: NUL character")
-
-        def get(col):
-            v = cells[idx[col]].strip() if col in idx else ""
-            return v or None
-
-        d = get("dict")
-        if d is None:
-            raise LoadError(f"{name}:{n}: empty dict")
-        if known_dicts is not None and d not in known_dicts:
-            raise LoadError(f"{name}:{n}: unknown dict {d!r} (known: {', '.join(sorted(known_dicts))})")
-        term = get("term")
-        if term is None:
-            raise LoadError(f"{name}:{n}: empty term")
-        rows.append(Row(name, n, d, term, get("standard"), get("generic"), get("product"),
-                        get("dosage_form"), get("source")))
-    return rows
-
-
-def readings(key: str) -> str:
-    """Phrase-aware pinyin per character of a key, space-separated, '' for non-hanzi positions."""
-    out = lazy_pinyin(key, style=Style.NORMAL, errors=lambda s: [""] * len(s), v_to_u=False)
-    if len(out) != len(key):   # pypinyin merged something: fall back to one character at a time
-        out = [lazy_pinyin(ch, style=Style.NORMAL, errors=lambda s: [""] * len(s))[0] if ch.strip() else ""
-               for ch in key]
-    return " ".join(r if r.isascii() and r.isalpha() else "" for r in out)
-
-
-_STAGE = """
-CREATE TEMP TABLE dn_stage (
-    file text, line int, dict text, term text, standard text, generic text, product text,
-    dosage_form text, source text,
-    key text, std_key text, generic_key text, product_key text, dosage_form_key text
-) ON COMMIT DROP
-"""
-
-# Each check returns (file, line, message) of offending rows; the first one (by file, line) is reported.
-_CHECKS = [
-    # two rows of one file or of several files define the same key differently
-    """SELECT b.file, b.line, format('%s %L normalizes like %L at %s:%s but is defined differently',
-                                      b.dict, b.term, a.term, a.file, a.line)
-       FROM dn_stage a JOIN dn_stage b ON a.dict = b.dict AND a.key = b.key
-            AND (a.file, a.line) < (b.file, b.line)
-       WHERE a.std_key IS DISTINCT FROM b.std_key
-          OR (a.std_key IS NULL AND (a.generic_key IS DISTINCT FROM b.generic_key
-              OR a.product_key IS DISTINCT FROM b.product_key
-              OR a.dosage_form_key IS DISTINCT FROM b.dosage_form_key))""",
-    """SELECT file, line, format('term %L normalizes to nothing', term) FROM dn_stage WHERE key = ''""",
-    """SELECT file, line, format('%s %L is its own standard: leave standard empty for a standard entry',
-                                 dict, term)
-       FROM dn_stage WHERE std_key = key""",
-    """SELECT s.file, s.line, format('links (generic, product, dosage_form) belong on the standard entry, '
-                                     'not on synonym %L', s.term)
-       FROM dn_stage s WHERE s.std_key IS NOT NULL
-         AND (s.generic_key IS NOT NULL OR s.product_key IS NOT NULL OR s.dosage_form_key IS NOT NULL)""",
-    """SELECT s.file, s.line, format('standard %L of %s %L is itself a synonym (of %L); point to the standard',
-                                     s.standard, s.dict, s.term, coalesce(t.standard, es.term))
-       FROM dn_stage s
-       LEFT JOIN dn_stage t ON t.dict = s.dict AND t.key = s.std_key
-       LEFT JOIN drugnorm.entry e ON e.dict = s.dict AND e.key = s.std_key
-       LEFT JOIN drugnorm.entry es ON es.id = e.standard_id
-       WHERE s.std_key IS NOT NULL
-         AND (t.std_key IS NOT NULL OR (t.key IS NULL AND e.standard_id IS NOT NULL))""",
-    """SELECT s.file, s.line, format('standard %L of %s %L is nowhere: not in the file(s) and not in the %s '
-                                     'dictionary', s.standard, s.dict, s.term, s.dict)
-       FROM dn_stage s
-       WHERE s.std_key IS NOT NULL
-         AND NOT EXISTS (SELECT 1 FROM dn_stage t WHERE t.dict = s.dict AND t.key = s.std_key)
-         AND NOT EXISTS (SELECT 1 FROM drugnorm.entry e WHERE e.dict = s.dict AND e.key = s.std_key
-                         AND e.dict NOT IN (SELECT dict FROM dn_replace)
-                         AND NOT EXISTS (SELECT 1 FROM dn_remove x WHERE x.dict = e.dict AND x.key = e.key))""",
-]
-
-
-def _link_checks():
-    out = []
-    for col, (target, allowed) in LINKS.items():
-        out.append(f"""SELECT s.file, s.line, format('column {col} is only for %s rows, not %s',
-                                                     '{" and ".join(allowed)}', s.dict)
-                       FROM dn_stage s WHERE s.{col}_key IS NOT NULL
-                         AND s.dict NOT IN ({", ".join(f"'{a}'" for a in allowed)})""")
-        out.append(f"""SELECT s.file, s.line, format('{col} %L of %L is not a standard {target} '
-                                                     '(not in the file(s) nor in the database)', s.{col}, s.term)
-                       FROM dn_stage s
-                       WHERE s.{col}_key IS NOT NULL
-                         AND NOT EXISTS (SELECT 1 FROM dn_stage t WHERE t.dict = '{target}'
-                                         AND t.key = s.{col}_key AND t.std_key IS NULL)
-                         AND NOT EXISTS (SELECT 1 FROM drugnorm.entry e WHERE e.dict = '{target}'
-                                         AND e.key = s.{col}_key AND e.standard_id IS NULL
-                                         AND NOT EXISTS (SELECT 1 FROM dn_stage t2 WHERE t2.dict = e.dict
-                                                         AND t2.key = e.key AND t2.std_key IS NOT NULL)
-                                         AND e.dict NOT IN (SELECT dict FROM dn_replace)
-                                         AND NOT EXISTS (SELECT 1 FROM dn_remove x
-                                                         WHERE x.dict = e.dict AND x.key = e.key))""")
-    return out
-
-
 def load(dsn: str, files: list[Path], replace: list[str] = (), encoding: str = "utf-8",
          log=print, note: dict | None = None, products: bool = False) -> Summary:
     """Load files; ``replace`` lists dictionaries whose entries absent from the files are removed;
@@ -277,20 +110,6 @@ def vacuum(conn) -> None:
     conn.execute("VACUUM (ANALYZE) drugnorm.posting, drugnorm.entry, drugnorm.token_stat")
 
 
-def check_rows(rows: list[Row]) -> None:
-    """What PostgreSQL would reject with a message naming no line: NUL characters, terms too long to index."""
-    for r in rows:
-        for col in ("dict", "term", "standard", "generic", "product", "dosage_form", "source"):
-            v = getattr(r, col)
-            if v is None:
-                continue
-            if "\x00" in v:
-                raise LoadError(f"{r.file}:{r.line}: NUL character in {col}")
-            if col != "source" and len(v) > MAX_TERM:
-                raise LoadError(f"{r.file}:{r.line}: {col} {v[:20]!r}... is {len(v)} characters long; "
-                                f"a term has at most {MAX_TERM}")
-
-
 def require_editor(conn) -> None:
     """Refuse, naming the role to grant, unless the connected role may change the lexicon."""
     user, missing = conn.execute("""
@@ -311,7 +130,7 @@ def load_rows(conn, rows: list[Row], replace: list[str], log=print, note: dict |
     (dict, key) of entries to delete (revert); ``dry_run`` does everything, checks included, then rolls
     back: the summary says what would have changed. ``products``: new product names without links get them
     from their name where it tells them, and a warning where not (newproducts.complete)."""
-    check_rows(rows)
+    validation.check_rows(rows)
     require_editor(conn)
     try:
         return _load_rows(conn, rows, replace, log, note, list(remove or ()), dry_run, products)
@@ -345,7 +164,7 @@ def _load_rows(conn, rows: list[Row], replace: list[str], log, note: dict | None
     with conn.transaction():
         # One loader at a time; readers are never blocked.
         conn.execute("LOCK TABLE drugnorm.entry IN SHARE ROW EXCLUSIVE MODE")
-        conn.execute(_STAGE)
+        conn.execute(validation.stage_table())
         conn.execute("CREATE TEMP TABLE dn_replace ON COMMIT DROP AS SELECT unnest(%s::text[]) AS dict", (replace,))
         conn.execute("CREATE TEMP TABLE dn_remove ON COMMIT DROP AS SELECT * FROM unnest(%s::text[], %s::text[]) "
                      "AS r(dict, key)", ([d for d, _ in remove], [k for _, k in remove]))
@@ -368,11 +187,7 @@ def _load_rows(conn, rows: list[Row], replace: list[str], log, note: dict | None
                 prog.tick(i)
         prog.done()
         irrelevant_added = _compute_keys(conn, version)
-        for check in _CHECKS + _link_checks():
-            # no parameters: psycopg sends the text as is, so format()'s %s and %L stay intact
-            bad = conn.execute(f"SELECT * FROM ({check}) c ORDER BY 1, 2 LIMIT 1").fetchone()
-            if bad:
-                raise LoadError(f"{bad[0]}:{bad[1]}: {bad[2]}")
+        validation.check_staged(conn)
         if products:
             newproducts.complete(conn, log)
         history = has_history(conn)
@@ -514,7 +329,7 @@ def _write(conn, replace: list[str], version: int, log, remove: bool = False) ->
         counts[d]["updated"] += updated
     for c in counts.values():
         c["unchanged"] = c["rows"] - c["added"] - c["updated"]
-    _fill_dimensions(conn, log)
+    scoring_index.add_new_entries(conn, log)
     return counts
 
 
@@ -538,57 +353,12 @@ def _remove_absent(conn, replace, counts) -> None:
     conn.execute(f"CREATE TEMP TABLE dn_doomed ON COMMIT DROP AS {doomed}", {"r": replace})
     for col in ("standard_id", "generic_id", "product_id", "dosage_form_id"):
         conn.execute(f"UPDATE drugnorm.entry SET {col} = NULL WHERE {col} IN (SELECT id FROM dn_doomed)")
-    # document frequencies and postings of the removed entries go with them
-    conn.execute("""WITH d AS (SELECT t.tok, count(DISTINCT e.id) AS n
-                               FROM drugnorm.entry e CROSS JOIN LATERAL unnest(e.tokens) t(tok)
-                               WHERE e.id IN (SELECT id FROM dn_doomed) GROUP BY t.tok)
-                    UPDATE drugnorm.token_stat ts SET df = ts.df - d.n FROM d WHERE ts.token = d.tok""")
-    conn.execute("DELETE FROM drugnorm.token_stat WHERE df <= 0")
-    conn.execute("DELETE FROM drugnorm.posting WHERE entry_id IN (SELECT id FROM dn_doomed)")
+    scoring_index.remove_doomed(conn)
     for d, n in conn.execute("""WITH del AS (DELETE FROM drugnorm.entry WHERE id IN (SELECT id FROM dn_doomed)
                                              RETURNING dict)
                                 SELECT dict, count(*) FROM del GROUP BY dict"""):
         counts.setdefault(d, {"rows": 0, "added": 0, "updated": 0, "unchanged": 0, "removed": 0})
         counts[d]["removed"] += n
-
-
-def _fill_dimensions(conn, log) -> None:
-    """Dimension columns and postings of dictionary-set entries that have none yet (new keys)."""
-    todo = conn.execute("""SELECT e.id, e.key FROM drugnorm.entry e
-                           JOIN drugnorm.dictionary d ON d.name = e.dict AND d.kind = 'set'
-                           WHERE e.tokens IS NULL ORDER BY e.id""").fetchall()
-    if not todo:
-        return
-    prog = Progress("computing dimensions", len(todo), log=log)
-    batch = 5000
-    for start in range(0, len(todo), batch):
-        part = todo[start:start + batch]
-        ids = [r[0] for r in part]
-        keys = [r[1] for r in part]
-        rds = [readings(k) for k in keys]
-        conn.execute("""CREATE TEMP TABLE IF NOT EXISTS dn_dims (id bigint, rd text, tokens text[], dim_len int4[],
-                            char_sq int4, pinyin text, initials text) ON COMMIT DROP""")
-        conn.execute("TRUNCATE dn_dims")
-        conn.execute("""INSERT INTO dn_dims
-                        SELECT r.id, r.rd, d.tokens, d.dim_len, d.char_sq, d.pinyin, d.initials
-                        FROM drugnorm.entry_dims(%s, %s) d
-                        JOIN unnest(%s::bigint[], %s::text[]) WITH ORDINALITY AS r(id, rd, i) ON r.i = d.i""",
-                     (keys, rds, ids, rds))
-        conn.execute("""UPDATE drugnorm.entry e
-                        SET tokens = x.tokens, dim_len = x.dim_len, char_sq = x.char_sq, pinyin = x.pinyin,
-                            initials = x.initials, readings = string_to_array(x.rd, ' ')
-                        FROM dn_dims x WHERE e.id = x.id""")
-        conn.execute("""INSERT INTO drugnorm.posting (token, entry_id, len)
-                        SELECT DISTINCT t.tok, x.id, least(x.dim_len[1] + x.dim_len[6], 32767)
-                        FROM dn_dims x CROSS JOIN LATERAL unnest(x.tokens) t(tok)
-                        WHERE substr(t.tok, 1, 1) IN ('h', 'o', 's')
-                        ORDER BY 1, 2""")
-        conn.execute("""INSERT INTO drugnorm.token_stat (token, df)
-                        SELECT t.tok, count(DISTINCT x.id) FROM dn_dims x CROSS JOIN LATERAL unnest(x.tokens) t(tok)
-                        GROUP BY t.tok
-                        ON CONFLICT (token) DO UPDATE SET df = drugnorm.token_stat.df + excluded.df""")
-        prog.tick(start + len(part))
-    prog.done()
 
 
 def _add_states(conn, table: str) -> None:

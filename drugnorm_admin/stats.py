@@ -2,7 +2,7 @@
 drug_parse results, which entries no result ever matched (candidates for review or removal).
 
 drug_parse is STABLE and writes nothing, so use is measured from the results a hospital keeps
-(`normalize`, `attach`), not counted at call time.
+(`parse-table`, `attach`), not counted at call time.
 """
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
 -- opens a subtransaction, which PostgreSQL forbids while a parallel query runs (in workers and in the
--- leader alike); whole tables are parallelized by drugnorm-admin normalize --jobs instead.
+-- leader alike); whole tables are parallelized by drugnorm-admin parse-table --jobs instead.
 CREATE OR REPLACE FUNCTION drugnorm.drug_parse(raw text) RETURNS jsonb
 LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
@@ -106,7 +106,7 @@ AS $$ SELECT drugnorm.record_review(drugnorm.drug_parse(raw)) $$;
 -- Keeps a column normalized (drugnorm-admin attach): TG_ARGV = (raw column, result column). It runs as the
 -- role that writes the row, so writers need drugnorm_reader. A failure of drug_parse (no privilege, a bad
 -- lexicon, anything but a cancel) never loses the row: the result column is stored NULL, which
--- drugnorm-admin normalize fills later, and a WARNING says why.
+-- drugnorm-admin parse-table fills later, and a WARNING says why.
 CREATE OR REPLACE FUNCTION drugnorm.normalize_trigger() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, drugnorm, pg_temp
@@ -122,7 +122,7 @@ BEGIN
             quote_ident(TG_TABLE_NAME), quote_ident(TG_ARGV[1]), SQLERRM
             USING HINT = CASE WHEN SQLSTATE = '42501'
                               THEN format('the role that writes the table needs drugnorm_reader: GRANT drugnorm_reader TO %I', current_user)
-                              ELSE 'drugnorm-admin normalize fills the NULL results later' END;
+                              ELSE 'drugnorm-admin parse-table fills the NULL results later' END;
     END;
     NEW := jsonb_populate_record(NEW, jsonb_build_object(TG_ARGV[1], doc));
     RETURN NEW;

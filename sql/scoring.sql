@@ -16,7 +16,8 @@
 -- to the fragment's, and passes the best `cand_limit` entries to the exact formula. A homophone typo keeps
 -- every syllable pair of the name meant, and pairs are rare, so a few hundred postings find it. The
 -- entries' |w_d|^2 come per dimension from drugnorm.entry_weight (computed by each load, see
--- sql/schema.sql), so only the tokens a candidate shares with the fragment are looked at.
+-- sql/schema.sql), so only the tokens a candidate shares with the fragment are looked at. The postings,
+-- the document frequencies and the entries' tokens are kept by drugnorm-admin (sql/scoring_index.sql).
 --
 -- A polyphonic query character (多音字) offers every reading as alternatives of one slot; the query reads it
 -- as the candidates do (the alternative found in the candidates with the highest candidate-stage scores),

@@ -183,7 +183,7 @@ def create_app(dsn: str, host: str = "127.0.0.1", port: int = 0, token: str | No
                     est = data.renormalize_estimate(conn, summary.version, data.result_columns(conn))
                 parts = [f"{name}: about {n:,} rows" if n is not None else f"{name}: not counted (timeout)"
                          for name, n in est]
-                msg += (f": lexicon version {summary.version}. renormalize would redo "
+                msg += (f": lexicon version {summary.version}. reparse-table would redo "
                         + ("; ".join(parts) if parts else "no stored rows (no table of results found)")
                         + " (estimate: stored results older than this version whose text contains the new term)")
             flash(("ok", msg))

@@ -21,7 +21,7 @@ EVIDENCE_COLUMN = {"generic_name": "generic_evidence", "trade_name": "trade_evid
                    "product_name": "product_evidence", "dosage_form": "dosage_form_evidence",
                    "manufacturer": "manufacturer_evidence"}
 PROBE_TIMEOUT_MS = 2000       # looking at one column to tell whether it holds drug_parse results
-COUNT_TIMEOUT_MS = 15000      # the renormalize estimate, per table
+COUNT_TIMEOUT_MS = 15000      # the reparse-table estimate, per table
 MAX_PROBED = 60               # jsonb columns looked at
 
 
@@ -117,7 +117,7 @@ _cache: dict = {}
 
 def result_columns(conn, ttl: float = 60.0) -> list[dict]:
     """The columns of stored drug_parse results this role can read: jsonb columns of ordinary tables whose
-    first non-null value is a result (filled by normalize or by an attach trigger); attached ones say so."""
+    first non-null value is a result (filled by parse-table or by an attach trigger); attached ones say so."""
     key = (conn.info.dsn, conn.execute("SELECT current_user::text").fetchone()[0])
     hit = _cache.get(key)
     if hit and time.monotonic() - hit[0] < ttl:
@@ -186,8 +186,8 @@ def coverage(conn, schema: str, table: str, column: str, top: int = 20) -> dict:
 
 
 def renormalize_estimate(conn, version: int, columns: list[dict]) -> list[tuple[str, int | None]]:
-    """APPROXIMATION until bulk.py exposes renormalize's own count: per table, the stored results older than
-    ``version`` whose normalized text contains a term that version added or changed (renormalize's main
+    """APPROXIMATION until bulk.py exposes reparse-table's own count: per table, the stored results older than
+    ``version`` whose normalized text contains a term that version added or changed (reparse-table's main
     test; it also redoes results naming a term removed since, which a review decision never does)."""
     out = []
     for col in columns:

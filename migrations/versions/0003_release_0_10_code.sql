@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 2fc9e49fe35eba77
+-- code version e9b9ba2d02ffa97f
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -22,7 +22,8 @@ DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, f
 -- to the fragment's, and passes the best `cand_limit` entries to the exact formula. A homophone typo keeps
 -- every syllable pair of the name meant, and pairs are rare, so a few hundred postings find it. The
 -- entries' |w_d|^2 come per dimension from drugnorm.entry_weight (computed by each load, see
--- sql/schema.sql), so only the tokens a candidate shares with the fragment are looked at.
+-- sql/schema.sql), so only the tokens a candidate shares with the fragment are looked at. The postings,
+-- the document frequencies and the entries' tokens are kept by drugnorm-admin (sql/scoring_index.sql).
 --
 -- A polyphonic query character (多音字) offers every reading as alternatives of one slot; the query reads it
 -- as the candidates do (the alternative found in the candidates with the highest candidate-stage scores),
@@ -3373,22 +3374,22 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '2fc9e49fe35eba77')
+    'code', 'e9b9ba2d02ffa97f')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
 -- opens a subtransaction, which PostgreSQL forbids while a parallel query runs (in workers and in the
--- leader alike); whole tables are parallelized by drugnorm-admin normalize --jobs instead.
+-- leader alike); whole tables are parallelized by drugnorm-admin parse-table --jobs instead.
 CREATE OR REPLACE FUNCTION drugnorm.drug_parse(raw text) RETURNS jsonb
 LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "2fc9e49fe35eba77":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "e9b9ba2d02ffa97f":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '2fc9e49fe35eba77'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'e9b9ba2d02ffa97f'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3416,7 +3417,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "2fc9e49fe35eba77":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "2fc9e49fe35eba77"
+    _dn.CODE_VERSION = "e9b9ba2d02ffa97f"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3432,11 +3433,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "2fc9e49fe35eba77":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "e9b9ba2d02ffa97f":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '2fc9e49fe35eba77'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'e9b9ba2d02ffa97f'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3464,7 +3465,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "2fc9e49fe35eba77":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "2fc9e49fe35eba77"
+    _dn.CODE_VERSION = "e9b9ba2d02ffa97f"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3477,11 +3478,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "2fc9e49fe35eba77":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "e9b9ba2d02ffa97f":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '2fc9e49fe35eba77'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'e9b9ba2d02ffa97f'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3509,7 +3510,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "2fc9e49fe35eba77":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "2fc9e49fe35eba77"
+    _dn.CODE_VERSION = "e9b9ba2d02ffa97f"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3524,11 +3525,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "2fc9e49fe35eba77":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "e9b9ba2d02ffa97f":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '2fc9e49fe35eba77'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'e9b9ba2d02ffa97f'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3556,7 +3557,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "2fc9e49fe35eba77":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "2fc9e49fe35eba77"
+    _dn.CODE_VERSION = "e9b9ba2d02ffa97f"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3569,11 +3570,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "2fc9e49fe35eba77":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "e9b9ba2d02ffa97f":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '2fc9e49fe35eba77'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'e9b9ba2d02ffa97f'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3601,7 +3602,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "2fc9e49fe35eba77":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "2fc9e49fe35eba77"
+    _dn.CODE_VERSION = "e9b9ba2d02ffa97f"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3639,7 +3640,7 @@ AS $$ SELECT drugnorm.record_review(drugnorm.drug_parse(raw)) $$;
 -- Keeps a column normalized (drugnorm-admin attach): TG_ARGV = (raw column, result column). It runs as the
 -- role that writes the row, so writers need drugnorm_reader. A failure of drug_parse (no privilege, a bad
 -- lexicon, anything but a cancel) never loses the row: the result column is stored NULL, which
--- drugnorm-admin normalize fills later, and a WARNING says why.
+-- drugnorm-admin parse-table fills later, and a WARNING says why.
 CREATE OR REPLACE FUNCTION drugnorm.normalize_trigger() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, drugnorm, pg_temp
@@ -3655,7 +3656,7 @@ BEGIN
             quote_ident(TG_TABLE_NAME), quote_ident(TG_ARGV[1]), SQLERRM
             USING HINT = CASE WHEN SQLSTATE = '42501'
                               THEN format('the role that writes the table needs drugnorm_reader: GRANT drugnorm_reader TO %I', current_user)
-                              ELSE 'drugnorm-admin normalize fills the NULL results later' END;
+                              ELSE 'drugnorm-admin parse-table fills the NULL results later' END;
     END;
     NEW := jsonb_populate_record(NEW, jsonb_build_object(TG_ARGV[1], doc));
     RETURN NEW;
@@ -3735,7 +3736,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "2fc9e49fe35eba77", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "e9b9ba2d02ffa97f", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -84,7 +84,7 @@ def test_ctrl_c_while_parsing_keeps_the_committed_batches_says_so_and_a_rerun_re
         bulk.normalize(mini_db, "big", "raw", "norm", jobs=2, max_batch=5, report=ctrl_c_after_three, **QUIET)
     msg = str(info.value)
     assert isinstance(info.value, KeyboardInterrupt)
-    assert "interrupted while parsing" in msg and "run the same normalize again to resume" in msg
+    assert "interrupted while parsing" in msg and "run the same parse-table again to resume" in msg
     assert "no row of public.big was changed" in msg and "cancelled and rolled back" in msg
     kept = int(msg.split(": ", 1)[1].split(" of 100 distinct values are parsed and kept in work table ")[0]
                .replace(",", ""))
@@ -122,12 +122,12 @@ def test_ctrl_c_while_writing_keeps_the_written_rows_says_how_many_and_a_rerun_w
 
 
 def test_ctrl_c_stops_the_command_line_at_once_and_says_what_was_kept(mini_db):
-    """A real SIGINT to drugnorm-admin normalize while it parses: exit status 130, the kept values named, no
+    """A real SIGINT to drugnorm-admin parse-table while it parses: exit status 130, the kept values named, no
     claim that everything was rolled back; the next run parses only the rest."""
     make_table(mini_db, 3000, repeat=1)
     work = work_table(mini_db)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, "-m", "drugnorm_admin.cli", "--dsn", mini_db, "normalize",
+    proc = subprocess.Popen([sys.executable, "-m", "drugnorm_admin.cli", "--dsn", mini_db, "parse-table",
                              "--table", "big", "--column", "raw", "--into", "norm", "--jobs", "2"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
@@ -137,7 +137,7 @@ def test_ctrl_c_stops_the_command_line_at_once_and_says_what_was_kept(mini_db):
             time.sleep(0.02)
             if run(mini_db, "SELECT to_regclass(%s) IS NOT NULL", (work,))[0][0]:
                 parsed = run(mini_db, f"SELECT count(*) FROM {work} WHERE norm IS NOT NULL")[0][0]
-        assert proc.poll() is None, "normalize finished before it could be interrupted: make the table bigger"
+        assert proc.poll() is None, "parse-table finished before it could be interrupted: make the table bigger"
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=60)
     finally:
@@ -147,7 +147,7 @@ def test_ctrl_c_stops_the_command_line_at_once_and_says_what_was_kept(mini_db):
     assert "rolled back" not in err.replace("cancelled and rolled back", "")     # no false "rolled back"
     line = next(x for x in err.splitlines() if x.startswith("drugnorm-admin: interrupted while parsing: "))
     kept = int(line.split(": ")[2].split(" of ")[0].replace(",", ""))
-    assert 0 < kept < 3000 and "run the same normalize again to resume" in line
+    assert 0 < kept < 3000 and "run the same parse-table again to resume" in line
     assert run(mini_db, f"SELECT count(*) FROM {work} WHERE norm IS NOT NULL")[0][0] == kept
     assert bulk.normalize(mini_db, "big", "raw", "norm", jobs=2, **QUIET) == {
         "distinct": 3000 - kept, "written": 3000, "pending": 0}

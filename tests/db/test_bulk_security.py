@@ -117,8 +117,8 @@ def test_quoted_parts_may_hold_dots_and_doubled_quotes(mini_db):
 def test_bad_table_names_give_one_line(mini_db, capsys, name, message):
     fill(mini_db, "rx", 2)
     run(mini_db, "CREATE VIEW rx_view AS SELECT * FROM rx")
-    for argv in (["normalize", "--table", name, "--column", "raw", "--into", "norm"],
-                 ["renormalize", "--table", name, "--column", "raw", "--into", "norm"],
+    for argv in (["parse-table", "--table", name, "--column", "raw", "--into", "norm"],
+                 ["reparse-table", "--table", name, "--column", "raw", "--into", "norm"],
                  ["attach", "--table", name, "--column", "raw", "--into", "norm"],
                  ["detach", "--table", name, "--column", "raw", "--into", "norm"],
                  ["stats", "--table", name, "--column", "norm"]):
@@ -138,7 +138,7 @@ def test_attach_refuses_into_equal_to_the_raw_column(mini_db, capsys):
     fill(mini_db, "rx", 2)
     assert "is the --column itself" in cli_error(mini_db, capsys, "attach", "--table", "rx", "--column", "raw",
                                                  "--into", "raw")
-    assert "is the --column itself" in cli_error(mini_db, capsys, "normalize", "--table", "rx", "--column", "raw",
+    assert "is the --column itself" in cli_error(mini_db, capsys, "parse-table", "--table", "rx", "--column", "raw",
                                                  "--into", "raw")
     assert triggers(mini_db, "rx") == []
     assert run(mini_db, "SELECT raw FROM rx WHERE id = 1")[0][0] == RAWS[1]
@@ -148,7 +148,7 @@ def test_attach_refuses_a_result_column_that_is_not_jsonb(mini_db, capsys):
     fill(mini_db, "rx", 2)
     run(mini_db, "ALTER TABLE rx ADD COLUMN note text, ADD COLUMN gen jsonb GENERATED ALWAYS AS "
                  "(CASE WHEN id > 0 THEN '{}'::jsonb END) STORED")
-    for cmd in ("attach", "normalize"):
+    for cmd in ("attach", "parse-table"):
         assert "is text, expected jsonb" in cli_error(mini_db, capsys, cmd, "--table", "rx", "--column", "raw",
                                                       "--into", "note")
         assert "generated column" in cli_error(mini_db, capsys, cmd, "--table", "rx", "--column", "raw",
@@ -162,21 +162,21 @@ def test_attach_refuses_a_result_column_that_is_not_jsonb(mini_db, capsys):
 def test_missing_columns_and_wrong_types_give_one_line(mini_db, capsys):
     fill(mini_db, "rx", 2)
     run(mini_db, 'ALTER TABLE rx ADD COLUMN "DrugText" text')
-    for cmd in ("attach", "normalize", "renormalize"):
+    for cmd in ("attach", "parse-table", "reparse-table"):
         assert "has no column 'nosuch'" in cli_error(mini_db, capsys, cmd, "--table", "rx", "--column", "nosuch",
                                                      "--into", "norm")
         assert "is integer, expected text" in cli_error(mini_db, capsys, cmd, "--table", "rx", "--column", "id",
                                                         "--into", "norm")
         assert "did you mean 'DrugText'" in cli_error(mini_db, capsys, cmd, "--table", "rx", "--column",
                                                       "drugtext", "--into", "norm")
-    assert "has no column 'norm'" in cli_error(mini_db, capsys, "renormalize", "--table", "rx", "--column", "raw",
+    assert "has no column 'norm'" in cli_error(mini_db, capsys, "reparse-table", "--table", "rx", "--column", "raw",
                                                "--into", "norm")
 
 
 def test_attach_refuses_a_result_name_postgresql_would_truncate(mini_db, capsys):
     fill(mini_db, "rx", 2)
     long = "norm_" + "x" * 60
-    for cmd in ("attach", "normalize"):
+    for cmd in ("attach", "parse-table"):
         assert "longer than PostgreSQL's 63 bytes" in cli_error(mini_db, capsys, cmd, "--table", "rx",
                                                                 "--column", "raw", "--into", long)
     assert columns(mini_db, "rx") == {"id", "raw"}
@@ -224,7 +224,7 @@ def writer_table(mini_db, role):
 
 def test_a_failing_drug_parse_never_loses_the_row(mini_db, role):
     """Writers call drug_parse inside the trigger as themselves: without drugnorm_reader the row is still
-    stored, with a NULL result and a WARNING that names the grant; normalize fills the NULLs later."""
+    stored, with a NULL result and a WARNING that names the grant; parse-table fills the NULLs later."""
     owner, writer = writer_table(mini_db, role)
     bulk.attach(as_role(mini_db, owner), f"{owner}.rx", "raw", "norm", **QUIET)
     notices = []
@@ -347,7 +347,7 @@ def is_superuser(dsn, role):
 def test_a_superuser_refuses_to_run_an_owners_triggers(mini_db, role, capsys):
     owner = role()
     hostile_table(mini_db, owner)
-    for cmd in ("normalize", "renormalize"):
+    for cmd in ("parse-table", "reparse-table"):
         capsys.readouterr()
         rc = cli.main(["--dsn", mini_db, cmd, "--table", f"{owner}.rx", "--column", "raw", "--into", "norm"])
         assert not is_superuser(mini_db, owner)
@@ -365,7 +365,7 @@ def test_allow_superuser_is_an_explicit_override(mini_db, role):
         conn.execute(f"CREATE TABLE {owner}.rx (id int PRIMARY KEY, raw text)")
         conn.execute(f"INSERT INTO {owner}.rx VALUES (1, '艾力')")
     assert bulk.normalize(mini_db, f"{owner}.rx", "raw", "norm", allow_superuser=True, **QUIET)["written"] == 1
-    assert cli.main(["--dsn", mini_db, "renormalize", "--table", f"{owner}.rx", "--column", "raw", "--into", "norm",
+    assert cli.main(["--dsn", mini_db, "reparse-table", "--table", f"{owner}.rx", "--column", "raw", "--into", "norm",
                      "--allow-superuser"]) == 0
 
 

@@ -58,8 +58,8 @@ def _commands(tmp_path):
         "eval": ["eval", str(truth)],
         "review": ["review", "export", str(tmp_path / "out.tsv")],
         "review import": ["review", "import", str(todo)],
-        "normalize": ["normalize", "--table", "rx", "--column", "raw", "--into", "norm"],
-        "renormalize": ["renormalize", "--table", "rx", "--column", "raw", "--into", "norm"],
+        "parse-table": ["parse-table", "--table", "rx", "--column", "raw", "--into", "norm"],
+        "reparse-table": ["reparse-table", "--table", "rx", "--column", "raw", "--into", "norm"],
         "attach": ["attach", "--table", "rx", "--column", "raw", "--into", "norm"],
         "detach": ["detach", "--table", "rx", "--column", "raw", "--into", "norm"],
         "revert": ["revert", "1"],
@@ -108,7 +108,7 @@ def test_the_usual_mistakes_are_one_line_and_a_non_zero_exit(mini_db, tmp_path, 
     with psycopg.connect(mini_db) as conn:
         conn.execute("CREATE TABLE rx (id int, raw text)")
         conn.execute("INSERT INTO rx VALUES (1, '阿莫西林胶囊')")
-    err = one_line_error(*run(capsys, "normalize", "--table", "rx", "--column", "raw", "--into", "id",
+    err = one_line_error(*run(capsys, "parse-table", "--table", "rx", "--column", "raw", "--into", "id",
                               "-d", mini_db)[::2])
     assert "'id'" in err and "integer" in err and "jsonb" in err
     err = one_line_error(*run(capsys, "stats", "--table", "rx", "--into", "raw", "-d", mini_db)[::2])
@@ -126,6 +126,30 @@ def test_stats_into_names_the_results_column_and_column_is_its_deprecated_alias(
     assert err.startswith("drugnorm-admin: warning: stats --column is deprecated") and "--into" in err
     err = one_line_error(*run(capsys, "stats", "-d", mini_db, "--table", "rx")[::2])
     assert "--table and --into go together" in err
+
+
+def test_the_old_names_normalize_and_renormalize_work_as_before_and_say_the_new_one(mini_db, capsys):
+    """Renamed in 0.10 (normalize is patent step 2, drugnorm.normalize); the old names stay for one release."""
+    with psycopg.connect(mini_db) as conn:
+        conn.execute("CREATE TABLE rx_old (id int, raw text)")
+        conn.execute("CREATE TABLE rx_new (id int, raw text)")
+        for t in ("rx_old", "rx_new"):
+            conn.execute(f"INSERT INTO {t} VALUES (1, '立普妥'), (2, '阿莫西林胶囊'), (3, '立普妥')")
+    results = {}
+    for old, new in (("normalize", "parse-table"), ("renormalize", "reparse-table")):
+        args = ["--column", "raw", "--into", "norm", "-d", mini_db]
+        code, out_new, err_new = run(capsys, new, "--table", "rx_new", *args)
+        assert code == 0
+        code, out_old, err_old = run(capsys, old, "--table", "rx_old", *args)
+        notice = f"drugnorm-admin {old} is now {new}; the old name goes in 0.11\n"
+        assert code == 0 and out_old == out_new and err_old.startswith(notice)
+        assert err_old.count(" is now ") == 1 and " is now " not in err_new
+        with psycopg.connect(mini_db) as conn:
+            results[old] = [conn.execute(f"SELECT norm - 'lexicon_version' FROM {t} ORDER BY id").fetchall()
+                            for t in ("rx_old", "rx_new")]
+        assert results[old][0] == results[old][1]
+    # listed in --help under the new names only
+    assert "parse-table" in cli.build_parser().format_help() and "renormalize" not in cli.build_parser().format_help()
 
 
 def test_a_password_in_the_dsn_is_never_printed(mini_db, pg_server, tmp_path, capsys):

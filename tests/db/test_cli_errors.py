@@ -108,7 +108,7 @@ def test_a_database_error_no_command_expected_is_one_line_with_a_hint(role, empt
 
 
 def test_a_table_name_holding_a_quote_is_one_line(mini_db, capsys):
-    one_line_error(*run(capsys, "--dsn", mini_db, "normalize", "--table", 'rx"; DROP TABLE x; --',
+    one_line_error(*run(capsys, "--dsn", mini_db, "parse-table", "--table", 'rx"; DROP TABLE x; --',
                         "--column", "raw", "--into", "norm"))
     one_line_error(*run(capsys, "--dsn", mini_db, "stats", "--table", 'a"b', "--into", "norm"))
 

@@ -45,7 +45,7 @@ def test_column_is_the_raw_text_and_into_the_results_in_every_command():
                 seen.add(name)
             if "--into" in a.option_strings:
                 assert "result" in help_, (name, a.help)
-    assert {"normalize", "attach", "detach"} <= seen
+    assert {"parse-table", "attach", "detach"} <= seen
     args = parsed("stats", "--table", "rx", "--into", "norm")
     assert (args.table, args.into) == ("rx", "norm")
     assert parsed("stats", "--table", "rx", "--column", "norm").results_column == "norm"
