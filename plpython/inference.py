@@ -19,7 +19,9 @@ from __future__ import annotations
 import bisect
 from typing import NamedTuple
 
-from lexicon import DRUG_DICTS, INJECTION_PREFIX, is_hanzi  # noqa: F401  (INJECTION_PREFIX re-exported)
+from chars import is_hanzi
+from dosage_forms import INJECTION_PREFIX  # noqa: F401  (re-exported)
+from lexicon import DRUG_DICTS
 
 
 # How manufacturer names end, and the region words they start with or put in brackets.

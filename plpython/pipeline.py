@@ -14,7 +14,8 @@ import preprocess
 import segmentation
 import settings as config
 import spec_split
-from lexicon import VEHICLE_GENERICS, is_hanzi
+from chars import is_hanzi
+from lexicon import VEHICLE_GENERICS
 
 FIELDS = ("generic_name", "trade_name", "product_name", "dosage_form", "route", "manufacturer",
           "packaging_material")

@@ -24,6 +24,7 @@ import time
 import zlib
 from collections import OrderedDict
 
+import chars
 import dimensions
 import lexicon
 import pipeline
@@ -175,14 +176,14 @@ class View:
         """A function hanzi -> readings. Readings are fetched per character on first sight, the
         characters of ``text`` in one query: a backend meets a few thousand hanzi, not the table's 30,000."""
         known = self.readings
-        missing = [ch for ch in set(text) if ch not in known and lexicon.is_hanzi(ch)]
+        missing = [ch for ch in set(text) if ch not in known and chars.is_hanzi(ch)]
         if missing:
             self._fetch_readings(plpy, missing)
 
         def of(ch):
             rs = known.get(ch)
             if rs is None:
-                if not lexicon.is_hanzi(ch):
+                if not chars.is_hanzi(ch):
                     return ()
                 self._fetch_readings(plpy, [ch])
                 rs = known[ch]
