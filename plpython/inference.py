@@ -22,6 +22,7 @@ from typing import NamedTuple
 from chars import is_hanzi
 from dosage_forms import INJECTION_PREFIX  # noqa: F401  (re-exported)
 from lexicon import DRUG_DICTS
+from settings import DEFAULTS
 
 
 # How manufacturer names end, and the region words they start with or put in brackets.
@@ -196,8 +197,8 @@ def judge(fragment: str, candidates: list, lex, settings: dict, normalize_key) -
     if not candidates:
         return Verdict(False, False, False)
     top = candidates[0]
-    accept = settings.get("accept", 0.6)
-    margin = settings.get("ambiguous_margin", 0.02)
+    accept = settings.get("accept", DEFAULTS["accept"])
+    margin = settings.get("ambiguous_margin", DEFAULTS["ambiguous_margin"])
     ambiguous = False
     for other in candidates[1:]:
         if top["s"] - other["s"] > margin:

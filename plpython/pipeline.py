@@ -78,8 +78,8 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
     if raw is None:
         return None
     tick = checkpoint or _nothing
-    fuzzy = _Budget(fuzzy, settings.get("fuzzy_budget", config.SPECS["fuzzy_budget"].default))
-    limit = settings.get("max_input", config.SPECS["max_input"].default)
+    fuzzy = _Budget(fuzzy, settings.get("fuzzy_budget", config.DEFAULTS["fuzzy_budget"]))
+    limit = settings.get("max_input", config.DEFAULTS["max_input"])
     head = raw if len(raw) <= limit else raw[:limit]
     s, offsets = preprocess.normalize(head, lex.t2s, lex.irrelevant, tick)
     tick()

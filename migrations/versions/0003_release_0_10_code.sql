@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 882e34a4e7fc7c0e
+-- code version 0f374721efcddded
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -727,6 +727,7 @@ from typing import NamedTuple
 from chars import is_hanzi
 from dosage_forms import INJECTION_PREFIX  # noqa: F401  (re-exported)
 from lexicon import DRUG_DICTS
+from settings import DEFAULTS
 
 
 # How manufacturer names end, and the region words they start with or put in brackets.
@@ -901,8 +902,8 @@ def judge(fragment: str, candidates: list, lex, settings: dict, normalize_key) -
     if not candidates:
         return Verdict(False, False, False)
     top = candidates[0]
-    accept = settings.get("accept", 0.6)
-    margin = settings.get("ambiguous_margin", 0.02)
+    accept = settings.get("accept", DEFAULTS["accept"])
+    margin = settings.get("ambiguous_margin", DEFAULTS["ambiguous_margin"])
     ambiguous = False
     for other in candidates[1:]:
         if top["s"] - other["s"] > margin:
@@ -1601,8 +1602,8 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
     if raw is None:
         return None
     tick = checkpoint or _nothing
-    fuzzy = _Budget(fuzzy, settings.get("fuzzy_budget", config.SPECS["fuzzy_budget"].default))
-    limit = settings.get("max_input", config.SPECS["max_input"].default)
+    fuzzy = _Budget(fuzzy, settings.get("fuzzy_budget", config.DEFAULTS["fuzzy_budget"]))
+    limit = settings.get("max_input", config.DEFAULTS["max_input"])
     head = raw if len(raw) <= limit else raw[:limit]
     s, offsets = preprocess.normalize(head, lex.t2s, lex.irrelevant, tick)
     tick()
@@ -2275,8 +2276,11 @@ import math
 from collections import Counter
 
 import dimensions
+from settings import DEFAULTS
 
 DIMS = dimensions.SCORING_DIMS
+# The built-in boosts (plpython/settings.py), for a caller that gives none.
+BOOSTS = tuple(DEFAULTS["boost_" + d] for d in DIMS)
 
 
 class Index:
@@ -2299,7 +2303,8 @@ class Index:
     def idf(self, tok: str) -> float:
         return 1 + math.log(max(self.n, 1) / (self.df.get(tok, 0) + 1))
 
-    def candidates(self, slots, limit: int = 200, budget: int = 5000) -> list[tuple[int, float]]:
+    def candidates(self, slots, limit: int = DEFAULTS["candidate_limit"],
+                   budget: int = DEFAULTS["posting_budget"]) -> list[tuple[int, float]]:
         """[(entry id, shared idf)]: entries holding the rarest recall tokens, as the SQL stage picks them."""
         recall = sorted({t for t, *_ in slots if t[0] in "hos" and self.df.get(t, 0) > 0},
                         key=lambda t: (self.df[t], t))
@@ -2339,9 +2344,9 @@ class Index:
     def _scoring_tokens(self, eid) -> set:
         return {t for t in self.entries[eid] if t[0] != dimensions.RECALL_DIM}
 
-    def score(self, qtf: Counter, entry_tokens: list[str], a: float = 0.4, boosts=None):
+    def score(self, qtf: Counter, entry_tokens: list[str], a: float = DEFAULTS["a"], boosts=BOOSTS):
         """(m, n, s) of a query vector against one entry's tokens."""
-        b = dict(zip(DIMS, boosts or [1.0] * len(DIMS)))
+        b = dict(zip(DIMS, boosts))
         dtf = Counter(t for t in entry_tokens if t[0] != dimensions.RECALL_DIM)
         qlen = Counter(t[0] for t in qtf.elements())
         dlen = Counter(t[0] for t in dtf.elements())
@@ -2357,7 +2362,8 @@ class Index:
         n = min(1.0, sum(c * dc.get(t, 0) for t, c in qc.items()) / math.sqrt(cq * cd)) if cq and cd else 0.0
         return m, n, a * m + (1 - a) * n
 
-    def search(self, slots, k: int = 10, a: float = 0.4, boosts=None, limit: int = 200, budget: int = 5000,
+    def search(self, slots, k: int = DEFAULTS["k"], a: float = DEFAULTS["a"], boosts=BOOSTS,
+               limit: int = DEFAULTS["candidate_limit"], budget: int = DEFAULTS["posting_budget"],
                exhaustive: bool = False):
         """[(s, m, n, id)] of the best k entries, best first."""
         cands = self.candidates(slots, limit, budget)
@@ -2997,7 +3003,7 @@ def candidates(plpy, GD, fragment, k=None, threshold=None):
     preprocessed has no candidates, as drug_parse looks none of those up: scoring one costs time in
     proportion to its length (10 KB of hanzi took 1-2 s) and no name is that long."""
     b, _ = backend(GD).refresh(plpy)
-    if len(fragment) > b.settings.get("max_input", config.SPECS["max_input"].default):
+    if len(fragment) > b.settings["max_input"]:
         return []
     key = preprocess.normalize_key(fragment, b.lex.t2s, b.lex.irrelevant)
     if len(key) > pipeline.MAX_FUZZY:
@@ -3013,8 +3019,8 @@ def _score(plpy, b, key, k=None, threshold=None):
 def _score_many(plpy, b, keys, k=None, threshold=None) -> dict:
     """{key: candidates} for normalized fragments: the ones the fragment cache lacks in one query."""
     st = b.settings
-    k = st.get("k", 10) if k is None else k
-    threshold = st.get("threshold", 0.0) if threshold is None else threshold
+    k = st["k"] if k is None else k
+    threshold = st["threshold"] if threshold is None else threshold
     out, todo = {}, []
     for key in keys:
         if k is None or k <= 0 or not key:
@@ -3033,7 +3039,7 @@ def _score_many(plpy, b, keys, k=None, threshold=None) -> dict:
             if b.keep and len(key) <= pipeline.MAX_FUZZY:
                 b.fragments.put((key, k, threshold),
                                 _pack(json.dumps(found, ensure_ascii=False, separators=_COMPACT)),
-                                st.get("cache_entries", 0))
+                                st["cache_entries"])
     return out
 
 
@@ -3061,10 +3067,10 @@ def _score_sql(plpy, b, keys, k, threshold) -> dict:
     out = {key: [] for key in keys}
     if not toks:
         return out
-    boosts = [st.get("boost_" + d, 1.0) for d in dimensions.SCORING_DIMS]
+    boosts = [st["boost_" + d] for d in dimensions.SCORING_DIMS]
     plan = b.plan(plpy, "score", _SCORE_SQL,
                   ["int[]", "text[]", "int[]", "text[]", "int", "float8", "float8", "float8[]", "int", "int"])
-    rows = plpy.execute(plan, [frag, toks, slots, owners, int(k), float(threshold), st.get("a", 0.4), boosts,
+    rows = plpy.execute(plan, [frag, toks, slots, owners, int(k), float(threshold), st["a"], boosts,
                                int(st["candidate_limit"]), int(st["posting_budget"])])
     for r in rows:
         out[keys[r["frag"]]].append({"term": r["term"], "standard": r["standard"], "attribute": r["attribute"],
@@ -3096,13 +3102,13 @@ def parse(plpy, GD, raw):
         return _unpack(hit)
     lex, st = b.lex, b.settings
     if type(lex) is lexicon.StoredLexicon and lex.hashes is None:    # what the pipeline will normalize
-        head = raw[:st.get("max_input", config.SPECS["max_input"].default)]
+        head = raw[:st["max_input"]]
         lex.prepare(preprocess.normalize(head, lex.t2s, lex.irrelevant)[0] if len(head) <= 100 else None)
     result = pipeline.parse(raw, lex, _Matcher(plpy, b), st, _Interrupts(plpy, b))
     result["lexicon_version"] = version
     out = json.dumps(result, ensure_ascii=False, separators=_COMPACT)   # jsonb keeps no spacing anyway
     if b.keep and len(raw) <= 1000:   # long strings are rarely repeated; don't let them fill the cache
-        b.results.put(raw, _pack(out), b.settings.get("cache_entries", 0))
+        b.results.put(raw, _pack(out), b.settings["cache_entries"])
     return out
 
 
@@ -3162,6 +3168,7 @@ SPECS = {
     "fuzzy_budget":     Spec(int, 16, 0, 1000),
 }
 NAMES = tuple(SPECS)
+DEFAULTS = {name: spec.default for name, spec in SPECS.items()}
 # Settings read elsewhere (review_queue: on/off, by drugnorm.record_review in SQL) and drugnorm's own marker
 # of uncommitted lexicon changes (set by its triggers, never by hand): the other known drugnorm.* names.
 OTHER_NAMES = ("review_queue",)
@@ -3424,7 +3431,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '882e34a4e7fc7c0e')
+    'code', '0f374721efcddded')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3435,7 +3442,7 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "882e34a4e7fc7c0e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0f374721efcddded":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3458,7 +3465,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "882e34a4e7fc7c0e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "882e34a4e7fc7c0e"
+    _dn.CODE_VERSION = "0f374721efcddded"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3474,7 +3481,7 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "882e34a4e7fc7c0e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0f374721efcddded":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3497,7 +3504,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "882e34a4e7fc7c0e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "882e34a4e7fc7c0e"
+    _dn.CODE_VERSION = "0f374721efcddded"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3510,7 +3517,7 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "882e34a4e7fc7c0e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0f374721efcddded":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3533,7 +3540,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "882e34a4e7fc7c0e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "882e34a4e7fc7c0e"
+    _dn.CODE_VERSION = "0f374721efcddded"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3548,7 +3555,7 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "882e34a4e7fc7c0e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0f374721efcddded":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3571,7 +3578,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "882e34a4e7fc7c0e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "882e34a4e7fc7c0e"
+    _dn.CODE_VERSION = "0f374721efcddded"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3584,7 +3591,7 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "882e34a4e7fc7c0e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0f374721efcddded":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3607,7 +3614,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "882e34a4e7fc7c0e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "882e34a4e7fc7c0e"
+    _dn.CODE_VERSION = "0f374721efcddded"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
