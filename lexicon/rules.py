@@ -260,8 +260,8 @@ def product_form(product: str) -> tuple[str, str] | None:
 
 
 # Dosage-form names that are the same form as another standard, as the registration lists write them.
-SAME_FORM = {"滴眼液": "滴眼剂", "滴耳液": "滴耳剂", "滴鼻液": "滴鼻剂", "口服液": "口服溶液剂", "粉针剂": "注射用无菌粉末",
-             "粉针": "注射用无菌粉末", "冻干粉针剂": "注射用无菌粉末", "眼膏": "眼膏剂"}
+SAME_FORM = {**{name: SUFFIX_FORMS[name] for name in ("滴眼液", "滴耳液", "滴鼻液", "口服液", "粉针", "眼膏")},
+             "粉针剂": INJECTION_FORM, "冻干粉针剂": INJECTION_FORM}
 
 
 def same_form(form: str, is_standard) -> str | None:
