@@ -1,13 +1,10 @@
-"""Product names and their dosage forms.
+"""Product names and their dosage forms, as the official-list importers read them.
 
-Two rules live here:
-
-- ``FormRule``, what the official-list importers use: the suffixes and prefixes come from the dosage-form
-  dictionary of the database (every standard and synonym, longest first) and the forms the imported files
-  register, never from a list of our own. A form ending in 剂 also names the bare suffix (片剂 → 片,
-  栓剂 → 栓); a form ending in 用 is a prefix (注射用, 吸入用), 注射用 always.
-- ``product_form`` with its fixed ``FORM_SUFFIXES``: the bundled-lexicon builder's rule (lexicon/rules.py),
-  kept as it is so the bundled lexicon builds the same.
+``FormRule``: the suffixes and prefixes come from the dosage-form dictionary of the database (every
+standard and synonym, longest first) and the forms the imported files register, never from a list of our
+own. A form ending in 剂 also names the bare suffix (片剂 → 片, 栓剂 → 栓); a form ending in 用 is a prefix
+(注射用, 吸入用), 注射用 always. (The bundled-lexicon build has a fixed rule of its own, lexicon/rules.py
+``product_form``, over plpython/dosage_forms.py.)
 
 >>> rule = FormRule(["片剂", "阴道泡腾片", "泡腾片", "凝胶", "凝胶剂", "吸入用", "混悬液", "口服混悬液"])
 >>> rule.stem("两性霉素B阴道泡腾片"), rule.stem("吸入用布地奈德混悬液"), rule.stem("利鲁唑口服混悬液")
@@ -20,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
-INJECTION_PREFIX = "注射用"
-INJECTION_FORM = "注射用无菌粉末"
+from .facts import dosage_forms
+
 # A stem shorter than this is no drug name (散 of 散剂 must not make 胃散 a product of 胃).
 MIN_STEM = 2
 
@@ -68,8 +65,8 @@ class FormRule:
             if f.endswith("剂") and len(f) >= 2:
                 suffixes.add(f[:-1])           # 片剂 → 片, 胶囊剂 → 胶囊, 颗粒剂 → 颗粒
         self.suffixes = sorted(suffixes, key=lambda s: (-len(s), s))
-        self.prefixes = sorted({f for f in names if len(f) >= 3 and f.endswith("用")} | {INJECTION_PREFIX},
-                               key=lambda s: (-len(s), s))
+        prefixes = {f for f in names if len(f) >= 3 and f.endswith("用")} | {dosage_forms.INJECTION_PREFIX}
+        self.prefixes = sorted(prefixes, key=lambda s: (-len(s), s))
         heads = {(f[:-len(s)], s) for f in suffixes for s in suffixes if len(f) > len(s) and f.endswith(s)}
         self.qualifiers = frozenset(h for h, _ in heads if len(h) >= 2 and not h.endswith("剂"))
         self.weak = frozenset(h + s for h, s in heads if len(h) == 1 and h + s not in std)
@@ -126,30 +123,3 @@ def attested_affixes(pairs: Iterable[tuple[str, str]]) -> set[str]:
         if i + len(generic) < len(product):
             out.add(product[i + len(generic):])
     return out
-
-
-# --- the bundled-lexicon builder's rule ------------------------------------------------------------------
-# Product-name suffix → dosage form, longest first; a product name is stem + suffix (or 注射用 + stem).
-FORM_SUFFIXES = {
-    "肠溶胶囊": "肠溶胶囊", "缓释胶囊": "缓释胶囊", "控释胶囊": "控释胶囊", "软胶囊": "软胶囊", "胶囊": "胶囊剂",
-    "肠溶片": "肠溶片", "缓释片": "缓释片", "控释片": "控释片", "分散片": "分散片", "咀嚼片": "咀嚼片",
-    "泡腾片": "泡腾片", "口腔崩解片": "口腔崩解片", "含片": "含片", "薄膜衣片": "薄膜衣片", "片": "片剂",
-    "注射液": "注射液", "颗粒": "颗粒剂", "滴眼液": "滴眼剂", "眼膏": "眼膏剂", "软膏": "软膏剂",
-    "乳膏": "乳膏剂", "凝胶": "凝胶剂", "栓": "栓剂", "口服溶液": "口服溶液剂", "口服液": "口服溶液剂",
-    "糖浆": "糖浆剂", "气雾剂": "气雾剂", "喷雾剂": "喷雾剂", "滴丸": "滴丸剂", "丸": "丸剂", "散": "散剂",
-    "贴剂": "贴剂", "干混悬剂": "干混悬剂", "混悬液": "混悬剂",
-}
-
-
-def product_form(product: str) -> tuple[str, str] | None:
-    """(stem, dosage form) of a product name by the builder's fixed table (not the importers' rule).
-
-    >>> product_form("阿托伐他汀钙片"), product_form("注射用盐酸伊立替康"), product_form("奥美拉唑镁肠溶片")
-    (('阿托伐他汀钙', '片剂'), ('盐酸伊立替康', '注射用无菌粉末'), ('奥美拉唑镁', '肠溶片'))
-    """
-    if product.startswith(INJECTION_PREFIX) and len(product) > len(INJECTION_PREFIX) + 1:
-        return product[len(INJECTION_PREFIX):], INJECTION_FORM
-    for suf in sorted(FORM_SUFFIXES, key=len, reverse=True):
-        if product.endswith(suf) and len(product) - len(suf) >= 2:
-            return product[:-len(suf)], FORM_SUFFIXES[suf]
-    return None

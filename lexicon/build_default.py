@@ -23,6 +23,7 @@ sys.path[:0] = [str(HERE), str(ROOT / "plpython")]
 
 import preprocess  # noqa: E402
 import rules  # noqa: E402
+from chars import has_hanzi  # noqa: E402
 
 OUT = HERE / "default"
 HEADER = ("dict", "term", "standard", "generic", "product", "dosage_form", "source")
@@ -340,10 +341,6 @@ def _given(value: str) -> str:
     return "" if v.strip("-－—/ ").lower() in PLACEHOLDERS else v
 
 
-def _has_hanzi(term: str) -> bool:
-    return any("\u3400" <= ch <= "\u9fff" for ch in term)
-
-
 def nmpa_names(d: dict[str, "Dict"], rows: list[dict]) -> dict[str, int]:
     """The NMPA register (approval number, product name zh/en, trade name zh/en):
 
@@ -390,7 +387,7 @@ def nmpa_names(d: dict[str, "Dict"], rows: list[dict]) -> dict[str, int]:
     english: dict = defaultdict(dict)        # (dictionary, key) -> {standard: (term, source)}
     for r, dd, std in placed:
         en = _given(r["product_en"])
-        if en and not _has_hanzi(en) and rules.plausible_term(dd.name, en):
+        if en and not has_hanzi(en) and rules.plausible_term(dd.name, en):
             english[(dd.name, dd.key(en))].setdefault(std, (en, source(r)))
 
     # trade names: the Chinese one, else the English brand; one trade name, one drug
@@ -436,7 +433,7 @@ def nmpa_names(d: dict[str, "Dict"], rows: list[dict]) -> dict[str, int]:
         kept[k] = tn.std[k]["term"]
     for r, dd, std in placed:
         zh, en = _given(r["trade_zh"]), _given(r["trade_en"])
-        if zh and en and not _has_hanzi(en) and tn.key(zh) in kept and tn.key(en) not in drug_keys \
+        if zh and en and not has_hanzi(en) and tn.key(zh) in kept and tn.key(en) not in drug_keys \
                 and rules.register_trade_name(en):
             english[("trade_name", tn.key(en))].setdefault(kept[tn.key(zh)], (en, source(r)))
     # English names and brands: the register's pairing replaces another source's (Zyvox is not 再普乐);

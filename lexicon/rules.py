@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import re
 
+# The facts shared with the server code, from plpython/ (on sys.path: build_default.py, pytest).
+from chars import has_hanzi
+from dosage_forms import INJECTION_FORM, INJECTION_PREFIX, LEXICON_BUILD_SUFFIXES, SUFFIX_FORMS
+
 # Acid and salt words of Chinese generic names (盐酸左氧氟沙星, 阿托伐他汀钙, 甲磺酸伊马替尼).
 SALT_PREFIXES = ("盐酸", "硫酸", "硝酸", "磷酸", "甲磺酸", "乙磺酸", "苯磺酸", "对甲苯磺酸", "马来酸", "富马酸",
                  "枸橼酸", "酒石酸", "醋酸", "乳酸", "琥珀酸", "氢溴酸", "门冬氨酸", "葡甲胺", "精氨酸",
@@ -87,8 +91,9 @@ def salt_base(generic: str) -> tuple[str, str] | None:
     return found
 
 
-_HANZI = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
+
+
 # Fewest Latin letters a name without hanzi needs: PTU is a trade name, D300 and 15AA are not generics.
 _MIN_LATIN = {"generic_name": 4, "product_name": None, "trade_name": 3, "manufacturer": 3}
 
@@ -103,11 +108,11 @@ def plausible_term(dictionary: str, term: str) -> bool:
     if dictionary not in _MIN_LATIN:
         return True
     if dictionary == "product_name":   # the name before the form suffix holds hanzi: not 18注射液, D300咀嚼片
-        if not _HANZI.search(term):    # an English product name: words, not a code (Atorvastatin Calcium Tablets)
+        if not has_hanzi(term):    # an English product name: words, not a code (Atorvastatin Calcium Tablets)
             return latin_product_name(term)
         shape = product_form(term)
-        return bool(_HANZI.search(shape[0] if shape else term))
-    if _HANZI.search(term):
+        return has_hanzi(shape[0] if shape else term)
+    if has_hanzi(term):
         return True
     need = _MIN_LATIN[dictionary]
     return need is not None and len(_LATIN.findall(term)) >= need and term.strip().lower() not in ("null", "none")
@@ -135,7 +140,7 @@ def plausible_alias(term: str) -> bool:
     >>> plausible_alias("ATP"), plausible_alias("654-2"), plausible_alias("VC")
     (True, True, False)
     """
-    if _HANZI.search(term):
+    if has_hanzi(term):
         return True
     t = term.strip()
     return len(t) >= 3 and (len(_LATIN.findall(t)) >= 2 or bool(re.fullmatch(r"\d+-\d+", t)))
@@ -152,7 +157,7 @@ def register_trade_name(term: str) -> bool:
     if not plausible_term("trade_name", term) or any(ch in term for ch in ":："):
         return False
     latin_words = [w for w in re.findall(r"[A-Za-z][A-Za-z.\-]*", term) if len(w) >= 2]
-    if _HANZI.search(term):
+    if has_hanzi(term):
         return len(latin_words) <= 1
     return len(term.split()) <= 4
 
@@ -234,13 +239,29 @@ def region_in_brackets(name: str) -> list[str]:
     return out
 
 
-# The product-name suffix rule lives in the package, shared with the official-list importers.
-from drugnorm_admin.forms import FORM_SUFFIXES, INJECTION_FORM, INJECTION_PREFIX, product_form  # noqa: E402,F401
+# --- Product names and their dosage forms, by plpython/dosage_forms.py's table ---------------------------
+
+# The suffixes this build reads product names by (dosage_forms.LEXICON_BUILD_SUFFIXES says why not all).
+FORM_SUFFIXES = {s: f for s, f in SUFFIX_FORMS.items() if s in LEXICON_BUILD_SUFFIXES}
+
+
+def product_form(product: str) -> tuple[str, str] | None:
+    """(stem, dosage form) of a product name by FORM_SUFFIXES (not the importers' rule, drugnorm_admin/forms.py).
+
+    >>> product_form("阿托伐他汀钙片"), product_form("注射用盐酸伊立替康"), product_form("奥美拉唑镁肠溶片")
+    (('阿托伐他汀钙', '片剂'), ('盐酸伊立替康', '注射用无菌粉末'), ('奥美拉唑镁', '肠溶片'))
+    """
+    if product.startswith(INJECTION_PREFIX) and len(product) > len(INJECTION_PREFIX) + 1:
+        return product[len(INJECTION_PREFIX):], INJECTION_FORM
+    for suf in sorted(FORM_SUFFIXES, key=len, reverse=True):
+        if product.endswith(suf) and len(product) - len(suf) >= 2:
+            return product[:-len(suf)], FORM_SUFFIXES[suf]
+    return None
 
 
 # Dosage-form names that are the same form as another standard, as the registration lists write them.
-SAME_FORM = {"滴眼液": "滴眼剂", "滴耳液": "滴耳剂", "滴鼻液": "滴鼻剂", "口服液": "口服溶液剂", "粉针剂": "注射用无菌粉末",
-             "粉针": "注射用无菌粉末", "冻干粉针剂": "注射用无菌粉末", "眼膏": "眼膏剂"}
+SAME_FORM = {**{name: SUFFIX_FORMS[name] for name in ("滴眼液", "滴耳液", "滴鼻液", "口服液", "粉针", "眼膏")},
+             "粉针剂": INJECTION_FORM, "冻干粉针剂": INJECTION_FORM}
 
 
 def same_form(form: str, is_standard) -> str | None:
@@ -474,7 +495,7 @@ def latin_form_variants(name: str) -> list[str]:
     (['ITALFARMACO S.A'], ['Pfizer Ltd.'], [])
     """
     s = " ".join(name.split())
-    if not s or _HANZI.search(s) or len(_LATIN.findall(s)) < 6:
+    if not s or has_hanzi(s) or len(_LATIN.findall(s)) < 6:
         return []
     low = s.lower()
     for form in _DOTTED_FORMS:

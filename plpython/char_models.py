@@ -54,7 +54,3 @@ def split(s: str, lo: int, hi: int, kind: str, symbols: str, matches) -> list[tu
     if kind in ("bracket", "bar", "stop"):
         return _cut(s, lo, hi, symbols)
     raise ValueError(f"unknown character model kind {kind!r} (known: {', '.join(KINDS)})")
-
-
-def has_symbols(s: str, lo: int, hi: int, symbols: str) -> bool:
-    return any(s[i] in symbols for i in range(lo, hi))

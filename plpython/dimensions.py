@@ -40,21 +40,12 @@ lands on the same initial and final):
 """
 from __future__ import annotations
 
+from chars import is_hanzi, is_other
+
 SCORING_DIMS = "hifcpo"
 RECALL_DIM = "s"
 _INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x",
              "r", "z", "c", "s", "y", "w")
-
-
-def is_hanzi(ch: str) -> bool:
-    o = ord(ch)
-    return (0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x323AF
-            or 0xF900 <= o <= 0xFAFF or o == 0x3007)
-
-
-def is_other(ch: str) -> bool:
-    """Non-hanzi characters that carry meaning: letters (Latin, Greek, ...) and digits."""
-    return ch.isalnum() and not is_hanzi(ch)
 
 
 def split_syllable(syllable: str) -> tuple[str, str]:

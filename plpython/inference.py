@@ -19,7 +19,10 @@ from __future__ import annotations
 import bisect
 from typing import NamedTuple
 
-from lexicon import DRUG_DICTS, INJECTION_PREFIX, is_hanzi  # noqa: F401  (INJECTION_PREFIX re-exported)
+from chars import is_hanzi
+from dosage_forms import INJECTION_PREFIX  # noqa: F401  (re-exported)
+from lexicon import DRUG_DICTS
+from settings import DEFAULTS
 
 
 # How manufacturer names end, and the region words they start with or put in brackets.
@@ -194,8 +197,8 @@ def judge(fragment: str, candidates: list, lex, settings: dict, normalize_key) -
     if not candidates:
         return Verdict(False, False, False)
     top = candidates[0]
-    accept = settings.get("accept", 0.6)
-    margin = settings.get("ambiguous_margin", 0.02)
+    accept = settings.get("accept", DEFAULTS["accept"])
+    margin = settings.get("ambiguous_margin", DEFAULTS["ambiguous_margin"])
     ambiguous = False
     for other in candidates[1:]:
         if top["s"] - other["s"] > margin:

@@ -15,6 +15,9 @@ from collections import OrderedDict
 from sys import intern
 from typing import NamedTuple
 
+from chars import is_word_char
+from dosage_forms import INJECTION_FORM, SUFFIX_FORMS
+
 # Which dictionary wins when one key is in several (drugnorm.dictionary.priority).
 DICT_ORDER = ("product_name", "generic_name", "trade_name", "manufacturer", "dosage_form", "route",
               "packaging_material")
@@ -25,27 +28,6 @@ VEHICLE_GENERICS = frozenset(("氯化钠", "葡萄糖", "葡萄糖氯化钠", "�
                               "注射用水"))
 # The dictionaries of kind 'marker' (plpython/markers.py): found by rule, never segmented or fuzzy-matched.
 MARKER_DICTS = ("insurance_class", "formulary_marker")
-INJECTION_PREFIX = "注射用"
-# The dosage form an "注射用…" name tells, when the lexicon has this form.
-INJECTION_FORM = "注射用无菌粉末"
-# Suffix → dosage form, for product names the lexicon does not know. A pair is used only when its form
-# is an entry of the dosage_form dictionary, so the lexicon decides which forms exist.
-BUILTIN_SUFFIXES = {
-    "片": "片剂", "素片": "片剂", "薄膜衣片": "薄膜衣片", "糖衣片": "糖衣片", "肠溶片": "肠溶片",
-    "缓释片": "缓释片", "控释片": "控释片", "分散片": "分散片", "咀嚼片": "咀嚼片", "泡腾片": "泡腾片",
-    "口崩片": "口腔崩解片", "口腔崩解片": "口腔崩解片", "含片": "含片", "舌下片": "舌下片",
-    "胶囊": "胶囊剂", "硬胶囊": "胶囊剂", "软胶囊": "软胶囊", "胶丸": "软胶囊", "肠溶胶囊": "肠溶胶囊",
-    "缓释胶囊": "缓释胶囊", "控释胶囊": "控释胶囊", "颗粒": "颗粒剂", "颗粒剂": "颗粒剂",
-    "缓释颗粒": "缓释颗粒", "干混悬剂": "干混悬剂", "混悬液": "混悬剂", "口服混悬液": "口服混悬剂",
-    "注射液": "注射液", "针": "注射液", "水针": "注射液", "粉针": "注射用无菌粉末", "输液": "注射液",
-    "口服液": "口服溶液剂", "口服溶液": "口服溶液剂", "糖浆": "糖浆剂", "滴眼液": "滴眼剂",
-    "滴耳液": "滴耳剂", "滴鼻液": "滴鼻剂", "眼膏": "眼膏剂", "软膏": "软膏剂", "乳膏": "乳膏剂",
-    "凝胶": "凝胶剂", "栓": "栓剂", "贴": "贴剂", "贴剂": "贴剂", "气雾剂": "气雾剂", "喷雾剂": "喷雾剂",
-    "吸入剂": "吸入剂", "散": "散剂", "丸": "丸剂", "滴丸": "滴丸剂", "酊": "酊剂", "洗剂": "洗剂",
-    "搽剂": "搽剂", "溶液": "溶液剂", "乳": "乳剂", "合剂": "合剂", "膏": "煎膏剂", "粉雾剂": "吸入粉雾剂",
-    "口溶膜": "膜剂", "口腔膜": "膜剂", "膜": "膜剂", "胶浆": "胶浆剂", "冲洗液": "冲洗剂", "灌肠液": "灌肠剂",
-}
-
 # Protected keys are indexed by this many first characters.
 PROTECTED_PREFIX = 3
 
@@ -64,16 +46,6 @@ class CharModel(NamedTuple):
     kind: str          # bracket | bar | stop | slash
     symbols: str
     priority: int
-
-
-def is_hanzi(ch: str) -> bool:
-    o = ord(ch)
-    return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x3134F or 0xF900 <= o <= 0xFAFF
-
-
-def is_word_char(ch: str) -> bool:
-    """Hanzi, letters (Latin, Greek …) and digits: what names are made of."""
-    return ch.isalnum() or is_hanzi(ch)
 
 
 def needs_protection(key: str) -> bool:
@@ -178,11 +150,11 @@ class MemoryLexicon:
 
 
 def learn_suffixes(form_standard, forms) -> tuple[dict[str, str], str | None]:
-    """Suffix → dosage form: the built-in table where the lexicon has the form, and the dosage-form names
-    of two characters or more themselves (…注射液, …滴眼剂); and the form 注射用 tells. ``forms``: (key,
+    """Suffix → dosage form: dosage_forms.SUFFIX_FORMS where the lexicon has the form, and the dosage-form
+    names of two characters or more themselves (…注射液, …滴眼剂); and the form 注射用 tells. ``forms``: (key,
     standard) of the entries of the dosage_form dictionary; ``form_standard(name)`` the standard of a form."""
     suffixes = {}
-    for suffix, form in BUILTIN_SUFFIXES.items():
+    for suffix, form in SUFFIX_FORMS.items():
         std = form_standard(form)
         if std:
             suffixes[suffix] = std

@@ -14,7 +14,8 @@ import preprocess
 import segmentation
 import settings as config
 import spec_split
-from lexicon import VEHICLE_GENERICS, is_hanzi
+from chars import is_hanzi
+from lexicon import VEHICLE_GENERICS
 
 FIELDS = ("generic_name", "trade_name", "product_name", "dosage_form", "route", "manufacturer",
           "packaging_material")
@@ -77,8 +78,8 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
     if raw is None:
         return None
     tick = checkpoint or _nothing
-    fuzzy = _Budget(fuzzy, settings.get("fuzzy_budget", config.SPECS["fuzzy_budget"].default))
-    limit = settings.get("max_input", config.SPECS["max_input"].default)
+    fuzzy = _Budget(fuzzy, settings.get("fuzzy_budget", config.DEFAULTS["fuzzy_budget"]))
+    limit = settings.get("max_input", config.DEFAULTS["max_input"])
     head = raw if len(raw) <= limit else raw[:limit]
     s, offsets = preprocess.normalize(head, lex.t2s, lex.irrelevant, tick)
     tick()

@@ -11,8 +11,11 @@ import math
 from collections import Counter
 
 import dimensions
+from settings import DEFAULTS
 
 DIMS = dimensions.SCORING_DIMS
+# The built-in boosts (plpython/settings.py), for a caller that gives none.
+BOOSTS = tuple(DEFAULTS["boost_" + d] for d in DIMS)
 
 
 class Index:
@@ -35,7 +38,8 @@ class Index:
     def idf(self, tok: str) -> float:
         return 1 + math.log(max(self.n, 1) / (self.df.get(tok, 0) + 1))
 
-    def candidates(self, slots, limit: int = 200, budget: int = 5000) -> list[tuple[int, float]]:
+    def candidates(self, slots, limit: int = DEFAULTS["candidate_limit"],
+                   budget: int = DEFAULTS["posting_budget"]) -> list[tuple[int, float]]:
         """[(entry id, shared idf)]: entries holding the rarest recall tokens, as the SQL stage picks them."""
         recall = sorted({t for t, *_ in slots if t[0] in "hos" and self.df.get(t, 0) > 0},
                         key=lambda t: (self.df[t], t))
@@ -75,9 +79,9 @@ class Index:
     def _scoring_tokens(self, eid) -> set:
         return {t for t in self.entries[eid] if t[0] != dimensions.RECALL_DIM}
 
-    def score(self, qtf: Counter, entry_tokens: list[str], a: float = 0.4, boosts=None):
+    def score(self, qtf: Counter, entry_tokens: list[str], a: float = DEFAULTS["a"], boosts=BOOSTS):
         """(m, n, s) of a query vector against one entry's tokens."""
-        b = dict(zip(DIMS, boosts or [1.0] * len(DIMS)))
+        b = dict(zip(DIMS, boosts))
         dtf = Counter(t for t in entry_tokens if t[0] != dimensions.RECALL_DIM)
         qlen = Counter(t[0] for t in qtf.elements())
         dlen = Counter(t[0] for t in dtf.elements())
@@ -93,7 +97,8 @@ class Index:
         n = min(1.0, sum(c * dc.get(t, 0) for t, c in qc.items()) / math.sqrt(cq * cd)) if cq and cd else 0.0
         return m, n, a * m + (1 - a) * n
 
-    def search(self, slots, k: int = 10, a: float = 0.4, boosts=None, limit: int = 200, budget: int = 5000,
+    def search(self, slots, k: int = DEFAULTS["k"], a: float = DEFAULTS["a"], boosts=BOOSTS,
+               limit: int = DEFAULTS["candidate_limit"], budget: int = DEFAULTS["posting_budget"],
                exhaustive: bool = False):
         """[(s, m, n, id)] of the best k entries, best first."""
         cands = self.candidates(slots, limit, budget)

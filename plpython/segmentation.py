@@ -21,7 +21,8 @@ from typing import NamedTuple
 
 import char_models
 import inference
-from lexicon import PROTECTED_PREFIX, is_hanzi, is_word_char
+from chars import is_hanzi, is_word_char
+from lexicon import PROTECTED_PREFIX
 
 # Pending strings longer than this are not names; they are reported unmatched rather than searched.
 MAX_PIECE = 256

@@ -24,6 +24,7 @@ import time
 import zlib
 from collections import OrderedDict
 
+import chars
 import dimensions
 import lexicon
 import pipeline
@@ -175,14 +176,14 @@ class View:
         """A function hanzi -> readings. Readings are fetched per character on first sight, the
         characters of ``text`` in one query: a backend meets a few thousand hanzi, not the table's 30,000."""
         known = self.readings
-        missing = [ch for ch in set(text) if ch not in known and lexicon.is_hanzi(ch)]
+        missing = [ch for ch in set(text) if ch not in known and chars.is_hanzi(ch)]
         if missing:
             self._fetch_readings(plpy, missing)
 
         def of(ch):
             rs = known.get(ch)
             if rs is None:
-                if not lexicon.is_hanzi(ch):
+                if not chars.is_hanzi(ch):
                     return ()
                 self._fetch_readings(plpy, [ch])
                 rs = known[ch]
@@ -337,7 +338,7 @@ def candidates(plpy, GD, fragment, k=None, threshold=None):
     preprocessed has no candidates, as drug_parse looks none of those up: scoring one costs time in
     proportion to its length (10 KB of hanzi took 1-2 s) and no name is that long."""
     b, _ = backend(GD).refresh(plpy)
-    if len(fragment) > b.settings.get("max_input", config.SPECS["max_input"].default):
+    if len(fragment) > b.settings["max_input"]:
         return []
     key = preprocess.normalize_key(fragment, b.lex.t2s, b.lex.irrelevant)
     if len(key) > pipeline.MAX_FUZZY:
@@ -353,8 +354,8 @@ def _score(plpy, b, key, k=None, threshold=None):
 def _score_many(plpy, b, keys, k=None, threshold=None) -> dict:
     """{key: candidates} for normalized fragments: the ones the fragment cache lacks in one query."""
     st = b.settings
-    k = st.get("k", 10) if k is None else k
-    threshold = st.get("threshold", 0.0) if threshold is None else threshold
+    k = st["k"] if k is None else k
+    threshold = st["threshold"] if threshold is None else threshold
     out, todo = {}, []
     for key in keys:
         if k is None or k <= 0 or not key:
@@ -373,7 +374,7 @@ def _score_many(plpy, b, keys, k=None, threshold=None) -> dict:
             if b.keep and len(key) <= pipeline.MAX_FUZZY:
                 b.fragments.put((key, k, threshold),
                                 _pack(json.dumps(found, ensure_ascii=False, separators=_COMPACT)),
-                                st.get("cache_entries", 0))
+                                st["cache_entries"])
     return out
 
 
@@ -401,10 +402,10 @@ def _score_sql(plpy, b, keys, k, threshold) -> dict:
     out = {key: [] for key in keys}
     if not toks:
         return out
-    boosts = [st.get("boost_" + d, 1.0) for d in dimensions.SCORING_DIMS]
+    boosts = [st["boost_" + d] for d in dimensions.SCORING_DIMS]
     plan = b.plan(plpy, "score", _SCORE_SQL,
                   ["int[]", "text[]", "int[]", "text[]", "int", "float8", "float8", "float8[]", "int", "int"])
-    rows = plpy.execute(plan, [frag, toks, slots, owners, int(k), float(threshold), st.get("a", 0.4), boosts,
+    rows = plpy.execute(plan, [frag, toks, slots, owners, int(k), float(threshold), st["a"], boosts,
                                int(st["candidate_limit"]), int(st["posting_budget"])])
     for r in rows:
         out[keys[r["frag"]]].append({"term": r["term"], "standard": r["standard"], "attribute": r["attribute"],
@@ -436,13 +437,13 @@ def parse(plpy, GD, raw):
         return _unpack(hit)
     lex, st = b.lex, b.settings
     if type(lex) is lexicon.StoredLexicon and lex.hashes is None:    # what the pipeline will normalize
-        head = raw[:st.get("max_input", config.SPECS["max_input"].default)]
+        head = raw[:st["max_input"]]
         lex.prepare(preprocess.normalize(head, lex.t2s, lex.irrelevant)[0] if len(head) <= 100 else None)
     result = pipeline.parse(raw, lex, _Matcher(plpy, b), st, _Interrupts(plpy, b))
     result["lexicon_version"] = version
     out = json.dumps(result, ensure_ascii=False, separators=_COMPACT)   # jsonb keeps no spacing anyway
     if b.keep and len(raw) <= 1000:   # long strings are rarely repeated; don't let them fill the cache
-        b.results.put(raw, _pack(out), b.settings.get("cache_entries", 0))
+        b.results.put(raw, _pack(out), b.settings["cache_entries"])
     return out
 
 

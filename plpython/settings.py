@@ -50,6 +50,7 @@ SPECS = {
     "fuzzy_budget":     Spec(int, 16, 0, 1000),
 }
 NAMES = tuple(SPECS)
+DEFAULTS = {name: spec.default for name, spec in SPECS.items()}
 # Settings read elsewhere (review_queue: on/off, by drugnorm.record_review in SQL) and drugnorm's own marker
 # of uncommitted lexicon changes (set by its triggers, never by hand): the other known drugnorm.* names.
 OTHER_NAMES = ("review_queue",)

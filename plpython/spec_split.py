@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from chars import is_east_asian
+
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _TIMES = "x×*"
 _JOIN = ":/"
@@ -85,7 +87,7 @@ def _quantity(s: str, i: int, hi: int, units: dict, max_len: int, prev_end: int,
     if i > 0:
         before = s[i - 1]
         # b1, d3, α1b: a digit glued to a letter is part of a name, unless a spec just ended there
-        if (before.isalpha() and not _is_cjk(before) and i != prev_end
+        if (before.isalpha() and not is_east_asian(before) and i != prev_end
                 and not (before in _TIMES and i - 1 == prev_end)):
             glued = True
         elif before.isdigit() or before == ".":
@@ -98,10 +100,6 @@ def _quantity(s: str, i: int, hi: int, units: dict, max_len: int, prev_end: int,
     if glued and not (kind == "strength" and name_before is not None and name_before(i)):
         return None
     return Part(canonical_number(m.group()), unit, std), kind, end
-
-
-def _is_cjk(ch: str) -> bool:
-    return ord(ch) >= 0x2E80
 
 
 def find(s: str, lo: int, hi: int, units: dict, name_before=None) -> list[Spec]:

@@ -24,7 +24,7 @@ GB2312_LETTERS = ((0xB0A1, "a"), (0xB0C5, "b"), (0xB2C1, "c"), (0xB4EE, "d"), (0
                   (0xCBFA, "t"), (0xCDDA, "w"), (0xCEF4, "x"), (0xD1B9, "y"), (0xD4D1, "z"))
 
 
-def is_hanzi(ch):   # as plpython/dimensions.py
+def is_hanzi(ch):   # plpython/chars.py's, copied as this body is self-contained (tests/unit/test_chars.py)
     o = ord(ch)
     return (0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x323AF
             or 0xF900 <= o <= 0xFAFF or o == 0x3007)

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version e9b9ba2d02ffa97f
+-- code version 0026a036080a17b8
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -189,7 +189,7 @@ GB2312_LETTERS = ((0xB0A1, "a"), (0xB0C5, "b"), (0xB2C1, "c"), (0xB4EE, "d"), (0
                   (0xCBFA, "t"), (0xCDDA, "w"), (0xCEF4, "x"), (0xD1B9, "y"), (0xD4D1, "z"))
 
 
-def is_hanzi(ch):   # as plpython/dimensions.py
+def is_hanzi(ch):   # plpython/chars.py's, copied as this body is self-contained (tests/unit/test_chars.py)
     o = ord(ch)
     return (0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x323AF
             or 0xF900 <= o <= 0xFAFF or o == 0x3007)
@@ -464,10 +464,52 @@ def split(s: str, lo: int, hi: int, kind: str, symbols: str, matches) -> list[tu
     if kind in ("bracket", "bar", "stop"):
         return _cut(s, lo, hi, symbols)
     raise ValueError(f"unknown character model kind {kind!r} (known: {', '.join(KINDS)})")
+$drugnorm_py$),
+('chars', $drugnorm_py$"""Character classes: what a hanzi is, what names are made of. The one copy that the server code, the
+lexicon build and the SQL function drugnorm.lookup_codes use.
+
+``is_hanzi`` covers the CJK Unified Ideographs with extensions A to H, the compatibility ideographs and
+〇 (U+3007, the hanzi zero: drugnorm.hanzi has its reading ling). The ranges match the character data
+(migrations/data/hanzi_*.tsv), so a character with readings there is a hanzi here.
+
+>>> [is_hanzi(ch) for ch in "尼〇𠀀礼aあ"]
+[True, True, True, True, False, False]
+>>> has_hanzi("Vitamin C"), has_hanzi("维C")
+(False, True)
+>>> [is_word_char(ch) for ch in "尼aβ5-"], [is_other(ch) for ch in "尼aβ5-"]
+([True, True, True, True, False], [False, True, True, True, False])
+>>> [is_east_asian(ch) for ch in "尼あ한aé"]
+[True, True, True, False, False]
+"""
+from __future__ import annotations
 
 
-def has_symbols(s: str, lo: int, hi: int, symbols: str) -> bool:
-    return any(s[i] in symbols for i in range(lo, hi))
+def is_hanzi(ch: str) -> bool:
+    o = ord(ch)
+    return (0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x323AF
+            or 0xF900 <= o <= 0xFAFF or o == 0x3007)
+
+
+def has_hanzi(text: str) -> bool:
+    return any(map(is_hanzi, text))
+
+
+def is_word_char(ch: str) -> bool:
+    """Hanzi, letters (Latin, Greek …) and digits: what names are made of."""
+    return ch.isalnum() or is_hanzi(ch)
+
+
+def is_other(ch: str) -> bool:
+    """Non-hanzi characters that carry meaning: letters (Latin, Greek, ...) and digits."""
+    return ch.isalnum() and not is_hanzi(ch)
+
+
+def is_east_asian(ch: str) -> bool:
+    """Any character from the CJK radicals (U+2E80) on: hanzi, and kana, hangul and the like too.
+
+    Not is_hanzi: spec splitting asks whether the letter before a number is a Latin or Greek one (b5mg of
+    两性霉素b5mg), and a kana or hangul letter is not; so the class is everything East Asian."""
+    return ord(ch) >= 0x2E80
 $drugnorm_py$),
 ('dimensions', $drugnorm_py$"""The six analysis dimensions of patent claim 8 (实施例二, 表22), plus recall-only syllable tokens.
 
@@ -511,21 +553,12 @@ lands on the same initial and final):
 """
 from __future__ import annotations
 
+from chars import is_hanzi, is_other
+
 SCORING_DIMS = "hifcpo"
 RECALL_DIM = "s"
 _INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x",
              "r", "z", "c", "s", "y", "w")
-
-
-def is_hanzi(ch: str) -> bool:
-    o = ord(ch)
-    return (0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x323AF
-            or 0xF900 <= o <= 0xFAFF or o == 0x3007)
-
-
-def is_other(ch: str) -> bool:
-    """Non-hanzi characters that carry meaning: letters (Latin, Greek, ...) and digits."""
-    return ch.isalnum() and not is_hanzi(ch)
 
 
 def split_syllable(syllable: str) -> tuple[str, str]:
@@ -628,6 +661,49 @@ def lookup_codes(key: str, readings: list[str | None]) -> tuple[str, str]:
             ini.append(ch)
     return "".join(full), "".join(ini)
 $drugnorm_py$),
+('dosage_forms', $drugnorm_py$"""Dosage forms as product names show them: the suffix → dosage-form table and the 注射用 prefix.
+
+The one copy that the server code (lexicon.py: the forms of product names the lexicon does not know), the
+admin (drugnorm_admin/forms.py, through drugnorm_admin/facts.py) and the bundled-lexicon build
+(lexicon/rules.py) import. Stdlib only and no sibling imports: the admin's wheel carries this file alone.
+
+>>> SUFFIX_FORMS["胶囊"], SUFFIX_FORMS["粉针"], INJECTION_PREFIX, INJECTION_FORM
+('胶囊剂', '注射用无菌粉末', '注射用', '注射用无菌粉末')
+>>> sorted(LEXICON_BUILD_SUFFIXES - SUFFIX_FORMS.keys())
+[]
+"""
+from __future__ import annotations
+
+INJECTION_PREFIX = "注射用"
+# The dosage form an "注射用…" name tells, when the lexicon has this form.
+INJECTION_FORM = "注射用无菌粉末"
+# Suffix → dosage form, for product names the lexicon does not know. The server uses a pair only when
+# its form is an entry of the dosage_form dictionary, so the lexicon decides which forms exist.
+SUFFIX_FORMS = {
+    "片": "片剂", "素片": "片剂", "薄膜衣片": "薄膜衣片", "糖衣片": "糖衣片", "肠溶片": "肠溶片",
+    "缓释片": "缓释片", "控释片": "控释片", "分散片": "分散片", "咀嚼片": "咀嚼片", "泡腾片": "泡腾片",
+    "口崩片": "口腔崩解片", "口腔崩解片": "口腔崩解片", "含片": "含片", "舌下片": "舌下片",
+    "胶囊": "胶囊剂", "硬胶囊": "胶囊剂", "软胶囊": "软胶囊", "胶丸": "软胶囊", "肠溶胶囊": "肠溶胶囊",
+    "缓释胶囊": "缓释胶囊", "控释胶囊": "控释胶囊", "颗粒": "颗粒剂", "颗粒剂": "颗粒剂",
+    "缓释颗粒": "缓释颗粒", "干混悬剂": "干混悬剂", "混悬液": "混悬剂", "口服混悬液": "口服混悬剂",
+    "注射液": "注射液", "针": "注射液", "水针": "注射液", "粉针": "注射用无菌粉末", "输液": "注射液",
+    "口服液": "口服溶液剂", "口服溶液": "口服溶液剂", "糖浆": "糖浆剂", "滴眼液": "滴眼剂",
+    "滴耳液": "滴耳剂", "滴鼻液": "滴鼻剂", "眼膏": "眼膏剂", "软膏": "软膏剂", "乳膏": "乳膏剂",
+    "凝胶": "凝胶剂", "栓": "栓剂", "贴": "贴剂", "贴剂": "贴剂", "气雾剂": "气雾剂", "喷雾剂": "喷雾剂",
+    "吸入剂": "吸入剂", "散": "散剂", "丸": "丸剂", "滴丸": "滴丸剂", "酊": "酊剂", "洗剂": "洗剂",
+    "搽剂": "搽剂", "溶液": "溶液剂", "乳": "乳剂", "合剂": "合剂", "膏": "煎膏剂", "粉雾剂": "吸入粉雾剂",
+    "口溶膜": "膜剂", "口腔膜": "膜剂", "膜": "膜剂", "胶浆": "胶浆剂", "冲洗液": "冲洗剂", "灌肠液": "灌肠剂",
+}
+# The suffixes the bundled-lexicon build reads product names of the seed data by (lexicon/rules.py,
+# product_form): the table it has always been built with. The others (针, 膏, 乳, 溶液, 素片 …) would give
+# the bundled lexicon other products and forms; widening this set is a change of the lexicon of its own.
+LEXICON_BUILD_SUFFIXES = frozenset((
+    "肠溶胶囊", "缓释胶囊", "控释胶囊", "软胶囊", "胶囊", "肠溶片", "缓释片", "控释片", "分散片", "咀嚼片",
+    "泡腾片", "口腔崩解片", "含片", "薄膜衣片", "片", "注射液", "颗粒", "滴眼液", "眼膏", "软膏", "乳膏",
+    "凝胶", "栓", "口服溶液", "口服液", "糖浆", "气雾剂", "喷雾剂", "滴丸", "丸", "散", "贴剂", "干混悬剂",
+    "混悬液",
+))
+$drugnorm_py$),
 ('inference', $drugnorm_py$"""What to conclude from a second-type fragment: accept its fuzzy top candidate, infer an unknown product,
 or leave it unresolved. A wrong drug is worse than no drug.
 
@@ -649,7 +725,10 @@ from __future__ import annotations
 import bisect
 from typing import NamedTuple
 
-from lexicon import DRUG_DICTS, INJECTION_PREFIX, is_hanzi  # noqa: F401  (INJECTION_PREFIX re-exported)
+from chars import is_hanzi
+from dosage_forms import INJECTION_PREFIX  # noqa: F401  (re-exported)
+from lexicon import DRUG_DICTS
+from settings import DEFAULTS
 
 
 # How manufacturer names end, and the region words they start with or put in brackets.
@@ -824,8 +903,8 @@ def judge(fragment: str, candidates: list, lex, settings: dict, normalize_key) -
     if not candidates:
         return Verdict(False, False, False)
     top = candidates[0]
-    accept = settings.get("accept", 0.6)
-    margin = settings.get("ambiguous_margin", 0.02)
+    accept = settings.get("accept", DEFAULTS["accept"])
+    margin = settings.get("ambiguous_margin", DEFAULTS["ambiguous_margin"])
     ambiguous = False
     for other in candidates[1:]:
         if top["s"] - other["s"] > margin:
@@ -916,6 +995,9 @@ from collections import OrderedDict
 from sys import intern
 from typing import NamedTuple
 
+from chars import is_word_char
+from dosage_forms import INJECTION_FORM, SUFFIX_FORMS
+
 # Which dictionary wins when one key is in several (drugnorm.dictionary.priority).
 DICT_ORDER = ("product_name", "generic_name", "trade_name", "manufacturer", "dosage_form", "route",
               "packaging_material")
@@ -926,27 +1008,6 @@ VEHICLE_GENERICS = frozenset(("氯化钠", "葡萄糖", "葡萄糖氯化钠", "�
                               "注射用水"))
 # The dictionaries of kind 'marker' (plpython/markers.py): found by rule, never segmented or fuzzy-matched.
 MARKER_DICTS = ("insurance_class", "formulary_marker")
-INJECTION_PREFIX = "注射用"
-# The dosage form an "注射用…" name tells, when the lexicon has this form.
-INJECTION_FORM = "注射用无菌粉末"
-# Suffix → dosage form, for product names the lexicon does not know. A pair is used only when its form
-# is an entry of the dosage_form dictionary, so the lexicon decides which forms exist.
-BUILTIN_SUFFIXES = {
-    "片": "片剂", "素片": "片剂", "薄膜衣片": "薄膜衣片", "糖衣片": "糖衣片", "肠溶片": "肠溶片",
-    "缓释片": "缓释片", "控释片": "控释片", "分散片": "分散片", "咀嚼片": "咀嚼片", "泡腾片": "泡腾片",
-    "口崩片": "口腔崩解片", "口腔崩解片": "口腔崩解片", "含片": "含片", "舌下片": "舌下片",
-    "胶囊": "胶囊剂", "硬胶囊": "胶囊剂", "软胶囊": "软胶囊", "胶丸": "软胶囊", "肠溶胶囊": "肠溶胶囊",
-    "缓释胶囊": "缓释胶囊", "控释胶囊": "控释胶囊", "颗粒": "颗粒剂", "颗粒剂": "颗粒剂",
-    "缓释颗粒": "缓释颗粒", "干混悬剂": "干混悬剂", "混悬液": "混悬剂", "口服混悬液": "口服混悬剂",
-    "注射液": "注射液", "针": "注射液", "水针": "注射液", "粉针": "注射用无菌粉末", "输液": "注射液",
-    "口服液": "口服溶液剂", "口服溶液": "口服溶液剂", "糖浆": "糖浆剂", "滴眼液": "滴眼剂",
-    "滴耳液": "滴耳剂", "滴鼻液": "滴鼻剂", "眼膏": "眼膏剂", "软膏": "软膏剂", "乳膏": "乳膏剂",
-    "凝胶": "凝胶剂", "栓": "栓剂", "贴": "贴剂", "贴剂": "贴剂", "气雾剂": "气雾剂", "喷雾剂": "喷雾剂",
-    "吸入剂": "吸入剂", "散": "散剂", "丸": "丸剂", "滴丸": "滴丸剂", "酊": "酊剂", "洗剂": "洗剂",
-    "搽剂": "搽剂", "溶液": "溶液剂", "乳": "乳剂", "合剂": "合剂", "膏": "煎膏剂", "粉雾剂": "吸入粉雾剂",
-    "口溶膜": "膜剂", "口腔膜": "膜剂", "膜": "膜剂", "胶浆": "胶浆剂", "冲洗液": "冲洗剂", "灌肠液": "灌肠剂",
-}
-
 # Protected keys are indexed by this many first characters.
 PROTECTED_PREFIX = 3
 
@@ -965,16 +1026,6 @@ class CharModel(NamedTuple):
     kind: str          # bracket | bar | stop | slash
     symbols: str
     priority: int
-
-
-def is_hanzi(ch: str) -> bool:
-    o = ord(ch)
-    return 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x3134F or 0xF900 <= o <= 0xFAFF
-
-
-def is_word_char(ch: str) -> bool:
-    """Hanzi, letters (Latin, Greek …) and digits: what names are made of."""
-    return ch.isalnum() or is_hanzi(ch)
 
 
 def needs_protection(key: str) -> bool:
@@ -1079,11 +1130,11 @@ class MemoryLexicon:
 
 
 def learn_suffixes(form_standard, forms) -> tuple[dict[str, str], str | None]:
-    """Suffix → dosage form: the built-in table where the lexicon has the form, and the dosage-form names
-    of two characters or more themselves (…注射液, …滴眼剂); and the form 注射用 tells. ``forms``: (key,
+    """Suffix → dosage form: dosage_forms.SUFFIX_FORMS where the lexicon has the form, and the dosage-form
+    names of two characters or more themselves (…注射液, …滴眼剂); and the form 注射用 tells. ``forms``: (key,
     standard) of the entries of the dosage_form dictionary; ``form_standard(name)`` the standard of a form."""
     suffixes = {}
-    for suffix, form in BUILTIN_SUFFIXES.items():
+    for suffix, form in SUFFIX_FORMS.items():
         std = form_standard(form)
         if std:
             suffixes[suffix] = std
@@ -1383,7 +1434,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from lexicon import is_word_char
+from chars import is_word_char
 
 _BRACKETS = {"(": ")", "[": "]"}
 _PART_SEPARATORS = re.compile(r"[、,;/ ]+")
@@ -1488,7 +1539,8 @@ import preprocess
 import segmentation
 import settings as config
 import spec_split
-from lexicon import VEHICLE_GENERICS, is_hanzi
+from chars import is_hanzi
+from lexicon import VEHICLE_GENERICS
 
 FIELDS = ("generic_name", "trade_name", "product_name", "dosage_form", "route", "manufacturer",
           "packaging_material")
@@ -1551,8 +1603,8 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
     if raw is None:
         return None
     tick = checkpoint or _nothing
-    fuzzy = _Budget(fuzzy, settings.get("fuzzy_budget", config.SPECS["fuzzy_budget"].default))
-    limit = settings.get("max_input", config.SPECS["max_input"].default)
+    fuzzy = _Budget(fuzzy, settings.get("fuzzy_budget", config.DEFAULTS["fuzzy_budget"]))
+    limit = settings.get("max_input", config.DEFAULTS["max_input"])
     head = raw if len(raw) <= limit else raw[:limit]
     s, offsets = preprocess.normalize(head, lex.t2s, lex.irrelevant, tick)
     tick()
@@ -2225,8 +2277,11 @@ import math
 from collections import Counter
 
 import dimensions
+from settings import DEFAULTS
 
 DIMS = dimensions.SCORING_DIMS
+# The built-in boosts (plpython/settings.py), for a caller that gives none.
+BOOSTS = tuple(DEFAULTS["boost_" + d] for d in DIMS)
 
 
 class Index:
@@ -2249,7 +2304,8 @@ class Index:
     def idf(self, tok: str) -> float:
         return 1 + math.log(max(self.n, 1) / (self.df.get(tok, 0) + 1))
 
-    def candidates(self, slots, limit: int = 200, budget: int = 5000) -> list[tuple[int, float]]:
+    def candidates(self, slots, limit: int = DEFAULTS["candidate_limit"],
+                   budget: int = DEFAULTS["posting_budget"]) -> list[tuple[int, float]]:
         """[(entry id, shared idf)]: entries holding the rarest recall tokens, as the SQL stage picks them."""
         recall = sorted({t for t, *_ in slots if t[0] in "hos" and self.df.get(t, 0) > 0},
                         key=lambda t: (self.df[t], t))
@@ -2289,9 +2345,9 @@ class Index:
     def _scoring_tokens(self, eid) -> set:
         return {t for t in self.entries[eid] if t[0] != dimensions.RECALL_DIM}
 
-    def score(self, qtf: Counter, entry_tokens: list[str], a: float = 0.4, boosts=None):
+    def score(self, qtf: Counter, entry_tokens: list[str], a: float = DEFAULTS["a"], boosts=BOOSTS):
         """(m, n, s) of a query vector against one entry's tokens."""
-        b = dict(zip(DIMS, boosts or [1.0] * len(DIMS)))
+        b = dict(zip(DIMS, boosts))
         dtf = Counter(t for t in entry_tokens if t[0] != dimensions.RECALL_DIM)
         qlen = Counter(t[0] for t in qtf.elements())
         dlen = Counter(t[0] for t in dtf.elements())
@@ -2307,7 +2363,8 @@ class Index:
         n = min(1.0, sum(c * dc.get(t, 0) for t, c in qc.items()) / math.sqrt(cq * cd)) if cq and cd else 0.0
         return m, n, a * m + (1 - a) * n
 
-    def search(self, slots, k: int = 10, a: float = 0.4, boosts=None, limit: int = 200, budget: int = 5000,
+    def search(self, slots, k: int = DEFAULTS["k"], a: float = DEFAULTS["a"], boosts=BOOSTS,
+               limit: int = DEFAULTS["candidate_limit"], budget: int = DEFAULTS["posting_budget"],
                exhaustive: bool = False):
         """[(s, m, n, id)] of the best k entries, best first."""
         cands = self.candidates(slots, limit, budget)
@@ -2355,7 +2412,8 @@ from typing import NamedTuple
 
 import char_models
 import inference
-from lexicon import PROTECTED_PREFIX, is_hanzi, is_word_char
+from chars import is_hanzi, is_word_char
+from lexicon import PROTECTED_PREFIX
 
 # Pending strings longer than this are not names; they are reported unmatched rather than searched.
 MAX_PIECE = 256
@@ -2632,6 +2690,7 @@ import time
 import zlib
 from collections import OrderedDict
 
+import chars
 import dimensions
 import lexicon
 import pipeline
@@ -2783,14 +2842,14 @@ class View:
         """A function hanzi -> readings. Readings are fetched per character on first sight, the
         characters of ``text`` in one query: a backend meets a few thousand hanzi, not the table's 30,000."""
         known = self.readings
-        missing = [ch for ch in set(text) if ch not in known and lexicon.is_hanzi(ch)]
+        missing = [ch for ch in set(text) if ch not in known and chars.is_hanzi(ch)]
         if missing:
             self._fetch_readings(plpy, missing)
 
         def of(ch):
             rs = known.get(ch)
             if rs is None:
-                if not lexicon.is_hanzi(ch):
+                if not chars.is_hanzi(ch):
                     return ()
                 self._fetch_readings(plpy, [ch])
                 rs = known[ch]
@@ -2945,7 +3004,7 @@ def candidates(plpy, GD, fragment, k=None, threshold=None):
     preprocessed has no candidates, as drug_parse looks none of those up: scoring one costs time in
     proportion to its length (10 KB of hanzi took 1-2 s) and no name is that long."""
     b, _ = backend(GD).refresh(plpy)
-    if len(fragment) > b.settings.get("max_input", config.SPECS["max_input"].default):
+    if len(fragment) > b.settings["max_input"]:
         return []
     key = preprocess.normalize_key(fragment, b.lex.t2s, b.lex.irrelevant)
     if len(key) > pipeline.MAX_FUZZY:
@@ -2961,8 +3020,8 @@ def _score(plpy, b, key, k=None, threshold=None):
 def _score_many(plpy, b, keys, k=None, threshold=None) -> dict:
     """{key: candidates} for normalized fragments: the ones the fragment cache lacks in one query."""
     st = b.settings
-    k = st.get("k", 10) if k is None else k
-    threshold = st.get("threshold", 0.0) if threshold is None else threshold
+    k = st["k"] if k is None else k
+    threshold = st["threshold"] if threshold is None else threshold
     out, todo = {}, []
     for key in keys:
         if k is None or k <= 0 or not key:
@@ -2981,7 +3040,7 @@ def _score_many(plpy, b, keys, k=None, threshold=None) -> dict:
             if b.keep and len(key) <= pipeline.MAX_FUZZY:
                 b.fragments.put((key, k, threshold),
                                 _pack(json.dumps(found, ensure_ascii=False, separators=_COMPACT)),
-                                st.get("cache_entries", 0))
+                                st["cache_entries"])
     return out
 
 
@@ -3009,10 +3068,10 @@ def _score_sql(plpy, b, keys, k, threshold) -> dict:
     out = {key: [] for key in keys}
     if not toks:
         return out
-    boosts = [st.get("boost_" + d, 1.0) for d in dimensions.SCORING_DIMS]
+    boosts = [st["boost_" + d] for d in dimensions.SCORING_DIMS]
     plan = b.plan(plpy, "score", _SCORE_SQL,
                   ["int[]", "text[]", "int[]", "text[]", "int", "float8", "float8", "float8[]", "int", "int"])
-    rows = plpy.execute(plan, [frag, toks, slots, owners, int(k), float(threshold), st.get("a", 0.4), boosts,
+    rows = plpy.execute(plan, [frag, toks, slots, owners, int(k), float(threshold), st["a"], boosts,
                                int(st["candidate_limit"]), int(st["posting_budget"])])
     for r in rows:
         out[keys[r["frag"]]].append({"term": r["term"], "standard": r["standard"], "attribute": r["attribute"],
@@ -3044,13 +3103,13 @@ def parse(plpy, GD, raw):
         return _unpack(hit)
     lex, st = b.lex, b.settings
     if type(lex) is lexicon.StoredLexicon and lex.hashes is None:    # what the pipeline will normalize
-        head = raw[:st.get("max_input", config.SPECS["max_input"].default)]
+        head = raw[:st["max_input"]]
         lex.prepare(preprocess.normalize(head, lex.t2s, lex.irrelevant)[0] if len(head) <= 100 else None)
     result = pipeline.parse(raw, lex, _Matcher(plpy, b), st, _Interrupts(plpy, b))
     result["lexicon_version"] = version
     out = json.dumps(result, ensure_ascii=False, separators=_COMPACT)   # jsonb keeps no spacing anyway
     if b.keep and len(raw) <= 1000:   # long strings are rarely repeated; don't let them fill the cache
-        b.results.put(raw, _pack(out), b.settings.get("cache_entries", 0))
+        b.results.put(raw, _pack(out), b.settings["cache_entries"])
     return out
 
 
@@ -3110,6 +3169,7 @@ SPECS = {
     "fuzzy_budget":     Spec(int, 16, 0, 1000),
 }
 NAMES = tuple(SPECS)
+DEFAULTS = {name: spec.default for name, spec in SPECS.items()}
 # Settings read elsewhere (review_queue: on/off, by drugnorm.record_review in SQL) and drugnorm's own marker
 # of uncommitted lexicon changes (set by its triggers, never by hand): the other known drugnorm.* names.
 OTHER_NAMES = ("review_queue",)
@@ -3223,6 +3283,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from chars import is_east_asian
+
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _TIMES = "x×*"
 _JOIN = ":/"
@@ -3289,7 +3351,7 @@ def _quantity(s: str, i: int, hi: int, units: dict, max_len: int, prev_end: int,
     if i > 0:
         before = s[i - 1]
         # b1, d3, α1b: a digit glued to a letter is part of a name, unless a spec just ended there
-        if (before.isalpha() and not _is_cjk(before) and i != prev_end
+        if (before.isalpha() and not is_east_asian(before) and i != prev_end
                 and not (before in _TIMES and i - 1 == prev_end)):
             glued = True
         elif before.isdigit() or before == ".":
@@ -3302,10 +3364,6 @@ def _quantity(s: str, i: int, hi: int, units: dict, max_len: int, prev_end: int,
     if glued and not (kind == "strength" and name_before is not None and name_before(i)):
         return None
     return Part(canonical_number(m.group()), unit, std), kind, end
-
-
-def _is_cjk(ch: str) -> bool:
-    return ord(ch) >= 0x2E80
 
 
 def find(s: str, lo: int, hi: int, units: dict, name_before=None) -> list[Spec]:
@@ -3374,7 +3432,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'e9b9ba2d02ffa97f')
+    'code', '0026a036080a17b8')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3385,11 +3443,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "e9b9ba2d02ffa97f":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0026a036080a17b8":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'e9b9ba2d02ffa97f'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0026a036080a17b8'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3417,7 +3475,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "e9b9ba2d02ffa97f":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "e9b9ba2d02ffa97f"
+    _dn.CODE_VERSION = "0026a036080a17b8"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3433,11 +3491,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "e9b9ba2d02ffa97f":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0026a036080a17b8":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'e9b9ba2d02ffa97f'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0026a036080a17b8'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3465,7 +3523,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "e9b9ba2d02ffa97f":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "e9b9ba2d02ffa97f"
+    _dn.CODE_VERSION = "0026a036080a17b8"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3478,11 +3536,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "e9b9ba2d02ffa97f":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0026a036080a17b8":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'e9b9ba2d02ffa97f'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0026a036080a17b8'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3510,7 +3568,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "e9b9ba2d02ffa97f":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "e9b9ba2d02ffa97f"
+    _dn.CODE_VERSION = "0026a036080a17b8"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3525,11 +3583,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "e9b9ba2d02ffa97f":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0026a036080a17b8":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'e9b9ba2d02ffa97f'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0026a036080a17b8'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3557,7 +3615,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "e9b9ba2d02ffa97f":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "e9b9ba2d02ffa97f"
+    _dn.CODE_VERSION = "0026a036080a17b8"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3570,11 +3628,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "e9b9ba2d02ffa97f":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0026a036080a17b8":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'e9b9ba2d02ffa97f'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0026a036080a17b8'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3602,7 +3660,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "e9b9ba2d02ffa97f":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "e9b9ba2d02ffa97f"
+    _dn.CODE_VERSION = "0026a036080a17b8"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3736,7 +3794,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "e9b9ba2d02ffa97f", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "0026a036080a17b8", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

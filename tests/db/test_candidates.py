@@ -110,13 +110,15 @@ def test_sql_scores_equal_the_python_reference(mini_db):
         entries = dict(conn.execute("SELECT e.id, e.tokens FROM drugnorm.entry e JOIN drugnorm.dictionary d "
                                     "ON d.name = e.dict AND d.kind = 'set'"))
         readings = dict(conn.execute("SELECT ch, readings FROM drugnorm.hanzi"))
+        st = dict(conn.execute("SELECT name, value FROM drugnorm.setting"))
         index = scoring.Index(entries)
         for q in ("阿莫西临胶囊", "注射用盐酸伊立替康", "长春新碱", "重组人干扰素α2b", "常春新碱"):
             sql = conn.execute("SELECT e.id, c.m, c.n, c.s FROM drugnorm.drug_candidates(%s, 5) c "
                                "JOIN drugnorm.entry e ON e.term = c.term AND e.dict = c.attribute "
                                "ORDER BY c.s DESC, e.id", (q,)).fetchall()
-            ref = index.search(dimensions.query_slots(q, lambda ch: readings.get(ch, [])), 5,
-                               boosts=[1.0, 0.5, 0.5, 1.0, 0.5, 1.0])
+            ref = index.search(dimensions.query_slots(q, lambda ch: readings.get(ch, [])), 5, a=float(st["a"]),
+                               boosts=[float(st["boost_" + d]) for d in dimensions.SCORING_DIMS],
+                               limit=int(st["candidate_limit"]), budget=int(st["posting_budget"]))
             assert [r[0] for r in sql] == [r[3] for r in ref], q
             for (_, m, n, s), (rs, rm, rn, _) in zip(sql, ref):
                 assert (m, n, s) == pytest.approx((rm, rn, rs), abs=1e-5)

@@ -48,6 +48,21 @@ def test_the_wheel_carries_migrations_and_lexicon_and_no_checkout_paths(wheel_ve
     assert (head, version) == (migrate.head(), __version__)
 
 
+def test_the_wheel_carries_the_facts_it_shares_with_the_server_code(wheel_venv, tmp_path):
+    """plpython/ is no part of the wheel; its fact modules that the admin imports are (drugnorm_admin/facts.py)."""
+    out = _run([str(wheel_venv / "bin" / "python"), "-c",
+                "import json; from drugnorm_admin import facts, forms; "
+                "print(json.dumps([facts.dosage_forms.__file__, facts.dosage_forms.SUFFIX_FORMS, "
+                "forms.FormRule(['片剂']).stem('注射用盐酸伊立替康')]))"],
+               cwd=tmp_path, env=_env())
+    path, table, stem = json.loads(out.stdout)
+    import dosage_forms
+    assert path.startswith(str(wheel_venv)) and path.endswith("drugnorm_admin/plpython/dosage_forms.py")
+    assert (table, stem) == (dosage_forms.SUFFIX_FORMS, "盐酸伊立替康")
+    carried = Path(path).parent
+    assert sorted(p.name for p in carried.iterdir() if p.suffix == ".py") == ["dosage_forms.py"]
+
+
 def test_the_installed_wheel_initialises_a_database_and_parses(wheel_venv, empty_db, tmp_path):
     cli = str(wheel_venv / "bin" / "drugnorm-admin")
     _run([cli, "--dsn", empty_db, "init"], cwd=tmp_path, env=_env())

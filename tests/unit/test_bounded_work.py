@@ -10,6 +10,7 @@ import minilex
 import pipeline
 import segmentation
 import server
+from settings import DEFAULTS
 
 LEX = minilex.load()
 HUGE = {"max_input": 100_000}
@@ -35,9 +36,9 @@ def test_input_past_max_input_is_one_unmatched_segment_marked_skipped():
     assert "skipped" not in pipeline.parse(raw[:16], LEX, no_fuzzy, {"max_input": 16})["segments"][-1]
 
 
-def test_the_default_max_input_is_two_thousand_characters():
-    doc = pipeline.parse("阿" * 2500, LEX, no_fuzzy, {})
-    assert doc["segments"][-1]["start"] == 2000 and doc["segments"][-1]["skipped"] == "max_input"
+def test_without_a_setting_the_default_max_input_applies():
+    doc = pipeline.parse("阿" * (DEFAULTS["max_input"] + 500), LEX, no_fuzzy, {})
+    assert doc["segments"][-1]["start"] == DEFAULTS["max_input"] and doc["segments"][-1]["skipped"] == "max_input"
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -153,7 +154,7 @@ def test_fragments_past_the_fuzzy_budget_are_unmatched_and_marked():
     assert pipeline.parse(raw, LEX, fuzzy, {"fuzzy_budget": 0})["segments"][0]["skipped"] == "fuzzy_budget"
 
 
-def test_the_default_fuzzy_budget_is_sixteen_fragments():
+def test_without_a_setting_the_default_fuzzy_budget_applies():
     looked_up = []
     pipeline.parse("阿莫西临胶囊 0.25g " * 40, LEX, lambda f: looked_up.append(f) or [], {})
-    assert len(looked_up) == 16
+    assert len(looked_up) == DEFAULTS["fuzzy_budget"] < 40

@@ -3,6 +3,7 @@ import pytest
 
 import inference
 import minilex
+import settings
 
 LEX = minilex.load()
 READINGS = {"临": ("lin",), "林": ("lin",), "粉": ("fen",), "芬": ("fen",)}.get
@@ -14,7 +15,7 @@ def cand(term, attribute, s, standard=None, generic=None):
 
 
 def judge(fragment, *cands):
-    return inference.judge(fragment, list(cands), LEX, {"accept": 0.6, "ambiguous_margin": 0.02}, str.lower)
+    return inference.judge(fragment, list(cands), LEX, settings.DEFAULTS, str.lower)
 
 
 def test_a_homophone_typo_is_accepted():

@@ -41,8 +41,9 @@ def test_the_session_falls_back_to_the_table_value_not_the_builtin_default():
 
 def test_a_nonsense_table_value_gives_way_to_the_builtin_default():
     values, problems = settings.typed({"boost_h": "-1"}, {})
-    assert values["boost_h"] == 1.0
-    assert problems == ["drugnorm.setting boost_h = '-1' ignored: must be a number from 0 to 100; using 1"]
+    default = settings.SPECS["boost_h"].default
+    assert values["boost_h"] == default
+    assert problems == [f"drugnorm.setting boost_h = '-1' ignored: must be a number from 0 to 100; using {default:g}"]
 
 
 def test_ranges_are_sane():
