@@ -38,10 +38,9 @@ ORIGINS = ("美国", "德国", "日本", "法国", "英国", "意大利", "瑞�
 CORPORATE_SUFFIXES = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "总公司", "分公司",
                       "公司", "株式会社", "集团", "总厂", "药厂", "制药厂", "厂", "gmbh", "ltd.", "ltd", "inc.",
                       "inc", "co.", "corporation", "s.a.", "s.p.a.", "a/s", "ag", "n.v.", "limited")
-# The Chinese legal-form and group words only: a short name (lexicon/rules.py manufacturer_short_name)
+# Their Chinese legal-form and group words only: a short name (lexicon/rules.py manufacturer_short_name)
 # loses these and keeps its works word (上海市信谊药厂有限公司 → 信谊药厂).
-ZH_CORPORATE_SUFFIXES = ("股份有限公司", "有限责任公司", "集团有限公司", "集团股份有限公司", "有限公司", "集团公司",
-                         "总公司", "分公司", "公司", "集团")
+ZH_CORPORATE_SUFFIXES = tuple(x for x in CORPORATE_SUFFIXES if x.endswith(("公司", "集团")))
 # The legal forms before which catalogues of joint ventures put the region in brackets (诺华制药(北京)有限公司).
 REGION_BRACKET_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司")
 # Words that make a fragment a company wherever they stand in it (or at its end, for " ag").

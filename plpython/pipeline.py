@@ -1,10 +1,11 @@
 """The patent's steps 2-6 (claims 1-6, 12-13) on one string, and the JSON contract of drug_parse.
 
 Pure: the lexicon, the fuzzy matcher and the settings come in as arguments (see docs/DESIGN.md). The steps
-run in order: preprocess (2), formulary markers (markers.py), protected terms and step 4 (segmentation.py),
-spec splitting (3, spec_split.py), segment merging (merging.py), then per item: exact matches, specs, and
-second-type fragments through the fuzzy matcher (acceptance.py), product shape (inference.py) and company
-shape (companies.py); the flat fields and the segments are the output (6).
+run in order: preprocess (2, preprocess.py), formulary markers (markers.py), protected terms
+(segmentation.py), spec splitting (3, spec_split.py) and step 4 on what is left (segmentation.py), segment
+merging (merging.py); then, item by item, exact matches, specs, and second-type fragments through the fuzzy
+matcher (5; acceptance.py), product shape (inference.py) and company shape (companies.py). The flat fields
+and the segments are the output (6).
 
 Flat fields are filled by the strongest evidence (the lowest Rank), then in input order.
 """
@@ -283,7 +284,8 @@ def _outside(spans, taken):
 
 def _join_latin_company(segments, raw, lex, flat):
     """Fleet laboratories Limited: each Latin company name that spaces cut up (companies.py) becomes one
-    inferred manufacturer segment; it fills the field unless an exact match named another maker."""
+    inferred manufacturer segment. It fills the field when nothing stronger than a fuzzy match did, and that
+    match, if any, was one of its words (Abbott)."""
     for j, i, lo, hi in companies.latin_company_runs(segments, raw):
         name = " ".join(preprocess.normalize(raw[lo:hi], lex.t2s, lex.irrelevant)[0].split())
         joined = {x["standard"] for x in segments[j:i + 1] if x["attribute"] == "manufacturer"}

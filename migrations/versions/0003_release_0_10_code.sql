@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version fbc78bcd563b49cb
+-- code version f2d36d00da2320c9
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -618,10 +618,9 @@ ORIGINS = ("美国", "德国", "日本", "法国", "英国", "意大利", "瑞�
 CORPORATE_SUFFIXES = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "总公司", "分公司",
                       "公司", "株式会社", "集团", "总厂", "药厂", "制药厂", "厂", "gmbh", "ltd.", "ltd", "inc.",
                       "inc", "co.", "corporation", "s.a.", "s.p.a.", "a/s", "ag", "n.v.", "limited")
-# The Chinese legal-form and group words only: a short name (lexicon/rules.py manufacturer_short_name)
+# Their Chinese legal-form and group words only: a short name (lexicon/rules.py manufacturer_short_name)
 # loses these and keeps its works word (上海市信谊药厂有限公司 → 信谊药厂).
-ZH_CORPORATE_SUFFIXES = ("股份有限公司", "有限责任公司", "集团有限公司", "集团股份有限公司", "有限公司", "集团公司",
-                         "总公司", "分公司", "公司", "集团")
+ZH_CORPORATE_SUFFIXES = tuple(x for x in CORPORATE_SUFFIXES if x.endswith(("公司", "集团")))
 # The legal forms before which catalogues of joint ventures put the region in brackets (诺华制药(北京)有限公司).
 REGION_BRACKET_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司")
 # Words that make a fragment a company wherever they stand in it (or at its end, for " ag").
@@ -1798,10 +1797,11 @@ $drugnorm_py$),
 ('pipeline', $drugnorm_py$"""The patent's steps 2-6 (claims 1-6, 12-13) on one string, and the JSON contract of drug_parse.
 
 Pure: the lexicon, the fuzzy matcher and the settings come in as arguments (see docs/DESIGN.md). The steps
-run in order: preprocess (2), formulary markers (markers.py), protected terms and step 4 (segmentation.py),
-spec splitting (3, spec_split.py), segment merging (merging.py), then per item: exact matches, specs, and
-second-type fragments through the fuzzy matcher (acceptance.py), product shape (inference.py) and company
-shape (companies.py); the flat fields and the segments are the output (6).
+run in order: preprocess (2, preprocess.py), formulary markers (markers.py), protected terms
+(segmentation.py), spec splitting (3, spec_split.py) and step 4 on what is left (segmentation.py), segment
+merging (merging.py); then, item by item, exact matches, specs, and second-type fragments through the fuzzy
+matcher (5; acceptance.py), product shape (inference.py) and company shape (companies.py). The flat fields
+and the segments are the output (6).
 
 Flat fields are filled by the strongest evidence (the lowest Rank), then in input order.
 """
@@ -2080,7 +2080,8 @@ def _outside(spans, taken):
 
 def _join_latin_company(segments, raw, lex, flat):
     """Fleet laboratories Limited: each Latin company name that spaces cut up (companies.py) becomes one
-    inferred manufacturer segment; it fills the field unless an exact match named another maker."""
+    inferred manufacturer segment. It fills the field when nothing stronger than a fuzzy match did, and that
+    match, if any, was one of its words (Abbott)."""
     for j, i, lo, hi in companies.latin_company_runs(segments, raw):
         name = " ".join(preprocess.normalize(raw[lo:hi], lex.t2s, lex.irrelevant)[0].split())
         joined = {x["standard"] for x in segments[j:i + 1] if x["attribute"] == "manufacturer"}
@@ -3509,7 +3510,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'fbc78bcd563b49cb')
+    'code', 'f2d36d00da2320c9')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3520,7 +3521,7 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fbc78bcd563b49cb":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f2d36d00da2320c9":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3543,7 +3544,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fbc78bcd563b49cb":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "fbc78bcd563b49cb"
+    _dn.CODE_VERSION = "f2d36d00da2320c9"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3559,7 +3560,7 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fbc78bcd563b49cb":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f2d36d00da2320c9":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3582,7 +3583,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fbc78bcd563b49cb":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "fbc78bcd563b49cb"
+    _dn.CODE_VERSION = "f2d36d00da2320c9"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3595,7 +3596,7 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fbc78bcd563b49cb":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f2d36d00da2320c9":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3618,7 +3619,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fbc78bcd563b49cb":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "fbc78bcd563b49cb"
+    _dn.CODE_VERSION = "f2d36d00da2320c9"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3633,7 +3634,7 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fbc78bcd563b49cb":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f2d36d00da2320c9":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3656,7 +3657,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fbc78bcd563b49cb":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "fbc78bcd563b49cb"
+    _dn.CODE_VERSION = "f2d36d00da2320c9"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3669,7 +3670,7 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fbc78bcd563b49cb":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f2d36d00da2320c9":
     import builtins, sys, types
     _src = dict((r["name"], r["source"]) for r in plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
@@ -3692,7 +3693,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "fbc78bcd563b49cb":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "fbc78bcd563b49cb"
+    _dn.CODE_VERSION = "f2d36d00da2320c9"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
