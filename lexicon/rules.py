@@ -22,10 +22,9 @@ _BAD_BASE_ENDINGS = tuple("二三酸盐钠钾钙镁锌铝铋铁锂")
 NOT_SALTS = frozenset(("硝酸甘油", "硝酸异山梨酯", "单硝酸异山梨酯", "乳酸菌素", "磷酸肌酸钠", "盐酸赖氨酸",
                        "醋酸钠", "乳酸钠", "枸橼酸钾", "硫酸镁", "硫酸锌", "硫酸亚铁", "葡萄糖酸钙"))
 
-PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽",
-             "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西",
-             "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门")
-PROVINCE_TAILS = ("省", "市", "自治区", "壮族自治区", "回族自治区", "维吾尔自治区")
+# Provinces, corporate suffixes and the other company tables are the server's (plpython/companies.py).
+from companies import PROVINCE_TAILS, PROVINCES, REGION_BRACKET_SUFFIXES, ZH_CORPORATE_SUFFIXES  # noqa: E402
+
 # Prefecture-level cities (地级市), as names of manufacturers start with them (广州白云山制药, 汕头金石制药).
 CITIES = (
     "石家庄", "唐山", "秦皇岛", "邯郸", "邢台", "保定", "张家口", "承德", "沧州", "廊坊", "衡水",
@@ -64,8 +63,6 @@ COUNTRIES = ("中国", "美国", "日本", "德国", "英国", "法国", "瑞士
              "奥地利", "西班牙", "爱尔兰", "韩国", "印度", "澳大利亚", "加拿大", "以色列", "芬兰", "挪威", "匈牙利",
              "波兰", "新加坡", "葡萄牙", "希腊", "捷克", "俄罗斯", "泰国", "马来西亚", "印度尼西亚", "巴西",
              "阿根廷", "墨西哥", "新西兰", "南非", "斯洛文尼亚", "克罗地亚", "冰岛", "卢森堡")
-CORPORATE_SUFFIXES = ("股份有限公司", "有限责任公司", "集团有限公司", "集团股份有限公司", "有限公司", "集团公司",
-                      "总公司", "分公司", "公司", "集团")
 
 
 def salt_base(generic: str) -> tuple[str, str] | None:
@@ -172,7 +169,7 @@ def manufacturer_short_name(name: str) -> str | None:
     changed = True
     while changed:
         changed = False
-        for suf in CORPORATE_SUFFIXES:
+        for suf in ZH_CORPORATE_SUFFIXES:
             if s.endswith(suf) and len(s) > len(suf):
                 s = s[:-len(suf)]
                 changed = True
@@ -214,7 +211,6 @@ def strip_notes(raw: str) -> str:
 # The words of a manufacturer's name that say what it makes; HIS catalogues put the region in brackets
 # before them (大冢(浙江)制药有限公司) or before the corporate suffix (诺华制药(北京)有限公司).
 _TRADE_WORDS = ("生物制药", "制药", "药业", "医药", "生物", "医疗用品", "药厂")
-_REGION_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司")
 
 
 def region_in_brackets(name: str) -> list[str]:
@@ -226,7 +222,7 @@ def region_in_brackets(name: str) -> list[str]:
     ['大冢制药(浙江)有限公司', '大冢(浙江)制药有限公司']
     """
     region = next((p for p in sorted(PROVINCES + CITIES, key=len, reverse=True) if name.startswith(p)), None)
-    suffix = next((x for x in _REGION_SUFFIXES if name.endswith(x)), None)
+    suffix = next((x for x in REGION_BRACKET_SUFFIXES if name.endswith(x)), None)
     if region is None or suffix is None:
         return []
     core = name[len(region):-len(suffix)]

@@ -371,8 +371,8 @@ class StoredLexicon(MemoryLexicon):
 
     @property
     def _company_cores(self):
-        """The core names of the manufacturers (inference.company_may_match), computed on first use."""
+        """The core names of the manufacturers (companies.company_may_match), computed on first use."""
         if self._cores is None:
-            import inference
-            self._cores = sorted({inference.company_core(k) for k in self.fetch_manufacturers()} - {""})
+            import companies
+            self._cores = sorted({companies.company_core(k) for k in self.fetch_manufacturers()} - {""})
         return self._cores

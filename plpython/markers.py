@@ -104,6 +104,15 @@ def _group(s: str, lo: int, hi: int, lexicon: dict, name_seen: bool) -> list[Mar
     return out or None
 
 
+def segment_fields(m: Marker) -> dict:
+    """What the segment of a marker says (the JSON contract): a ratio alone is a self-pay ratio."""
+    fields = {"match": "marker", "attribute": m.attribute or "self_pay_ratio", "term": m.term,
+              "standard": m.standard or m.ratio}
+    if m.ratio:
+        fields["ratio"] = m.ratio
+    return fields
+
+
 def summary(markers: list[Marker]) -> tuple[str | None, str | None, list[str]]:
     """(insurance class, self-pay ratio, the standards of every marker in order, each once)."""
     insurance = next((m.standard for m in markers if m.attribute == "insurance_class"), None)

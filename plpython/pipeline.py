@@ -1,21 +1,30 @@
 """The patent's steps 2-6 (claims 1-6, 12-13) on one string, and the JSON contract of drug_parse.
 
-Pure: the lexicon, the fuzzy matcher and the settings come in as arguments (see docs/DESIGN.md).
+Pure: the lexicon, the fuzzy matcher and the settings come in as arguments (see docs/DESIGN.md). The steps
+run in order: preprocess (2, preprocess.py), formulary markers (markers.py), protected terms
+(segmentation.py), spec splitting (3, spec_split.py) and step 4 on what is left (segmentation.py), segment
+merging (merging.py); then, item by item, exact matches, specs, and second-type fragments through the fuzzy
+matcher (5; acceptance.py), product shape (inference.py) and company shape (companies.py). The flat fields
+and the segments are the output (6).
 
-Flat fields are filled by the strongest evidence, then in input order:
-an exact match of that dictionary (0), a link from an exact match (1: 立普妥 → its generic), an accepted
-fuzzy match (2), a link from one (3), an inference from a product-shaped fragment (4).
+Flat fields are filled by the strongest evidence (the lowest Rank), then in input order.
 """
 from __future__ import annotations
 
+from enum import IntEnum
+
+import acceptance
+import companies
 import inference
 import markers
+import merging
 import preprocess
 import segmentation
 import settings as config
 import spec_split
 from chars import is_hanzi
-from lexicon import VEHICLE_GENERICS
+from dosage_forms import INJECTION_PREFIX
+from merging import DRUG_NAMES, Item, Kind
 
 FIELDS = ("generic_name", "trade_name", "product_name", "dosage_form", "route", "manufacturer",
           "packaging_material")
@@ -25,14 +34,25 @@ KEYS = ("input", "normalized") + FIELDS + ("strength", "package", "insurance_cla
 # fragments than MIN_LATIN are codes or noise, not names.
 MAX_FUZZY = 64
 MIN_LATIN = 3
-
-EXACT, LINKED, FUZZY, FUZZY_LINKED, INFERRED = range(5)
-DRUG_NAMES = ("product_name", "generic_name")
 DRUG_FIELDS = ("generic_name", "trade_name", "product_name", "dosage_form")
-COMPOSED = 0.5   # a product name read off a generic name and a form next to it: after exact, before links
+
+
+class Rank(IntEnum):
+    """The strength of the evidence for a flat field, strongest first."""
+    EXACT = 0          # an exact match of that dictionary
+    COMPOSED = 1       # a product name read off a generic name and a form next to it (merging.py)
+    LINKED = 2         # a link from an exact match (立普妥 → its generic)
+    FUZZY = 3          # an accepted fuzzy match
+    FUZZY_LINKED = 4   # a link from one
+    INFERRED = 5       # an inference from a fragment's shape (a product, a company, the residue)
+    LINKED_FORM = 6    # the form of a trade name's linked product: only when the text tells none
+    UNSET = 7
+
+
+EXACT, COMPOSED, LINKED, FUZZY, FUZZY_LINKED, INFERRED, LINKED_FORM = (
+    Rank.EXACT, Rank.COMPOSED, Rank.LINKED, Rank.FUZZY, Rank.FUZZY_LINKED, Rank.INFERRED, Rank.LINKED_FORM)
 # What each rank says about a flat field, for reports (``evidence``); an exact match of a synonym says
 # "synonym".
-LINKED_FORM = 4.5   # the form of a trade name's linked product: only when the text tells none
 EVIDENCE = {EXACT: "exact", COMPOSED: "inferred", LINKED: "link", FUZZY: "fuzzy", FUZZY_LINKED: "fuzzy",
             INFERRED: "inferred", LINKED_FORM: "link"}
 
@@ -40,7 +60,7 @@ EVIDENCE = {EXACT: "exact", COMPOSED: "inferred", LINKED: "link", FUZZY: "fuzzy"
 class _Flat:
     def __init__(self):
         self.values = {f: None for f in FIELDS}
-        self.rank = {f: 99 for f in FIELDS}
+        self.rank = {f: Rank.UNSET for f in FIELDS}
         self.evidence = {f: None for f in FIELDS}
 
     def fill(self, field, value, rank, evidence=None):
@@ -52,11 +72,12 @@ class _Flat:
         self.rank[field] = rank
         self.evidence[field] = evidence or EVIDENCE[rank]
 
-    def entry(self, attribute, standard, generic, product, dosage_form, rank, synonym=False):
-        self.fill(attribute, standard, rank, "synonym" if synonym and rank == EXACT else None)
-        self.fill("generic_name", generic, rank + 1)
-        self.fill("product_name", product, rank + 1)
-        self.fill("dosage_form", dosage_form, rank + 1)
+    def exact_entry(self, attribute, standard, generic, product, dosage_form, synonym=False):
+        """An exact match of ``attribute`` and what its entry links to."""
+        self.fill(attribute, standard, EXACT, "synonym" if synonym else None)
+        self.fill("generic_name", generic, LINKED)
+        self.fill("product_name", product, LINKED)
+        self.fill("dosage_form", dosage_form, LINKED)
 
 
 def empty(raw: str) -> dict:
@@ -96,57 +117,56 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
         e = lex.first(s[a:b] if key is None else key, dicts)
         seg = surface(a, b)
         seg.update(match="exact", attribute=e.dict, term=e.term, standard=e.standard)
-        flat.entry(e.dict, e.standard, e.generic, e.product, e.dosage_form, EXACT, synonym=e.term != e.standard)
+        flat.exact_entry(e.dict, e.standard, e.generic, e.product, e.dosage_form, synonym=e.term != e.standard)
         if e.product and e.dosage_form is None:   # 立普妥 → 阿托伐他汀钙片 → 片剂
-            linked = lex.first(_key_of(lex)(e.product), ("product_name",))
+            linked = lex.first(key_of(e.product), ("product_name",))
             if linked is not None:   # weakest: the written name's own form suffix says more
                 flat.fill("dosage_form", linked.dosage_form, LINKED_FORM)
         if e.dict == "product_name" and (e.generic is None or e.dosage_form is None):
             # a product the lexicon holds without links (a pharmacist's new standard, a register name):
             # its name still tells its generic and form
-            generic, form = _unlinked_product(s[a:b] if key is None else key, lex)
+            generic, form = inference.unlinked_product(s[a:b] if key is None else key, lex)
             flat.fill("generic_name", generic, INFERRED)
             flat.fill("dosage_form", form, INFERRED)
         return seg
 
+    key_of = merging.key_of(lex)
     seg_tool = segmentation.Segmenter(s, lex)
-    items = []   # (start, kind, payload)
+    items: list[Item] = []
     # Formulary markers first: their ratios are not strengths, their words not names.
     groups = markers.groups(s, lex.markers)
-    blocks = [(a, b, "marker", group) for a, b, group in groups]
-    blocks += [(a, b, "exact", (a, b)) for a, b in
+    blocks = [Item(a, b, Kind.MARKER, group) for a, b, group in groups]
+    blocks += [Item(a, b, Kind.EXACT) for a, b in
                _outside(segmentation.protected_matches(s, 0, len(s), lex.protected, tick), groups)]
-    blocks.sort(key=lambda x: x[0])
+    blocks.sort(key=_start)
     tick()
     cursor = 0
-    for a, b, kind, payload in blocks + [(len(s), len(s), None, None)]:
+    for block in blocks + [Item(len(s), len(s), None)]:
         tick()
-        for lo, hi in _gaps(s, cursor, a, lex, items):
-            items.extend((p.start, "exact" if p.exact else "pending", (p.start, p.end))
+        for lo, hi in _gaps(s, cursor, block.start, lex, items):
+            items.extend(Item(p.start, p.end, Kind.EXACT if p.exact else Kind.PENDING)
                          for p in seg_tool.pieces(lo, hi))
-        if a < b:
-            items.append((a, kind, payload))
-        cursor = b
-    items.sort(key=lambda x: x[0])
-    items = _compose_products(s, items, lex)
+        if block.start < block.end:
+            items.append(block)
+        cursor = block.end
+    items.sort(key=_start)
+    items = merging.merge(s, items, lex)
     fuzzy.prefetch(s, items, lex)
 
     strength = package = None
     strength_in_name = False
     found_markers = []
-    for _, kind, payload in items:
+    for item in items:
         tick()
-        if kind == "marker":
-            for m in payload:
+        kind = item.kind
+        if kind is Kind.MARKER:
+            for m in item.detail:
                 seg = surface(m.start, m.end)
-                seg.update(match="marker", attribute=m.attribute or "self_pay_ratio", term=m.term,
-                           standard=m.standard or m.ratio)
-                if m.ratio:
-                    seg["ratio"] = m.ratio
+                seg.update(markers.segment_fields(m))
                 segments.append(seg)
-            found_markers.extend(payload)
-        elif kind == "spec":
-            sp = payload
+            found_markers.extend(item.detail)
+        elif kind is Kind.SPEC:
+            sp = item.detail
             seg = surface(sp.start, sp.end)
             unit = sp.parts[0]
             seg.update(match="spec" if sp.kind == "strength" else "package",
@@ -166,17 +186,16 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             if sp.kind == "package" and package is None:
                 package = sp.display
             segments.append(seg)
-        elif kind == "exact":
-            segments.append(exact(*payload))
-            inner = _bracketed_trade_name(s, *payload, lex)
+        elif kind is Kind.EXACT:
+            segments.append(exact(item.start, item.end))
+            inner = merging.bracketed_trade_name(s, item.start, item.end, lex)
             if inner:   # 氯雷他定片(开瑞坦): a product-name synonym that holds the trade name in brackets
                 segments.append(exact(*inner, dicts=("trade_name",)))
-        elif kind == "joined":
-            a, b, key = payload
-            segments.append(exact(a, b, DRUG_NAMES, key))
-        elif kind == "composed":
-            a, b, name, generic, form = payload
-            seg = surface(a, b)
+        elif kind is Kind.JOINED:
+            segments.append(exact(item.start, item.end, DRUG_NAMES, item.detail))
+        elif kind is Kind.COMPOSED:
+            name, generic, form = item.detail
+            seg = surface(item.start, item.end)
             seg.update(match="inferred", attribute="product_name", term=name, standard=name,
                        known_generic=True, generic=generic, dosage_form=form)
             flat.fill("product_name", name, COMPOSED)
@@ -184,11 +203,14 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             flat.fill("dosage_form", form, COMPOSED)
             segments.append(seg)
         else:
-            segments.append(_second_type(s, payload, surface, lex, fuzzy, settings, flat))
+            segments.append(_second_type(s, (item.start, item.end), surface, lex, fuzzy, settings, flat, key_of))
     tick()
     _join_latin_company(segments, raw, lex, flat)
-    _prefer_named_company(segments, flat, _key_of(lex))
-    _residue_name(segments, flat, _key_of(lex))
+    if flat.rank["manufacturer"] == EXACT:
+        full = companies.full_name_of_short_names(segments, key_of)
+        if full is not None:
+            flat.set("manufacturer", full, INFERRED)
+    _residue_name(segments, flat, key_of)
     if len(head) < len(raw):
         segments.append({"text": raw[len(head):], "start": len(head), "end": len(raw), "match": "none",
                          "attribute": None, "term": None, "standard": None, "skipped": "max_input"})
@@ -239,9 +261,9 @@ class _Budget:
         if ahead is None or self.left <= 0:
             return
         wanted = []
-        for _, kind, payload in items:
-            if kind == "pending":
-                a, b = _fragment_span(s, payload)
+        for item in items:
+            if item.kind is Kind.PENDING:
+                a, b = _fragment_span(s, (item.start, item.end))
                 if _gate(s[a:b], lex)[0] is None:
                     wanted.append(s[a:b])
                     if len(wanted) == self.left:
@@ -262,35 +284,21 @@ def _outside(spans, taken):
 
 
 def _join_latin_company(segments, raw, lex, flat):
-    """Fleet laboratories Limited: a Latin company name is cut at its spaces, and only its last word
-    (Limited, GmbH) says it is a company. The unmatched Latin words right before it are its name."""
-    i = len(segments) - 1
-    while i > 0:
-        seg = segments[i]
-        j = i
-        company = seg["match"] == "inferred" and seg["attribute"] == "manufacturer"
-        if (company or inference.is_legal_form(seg["text"], after_a_name=True)) and not _has_hanzi(seg["text"]):
-            while j > 0:
-                prev = segments[j - 1]
-                gap = raw[prev["end"]:segments[j]["start"]]
-                # a word accepted as a manufacturer on its own (Abbott) is part of the whole name
-                guessed = prev.get("accepted") and prev["attribute"] != "manufacturer"
-                if prev["match"] not in ("none", "fuzzy") or guessed or gap.strip(" .,-&'") \
-                        or _has_hanzi(prev["text"]) or any(ch.isdigit() for ch in prev["text"]):
-                    break
-                j -= 1
-        if j < i:
-            lo, hi = segments[j]["start"], seg["end"]
-            if raw[hi:hi + 1] == "." and inference.is_legal_form(raw[seg["start"]:hi + 1]):
-                hi += 1     # B.V.: the last dot is part of the legal form, not a separator
-            name = " ".join(preprocess.normalize(raw[lo:hi], lex.t2s, lex.irrelevant)[0].split())
-            joined = {x["standard"] for x in segments[j:i + 1] if x["attribute"] == "manufacturer"}
-            if flat.rank["manufacturer"] >= FUZZY and (flat.values["manufacturer"] in joined
-                                                        or flat.values["manufacturer"] is None):
-                flat.set("manufacturer", name, INFERRED)
-            segments[j:i + 1] = [{"text": raw[lo:hi], "start": lo, "end": hi, "match": "inferred",
-                                  "attribute": "manufacturer", "term": name, "standard": name}]
-        i = j - 1
+    """Fleet laboratories Limited: each Latin company name that spaces cut up (companies.py) becomes one
+    inferred manufacturer segment. It fills the field when nothing stronger than a fuzzy match did, and that
+    match, if any, was one of its words (Abbott)."""
+    for j, i, lo, hi in companies.latin_company_runs(segments, raw):
+        name = " ".join(preprocess.normalize(raw[lo:hi], lex.t2s, lex.irrelevant)[0].split())
+        joined = {x["standard"] for x in segments[j:i + 1] if x["attribute"] == "manufacturer"}
+        if flat.rank["manufacturer"] >= FUZZY and (flat.values["manufacturer"] in joined
+                                                    or flat.values["manufacturer"] is None):
+            flat.set("manufacturer", name, INFERRED)
+        segments[j:i + 1] = [{"text": raw[lo:hi], "start": lo, "end": hi, "match": "inferred",
+                              "attribute": "manufacturer", "term": name, "standard": name}]
+
+
+def _start(item):
+    return item.start
 
 
 def _residue_name(segments, flat, key_of):
@@ -306,7 +314,7 @@ def _residue_name(segments, flat, key_of):
             continue
         name = key_of(seg["text"]).strip(" ,;:.、")
         n = sum(1 for ch in name if is_hanzi(ch))
-        if n > best_hanzi and not inference.is_place(name) and not inference.is_company(name):
+        if n > best_hanzi and not companies.is_place(name) and not companies.is_company(name):
             best, best_hanzi = (seg, name), n
     if best:
         seg, name = best
@@ -315,195 +323,13 @@ def _residue_name(segments, flat, key_of):
         flat.fill("product_name", name, INFERRED)
 
 
-def _bracketed_trade_name(s, a, b, lex):
-    """The span of a trade name in brackets inside a matched drug name, if the lexicon knows it."""
-    lo = s.find("(", a, b)
-    hi = s.find(")", lo + 1, b) if lo >= 0 else -1
-    if hi < 0 or not lex.first(s[a:b], ("product_name", "generic_name")):
-        return None
-    return (lo + 1, hi) if lex.first(s[lo + 1:hi], ("trade_name",)) else None
-
-
-def _has_hanzi(text):
-    return any(is_hanzi(ch) for ch in text)
-
-
-def _prefer_named_company(segments, flat, key_of):
-    """氯化钠注射液(百特) … 上海百特医疗用品有限公司: a full company name the lexicon lacks names the legal
-    entity; a short name inside it (百特, a synonym) only names the group, whose standard may be another
-    entity of it (Baxter SA). The full name fills the field when every exact manufacturer match is such a
-    short name."""
-    if flat.rank["manufacturer"] != EXACT:
-        return
-    shorts = set()
-    for seg in segments:
-        if seg["match"] == "exact" and seg["attribute"] == "manufacturer":
-            if seg["term"] == seg["standard"]:
-                return      # a standard is never such a short name
-            shorts.add(seg["term"])
-    shorts = {key_of(term) for term in shorts}
-    named = [seg["term"] for seg in segments if seg["match"] == "inferred" and seg["attribute"] == "manufacturer"]
-    for full in named:
-        if all(short in full for short in shorts):
-            flat.set("manufacturer", full, INFERRED)
-            return
-
-
-def _compose_products(s, items, lex):
-    """A generic name with a dosage-form suffix right after it (灯盏细辛 + 注射液), or 注射用 right before
-    it, is a product name the lexicon lacks: one ``inferred`` product segment whose generic is known.
-    HIS strings often put the trade name between the two (门冬氨酸钾(卫唯杰)注射液): the product segment
-    then encloses the bracketed segment, which follows it in the list."""
-    out = []
-    i = 0
-    while i < len(items):
-        done = False
-        bag = _with_vehicle(s, items[i:i + 3], lex)
-        if bag:
-            n, payload = bag
-            out.append((items[i][0], "composed", payload))
-            i += n
-            continue
-        joined = _bracket_inside_name(s, items[i:i + 3], lex)
-        if joined:
-            out.append((items[i][0], "joined", joined))
-            out.append(items[i + 1])
-            i += 3
-            continue
-        if i + 1 < len(items) and items[i][1] in ("exact", "pending"):
-            a, b = items[i][2]
-            generic = _generic_entry(s[a:b], lex)
-            nxt = items[i + 1]
-            trade = lex.first(s[a:b], ("trade_name",)) if not generic else None
-            if trade and trade.generic and nxt[1] in ("exact", "pending") and nxt[2][0] == b:
-                # 速尿 + 注射液: a trade or common name with a form after it names that form of its generic,
-                # whatever product the name is linked to (速尿 → 呋塞米片); it stays a segment of its own
-                form = lex.dosage_form_suffixes.get(s[b:nxt[2][1]])
-                linked = lex.first(trade.product, ("product_name",)) if trade.product else None
-                if form and not (linked and linked.dosage_form == form):
-                    name = _named_product(lex, trade.generic + s[b:nxt[2][1]], trade.generic, "", s[b:nxt[2][1]])
-                    out.append((a, "composed", (a, nxt[2][1], name, trade.generic, form)))
-                    out.append(items[i])
-                    i, done = i + 2, True
-            elif generic and nxt[1] in ("exact", "pending") and nxt[2][0] == b:
-                form = lex.dosage_form_suffixes.get(s[b:nxt[2][1]]) or _vehicle_form(s[b:nxt[2][1]], lex)
-                if form:
-                    name = _named_product(lex, s[a:nxt[2][1]], generic, "", s[b:nxt[2][1]])
-                    out.append((a, "composed", (a, nxt[2][1], name, generic, form)))
-                    i, done = i + 2, True
-            elif generic and i + 2 < len(items) and nxt[1] in ("exact", "pending") \
-                    and items[i + 2][1] in ("exact", "pending"):
-                (c, d), (e, f) = nxt[2], items[i + 2][2]
-                form = lex.dosage_form_suffixes.get(s[e:f])
-                if form and s[b:c] == "(" and s[d:e] == ")":
-                    name = _named_product(lex, s[a:b] + s[e:f], generic, "", s[e:f])
-                    out.append((a, "composed", (a, f, name, generic, form)))
-                    out.append(nxt)
-                    i, done = i + 3, True
-            if not done and s[a:b] == inference.INJECTION_PREFIX and lex.injection_form \
-                    and nxt[1] in ("exact", "pending") and nxt[2][0] == b:
-                generic = _generic_entry(s[b:nxt[2][1]], lex)
-                if generic:
-                    name = _named_product(lex, s[a:nxt[2][1]], generic, s[a:b], "")
-                    out.append((a, "composed", (a, nxt[2][1], name, generic, lex.injection_form)))
-                    i, done = i + 2, True
-        if not done:
-            out.append(items[i])
-            i += 1
-    return out
-
-
-def _with_vehicle(s, three, lex):
-    """A drug and its vehicle are one product (never the vehicle alone): a dual-chamber bag
-    注射用头孢曲松钠/氯化钠注射液, and a generic with a qualifier before its infusion
-    羟乙基淀粉130/0.4氯化钠注射液. Returns (items used, composed payload) or None."""
-    spans = []
-    for _, kind, span in three:     # consecutive name pieces only: a spec or a marker ends the run
-        if kind not in ("exact", "pending"):
-            break
-        spans.append(span)
-    if len(spans) < 2:
-        return None
-    (a, b), (c, d) = spans[0], spans[1]
-    drug = lex.first(s[a:b], ("product_name", "generic_name"))
-    if drug is None or drug.generic in VEHICLE_GENERICS or drug.standard in VEHICLE_GENERICS:
-        return None
-    generic = drug.standard if drug.dict == "generic_name" else drug.generic
-    form = drug.dosage_form if drug.dict == "product_name" else None
-    used = 2
-    if drug.dict == "generic_name" and len(spans) == 3 and not any(is_hanzi(ch) for ch in s[c:d]) and s[b:c] == "":
-        (c, d), used = spans[2], 3     # 羟乙基淀粉 | 130/0.4 | 氯化钠注射液
-    elif s[b:c] not in ("/", "+", ""):
-        return None
-    vehicle = lex.first(s[c:d], ("product_name",))
-    if vehicle is None or vehicle.generic not in VEHICLE_GENERICS or not generic:
-        return None
-    if drug.dict == "generic_name" and used == 2:
-        return None    # 奥硝唑 + 氯化钠注射液 is _compose_products' rule
-    return used, (a, d, s[a:d], generic, form or vehicle.dosage_form)
-
-
-def _bracket_inside_name(s, three, lex):
-    """重组人粒细胞(瑞白)刺激因子注射液: HIS strings put the trade name inside the drug name. When the two
-    sides make a product or generic name of the lexicon, that name spans all three; the bracketed piece
-    stays a segment of its own (it follows, enclosed)."""
-    if len(three) < 3 or any(kind not in ("exact", "pending") for _, kind, _ in three):
-        return None
-    (a, b), (c, d), (e, f) = (span for _, _, span in three)
-    if s[b:c] != "(" or s[d:e] != ")":
-        return None
-    key = s[a:b] + s[e:f]
-    return (a, f, key) if lex.first(key, DRUG_NAMES) else None
-
-
-def _unlinked_product(key, lex):
-    """(generic, dosage form) a product name tells by its shape: 注射用阿莫西林钠克拉维酸钾 → 阿莫西林钠克拉维酸钾;
-    a vehicle and a qualifier before it are not the generic (羟乙基淀粉130/0.4氯化钠注射液 → 羟乙基淀粉)."""
-    sh = inference.shape(key, lex)
-    if sh is None:
-        return None, None
-    stem = sh.stem
-    for v in sorted(VEHICLE_GENERICS, key=len, reverse=True):
-        if stem.endswith(v) and sum(1 for ch in stem[:-len(v)] if is_hanzi(ch)) >= 2:
-            stem = stem[:-len(v)].rstrip("0123456789./:-() ")
-            break
-    return inference.known_generic(stem, lex) or stem, sh.dosage_form
-
-
-def _named_product(lex, written, generic, prefix, suffix):
-    """安定片 → 地西泮片: a product written with a synonym of its generic (a common or former name) is the
-    lexicon's product of the standard generic with the same form, when the lexicon has it; else the name
-    stays as written; so does a base written for its salt (莫沙必利片 is not 枸橼酸莫沙必利片: the name
-    holds the generic's own words)."""
-    key = _key_of(lex)
-    stem = written[len(prefix):len(written) - len(suffix)]
-    std = key(generic)
-    if stem and (stem in std or std in stem):
-        return written
-    e = lex.first(key(prefix + generic + suffix), ("product_name",))
-    return e.standard if e is not None else written
-
-
-def _vehicle_form(text, lex):
-    """奥硝唑 + 氯化钠注射液: a generic name right before a product name is a drug in that product as its
-    vehicle (a compound infusion); the product is the whole, in the vehicle's form. Reporting 氯化钠注射液
-    would name another drug."""
-    e = lex.first(text, ("product_name",))
-    return e.dosage_form if e else None
-
-
-def _generic_entry(text, lex):
-    e = lex.first(text, ("generic_name",))
-    return e.standard if e else None
-
-
 def _gaps(s, lo, hi, lex, items):
     """Spec segments of s[lo:hi] go to items; yields the spans between them."""
     def name_before(i):   # 两性霉素b|5mg: a lexicon name ends at the letter before the number
         return any(lex.has(s[k:i]) for k in range(max(lo, i - lex.max_key_len), i - 1))
     cursor = lo
     for sp in spec_split.find(s, lo, hi, lex.units, name_before):
-        items.append((sp.start, "spec", sp))
+        items.append(Item(sp.start, sp.end, Kind.SPEC, sp))
         if cursor < sp.start:
             yield cursor, sp.start
         cursor = sp.end
@@ -550,16 +376,16 @@ def _gate(fragment, lex):
     # one hanzi alone (片, 袋, 盐) is no name: the lexicon keeps no one-character drug terms
     if len(fragment) > MAX_FUZZY or (not hanzi and len(fragment) < MIN_LATIN) or (n_hanzi == 1 and len(fragment) == 1):
         return "none", None, None
-    if inference.is_place(fragment):      # 江苏, 瑞士, 进口: where it comes from, not a name
+    if companies.is_place(fragment):      # 江苏, 瑞士, 进口: where it comes from, not a name
         return "none", None, None
-    if inference.is_company(fragment) and not inference.company_may_match(fragment, lex):
+    if companies.is_company(fragment) and not companies.company_may_match(fragment, lex):
         return "company", None, None
     shape = inference.shape(fragment, lex)
     known = inference.known_generic(shape.stem, lex) if shape and hanzi else None
     return ("known" if known else None), shape, known
 
 
-def _second_type(s, span, surface, lex, fuzzy, settings, flat) -> dict:
+def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of) -> dict:
     a, b = _fragment_span(s, span)
     fragment = s[a:b]
     seg = surface(a, b)
@@ -580,9 +406,9 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat) -> dict:
                    known_generic=True, dosage_form=shape.dosage_form)
         flat.fill("generic_name", known, INFERRED)
         flat.fill("dosage_form", shape.dosage_form, INFERRED)
-        prefix = inference.INJECTION_PREFIX if fragment.startswith(inference.INJECTION_PREFIX) else ""
+        prefix = INJECTION_PREFIX if fragment.startswith(INJECTION_PREFIX) else ""
         suffix = fragment[len(prefix) + len(shape.stem):]
-        flat.fill("product_name", _named_product(lex, fragment, known, prefix, suffix), INFERRED)
+        flat.fill("product_name", merging.named_product(lex, fragment, known, prefix, suffix), INFERRED)
         trade = lex.first(shape.stem, ("trade_name",))
         if trade is not None:      # 灭滴灵片: the stem is a trade or common name of the lexicon
             flat.fill("trade_name", trade.standard, EXACT)
@@ -591,11 +417,11 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat) -> dict:
     if candidates is None:          # the input's fuzzy budget is spent
         seg["skipped"] = "fuzzy_budget"
         return seg
-    verdict = inference.judge(fragment, candidates, lex, settings, _key_of(lex))
+    verdict = acceptance.judge(fragment, candidates, lex, settings, key_of)
     if verdict.accepted:
         top = candidates[0]
         seg.update(match="fuzzy", attribute=top["attribute"], term=top["term"], standard=top["standard"])
-        e = lex.first(_key_of(lex)(top["term"]), (top["attribute"],))
+        e = lex.first(key_of(top["term"]), (top["attribute"],))
         flat.fill(top["attribute"], top["standard"], FUZZY)
         flat.fill("generic_name", top.get("generic"), FUZZY_LINKED)
         if e is not None:
@@ -603,7 +429,7 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat) -> dict:
             flat.fill("dosage_form", e.dosage_form, FUZZY_LINKED)
         if shape:
             flat.fill("dosage_form", shape.dosage_form, INFERRED)
-    elif inference.is_company(fragment):
+    elif companies.is_company(fragment):
         seg.update(match="inferred", attribute="manufacturer", term=fragment, standard=fragment)
         flat.fill("manufacturer", fragment, INFERRED)
     elif shape and hanzi:
@@ -621,6 +447,3 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat) -> dict:
                    near_miss=verdict.near_miss)
     return seg
 
-
-def _key_of(lex):
-    return lambda term: preprocess.normalize_key(term, lex.t2s, lex.irrelevant)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import char_models
-import inference
+import companies
 from chars import is_hanzi, is_word_char
 from lexicon import PROTECTED_PREFIX
 
@@ -149,7 +149,7 @@ class Segmenter:
         start = lo
         for i in range(lo, hi + 1):
             if i == hi or self.s[i] == " ":
-                if start < i and _bracketed_company(self.s[start:i]):
+                if start < i and companies.is_bracketed_company(self.s[start:i]):
                     out.extend(self._symbols(lo, start))
                     out.append(Piece(start, i, self.is_key(start, i)))
                     lo = i
@@ -255,15 +255,6 @@ class Segmenter:
                     and self.is_key(a, j):
                 return j
         return None
-
-
-def _bracketed_company(word: str) -> bool:
-    """诺华制药(北京)有限公司: a region in brackets before the corporate suffix does not cut the name."""
-    close = word.rfind(")")
-    if close <= 0 or "(" not in word[:close] or word.startswith("("):
-        return False
-    tail = word[close + 1:]
-    return bool(tail) and any(tail.endswith(suf) for suf in inference.CORPORATE_SUFFIXES) and len(tail) <= 10
 
 
 def _trim_symbols(s: str, lo: int, hi: int) -> tuple[int, int]:

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 0026a036080a17b8
+-- code version 404f8fc7af9070d3
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -408,6 +408,118 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $drugnorm_code$
 VALUES
+('acceptance', $drugnorm_py$"""Fuzzy acceptance: whether a second-type fragment is its fuzzy top candidate. A wrong drug is worse than
+no drug, so a candidate is accepted only when all of these hold:
+
+- its S reaches the ``accept`` setting;
+- it is not ambiguous: no runner-up within ``ambiguous_margin`` names a different drug;
+- it is not a near miss: for drug names, when one stem contains the other but they differ (丁苯那嗪 /
+  氘丁苯那嗪, 奥美拉唑 / 艾司奥美拉唑), the extra characters name a different molecule, not a typo; for
+  every dictionary, when the stems differ by more than a typo (homophones are free, other edits one per
+  four characters: 硝酸钙 is not 硝酸甘油, 阿莫西临 is 阿莫西林); for manufacturers, unless the core names
+  agree (诺华制药(北京)有限公司 / 北京诺华制药有限公司, companies.py). When the fragment has a product shape
+  whose stem is a known generic name (inference.py), a candidate of another generic is not accepted either.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import companies
+import inference
+from chars import is_hanzi
+from lexicon import DRUG_DICTS
+from settings import DEFAULTS
+
+
+class Verdict(NamedTuple):
+    accepted: bool
+    ambiguous: bool
+    near_miss: bool
+
+
+def candidate_generic(c: dict) -> str | None:
+    return c["standard"] if c["attribute"] == "generic_name" else c.get("generic")
+
+
+def judge(fragment: str, candidates: list, lex, settings: dict, normalize_key) -> Verdict:
+    if not candidates:
+        return Verdict(False, False, False)
+    top = candidates[0]
+    accept = settings.get("accept", DEFAULTS["accept"])
+    margin = settings.get("ambiguous_margin", DEFAULTS["ambiguous_margin"])
+    ambiguous = False
+    for other in candidates[1:]:
+        if top["s"] - other["s"] > margin:
+            break
+        if other["standard"] != top["standard"] and \
+                (candidate_generic(other) is None or candidate_generic(other) != candidate_generic(top)):
+            ambiguous = True
+            break
+    near = False
+    if companies.is_company(fragment) or top["attribute"] == "manufacturer":
+        # company names share their suffixes and regions: only the same core name is the same company
+        near = top["attribute"] != "manufacturer" or not companies.same_company(fragment, normalize_key(top["term"]))
+    else:
+        ckey = normalize_key(top["term"])
+        cstem = inference.stem_of(ckey, top["attribute"], lex)
+        fstem = _stem_by_suffix(fragment, ckey, cstem, lex) or inference.stem_of(fragment, "", lex)
+        if top["attribute"] in DRUG_DICTS and fstem != cstem and (fstem in cstem or cstem in fstem):
+            near = True
+        # a hanzi more or less inside a drug stem names another molecule (枸橼酸芬太尼 / 枸橼酸舒芬太尼):
+        # input-method typos substitute characters, they do not insert them
+        if top["attribute"] in DRUG_DICTS and sum(map(is_hanzi, fstem)) != sum(map(is_hanzi, cstem)):
+            near = True
+        # a typo changes little: homophones are free, other edits at most one per four characters, none
+        # in a stem under six (亚硝酸钠/亚硒酸钠, 碳酸钠/碳酸氢钠, 硫酸铁/硫酸亚铁 are other compounds)
+        if typo_distance(fstem, cstem, getattr(lex, "readings", None)) > (max(len(fstem), len(cstem)) - 2) // 4:
+            near = True
+        sh = inference.shape(fragment, lex)
+        if sh and top["attribute"] in DRUG_DICTS:
+            g = inference.known_generic(sh.stem, lex)
+            if g is not None and candidate_generic(top) != g:
+                near = True
+    return Verdict(top["s"] >= accept and not ambiguous and not near, ambiguous, near)
+
+
+def _stem_by_suffix(fragment: str, ckey: str, cstem: str, lex) -> str | None:
+    """硝苯地平空释片 against 硝苯地平控释片: a homophone typo inside the candidate's dosage-form suffix is a
+    typo, not another molecule. The fragment's stem is then what stands before that suffix."""
+    i = ckey.find(cstem) if cstem else -1
+    if i < 0 or cstem == ckey:
+        return None
+    prefix, suffix = ckey[:i], ckey[i + len(cstem):]
+    if not suffix or len(fragment) <= len(suffix) or not fragment.startswith(prefix):
+        return None
+    tail = fragment[-len(suffix):]
+    if tail == suffix or typo_distance(tail, suffix, getattr(lex, "readings", None)) != 0:
+        return None
+    return fragment[len(prefix):-len(suffix)]
+
+
+def typo_distance(a: str, b: str, readings=None) -> int:
+    """Edit distance where substituting a homophone (林/临: a reading in common) costs nothing.
+
+    >>> typo_distance("阿莫西临", "阿莫西林", lambda ch: {"临": ("lin",), "林": ("lin",)}.get(ch, ()))
+    0
+    >>> typo_distance("硝酸钙", "硝酸甘油")
+    2
+    """
+    def same(x, y):
+        if x == y:
+            return True
+        if readings is None:
+            return False
+        rx = readings(x)
+        return bool(rx) and any(r in rx for r in readings(y))
+
+    prev = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, y in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (0 if same(x, y) else 1))
+        prev = cur
+    return prev[-1]
+$drugnorm_py$),
 ('char_models', $drugnorm_py$"""字符模型库 (patent claim 6): how a pending string with special symbols is cut.
 
 The models are rows of ``drugnorm.char_model`` (name, kind, symbols, priority); this module holds the
@@ -510,6 +622,215 @@ def is_east_asian(ch: str) -> bool:
     Not is_hanzi: spec splitting asks whether the letter before a number is a Latin or Greek one (b5mg of
     两性霉素b5mg), and a kana or hangul letter is not; so the class is everything East Asian."""
     return ord(ch) >= 0x2E80
+$drugnorm_py$),
+('companies', $drugnorm_py$"""Manufacturers: how a company name looks, what names the company in it, and when two names are one
+company. The parse uses it to tell a maker from a drug (a company never reaches the fuzzy matcher
+unless the lexicon could hold it) and to accept a fuzzy manufacturer only with the same core name; the
+lexicon build (lexicon/rules.py) takes its suffix and region tables from here.
+
+- Shape: a corporate suffix or an industry word at the end (江阴天江药业有限公司, 上海禾丰制药), or a Latin
+  legal form as the last word (Baxter S.A., Abbott B.V.).
+- Core name: the name without bracketed notes, region words and corporate suffixes:
+  诺华制药(北京)有限公司 and 北京诺华制药有限公司 are both 诺华制药; two names are one company when their
+  cores agree or one starts with the other.
+- Places: a region or an origin noted beside a name (江苏, 德国, 进口) is neither a drug nor a maker.
+
+>>> company_core("诺华制药(北京)有限公司"), is_company("上海禾丰制药"), is_company("阿莫西林胶囊")
+('诺华制药', True, False)
+"""
+from __future__ import annotations
+
+import bisect
+
+from chars import is_hanzi
+
+# Provinces and their tails (江苏省, 广西壮族自治区), as names of manufacturers start with them.
+PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽",
+             "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西",
+             "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门")
+PROVINCE_TAILS = ("省", "市", "自治区", "壮族自治区", "回族自治区", "维吾尔自治区")
+# The region words a core name loses at its start, and the tails taken with them.
+REGIONS = PROVINCES + ("中国",)
+_REGION_TAILS = ("省", "市", "自治区")
+# Where a drug comes from, as catalogues note it next to the name: never a drug name itself.
+ORIGINS = ("美国", "德国", "日本", "法国", "英国", "意大利", "瑞士", "瑞典", "丹麦", "比利时", "荷兰", "奥地利",
+           "西班牙", "印度", "韩国", "爱尔兰", "加拿大", "澳大利亚", "以色列", "匈牙利", "波兰", "芬兰", "挪威",
+           "新西兰", "新加坡", "泰国", "俄罗斯", "巴西", "阿根廷", "墨西哥", "葡萄牙", "捷克", "希腊", "土耳其",
+           "进口", "国产", "合资", "原研")
+
+# Everything that ends a manufacturer's name without naming the company (company_core strips them, in
+# this order, until none is left): legal forms, group and branch words, works (厂), Latin legal forms.
+CORPORATE_SUFFIXES = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "总公司", "分公司",
+                      "公司", "株式会社", "集团", "总厂", "药厂", "制药厂", "厂", "gmbh", "ltd.", "ltd", "inc.",
+                      "inc", "co.", "corporation", "s.a.", "s.p.a.", "a/s", "ag", "n.v.", "limited")
+# Their Chinese legal-form and group words only: a short name (lexicon/rules.py manufacturer_short_name)
+# loses these and keeps its works word (上海市信谊药厂有限公司 → 信谊药厂).
+ZH_CORPORATE_SUFFIXES = tuple(x for x in CORPORATE_SUFFIXES if x.endswith(("公司", "集团")))
+# The legal forms before which catalogues of joint ventures put the region in brackets (诺华制药(北京)有限公司).
+REGION_BRACKET_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司")
+# Words that make a fragment a company wherever they stand in it (or at its end, for " ag").
+COMPANY_WORDS = ("有限公司", "公司", "株式会社", "药厂", "制药厂", "gmbh", "ltd", "inc", "corporation",
+                 "limited", "s.a.", "s.p.a.", "n.v.", " ag")
+# How the short names of HIS catalogues end (上海禾丰制药, 江苏恒瑞医药, 石药集团, 长春金赛生物): words of an
+# industry, never the end of a drug name.
+SHORT_NAME_TAILS = ("制药", "药业", "医药", "生物", "集团", "生化", "药厂", "制药厂", "股份", "实业", "医疗")
+# Latin legal forms (Abbott B.V., Bayer AG): a company name's last word, however short the rest. The dotted
+# and long ones say "company" alone; the bare short ones (AG, SA, AB) only after a name, else they are codes.
+LEGAL_FORMS = frozenset(("gmbh", "ltd", "limited", "inc.", "co.,ltd", "corp.", "corporation", "s.a", "b.v",
+                         "n.v", "s.p.a", "s.r.l", "a.g", "plc", "llc", "a/s", "pty", "株式会社"))
+LEGAL_FORMS_AFTER_A_NAME = LEGAL_FORMS | {"ag", "sa", "bv", "nv", "kg", "ab", "oy", "spa", "srl", "sas", "inc",
+                                          "co", "corp", "kk"}
+
+
+def is_place(fragment: str) -> bool:
+    """成都, 江苏省, 德国, 进口: a region or an origin noted beside a name."""
+    f = fragment.strip(" ()[]")
+    for tail in _REGION_TAILS:
+        if f.endswith(tail) and len(f) > len(tail) + 1:
+            f = f[:-len(tail)]
+    return f in REGIONS or f in ORIGINS
+
+
+def is_company(fragment: str) -> bool:
+    """A manufacturer's name by its shape: 江阴天江药业有限公司, 诺华制药(北京)有限公司, Baxter S.A., and the
+    short names of HIS catalogues: 上海禾丰制药, 国药集团宜宾制药; a Latin legal form alone (B.V., AG) is
+    the last word of a company name that spaces cut up."""
+    f = fragment.rstrip(" .")
+    words = f.split()
+    if is_legal_form(f) or (len(words) > 1 and is_legal_form(words[-1], after_a_name=True)):
+        return True
+    if len(f) >= 4 and any(f.endswith(w.strip()) or w in f for w in COMPANY_WORDS):
+        return True
+    return any(f.endswith(t) and sum(1 for ch in f[:-len(t)] if is_hanzi(ch)) >= 2 for t in SHORT_NAME_TAILS)
+
+
+def is_legal_form(word: str, after_a_name: bool = False) -> bool:
+    """Whether ``word`` is a Latin legal form (B.V., GmbH; with ``after_a_name`` also AG, SA)."""
+    w = word.strip(" ,").lower().rstrip(".")
+    return w in (LEGAL_FORMS_AFTER_A_NAME if after_a_name else LEGAL_FORMS)
+
+
+def is_bracketed_company(word: str) -> bool:
+    """诺华制药(北京)有限公司: a region in brackets before the corporate suffix, which does not cut the name
+    (segmentation keeps such a word whole)."""
+    close = word.rfind(")")
+    if close <= 0 or "(" not in word[:close] or word.startswith("("):
+        return False
+    tail = word[close + 1:]
+    return bool(tail) and any(tail.endswith(suf) for suf in CORPORATE_SUFFIXES) and len(tail) <= 10
+
+
+def company_core(name: str) -> str:
+    """A manufacturer's name without bracketed notes, region words and corporate suffixes:
+    诺华制药(北京)有限公司 and 北京诺华制药有限公司 are both 诺华制药."""
+    out, depth = [], 0
+    for ch in name:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            out.append(ch)
+    s = "".join(out).strip(" .,")
+    changed = True
+    while changed:
+        changed = False
+        for suf in CORPORATE_SUFFIXES:
+            if s.endswith(suf) and len(s) > len(suf) + 1:
+                s = s[:-len(suf)].strip(" .,")
+                changed = True
+    for r in REGIONS:
+        if s.startswith(r) and len(s) > len(r) + 1:
+            s = s[len(r):]
+            for t in _REGION_TAILS:
+                if s.startswith(t):
+                    s = s[len(t):]
+            break
+    return s
+
+
+def same_company(a: str, b: str) -> bool:
+    """Equal core names, or one a prefix of the other (恒瑞医药 / 江苏恒瑞医药股份有限公司)."""
+    ca, cb = company_core(a), company_core(b)
+    if not ca or not cb:
+        return False
+    return ca == cb or (min(len(ca), len(cb)) >= 2 and (ca.startswith(cb) or cb.startswith(ca)))
+
+
+def company_may_match(fragment: str, lex) -> bool:
+    """Whether some manufacturer of the lexicon could be the same company as ``fragment`` (same_company:
+    equal core names, or one a prefix of the other). When none can, the fuzzy matcher has nothing to find."""
+    cores = getattr(lex, "_company_cores", None)
+    if cores is None:
+        cores = sorted({company_core(k) for k, es in ((k, lex.lookup(k)) for k in lex.by_key)
+                        if any(e.dict == "manufacturer" for e in es)} - {""})
+        lex._company_cores = cores
+    core = company_core(fragment)
+    if len(core) < 2:
+        return _contains(cores, core)
+    i = bisect.bisect_left(cores, core)
+    if i < len(cores) and cores[i].startswith(core):
+        return True
+    return any(_contains(cores, core[:n]) for n in range(2, len(core)))
+
+
+def _contains(sorted_list, x) -> bool:
+    i = bisect.bisect_left(sorted_list, x)
+    return i < len(sorted_list) and sorted_list[i] == x
+
+
+def _has_hanzi(text: str) -> bool:
+    return any(is_hanzi(ch) for ch in text)
+
+
+def latin_company_runs(segments: list, raw: str) -> list[tuple[int, int, int, int]]:
+    """Fleet laboratories Limited: a Latin company name is cut at its spaces, and only its last word
+    (Limited, GmbH) says it is a company. The unmatched Latin words right before it are its name.
+
+    Returns (first segment, last segment, start, end in ``raw``) of each such name, right to left (so
+    the caller can replace each run by one segment without moving the others)."""
+    runs = []
+    i = len(segments) - 1
+    while i > 0:
+        seg = segments[i]
+        j = i
+        company = seg["match"] == "inferred" and seg["attribute"] == "manufacturer"
+        if (company or is_legal_form(seg["text"], after_a_name=True)) and not _has_hanzi(seg["text"]):
+            while j > 0:
+                prev = segments[j - 1]
+                gap = raw[prev["end"]:segments[j]["start"]]
+                # a word accepted as a manufacturer on its own (Abbott) is part of the whole name
+                guessed = prev.get("accepted") and prev["attribute"] != "manufacturer"
+                if prev["match"] not in ("none", "fuzzy") or guessed or gap.strip(" .,-&'") \
+                        or _has_hanzi(prev["text"]) or any(ch.isdigit() for ch in prev["text"]):
+                    break
+                j -= 1
+        if j < i:
+            lo, hi = segments[j]["start"], seg["end"]
+            if raw[hi:hi + 1] == "." and is_legal_form(raw[seg["start"]:hi + 1]):
+                hi += 1     # B.V.: the last dot is part of the legal form, not a separator
+            runs.append((j, i, lo, hi))
+        i = j - 1
+    return runs
+
+
+def full_name_of_short_names(segments: list, key_of) -> str | None:
+    """氯化钠注射液(百特) … 上海百特医疗用品有限公司: a full company name the lexicon lacks names the legal
+    entity; a short name inside it (百特, a synonym) only names the group, whose standard may be another
+    entity of it (Baxter SA). Returns the first inferred company name that holds every short name matched
+    exactly, or None when some exact manufacturer match is a standard (never such a short name)."""
+    shorts = set()
+    for seg in segments:
+        if seg["match"] == "exact" and seg["attribute"] == "manufacturer":
+            if seg["term"] == seg["standard"]:
+                return None
+            shorts.add(seg["term"])
+    shorts = {key_of(term) for term in shorts}
+    named = [seg["term"] for seg in segments if seg["match"] == "inferred" and seg["attribute"] == "manufacturer"]
+    for full in named:
+        if all(short in full for short in shorts):
+            return full
+    return None
 $drugnorm_py$),
 ('dimensions', $drugnorm_py$"""The six analysis dimensions of patent claim 8 (实施例二, 表22), plus recall-only syllable tokens.
 
@@ -704,77 +1025,25 @@ LEXICON_BUILD_SUFFIXES = frozenset((
     "混悬液",
 ))
 $drugnorm_py$),
-('inference', $drugnorm_py$"""What to conclude from a second-type fragment: accept its fuzzy top candidate, infer an unknown product,
-or leave it unresolved. A wrong drug is worse than no drug.
+('inference', $drugnorm_py$"""Inferred products: what a product-shaped fragment tells when no dictionary holds it.
 
-- Product shape: an optional 注射用, a stem of two characters or more, and a known dosage-form suffix
-  (the longest that fits). ``shape("注射用盐酸伊立替康")`` → stem 盐酸伊立替康, form 注射用无菌粉末.
-- A fuzzy top candidate is accepted when its S reaches the ``accept`` setting, it is not ambiguous (the
-  runner-up, a different drug, within ``ambiguous_margin``), and it is not a near miss:
-  for drug names, when one stem contains the other but they differ (丁苯那嗪 / 氘丁苯那嗪, 奥美拉唑 /
-  艾司奥美拉唑), the extra characters name a different molecule, not a typo; for every dictionary, when
-  the stems differ by more than a typo (homophones are free, other edits one per four characters:
-  硝酸钙 is not 硝酸甘油, 阿莫西临 is 阿莫西林); for manufacturers, unless the core names agree
-  (诺华制药(北京)有限公司 / 北京诺华制药有限公司). When the fragment has a product shape whose stem is a
-  known generic name, a candidate of another generic is not accepted either.
-- Otherwise a product-shaped fragment is reported as ``inferred``: the stem as the generic name (the
-  lexicon's standard when the stem is a known generic) and the suffix's dosage form.
+Product shape: an optional 注射用, a stem of two characters or more, and a known dosage-form suffix (the
+longest that fits). ``shape("注射用盐酸伊立替康")`` → stem 盐酸伊立替康, form 注射用无菌粉末. A fragment the
+fuzzy step does not accept (acceptance.py) is reported as ``inferred`` when it has that shape: the stem as
+the generic name (the lexicon's standard when the stem is a known generic) and the suffix's dosage form.
 """
 from __future__ import annotations
 
-import bisect
 from typing import NamedTuple
 
 from chars import is_hanzi
-from dosage_forms import INJECTION_PREFIX  # noqa: F401  (re-exported)
-from lexicon import DRUG_DICTS
-from settings import DEFAULTS
-
-
-# How manufacturer names end, and the region words they start with or put in brackets.
-CORPORATE_SUFFIXES = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "总公司", "分公司",
-                      "公司", "株式会社", "集团", "总厂", "药厂", "制药厂", "厂", "gmbh", "ltd.", "ltd", "inc.",
-                      "inc", "co.", "corporation", "s.a.", "s.p.a.", "a/s", "ag", "n.v.", "limited")
-COMPANY_WORDS = ("有限公司", "公司", "株式会社", "药厂", "制药厂", "gmbh", "ltd", "inc", "corporation",
-                 "limited", "s.a.", "s.p.a.", "n.v.", " ag")
-# How the short names of HIS catalogues end (上海禾丰制药, 江苏恒瑞医药, 石药集团, 长春金赛生物): words of an
-# industry, never the end of a drug name.
-SHORT_NAME_TAILS = ("制药", "药业", "医药", "生物", "集团", "生化", "药厂", "制药厂", "股份", "实业", "医疗")
-# Latin legal forms (Abbott B.V., Bayer AG): a company name's last word, however short the rest. The dotted
-# and long ones say "company" alone; the bare short ones (AG, SA, AB) only after a name, else they are codes.
-LEGAL_FORMS = frozenset(("gmbh", "ltd", "limited", "inc.", "co.,ltd", "corp.", "corporation", "s.a", "b.v",
-                         "n.v", "s.p.a", "s.r.l", "a.g", "plc", "llc", "a/s", "pty", "株式会社"))
-LEGAL_FORMS_AFTER_A_NAME = LEGAL_FORMS | {"ag", "sa", "bv", "nv", "kg", "ab", "oy", "spa", "srl", "sas", "inc",
-                                          "co", "corp", "kk"}
-REGIONS = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽",
-           "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西",
-           "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门", "中国")
-_REGION_TAILS = ("省", "市", "自治区")
-# Where a drug comes from, as catalogues note it next to the name: never a drug name itself.
-ORIGINS = ("美国", "德国", "日本", "法国", "英国", "意大利", "瑞士", "瑞典", "丹麦", "比利时", "荷兰", "奥地利",
-           "西班牙", "印度", "韩国", "爱尔兰", "加拿大", "澳大利亚", "以色列", "匈牙利", "波兰", "芬兰", "挪威",
-           "新西兰", "新加坡", "泰国", "俄罗斯", "巴西", "阿根廷", "墨西哥", "葡萄牙", "捷克", "希腊", "土耳其",
-           "进口", "国产", "合资", "原研")
-
-
-def is_place(fragment: str) -> bool:
-    """成都, 江苏省, 德国, 进口: a region or an origin noted beside a name."""
-    f = fragment.strip(" ()[]")
-    for tail in _REGION_TAILS:
-        if f.endswith(tail) and len(f) > len(tail) + 1:
-            f = f[:-len(tail)]
-    return f in REGIONS or f in ORIGINS
+from dosage_forms import INJECTION_PREFIX
+from lexicon import DRUG_DICTS, VEHICLE_GENERICS
 
 
 class Shape(NamedTuple):
     stem: str
     dosage_form: str | None
-
-
-class Verdict(NamedTuple):
-    accepted: bool
-    ambiguous: bool
-    near_miss: bool
 
 
 # A dosage-form name that starts with one of these (素片, 糖片) is rarely the suffix of a product: the
@@ -799,83 +1068,6 @@ def shape(fragment: str, lex) -> Shape | None:
     return Shape(stem, form)
 
 
-def is_company(fragment: str) -> bool:
-    """A manufacturer's name by its shape: 江阴天江药业有限公司, 诺华制药(北京)有限公司, Baxter S.A., and the
-    short names of HIS catalogues: 上海禾丰制药, 国药集团宜宾制药; a Latin legal form alone (B.V., AG) is
-    the last word of a company name that spaces cut up."""
-    f = fragment.rstrip(" .")
-    words = f.split()
-    if is_legal_form(f) or (len(words) > 1 and is_legal_form(words[-1], after_a_name=True)):
-        return True
-    if len(f) >= 4 and any(f.endswith(w.strip()) or w in f for w in COMPANY_WORDS):
-        return True
-    return any(f.endswith(t) and sum(1 for ch in f[:-len(t)] if is_hanzi(ch)) >= 2 for t in SHORT_NAME_TAILS)
-
-
-def is_legal_form(word: str, after_a_name: bool = False) -> bool:
-    """Whether ``word`` is a Latin legal form (B.V., GmbH; with ``after_a_name`` also AG, SA)."""
-    w = word.strip(" ,").lower().rstrip(".")
-    return w in (LEGAL_FORMS_AFTER_A_NAME if after_a_name else LEGAL_FORMS)
-
-
-def company_core(name: str) -> str:
-    """A manufacturer's name without bracketed notes, region words and corporate suffixes:
-    诺华制药(北京)有限公司 and 北京诺华制药有限公司 are both 诺华制药."""
-    out, depth = [], 0
-    for ch in name:
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth = max(0, depth - 1)
-        elif depth == 0:
-            out.append(ch)
-    s = "".join(out).strip(" .,")
-    changed = True
-    while changed:
-        changed = False
-        for suf in CORPORATE_SUFFIXES:
-            if s.endswith(suf) and len(s) > len(suf) + 1:
-                s = s[:-len(suf)].strip(" .,")
-                changed = True
-    for r in REGIONS:
-        if s.startswith(r) and len(s) > len(r) + 1:
-            s = s[len(r):]
-            for t in _REGION_TAILS:
-                if s.startswith(t):
-                    s = s[len(t):]
-            break
-    return s
-
-
-def company_may_match(fragment: str, lex) -> bool:
-    """Whether some manufacturer of the lexicon could be the same company as ``fragment`` (same_company:
-    equal core names, or one a prefix of the other). When none can, the fuzzy matcher has nothing to find."""
-    cores = getattr(lex, "_company_cores", None)
-    if cores is None:
-        cores = sorted({company_core(k) for k, es in ((k, lex.lookup(k)) for k in lex.by_key)
-                        if any(e.dict == "manufacturer" for e in es)} - {""})
-        lex._company_cores = cores
-    core = company_core(fragment)
-    if len(core) < 2:
-        return _contains(cores, core)
-    i = bisect.bisect_left(cores, core)
-    if i < len(cores) and cores[i].startswith(core):
-        return True
-    return any(_contains(cores, core[:n]) for n in range(2, len(core)))
-
-
-def _contains(sorted_list, x) -> bool:
-    i = bisect.bisect_left(sorted_list, x)
-    return i < len(sorted_list) and sorted_list[i] == x
-
-
-def same_company(a: str, b: str) -> bool:
-    ca, cb = company_core(a), company_core(b)
-    if not ca or not cb:
-        return False
-    return ca == cb or (min(len(ca), len(cb)) >= 2 and (ca.startswith(cb) or cb.startswith(ca)))
-
-
 def stem_of(key: str, dict_name: str, lex) -> str:
     """A generic name is its own stem; a product or trade name loses its form prefix and suffix."""
     if dict_name == "generic_name":
@@ -895,88 +1087,18 @@ def known_generic(stem: str, lex) -> str | None:
     return None
 
 
-def candidate_generic(c: dict) -> str | None:
-    return c["standard"] if c["attribute"] == "generic_name" else c.get("generic")
-
-
-def judge(fragment: str, candidates: list, lex, settings: dict, normalize_key) -> Verdict:
-    if not candidates:
-        return Verdict(False, False, False)
-    top = candidates[0]
-    accept = settings.get("accept", DEFAULTS["accept"])
-    margin = settings.get("ambiguous_margin", DEFAULTS["ambiguous_margin"])
-    ambiguous = False
-    for other in candidates[1:]:
-        if top["s"] - other["s"] > margin:
+def unlinked_product(key: str, lex) -> tuple[str | None, str | None]:
+    """(generic, dosage form) a product name tells by its shape: 注射用阿莫西林钠克拉维酸钾 → 阿莫西林钠克拉维酸钾;
+    a vehicle and a qualifier before it are not the generic (羟乙基淀粉130/0.4氯化钠注射液 → 羟乙基淀粉)."""
+    sh = shape(key, lex)
+    if sh is None:
+        return None, None
+    stem = sh.stem
+    for v in sorted(VEHICLE_GENERICS, key=len, reverse=True):
+        if stem.endswith(v) and sum(1 for ch in stem[:-len(v)] if is_hanzi(ch)) >= 2:
+            stem = stem[:-len(v)].rstrip("0123456789./:-() ")
             break
-        if other["standard"] != top["standard"] and \
-                (candidate_generic(other) is None or candidate_generic(other) != candidate_generic(top)):
-            ambiguous = True
-            break
-    near = False
-    if is_company(fragment) or top["attribute"] == "manufacturer":
-        # company names share their suffixes and regions: only the same core name is the same company
-        near = top["attribute"] != "manufacturer" or not same_company(fragment, normalize_key(top["term"]))
-    else:
-        ckey = normalize_key(top["term"])
-        cstem = stem_of(ckey, top["attribute"], lex)
-        fstem = _stem_by_suffix(fragment, ckey, cstem, lex) or stem_of(fragment, "", lex)
-        if top["attribute"] in DRUG_DICTS and fstem != cstem and (fstem in cstem or cstem in fstem):
-            near = True
-        # a hanzi more or less inside a drug stem names another molecule (枸橼酸芬太尼 / 枸橼酸舒芬太尼):
-        # input-method typos substitute characters, they do not insert them
-        if top["attribute"] in DRUG_DICTS and sum(map(is_hanzi, fstem)) != sum(map(is_hanzi, cstem)):
-            near = True
-        # a typo changes little: homophones are free, other edits at most one per four characters, none
-        # in a stem under six (亚硝酸钠/亚硒酸钠, 碳酸钠/碳酸氢钠, 硫酸铁/硫酸亚铁 are other compounds)
-        if typo_distance(fstem, cstem, getattr(lex, "readings", None)) > (max(len(fstem), len(cstem)) - 2) // 4:
-            near = True
-        sh = shape(fragment, lex)
-        if sh and top["attribute"] in DRUG_DICTS:
-            g = known_generic(sh.stem, lex)
-            if g is not None and candidate_generic(top) != g:
-                near = True
-    return Verdict(top["s"] >= accept and not ambiguous and not near, ambiguous, near)
-
-
-def _stem_by_suffix(fragment: str, ckey: str, cstem: str, lex) -> str | None:
-    """硝苯地平空释片 against 硝苯地平控释片: a homophone typo inside the candidate's dosage-form suffix is a
-    typo, not another molecule. The fragment's stem is then what stands before that suffix."""
-    i = ckey.find(cstem) if cstem else -1
-    if i < 0 or cstem == ckey:
-        return None
-    prefix, suffix = ckey[:i], ckey[i + len(cstem):]
-    if not suffix or len(fragment) <= len(suffix) or not fragment.startswith(prefix):
-        return None
-    tail = fragment[-len(suffix):]
-    if tail == suffix or typo_distance(tail, suffix, getattr(lex, "readings", None)) != 0:
-        return None
-    return fragment[len(prefix):-len(suffix)]
-
-
-def typo_distance(a: str, b: str, readings=None) -> int:
-    """Edit distance where substituting a homophone (林/临: a reading in common) costs nothing.
-
-    >>> typo_distance("阿莫西临", "阿莫西林", lambda ch: {"临": ("lin",), "林": ("lin",)}.get(ch, ()))
-    0
-    >>> typo_distance("硝酸钙", "硝酸甘油")
-    2
-    """
-    def same(x, y):
-        if x == y:
-            return True
-        if readings is None:
-            return False
-        rx = readings(x)
-        return bool(rx) and any(r in rx for r in readings(y))
-
-    prev = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, y in enumerate(b, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (0 if same(x, y) else 1))
-        prev = cur
-    return prev[-1]
+    return known_generic(stem, lex) or stem, sh.dosage_form
 $drugnorm_py$),
 ('lexicon', $drugnorm_py$"""The lexicon as the pipeline sees it: exact lookups by normalized key, units, character models.
 
@@ -1351,10 +1473,10 @@ class StoredLexicon(MemoryLexicon):
 
     @property
     def _company_cores(self):
-        """The core names of the manufacturers (inference.company_may_match), computed on first use."""
+        """The core names of the manufacturers (companies.company_may_match), computed on first use."""
         if self._cores is None:
-            import inference
-            self._cores = sorted({inference.company_core(k) for k in self.fetch_manufacturers()} - {""})
+            import companies
+            self._cores = sorted({companies.company_core(k) for k in self.fetch_manufacturers()} - {""})
         return self._cores
 $drugnorm_py$),
 ('loadtime', $drugnorm_py$"""What load-dict asks the database to compute for new entries, with the code that handles input strings.
@@ -1513,6 +1635,15 @@ def _group(s: str, lo: int, hi: int, lexicon: dict, name_seen: bool) -> list[Mar
     return out or None
 
 
+def segment_fields(m: Marker) -> dict:
+    """What the segment of a marker says (the JSON contract): a ratio alone is a self-pay ratio."""
+    fields = {"match": "marker", "attribute": m.attribute or "self_pay_ratio", "term": m.term,
+              "standard": m.standard or m.ratio}
+    if m.ratio:
+        fields["ratio"] = m.ratio
+    return fields
+
+
 def summary(markers: list[Marker]) -> tuple[str | None, str | None, list[str]]:
     """(insurance class, self-pay ratio, the standards of every marker in order, each once)."""
     insurance = next((m.standard for m in markers if m.attribute == "insurance_class"), None)
@@ -1523,24 +1654,227 @@ def summary(markers: list[Marker]) -> tuple[str | None, str | None, list[str]]:
             standards.append(m.standard)
     return insurance, ratio, standards
 $drugnorm_py$),
-('pipeline', $drugnorm_py$"""The patent's steps 2-6 (claims 1-6, 12-13) on one string, and the JSON contract of drug_parse.
+('merging', $drugnorm_py$"""Segment merging, after step 4: pieces that the dictionaries hold apart but that name one product
+together. The pipeline's items (every piece of the input, in order) come in and go out merged:
 
-Pure: the lexicon, the fuzzy matcher and the settings come in as arguments (see docs/DESIGN.md).
-
-Flat fields are filled by the strongest evidence, then in input order:
-an exact match of that dictionary (0), a link from an exact match (1: 立普妥 → its generic), an accepted
-fuzzy match (2), a link from one (3), an inference from a product-shaped fragment (4).
+- a generic name and a dosage-form suffix right after it (灯盏细辛 + 注射液), or 注射用 right before it, is a
+  product name the lexicon lacks: one ``composed`` item whose generic is known; a trade name with a form
+  after it (速尿 + 注射液) names that form of its generic;
+- a drug and its vehicle are one product: a dual-chamber bag 注射用头孢曲松钠/氯化钠注射液, a generic with a
+  qualifier before its infusion 羟乙基淀粉130/0.4氯化钠注射液, a drug before its infusion 奥硝唑 + 氯化钠注射液;
+- HIS strings put the trade name inside or before the form (重组人粒细胞(瑞白)刺激因子注射液,
+  门冬氨酸钾(卫唯杰)注射液): the merged item encloses the bracketed piece, which follows it, kept.
 """
 from __future__ import annotations
 
+from enum import Enum
+from typing import NamedTuple
+
+import preprocess
+from chars import is_hanzi
+from dosage_forms import INJECTION_PREFIX
+from lexicon import VEHICLE_GENERICS
+
+DRUG_NAMES = ("product_name", "generic_name")
+
+
+class Kind(Enum):
+    MARKER = "marker"        # detail: the markers.Marker list of a bracket group or a symbol
+    SPEC = "spec"            # detail: the spec_split spec
+    EXACT = "exact"          # a first-type piece (a dictionary key)
+    PENDING = "pending"      # a second-type piece, for the fuzzy step
+    JOINED = "joined"        # detail: the lexicon key of a name written around a bracketed piece
+    COMPOSED = "composed"    # detail: the Product the pieces make
+
+
+class Item(NamedTuple):
+    """One piece of the normalized string, s[start:end], in the pipeline's list (sorted by start)."""
+    start: int
+    end: int
+    kind: Kind
+    detail: object = None
+
+
+class Product(NamedTuple):
+    name: str
+    generic: str
+    dosage_form: str
+
+
+_NAME_PIECES = (Kind.EXACT, Kind.PENDING)
+
+
+def merge(s: str, items: list[Item], lex) -> list[Item]:
+    """The items with each run of pieces that names one product merged (see the module's docstring)."""
+    out = []
+    i = 0
+    while i < len(items):
+        done = False
+        bag = _with_vehicle(s, items[i:i + 3], lex)
+        if bag:
+            n, item = bag
+            out.append(item)
+            i += n
+            continue
+        joined = _bracket_inside_name(s, items[i:i + 3], lex)
+        if joined:
+            out.append(joined)
+            out.append(items[i + 1])
+            i += 3
+            continue
+        if i + 1 < len(items) and items[i].kind in _NAME_PIECES:
+            a, b = items[i].start, items[i].end
+            generic = _generic_entry(s[a:b], lex)
+            nxt = items[i + 1]
+            trade = lex.first(s[a:b], ("trade_name",)) if not generic else None
+            if trade and trade.generic and nxt.kind in _NAME_PIECES and nxt.start == b:
+                # 速尿 + 注射液: a trade or common name with a form after it names that form of its generic,
+                # whatever product the name is linked to (速尿 → 呋塞米片); it stays a segment of its own
+                form = lex.dosage_form_suffixes.get(s[b:nxt.end])
+                linked = lex.first(trade.product, ("product_name",)) if trade.product else None
+                if form and not (linked and linked.dosage_form == form):
+                    name = named_product(lex, trade.generic + s[b:nxt.end], trade.generic, "", s[b:nxt.end])
+                    out.append(Item(a, nxt.end, Kind.COMPOSED, Product(name, trade.generic, form)))
+                    out.append(items[i])
+                    i, done = i + 2, True
+            elif generic and nxt.kind in _NAME_PIECES and nxt.start == b:
+                form = lex.dosage_form_suffixes.get(s[b:nxt.end]) or _vehicle_form(s[b:nxt.end], lex)
+                if form:
+                    name = named_product(lex, s[a:nxt.end], generic, "", s[b:nxt.end])
+                    out.append(Item(a, nxt.end, Kind.COMPOSED, Product(name, generic, form)))
+                    i, done = i + 2, True
+            elif generic and i + 2 < len(items) and nxt.kind in _NAME_PIECES and items[i + 2].kind in _NAME_PIECES:
+                c, d, e, f = nxt.start, nxt.end, items[i + 2].start, items[i + 2].end
+                form = lex.dosage_form_suffixes.get(s[e:f])
+                if form and s[b:c] == "(" and s[d:e] == ")":
+                    name = named_product(lex, s[a:b] + s[e:f], generic, "", s[e:f])
+                    out.append(Item(a, f, Kind.COMPOSED, Product(name, generic, form)))
+                    out.append(nxt)
+                    i, done = i + 3, True
+            if not done and s[a:b] == INJECTION_PREFIX and lex.injection_form \
+                    and nxt.kind in _NAME_PIECES and nxt.start == b:
+                generic = _generic_entry(s[b:nxt.end], lex)
+                if generic:
+                    name = named_product(lex, s[a:nxt.end], generic, s[a:b], "")
+                    out.append(Item(a, nxt.end, Kind.COMPOSED, Product(name, generic, lex.injection_form)))
+                    i, done = i + 2, True
+        if not done:
+            out.append(items[i])
+            i += 1
+    return out
+
+
+def _with_vehicle(s, three, lex):
+    """A drug and its vehicle are one product (never the vehicle alone): a dual-chamber bag
+    注射用头孢曲松钠/氯化钠注射液, and a generic with a qualifier before its infusion
+    羟乙基淀粉130/0.4氯化钠注射液. Returns (items used, the composed item) or None."""
+    spans = []
+    for item in three:     # consecutive name pieces only: a spec or a marker ends the run
+        if item.kind not in _NAME_PIECES:
+            break
+        spans.append((item.start, item.end))
+    if len(spans) < 2:
+        return None
+    (a, b), (c, d) = spans[0], spans[1]
+    drug = lex.first(s[a:b], DRUG_NAMES)
+    if drug is None or drug.generic in VEHICLE_GENERICS or drug.standard in VEHICLE_GENERICS:
+        return None
+    generic = drug.standard if drug.dict == "generic_name" else drug.generic
+    form = drug.dosage_form if drug.dict == "product_name" else None
+    used = 2
+    if drug.dict == "generic_name" and len(spans) == 3 and not any(is_hanzi(ch) for ch in s[c:d]) and s[b:c] == "":
+        (c, d), used = spans[2], 3     # 羟乙基淀粉 | 130/0.4 | 氯化钠注射液
+    elif s[b:c] not in ("/", "+", ""):
+        return None
+    vehicle = lex.first(s[c:d], ("product_name",))
+    if vehicle is None or vehicle.generic not in VEHICLE_GENERICS or not generic:
+        return None
+    if drug.dict == "generic_name" and used == 2:
+        return None    # 奥硝唑 + 氯化钠注射液 is merge's rule (_vehicle_form)
+    return used, Item(a, d, Kind.COMPOSED, Product(s[a:d], generic, form or vehicle.dosage_form))
+
+
+def _bracket_inside_name(s, three, lex):
+    """重组人粒细胞(瑞白)刺激因子注射液: HIS strings put the trade name inside the drug name. When the two
+    sides make a product or generic name of the lexicon, that name spans all three; the bracketed piece
+    stays a segment of its own (it follows, enclosed)."""
+    if len(three) < 3 or any(item.kind not in _NAME_PIECES for item in three):
+        return None
+    (a, b), (c, d), (e, f) = ((item.start, item.end) for item in three)
+    if s[b:c] != "(" or s[d:e] != ")":
+        return None
+    key = s[a:b] + s[e:f]
+    return Item(a, f, Kind.JOINED, key) if lex.first(key, DRUG_NAMES) else None
+
+
+def bracketed_trade_name(s, a, b, lex):
+    """氯雷他定片(开瑞坦): the span of a trade name in brackets inside a matched drug name, if the lexicon
+    knows it."""
+    lo = s.find("(", a, b)
+    hi = s.find(")", lo + 1, b) if lo >= 0 else -1
+    if hi < 0 or not lex.first(s[a:b], DRUG_NAMES):
+        return None
+    return (lo + 1, hi) if lex.first(s[lo + 1:hi], ("trade_name",)) else None
+
+
+def named_product(lex, written, generic, prefix, suffix):
+    """安定片 → 地西泮片: a product written with a synonym of its generic (a common or former name) is the
+    lexicon's product of the standard generic with the same form, when the lexicon has it; else the name
+    stays as written; so does a base written for its salt (莫沙必利片 is not 枸橼酸莫沙必利片: the name
+    holds the generic's own words)."""
+    key = key_of(lex)
+    stem = written[len(prefix):len(written) - len(suffix)]
+    std = key(generic)
+    if stem and (stem in std or std in stem):
+        return written
+    e = lex.first(key(prefix + generic + suffix), ("product_name",))
+    return e.standard if e is not None else written
+
+
+def _vehicle_form(text, lex):
+    """奥硝唑 + 氯化钠注射液: a generic name right before a product name is a drug in that product as its
+    vehicle (a compound infusion); the product is the whole, in the vehicle's form. Reporting 氯化钠注射液
+    would name another drug."""
+    e = lex.first(text, ("product_name",))
+    return e.dosage_form if e else None
+
+
+def _generic_entry(text, lex):
+    e = lex.first(text, ("generic_name",))
+    return e.standard if e else None
+
+
+def key_of(lex):
+    """The lexicon's key of a term (normalized the lexicon's way)."""
+    return lambda term: preprocess.normalize_key(term, lex.t2s, lex.irrelevant)
+$drugnorm_py$),
+('pipeline', $drugnorm_py$"""The patent's steps 2-6 (claims 1-6, 12-13) on one string, and the JSON contract of drug_parse.
+
+Pure: the lexicon, the fuzzy matcher and the settings come in as arguments (see docs/DESIGN.md). The steps
+run in order: preprocess (2, preprocess.py), formulary markers (markers.py), protected terms
+(segmentation.py), spec splitting (3, spec_split.py) and step 4 on what is left (segmentation.py), segment
+merging (merging.py); then, item by item, exact matches, specs, and second-type fragments through the fuzzy
+matcher (5; acceptance.py), product shape (inference.py) and company shape (companies.py). The flat fields
+and the segments are the output (6).
+
+Flat fields are filled by the strongest evidence (the lowest Rank), then in input order.
+"""
+from __future__ import annotations
+
+from enum import IntEnum
+
+import acceptance
+import companies
 import inference
 import markers
+import merging
 import preprocess
 import segmentation
 import settings as config
 import spec_split
 from chars import is_hanzi
-from lexicon import VEHICLE_GENERICS
+from dosage_forms import INJECTION_PREFIX
+from merging import DRUG_NAMES, Item, Kind
 
 FIELDS = ("generic_name", "trade_name", "product_name", "dosage_form", "route", "manufacturer",
           "packaging_material")
@@ -1550,14 +1884,25 @@ KEYS = ("input", "normalized") + FIELDS + ("strength", "package", "insurance_cla
 # fragments than MIN_LATIN are codes or noise, not names.
 MAX_FUZZY = 64
 MIN_LATIN = 3
-
-EXACT, LINKED, FUZZY, FUZZY_LINKED, INFERRED = range(5)
-DRUG_NAMES = ("product_name", "generic_name")
 DRUG_FIELDS = ("generic_name", "trade_name", "product_name", "dosage_form")
-COMPOSED = 0.5   # a product name read off a generic name and a form next to it: after exact, before links
+
+
+class Rank(IntEnum):
+    """The strength of the evidence for a flat field, strongest first."""
+    EXACT = 0          # an exact match of that dictionary
+    COMPOSED = 1       # a product name read off a generic name and a form next to it (merging.py)
+    LINKED = 2         # a link from an exact match (立普妥 → its generic)
+    FUZZY = 3          # an accepted fuzzy match
+    FUZZY_LINKED = 4   # a link from one
+    INFERRED = 5       # an inference from a fragment's shape (a product, a company, the residue)
+    LINKED_FORM = 6    # the form of a trade name's linked product: only when the text tells none
+    UNSET = 7
+
+
+EXACT, COMPOSED, LINKED, FUZZY, FUZZY_LINKED, INFERRED, LINKED_FORM = (
+    Rank.EXACT, Rank.COMPOSED, Rank.LINKED, Rank.FUZZY, Rank.FUZZY_LINKED, Rank.INFERRED, Rank.LINKED_FORM)
 # What each rank says about a flat field, for reports (``evidence``); an exact match of a synonym says
 # "synonym".
-LINKED_FORM = 4.5   # the form of a trade name's linked product: only when the text tells none
 EVIDENCE = {EXACT: "exact", COMPOSED: "inferred", LINKED: "link", FUZZY: "fuzzy", FUZZY_LINKED: "fuzzy",
             INFERRED: "inferred", LINKED_FORM: "link"}
 
@@ -1565,7 +1910,7 @@ EVIDENCE = {EXACT: "exact", COMPOSED: "inferred", LINKED: "link", FUZZY: "fuzzy"
 class _Flat:
     def __init__(self):
         self.values = {f: None for f in FIELDS}
-        self.rank = {f: 99 for f in FIELDS}
+        self.rank = {f: Rank.UNSET for f in FIELDS}
         self.evidence = {f: None for f in FIELDS}
 
     def fill(self, field, value, rank, evidence=None):
@@ -1577,11 +1922,12 @@ class _Flat:
         self.rank[field] = rank
         self.evidence[field] = evidence or EVIDENCE[rank]
 
-    def entry(self, attribute, standard, generic, product, dosage_form, rank, synonym=False):
-        self.fill(attribute, standard, rank, "synonym" if synonym and rank == EXACT else None)
-        self.fill("generic_name", generic, rank + 1)
-        self.fill("product_name", product, rank + 1)
-        self.fill("dosage_form", dosage_form, rank + 1)
+    def exact_entry(self, attribute, standard, generic, product, dosage_form, synonym=False):
+        """An exact match of ``attribute`` and what its entry links to."""
+        self.fill(attribute, standard, EXACT, "synonym" if synonym else None)
+        self.fill("generic_name", generic, LINKED)
+        self.fill("product_name", product, LINKED)
+        self.fill("dosage_form", dosage_form, LINKED)
 
 
 def empty(raw: str) -> dict:
@@ -1621,57 +1967,56 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
         e = lex.first(s[a:b] if key is None else key, dicts)
         seg = surface(a, b)
         seg.update(match="exact", attribute=e.dict, term=e.term, standard=e.standard)
-        flat.entry(e.dict, e.standard, e.generic, e.product, e.dosage_form, EXACT, synonym=e.term != e.standard)
+        flat.exact_entry(e.dict, e.standard, e.generic, e.product, e.dosage_form, synonym=e.term != e.standard)
         if e.product and e.dosage_form is None:   # 立普妥 → 阿托伐他汀钙片 → 片剂
-            linked = lex.first(_key_of(lex)(e.product), ("product_name",))
+            linked = lex.first(key_of(e.product), ("product_name",))
             if linked is not None:   # weakest: the written name's own form suffix says more
                 flat.fill("dosage_form", linked.dosage_form, LINKED_FORM)
         if e.dict == "product_name" and (e.generic is None or e.dosage_form is None):
             # a product the lexicon holds without links (a pharmacist's new standard, a register name):
             # its name still tells its generic and form
-            generic, form = _unlinked_product(s[a:b] if key is None else key, lex)
+            generic, form = inference.unlinked_product(s[a:b] if key is None else key, lex)
             flat.fill("generic_name", generic, INFERRED)
             flat.fill("dosage_form", form, INFERRED)
         return seg
 
+    key_of = merging.key_of(lex)
     seg_tool = segmentation.Segmenter(s, lex)
-    items = []   # (start, kind, payload)
+    items: list[Item] = []
     # Formulary markers first: their ratios are not strengths, their words not names.
     groups = markers.groups(s, lex.markers)
-    blocks = [(a, b, "marker", group) for a, b, group in groups]
-    blocks += [(a, b, "exact", (a, b)) for a, b in
+    blocks = [Item(a, b, Kind.MARKER, group) for a, b, group in groups]
+    blocks += [Item(a, b, Kind.EXACT) for a, b in
                _outside(segmentation.protected_matches(s, 0, len(s), lex.protected, tick), groups)]
-    blocks.sort(key=lambda x: x[0])
+    blocks.sort(key=_start)
     tick()
     cursor = 0
-    for a, b, kind, payload in blocks + [(len(s), len(s), None, None)]:
+    for block in blocks + [Item(len(s), len(s), None)]:
         tick()
-        for lo, hi in _gaps(s, cursor, a, lex, items):
-            items.extend((p.start, "exact" if p.exact else "pending", (p.start, p.end))
+        for lo, hi in _gaps(s, cursor, block.start, lex, items):
+            items.extend(Item(p.start, p.end, Kind.EXACT if p.exact else Kind.PENDING)
                          for p in seg_tool.pieces(lo, hi))
-        if a < b:
-            items.append((a, kind, payload))
-        cursor = b
-    items.sort(key=lambda x: x[0])
-    items = _compose_products(s, items, lex)
+        if block.start < block.end:
+            items.append(block)
+        cursor = block.end
+    items.sort(key=_start)
+    items = merging.merge(s, items, lex)
     fuzzy.prefetch(s, items, lex)
 
     strength = package = None
     strength_in_name = False
     found_markers = []
-    for _, kind, payload in items:
+    for item in items:
         tick()
-        if kind == "marker":
-            for m in payload:
+        kind = item.kind
+        if kind is Kind.MARKER:
+            for m in item.detail:
                 seg = surface(m.start, m.end)
-                seg.update(match="marker", attribute=m.attribute or "self_pay_ratio", term=m.term,
-                           standard=m.standard or m.ratio)
-                if m.ratio:
-                    seg["ratio"] = m.ratio
+                seg.update(markers.segment_fields(m))
                 segments.append(seg)
-            found_markers.extend(payload)
-        elif kind == "spec":
-            sp = payload
+            found_markers.extend(item.detail)
+        elif kind is Kind.SPEC:
+            sp = item.detail
             seg = surface(sp.start, sp.end)
             unit = sp.parts[0]
             seg.update(match="spec" if sp.kind == "strength" else "package",
@@ -1691,17 +2036,16 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             if sp.kind == "package" and package is None:
                 package = sp.display
             segments.append(seg)
-        elif kind == "exact":
-            segments.append(exact(*payload))
-            inner = _bracketed_trade_name(s, *payload, lex)
+        elif kind is Kind.EXACT:
+            segments.append(exact(item.start, item.end))
+            inner = merging.bracketed_trade_name(s, item.start, item.end, lex)
             if inner:   # 氯雷他定片(开瑞坦): a product-name synonym that holds the trade name in brackets
                 segments.append(exact(*inner, dicts=("trade_name",)))
-        elif kind == "joined":
-            a, b, key = payload
-            segments.append(exact(a, b, DRUG_NAMES, key))
-        elif kind == "composed":
-            a, b, name, generic, form = payload
-            seg = surface(a, b)
+        elif kind is Kind.JOINED:
+            segments.append(exact(item.start, item.end, DRUG_NAMES, item.detail))
+        elif kind is Kind.COMPOSED:
+            name, generic, form = item.detail
+            seg = surface(item.start, item.end)
             seg.update(match="inferred", attribute="product_name", term=name, standard=name,
                        known_generic=True, generic=generic, dosage_form=form)
             flat.fill("product_name", name, COMPOSED)
@@ -1709,11 +2053,14 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             flat.fill("dosage_form", form, COMPOSED)
             segments.append(seg)
         else:
-            segments.append(_second_type(s, payload, surface, lex, fuzzy, settings, flat))
+            segments.append(_second_type(s, (item.start, item.end), surface, lex, fuzzy, settings, flat, key_of))
     tick()
     _join_latin_company(segments, raw, lex, flat)
-    _prefer_named_company(segments, flat, _key_of(lex))
-    _residue_name(segments, flat, _key_of(lex))
+    if flat.rank["manufacturer"] == EXACT:
+        full = companies.full_name_of_short_names(segments, key_of)
+        if full is not None:
+            flat.set("manufacturer", full, INFERRED)
+    _residue_name(segments, flat, key_of)
     if len(head) < len(raw):
         segments.append({"text": raw[len(head):], "start": len(head), "end": len(raw), "match": "none",
                          "attribute": None, "term": None, "standard": None, "skipped": "max_input"})
@@ -1764,9 +2111,9 @@ class _Budget:
         if ahead is None or self.left <= 0:
             return
         wanted = []
-        for _, kind, payload in items:
-            if kind == "pending":
-                a, b = _fragment_span(s, payload)
+        for item in items:
+            if item.kind is Kind.PENDING:
+                a, b = _fragment_span(s, (item.start, item.end))
                 if _gate(s[a:b], lex)[0] is None:
                     wanted.append(s[a:b])
                     if len(wanted) == self.left:
@@ -1787,35 +2134,21 @@ def _outside(spans, taken):
 
 
 def _join_latin_company(segments, raw, lex, flat):
-    """Fleet laboratories Limited: a Latin company name is cut at its spaces, and only its last word
-    (Limited, GmbH) says it is a company. The unmatched Latin words right before it are its name."""
-    i = len(segments) - 1
-    while i > 0:
-        seg = segments[i]
-        j = i
-        company = seg["match"] == "inferred" and seg["attribute"] == "manufacturer"
-        if (company or inference.is_legal_form(seg["text"], after_a_name=True)) and not _has_hanzi(seg["text"]):
-            while j > 0:
-                prev = segments[j - 1]
-                gap = raw[prev["end"]:segments[j]["start"]]
-                # a word accepted as a manufacturer on its own (Abbott) is part of the whole name
-                guessed = prev.get("accepted") and prev["attribute"] != "manufacturer"
-                if prev["match"] not in ("none", "fuzzy") or guessed or gap.strip(" .,-&'") \
-                        or _has_hanzi(prev["text"]) or any(ch.isdigit() for ch in prev["text"]):
-                    break
-                j -= 1
-        if j < i:
-            lo, hi = segments[j]["start"], seg["end"]
-            if raw[hi:hi + 1] == "." and inference.is_legal_form(raw[seg["start"]:hi + 1]):
-                hi += 1     # B.V.: the last dot is part of the legal form, not a separator
-            name = " ".join(preprocess.normalize(raw[lo:hi], lex.t2s, lex.irrelevant)[0].split())
-            joined = {x["standard"] for x in segments[j:i + 1] if x["attribute"] == "manufacturer"}
-            if flat.rank["manufacturer"] >= FUZZY and (flat.values["manufacturer"] in joined
-                                                        or flat.values["manufacturer"] is None):
-                flat.set("manufacturer", name, INFERRED)
-            segments[j:i + 1] = [{"text": raw[lo:hi], "start": lo, "end": hi, "match": "inferred",
-                                  "attribute": "manufacturer", "term": name, "standard": name}]
-        i = j - 1
+    """Fleet laboratories Limited: each Latin company name that spaces cut up (companies.py) becomes one
+    inferred manufacturer segment. It fills the field when nothing stronger than a fuzzy match did, and that
+    match, if any, was one of its words (Abbott)."""
+    for j, i, lo, hi in companies.latin_company_runs(segments, raw):
+        name = " ".join(preprocess.normalize(raw[lo:hi], lex.t2s, lex.irrelevant)[0].split())
+        joined = {x["standard"] for x in segments[j:i + 1] if x["attribute"] == "manufacturer"}
+        if flat.rank["manufacturer"] >= FUZZY and (flat.values["manufacturer"] in joined
+                                                    or flat.values["manufacturer"] is None):
+            flat.set("manufacturer", name, INFERRED)
+        segments[j:i + 1] = [{"text": raw[lo:hi], "start": lo, "end": hi, "match": "inferred",
+                              "attribute": "manufacturer", "term": name, "standard": name}]
+
+
+def _start(item):
+    return item.start
 
 
 def _residue_name(segments, flat, key_of):
@@ -1831,7 +2164,7 @@ def _residue_name(segments, flat, key_of):
             continue
         name = key_of(seg["text"]).strip(" ,;:.、")
         n = sum(1 for ch in name if is_hanzi(ch))
-        if n > best_hanzi and not inference.is_place(name) and not inference.is_company(name):
+        if n > best_hanzi and not companies.is_place(name) and not companies.is_company(name):
             best, best_hanzi = (seg, name), n
     if best:
         seg, name = best
@@ -1840,195 +2173,13 @@ def _residue_name(segments, flat, key_of):
         flat.fill("product_name", name, INFERRED)
 
 
-def _bracketed_trade_name(s, a, b, lex):
-    """The span of a trade name in brackets inside a matched drug name, if the lexicon knows it."""
-    lo = s.find("(", a, b)
-    hi = s.find(")", lo + 1, b) if lo >= 0 else -1
-    if hi < 0 or not lex.first(s[a:b], ("product_name", "generic_name")):
-        return None
-    return (lo + 1, hi) if lex.first(s[lo + 1:hi], ("trade_name",)) else None
-
-
-def _has_hanzi(text):
-    return any(is_hanzi(ch) for ch in text)
-
-
-def _prefer_named_company(segments, flat, key_of):
-    """氯化钠注射液(百特) … 上海百特医疗用品有限公司: a full company name the lexicon lacks names the legal
-    entity; a short name inside it (百特, a synonym) only names the group, whose standard may be another
-    entity of it (Baxter SA). The full name fills the field when every exact manufacturer match is such a
-    short name."""
-    if flat.rank["manufacturer"] != EXACT:
-        return
-    shorts = set()
-    for seg in segments:
-        if seg["match"] == "exact" and seg["attribute"] == "manufacturer":
-            if seg["term"] == seg["standard"]:
-                return      # a standard is never such a short name
-            shorts.add(seg["term"])
-    shorts = {key_of(term) for term in shorts}
-    named = [seg["term"] for seg in segments if seg["match"] == "inferred" and seg["attribute"] == "manufacturer"]
-    for full in named:
-        if all(short in full for short in shorts):
-            flat.set("manufacturer", full, INFERRED)
-            return
-
-
-def _compose_products(s, items, lex):
-    """A generic name with a dosage-form suffix right after it (灯盏细辛 + 注射液), or 注射用 right before
-    it, is a product name the lexicon lacks: one ``inferred`` product segment whose generic is known.
-    HIS strings often put the trade name between the two (门冬氨酸钾(卫唯杰)注射液): the product segment
-    then encloses the bracketed segment, which follows it in the list."""
-    out = []
-    i = 0
-    while i < len(items):
-        done = False
-        bag = _with_vehicle(s, items[i:i + 3], lex)
-        if bag:
-            n, payload = bag
-            out.append((items[i][0], "composed", payload))
-            i += n
-            continue
-        joined = _bracket_inside_name(s, items[i:i + 3], lex)
-        if joined:
-            out.append((items[i][0], "joined", joined))
-            out.append(items[i + 1])
-            i += 3
-            continue
-        if i + 1 < len(items) and items[i][1] in ("exact", "pending"):
-            a, b = items[i][2]
-            generic = _generic_entry(s[a:b], lex)
-            nxt = items[i + 1]
-            trade = lex.first(s[a:b], ("trade_name",)) if not generic else None
-            if trade and trade.generic and nxt[1] in ("exact", "pending") and nxt[2][0] == b:
-                # 速尿 + 注射液: a trade or common name with a form after it names that form of its generic,
-                # whatever product the name is linked to (速尿 → 呋塞米片); it stays a segment of its own
-                form = lex.dosage_form_suffixes.get(s[b:nxt[2][1]])
-                linked = lex.first(trade.product, ("product_name",)) if trade.product else None
-                if form and not (linked and linked.dosage_form == form):
-                    name = _named_product(lex, trade.generic + s[b:nxt[2][1]], trade.generic, "", s[b:nxt[2][1]])
-                    out.append((a, "composed", (a, nxt[2][1], name, trade.generic, form)))
-                    out.append(items[i])
-                    i, done = i + 2, True
-            elif generic and nxt[1] in ("exact", "pending") and nxt[2][0] == b:
-                form = lex.dosage_form_suffixes.get(s[b:nxt[2][1]]) or _vehicle_form(s[b:nxt[2][1]], lex)
-                if form:
-                    name = _named_product(lex, s[a:nxt[2][1]], generic, "", s[b:nxt[2][1]])
-                    out.append((a, "composed", (a, nxt[2][1], name, generic, form)))
-                    i, done = i + 2, True
-            elif generic and i + 2 < len(items) and nxt[1] in ("exact", "pending") \
-                    and items[i + 2][1] in ("exact", "pending"):
-                (c, d), (e, f) = nxt[2], items[i + 2][2]
-                form = lex.dosage_form_suffixes.get(s[e:f])
-                if form and s[b:c] == "(" and s[d:e] == ")":
-                    name = _named_product(lex, s[a:b] + s[e:f], generic, "", s[e:f])
-                    out.append((a, "composed", (a, f, name, generic, form)))
-                    out.append(nxt)
-                    i, done = i + 3, True
-            if not done and s[a:b] == inference.INJECTION_PREFIX and lex.injection_form \
-                    and nxt[1] in ("exact", "pending") and nxt[2][0] == b:
-                generic = _generic_entry(s[b:nxt[2][1]], lex)
-                if generic:
-                    name = _named_product(lex, s[a:nxt[2][1]], generic, s[a:b], "")
-                    out.append((a, "composed", (a, nxt[2][1], name, generic, lex.injection_form)))
-                    i, done = i + 2, True
-        if not done:
-            out.append(items[i])
-            i += 1
-    return out
-
-
-def _with_vehicle(s, three, lex):
-    """A drug and its vehicle are one product (never the vehicle alone): a dual-chamber bag
-    注射用头孢曲松钠/氯化钠注射液, and a generic with a qualifier before its infusion
-    羟乙基淀粉130/0.4氯化钠注射液. Returns (items used, composed payload) or None."""
-    spans = []
-    for _, kind, span in three:     # consecutive name pieces only: a spec or a marker ends the run
-        if kind not in ("exact", "pending"):
-            break
-        spans.append(span)
-    if len(spans) < 2:
-        return None
-    (a, b), (c, d) = spans[0], spans[1]
-    drug = lex.first(s[a:b], ("product_name", "generic_name"))
-    if drug is None or drug.generic in VEHICLE_GENERICS or drug.standard in VEHICLE_GENERICS:
-        return None
-    generic = drug.standard if drug.dict == "generic_name" else drug.generic
-    form = drug.dosage_form if drug.dict == "product_name" else None
-    used = 2
-    if drug.dict == "generic_name" and len(spans) == 3 and not any(is_hanzi(ch) for ch in s[c:d]) and s[b:c] == "":
-        (c, d), used = spans[2], 3     # 羟乙基淀粉 | 130/0.4 | 氯化钠注射液
-    elif s[b:c] not in ("/", "+", ""):
-        return None
-    vehicle = lex.first(s[c:d], ("product_name",))
-    if vehicle is None or vehicle.generic not in VEHICLE_GENERICS or not generic:
-        return None
-    if drug.dict == "generic_name" and used == 2:
-        return None    # 奥硝唑 + 氯化钠注射液 is _compose_products' rule
-    return used, (a, d, s[a:d], generic, form or vehicle.dosage_form)
-
-
-def _bracket_inside_name(s, three, lex):
-    """重组人粒细胞(瑞白)刺激因子注射液: HIS strings put the trade name inside the drug name. When the two
-    sides make a product or generic name of the lexicon, that name spans all three; the bracketed piece
-    stays a segment of its own (it follows, enclosed)."""
-    if len(three) < 3 or any(kind not in ("exact", "pending") for _, kind, _ in three):
-        return None
-    (a, b), (c, d), (e, f) = (span for _, _, span in three)
-    if s[b:c] != "(" or s[d:e] != ")":
-        return None
-    key = s[a:b] + s[e:f]
-    return (a, f, key) if lex.first(key, DRUG_NAMES) else None
-
-
-def _unlinked_product(key, lex):
-    """(generic, dosage form) a product name tells by its shape: 注射用阿莫西林钠克拉维酸钾 → 阿莫西林钠克拉维酸钾;
-    a vehicle and a qualifier before it are not the generic (羟乙基淀粉130/0.4氯化钠注射液 → 羟乙基淀粉)."""
-    sh = inference.shape(key, lex)
-    if sh is None:
-        return None, None
-    stem = sh.stem
-    for v in sorted(VEHICLE_GENERICS, key=len, reverse=True):
-        if stem.endswith(v) and sum(1 for ch in stem[:-len(v)] if is_hanzi(ch)) >= 2:
-            stem = stem[:-len(v)].rstrip("0123456789./:-() ")
-            break
-    return inference.known_generic(stem, lex) or stem, sh.dosage_form
-
-
-def _named_product(lex, written, generic, prefix, suffix):
-    """安定片 → 地西泮片: a product written with a synonym of its generic (a common or former name) is the
-    lexicon's product of the standard generic with the same form, when the lexicon has it; else the name
-    stays as written; so does a base written for its salt (莫沙必利片 is not 枸橼酸莫沙必利片: the name
-    holds the generic's own words)."""
-    key = _key_of(lex)
-    stem = written[len(prefix):len(written) - len(suffix)]
-    std = key(generic)
-    if stem and (stem in std or std in stem):
-        return written
-    e = lex.first(key(prefix + generic + suffix), ("product_name",))
-    return e.standard if e is not None else written
-
-
-def _vehicle_form(text, lex):
-    """奥硝唑 + 氯化钠注射液: a generic name right before a product name is a drug in that product as its
-    vehicle (a compound infusion); the product is the whole, in the vehicle's form. Reporting 氯化钠注射液
-    would name another drug."""
-    e = lex.first(text, ("product_name",))
-    return e.dosage_form if e else None
-
-
-def _generic_entry(text, lex):
-    e = lex.first(text, ("generic_name",))
-    return e.standard if e else None
-
-
 def _gaps(s, lo, hi, lex, items):
     """Spec segments of s[lo:hi] go to items; yields the spans between them."""
     def name_before(i):   # 两性霉素b|5mg: a lexicon name ends at the letter before the number
         return any(lex.has(s[k:i]) for k in range(max(lo, i - lex.max_key_len), i - 1))
     cursor = lo
     for sp in spec_split.find(s, lo, hi, lex.units, name_before):
-        items.append((sp.start, "spec", sp))
+        items.append(Item(sp.start, sp.end, Kind.SPEC, sp))
         if cursor < sp.start:
             yield cursor, sp.start
         cursor = sp.end
@@ -2075,16 +2226,16 @@ def _gate(fragment, lex):
     # one hanzi alone (片, 袋, 盐) is no name: the lexicon keeps no one-character drug terms
     if len(fragment) > MAX_FUZZY or (not hanzi and len(fragment) < MIN_LATIN) or (n_hanzi == 1 and len(fragment) == 1):
         return "none", None, None
-    if inference.is_place(fragment):      # 江苏, 瑞士, 进口: where it comes from, not a name
+    if companies.is_place(fragment):      # 江苏, 瑞士, 进口: where it comes from, not a name
         return "none", None, None
-    if inference.is_company(fragment) and not inference.company_may_match(fragment, lex):
+    if companies.is_company(fragment) and not companies.company_may_match(fragment, lex):
         return "company", None, None
     shape = inference.shape(fragment, lex)
     known = inference.known_generic(shape.stem, lex) if shape and hanzi else None
     return ("known" if known else None), shape, known
 
 
-def _second_type(s, span, surface, lex, fuzzy, settings, flat) -> dict:
+def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of) -> dict:
     a, b = _fragment_span(s, span)
     fragment = s[a:b]
     seg = surface(a, b)
@@ -2105,9 +2256,9 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat) -> dict:
                    known_generic=True, dosage_form=shape.dosage_form)
         flat.fill("generic_name", known, INFERRED)
         flat.fill("dosage_form", shape.dosage_form, INFERRED)
-        prefix = inference.INJECTION_PREFIX if fragment.startswith(inference.INJECTION_PREFIX) else ""
+        prefix = INJECTION_PREFIX if fragment.startswith(INJECTION_PREFIX) else ""
         suffix = fragment[len(prefix) + len(shape.stem):]
-        flat.fill("product_name", _named_product(lex, fragment, known, prefix, suffix), INFERRED)
+        flat.fill("product_name", merging.named_product(lex, fragment, known, prefix, suffix), INFERRED)
         trade = lex.first(shape.stem, ("trade_name",))
         if trade is not None:      # 灭滴灵片: the stem is a trade or common name of the lexicon
             flat.fill("trade_name", trade.standard, EXACT)
@@ -2116,11 +2267,11 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat) -> dict:
     if candidates is None:          # the input's fuzzy budget is spent
         seg["skipped"] = "fuzzy_budget"
         return seg
-    verdict = inference.judge(fragment, candidates, lex, settings, _key_of(lex))
+    verdict = acceptance.judge(fragment, candidates, lex, settings, key_of)
     if verdict.accepted:
         top = candidates[0]
         seg.update(match="fuzzy", attribute=top["attribute"], term=top["term"], standard=top["standard"])
-        e = lex.first(_key_of(lex)(top["term"]), (top["attribute"],))
+        e = lex.first(key_of(top["term"]), (top["attribute"],))
         flat.fill(top["attribute"], top["standard"], FUZZY)
         flat.fill("generic_name", top.get("generic"), FUZZY_LINKED)
         if e is not None:
@@ -2128,7 +2279,7 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat) -> dict:
             flat.fill("dosage_form", e.dosage_form, FUZZY_LINKED)
         if shape:
             flat.fill("dosage_form", shape.dosage_form, INFERRED)
-    elif inference.is_company(fragment):
+    elif companies.is_company(fragment):
         seg.update(match="inferred", attribute="manufacturer", term=fragment, standard=fragment)
         flat.fill("manufacturer", fragment, INFERRED)
     elif shape and hanzi:
@@ -2146,9 +2297,6 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat) -> dict:
                    near_miss=verdict.near_miss)
     return seg
 
-
-def _key_of(lex):
-    return lambda term: preprocess.normalize_key(term, lex.t2s, lex.irrelevant)
 $drugnorm_py$),
 ('preprocess', $drugnorm_py$"""Patent step 2 (claim 3): one normalization for input strings and dictionary terms alike.
 
@@ -2411,7 +2559,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import char_models
-import inference
+import companies
 from chars import is_hanzi, is_word_char
 from lexicon import PROTECTED_PREFIX
 
@@ -2540,7 +2688,7 @@ class Segmenter:
         start = lo
         for i in range(lo, hi + 1):
             if i == hi or self.s[i] == " ":
-                if start < i and _bracketed_company(self.s[start:i]):
+                if start < i and companies.is_bracketed_company(self.s[start:i]):
                     out.extend(self._symbols(lo, start))
                     out.append(Piece(start, i, self.is_key(start, i)))
                     lo = i
@@ -2646,15 +2794,6 @@ class Segmenter:
                     and self.is_key(a, j):
                 return j
         return None
-
-
-def _bracketed_company(word: str) -> bool:
-    """诺华制药(北京)有限公司: a region in brackets before the corporate suffix does not cut the name."""
-    close = word.rfind(")")
-    if close <= 0 or "(" not in word[:close] or word.startswith("("):
-        return False
-    tail = word[close + 1:]
-    return bool(tail) and any(tail.endswith(suf) for suf in inference.CORPORATE_SUFFIXES) and len(tail) <= 10
 
 
 def _trim_symbols(s: str, lo: int, hi: int) -> tuple[int, int]:
@@ -3432,7 +3571,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '0026a036080a17b8')
+    'code', '404f8fc7af9070d3')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3443,11 +3582,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0026a036080a17b8":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "404f8fc7af9070d3":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0026a036080a17b8'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '404f8fc7af9070d3'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3475,7 +3614,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0026a036080a17b8":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "0026a036080a17b8"
+    _dn.CODE_VERSION = "404f8fc7af9070d3"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3491,11 +3630,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0026a036080a17b8":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "404f8fc7af9070d3":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0026a036080a17b8'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '404f8fc7af9070d3'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3523,7 +3662,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0026a036080a17b8":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "0026a036080a17b8"
+    _dn.CODE_VERSION = "404f8fc7af9070d3"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3536,11 +3675,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0026a036080a17b8":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "404f8fc7af9070d3":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0026a036080a17b8'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '404f8fc7af9070d3'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3568,7 +3707,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0026a036080a17b8":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "0026a036080a17b8"
+    _dn.CODE_VERSION = "404f8fc7af9070d3"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3583,11 +3722,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0026a036080a17b8":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "404f8fc7af9070d3":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0026a036080a17b8'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '404f8fc7af9070d3'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3615,7 +3754,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0026a036080a17b8":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "0026a036080a17b8"
+    _dn.CODE_VERSION = "404f8fc7af9070d3"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3628,11 +3767,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0026a036080a17b8":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "404f8fc7af9070d3":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0026a036080a17b8'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '404f8fc7af9070d3'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3660,7 +3799,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0026a036080a17b8":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "0026a036080a17b8"
+    _dn.CODE_VERSION = "404f8fc7af9070d3"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3794,7 +3933,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "0026a036080a17b8", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "404f8fc7af9070d3", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

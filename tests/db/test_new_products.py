@@ -87,7 +87,7 @@ def test_a_new_standard_from_review_import_gets_its_links_too(mini_db, tmp_path)
 
 
 def test_a_product_stored_without_links_still_tells_its_generic_and_form(mini_db):
-    """The parse's side (plpython/pipeline.py, _unlinked_product): a product the lexicon holds without
+    """The parse's side (plpython/inference.py, unlinked_product): a product the lexicon holds without
     links (written by hand, an import without a generic) does not hide the generic and form its name shows."""
     table(mini_db)
     f_rows = [loader.Row("hand", 1, "product_name", "左氧氟沙星注射液", None, None, None, None, "hand")]

@@ -64,3 +64,12 @@ def test_a_group_with_a_part_that_is_not_a_marker_is_not_a_marker():
 def test_summary_gives_the_class_the_ratio_and_each_standard_once():
     s = preprocess.normalize_key("※(乙10%)阿莫西林胶囊[国基、基]", {}, frozenset())
     assert markers.summary(markers.find(s, LEX)) == ("乙类", "10%", ["※", "乙类", "国家基本药物"])
+
+
+def test_a_marker_segment_says_its_dictionary_and_a_ratio_alone_is_a_self_pay_ratio():
+    s = preprocess.normalize_key("(乙10%)(100%)美阿沙坦钾片", {}, frozenset())
+    fields = [markers.segment_fields(m) for m in markers.find(s, LEX)]
+    assert fields[0]["match"] == "marker" and fields[0]["attribute"] == "insurance_class"
+    assert fields[0]["ratio"] == "10%"
+    assert fields[1] == {"match": "marker", "attribute": "self_pay_ratio", "term": "100%", "standard": "100%",
+                         "ratio": "100%"}

@@ -1,0 +1,111 @@
+"""Fuzzy acceptance: whether a second-type fragment is its fuzzy top candidate. A wrong drug is worse than
+no drug, so a candidate is accepted only when all of these hold:
+
+- its S reaches the ``accept`` setting;
+- it is not ambiguous: no runner-up within ``ambiguous_margin`` names a different drug;
+- it is not a near miss: for drug names, when one stem contains the other but they differ (丁苯那嗪 /
+  氘丁苯那嗪, 奥美拉唑 / 艾司奥美拉唑), the extra characters name a different molecule, not a typo; for
+  every dictionary, when the stems differ by more than a typo (homophones are free, other edits one per
+  four characters: 硝酸钙 is not 硝酸甘油, 阿莫西临 is 阿莫西林); for manufacturers, unless the core names
+  agree (诺华制药(北京)有限公司 / 北京诺华制药有限公司, companies.py). When the fragment has a product shape
+  whose stem is a known generic name (inference.py), a candidate of another generic is not accepted either.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import companies
+import inference
+from chars import is_hanzi
+from lexicon import DRUG_DICTS
+from settings import DEFAULTS
+
+
+class Verdict(NamedTuple):
+    accepted: bool
+    ambiguous: bool
+    near_miss: bool
+
+
+def candidate_generic(c: dict) -> str | None:
+    return c["standard"] if c["attribute"] == "generic_name" else c.get("generic")
+
+
+def judge(fragment: str, candidates: list, lex, settings: dict, normalize_key) -> Verdict:
+    if not candidates:
+        return Verdict(False, False, False)
+    top = candidates[0]
+    accept = settings.get("accept", DEFAULTS["accept"])
+    margin = settings.get("ambiguous_margin", DEFAULTS["ambiguous_margin"])
+    ambiguous = False
+    for other in candidates[1:]:
+        if top["s"] - other["s"] > margin:
+            break
+        if other["standard"] != top["standard"] and \
+                (candidate_generic(other) is None or candidate_generic(other) != candidate_generic(top)):
+            ambiguous = True
+            break
+    near = False
+    if companies.is_company(fragment) or top["attribute"] == "manufacturer":
+        # company names share their suffixes and regions: only the same core name is the same company
+        near = top["attribute"] != "manufacturer" or not companies.same_company(fragment, normalize_key(top["term"]))
+    else:
+        ckey = normalize_key(top["term"])
+        cstem = inference.stem_of(ckey, top["attribute"], lex)
+        fstem = _stem_by_suffix(fragment, ckey, cstem, lex) or inference.stem_of(fragment, "", lex)
+        if top["attribute"] in DRUG_DICTS and fstem != cstem and (fstem in cstem or cstem in fstem):
+            near = True
+        # a hanzi more or less inside a drug stem names another molecule (枸橼酸芬太尼 / 枸橼酸舒芬太尼):
+        # input-method typos substitute characters, they do not insert them
+        if top["attribute"] in DRUG_DICTS and sum(map(is_hanzi, fstem)) != sum(map(is_hanzi, cstem)):
+            near = True
+        # a typo changes little: homophones are free, other edits at most one per four characters, none
+        # in a stem under six (亚硝酸钠/亚硒酸钠, 碳酸钠/碳酸氢钠, 硫酸铁/硫酸亚铁 are other compounds)
+        if typo_distance(fstem, cstem, getattr(lex, "readings", None)) > (max(len(fstem), len(cstem)) - 2) // 4:
+            near = True
+        sh = inference.shape(fragment, lex)
+        if sh and top["attribute"] in DRUG_DICTS:
+            g = inference.known_generic(sh.stem, lex)
+            if g is not None and candidate_generic(top) != g:
+                near = True
+    return Verdict(top["s"] >= accept and not ambiguous and not near, ambiguous, near)
+
+
+def _stem_by_suffix(fragment: str, ckey: str, cstem: str, lex) -> str | None:
+    """硝苯地平空释片 against 硝苯地平控释片: a homophone typo inside the candidate's dosage-form suffix is a
+    typo, not another molecule. The fragment's stem is then what stands before that suffix."""
+    i = ckey.find(cstem) if cstem else -1
+    if i < 0 or cstem == ckey:
+        return None
+    prefix, suffix = ckey[:i], ckey[i + len(cstem):]
+    if not suffix or len(fragment) <= len(suffix) or not fragment.startswith(prefix):
+        return None
+    tail = fragment[-len(suffix):]
+    if tail == suffix or typo_distance(tail, suffix, getattr(lex, "readings", None)) != 0:
+        return None
+    return fragment[len(prefix):-len(suffix)]
+
+
+def typo_distance(a: str, b: str, readings=None) -> int:
+    """Edit distance where substituting a homophone (林/临: a reading in common) costs nothing.
+
+    >>> typo_distance("阿莫西临", "阿莫西林", lambda ch: {"临": ("lin",), "林": ("lin",)}.get(ch, ()))
+    0
+    >>> typo_distance("硝酸钙", "硝酸甘油")
+    2
+    """
+    def same(x, y):
+        if x == y:
+            return True
+        if readings is None:
+            return False
+        rx = readings(x)
+        return bool(rx) and any(r in rx for r in readings(y))
+
+    prev = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, y in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (0 if same(x, y) else 1))
+        prev = cur
+    return prev[-1]

@@ -1,0 +1,208 @@
+"""Manufacturers: how a company name looks, what names the company in it, and when two names are one
+company. The parse uses it to tell a maker from a drug (a company never reaches the fuzzy matcher
+unless the lexicon could hold it) and to accept a fuzzy manufacturer only with the same core name; the
+lexicon build (lexicon/rules.py) takes its suffix and region tables from here.
+
+- Shape: a corporate suffix or an industry word at the end (江阴天江药业有限公司, 上海禾丰制药), or a Latin
+  legal form as the last word (Baxter S.A., Abbott B.V.).
+- Core name: the name without bracketed notes, region words and corporate suffixes:
+  诺华制药(北京)有限公司 and 北京诺华制药有限公司 are both 诺华制药; two names are one company when their
+  cores agree or one starts with the other.
+- Places: a region or an origin noted beside a name (江苏, 德国, 进口) is neither a drug nor a maker.
+
+>>> company_core("诺华制药(北京)有限公司"), is_company("上海禾丰制药"), is_company("阿莫西林胶囊")
+('诺华制药', True, False)
+"""
+from __future__ import annotations
+
+import bisect
+
+from chars import is_hanzi
+
+# Provinces and their tails (江苏省, 广西壮族自治区), as names of manufacturers start with them.
+PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽",
+             "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西",
+             "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门")
+PROVINCE_TAILS = ("省", "市", "自治区", "壮族自治区", "回族自治区", "维吾尔自治区")
+# The region words a core name loses at its start, and the tails taken with them.
+REGIONS = PROVINCES + ("中国",)
+_REGION_TAILS = ("省", "市", "自治区")
+# Where a drug comes from, as catalogues note it next to the name: never a drug name itself.
+ORIGINS = ("美国", "德国", "日本", "法国", "英国", "意大利", "瑞士", "瑞典", "丹麦", "比利时", "荷兰", "奥地利",
+           "西班牙", "印度", "韩国", "爱尔兰", "加拿大", "澳大利亚", "以色列", "匈牙利", "波兰", "芬兰", "挪威",
+           "新西兰", "新加坡", "泰国", "俄罗斯", "巴西", "阿根廷", "墨西哥", "葡萄牙", "捷克", "希腊", "土耳其",
+           "进口", "国产", "合资", "原研")
+
+# Everything that ends a manufacturer's name without naming the company (company_core strips them, in
+# this order, until none is left): legal forms, group and branch words, works (厂), Latin legal forms.
+CORPORATE_SUFFIXES = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "总公司", "分公司",
+                      "公司", "株式会社", "集团", "总厂", "药厂", "制药厂", "厂", "gmbh", "ltd.", "ltd", "inc.",
+                      "inc", "co.", "corporation", "s.a.", "s.p.a.", "a/s", "ag", "n.v.", "limited")
+# Their Chinese legal-form and group words only: a short name (lexicon/rules.py manufacturer_short_name)
+# loses these and keeps its works word (上海市信谊药厂有限公司 → 信谊药厂).
+ZH_CORPORATE_SUFFIXES = tuple(x for x in CORPORATE_SUFFIXES if x.endswith(("公司", "集团")))
+# The legal forms before which catalogues of joint ventures put the region in brackets (诺华制药(北京)有限公司).
+REGION_BRACKET_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司")
+# Words that make a fragment a company wherever they stand in it (or at its end, for " ag").
+COMPANY_WORDS = ("有限公司", "公司", "株式会社", "药厂", "制药厂", "gmbh", "ltd", "inc", "corporation",
+                 "limited", "s.a.", "s.p.a.", "n.v.", " ag")
+# How the short names of HIS catalogues end (上海禾丰制药, 江苏恒瑞医药, 石药集团, 长春金赛生物): words of an
+# industry, never the end of a drug name.
+SHORT_NAME_TAILS = ("制药", "药业", "医药", "生物", "集团", "生化", "药厂", "制药厂", "股份", "实业", "医疗")
+# Latin legal forms (Abbott B.V., Bayer AG): a company name's last word, however short the rest. The dotted
+# and long ones say "company" alone; the bare short ones (AG, SA, AB) only after a name, else they are codes.
+LEGAL_FORMS = frozenset(("gmbh", "ltd", "limited", "inc.", "co.,ltd", "corp.", "corporation", "s.a", "b.v",
+                         "n.v", "s.p.a", "s.r.l", "a.g", "plc", "llc", "a/s", "pty", "株式会社"))
+LEGAL_FORMS_AFTER_A_NAME = LEGAL_FORMS | {"ag", "sa", "bv", "nv", "kg", "ab", "oy", "spa", "srl", "sas", "inc",
+                                          "co", "corp", "kk"}
+
+
+def is_place(fragment: str) -> bool:
+    """成都, 江苏省, 德国, 进口: a region or an origin noted beside a name."""
+    f = fragment.strip(" ()[]")
+    for tail in _REGION_TAILS:
+        if f.endswith(tail) and len(f) > len(tail) + 1:
+            f = f[:-len(tail)]
+    return f in REGIONS or f in ORIGINS
+
+
+def is_company(fragment: str) -> bool:
+    """A manufacturer's name by its shape: 江阴天江药业有限公司, 诺华制药(北京)有限公司, Baxter S.A., and the
+    short names of HIS catalogues: 上海禾丰制药, 国药集团宜宾制药; a Latin legal form alone (B.V., AG) is
+    the last word of a company name that spaces cut up."""
+    f = fragment.rstrip(" .")
+    words = f.split()
+    if is_legal_form(f) or (len(words) > 1 and is_legal_form(words[-1], after_a_name=True)):
+        return True
+    if len(f) >= 4 and any(f.endswith(w.strip()) or w in f for w in COMPANY_WORDS):
+        return True
+    return any(f.endswith(t) and sum(1 for ch in f[:-len(t)] if is_hanzi(ch)) >= 2 for t in SHORT_NAME_TAILS)
+
+
+def is_legal_form(word: str, after_a_name: bool = False) -> bool:
+    """Whether ``word`` is a Latin legal form (B.V., GmbH; with ``after_a_name`` also AG, SA)."""
+    w = word.strip(" ,").lower().rstrip(".")
+    return w in (LEGAL_FORMS_AFTER_A_NAME if after_a_name else LEGAL_FORMS)
+
+
+def is_bracketed_company(word: str) -> bool:
+    """诺华制药(北京)有限公司: a region in brackets before the corporate suffix, which does not cut the name
+    (segmentation keeps such a word whole)."""
+    close = word.rfind(")")
+    if close <= 0 or "(" not in word[:close] or word.startswith("("):
+        return False
+    tail = word[close + 1:]
+    return bool(tail) and any(tail.endswith(suf) for suf in CORPORATE_SUFFIXES) and len(tail) <= 10
+
+
+def company_core(name: str) -> str:
+    """A manufacturer's name without bracketed notes, region words and corporate suffixes:
+    诺华制药(北京)有限公司 and 北京诺华制药有限公司 are both 诺华制药."""
+    out, depth = [], 0
+    for ch in name:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            out.append(ch)
+    s = "".join(out).strip(" .,")
+    changed = True
+    while changed:
+        changed = False
+        for suf in CORPORATE_SUFFIXES:
+            if s.endswith(suf) and len(s) > len(suf) + 1:
+                s = s[:-len(suf)].strip(" .,")
+                changed = True
+    for r in REGIONS:
+        if s.startswith(r) and len(s) > len(r) + 1:
+            s = s[len(r):]
+            for t in _REGION_TAILS:
+                if s.startswith(t):
+                    s = s[len(t):]
+            break
+    return s
+
+
+def same_company(a: str, b: str) -> bool:
+    """Equal core names, or one a prefix of the other (恒瑞医药 / 江苏恒瑞医药股份有限公司)."""
+    ca, cb = company_core(a), company_core(b)
+    if not ca or not cb:
+        return False
+    return ca == cb or (min(len(ca), len(cb)) >= 2 and (ca.startswith(cb) or cb.startswith(ca)))
+
+
+def company_may_match(fragment: str, lex) -> bool:
+    """Whether some manufacturer of the lexicon could be the same company as ``fragment`` (same_company:
+    equal core names, or one a prefix of the other). When none can, the fuzzy matcher has nothing to find."""
+    cores = getattr(lex, "_company_cores", None)
+    if cores is None:
+        cores = sorted({company_core(k) for k, es in ((k, lex.lookup(k)) for k in lex.by_key)
+                        if any(e.dict == "manufacturer" for e in es)} - {""})
+        lex._company_cores = cores
+    core = company_core(fragment)
+    if len(core) < 2:
+        return _contains(cores, core)
+    i = bisect.bisect_left(cores, core)
+    if i < len(cores) and cores[i].startswith(core):
+        return True
+    return any(_contains(cores, core[:n]) for n in range(2, len(core)))
+
+
+def _contains(sorted_list, x) -> bool:
+    i = bisect.bisect_left(sorted_list, x)
+    return i < len(sorted_list) and sorted_list[i] == x
+
+
+def _has_hanzi(text: str) -> bool:
+    return any(is_hanzi(ch) for ch in text)
+
+
+def latin_company_runs(segments: list, raw: str) -> list[tuple[int, int, int, int]]:
+    """Fleet laboratories Limited: a Latin company name is cut at its spaces, and only its last word
+    (Limited, GmbH) says it is a company. The unmatched Latin words right before it are its name.
+
+    Returns (first segment, last segment, start, end in ``raw``) of each such name, right to left (so
+    the caller can replace each run by one segment without moving the others)."""
+    runs = []
+    i = len(segments) - 1
+    while i > 0:
+        seg = segments[i]
+        j = i
+        company = seg["match"] == "inferred" and seg["attribute"] == "manufacturer"
+        if (company or is_legal_form(seg["text"], after_a_name=True)) and not _has_hanzi(seg["text"]):
+            while j > 0:
+                prev = segments[j - 1]
+                gap = raw[prev["end"]:segments[j]["start"]]
+                # a word accepted as a manufacturer on its own (Abbott) is part of the whole name
+                guessed = prev.get("accepted") and prev["attribute"] != "manufacturer"
+                if prev["match"] not in ("none", "fuzzy") or guessed or gap.strip(" .,-&'") \
+                        or _has_hanzi(prev["text"]) or any(ch.isdigit() for ch in prev["text"]):
+                    break
+                j -= 1
+        if j < i:
+            lo, hi = segments[j]["start"], seg["end"]
+            if raw[hi:hi + 1] == "." and is_legal_form(raw[seg["start"]:hi + 1]):
+                hi += 1     # B.V.: the last dot is part of the legal form, not a separator
+            runs.append((j, i, lo, hi))
+        i = j - 1
+    return runs
+
+
+def full_name_of_short_names(segments: list, key_of) -> str | None:
+    """氯化钠注射液(百特) … 上海百特医疗用品有限公司: a full company name the lexicon lacks names the legal
+    entity; a short name inside it (百特, a synonym) only names the group, whose standard may be another
+    entity of it (Baxter SA). Returns the first inferred company name that holds every short name matched
+    exactly, or None when some exact manufacturer match is a standard (never such a short name)."""
+    shorts = set()
+    for seg in segments:
+        if seg["match"] == "exact" and seg["attribute"] == "manufacturer":
+            if seg["term"] == seg["standard"]:
+                return None
+            shorts.add(seg["term"])
+    shorts = {key_of(term) for term in shorts}
+    named = [seg["term"] for seg in segments if seg["match"] == "inferred" and seg["attribute"] == "manufacturer"]
+    for full in named:
+        if all(short in full for short in shorts):
+            return full
+    return None

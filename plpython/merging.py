@@ -1,0 +1,193 @@
+"""Segment merging, after step 4: pieces that the dictionaries hold apart but that name one product
+together. The pipeline's items (every piece of the input, in order) come in and go out merged:
+
+- a generic name and a dosage-form suffix right after it (灯盏细辛 + 注射液), or 注射用 right before it, is a
+  product name the lexicon lacks: one ``composed`` item whose generic is known; a trade name with a form
+  after it (速尿 + 注射液) names that form of its generic;
+- a drug and its vehicle are one product: a dual-chamber bag 注射用头孢曲松钠/氯化钠注射液, a generic with a
+  qualifier before its infusion 羟乙基淀粉130/0.4氯化钠注射液, a drug before its infusion 奥硝唑 + 氯化钠注射液;
+- HIS strings put the trade name inside or before the form (重组人粒细胞(瑞白)刺激因子注射液,
+  门冬氨酸钾(卫唯杰)注射液): the merged item encloses the bracketed piece, which follows it, kept.
+"""
+from __future__ import annotations
+
+from enum import Enum
+from typing import NamedTuple
+
+import preprocess
+from chars import is_hanzi
+from dosage_forms import INJECTION_PREFIX
+from lexicon import VEHICLE_GENERICS
+
+DRUG_NAMES = ("product_name", "generic_name")
+
+
+class Kind(Enum):
+    MARKER = "marker"        # detail: the markers.Marker list of a bracket group or a symbol
+    SPEC = "spec"            # detail: the spec_split spec
+    EXACT = "exact"          # a first-type piece (a dictionary key)
+    PENDING = "pending"      # a second-type piece, for the fuzzy step
+    JOINED = "joined"        # detail: the lexicon key of a name written around a bracketed piece
+    COMPOSED = "composed"    # detail: the Product the pieces make
+
+
+class Item(NamedTuple):
+    """One piece of the normalized string, s[start:end], in the pipeline's list (sorted by start)."""
+    start: int
+    end: int
+    kind: Kind
+    detail: object = None
+
+
+class Product(NamedTuple):
+    name: str
+    generic: str
+    dosage_form: str
+
+
+_NAME_PIECES = (Kind.EXACT, Kind.PENDING)
+
+
+def merge(s: str, items: list[Item], lex) -> list[Item]:
+    """The items with each run of pieces that names one product merged (see the module's docstring)."""
+    out = []
+    i = 0
+    while i < len(items):
+        done = False
+        bag = _with_vehicle(s, items[i:i + 3], lex)
+        if bag:
+            n, item = bag
+            out.append(item)
+            i += n
+            continue
+        joined = _bracket_inside_name(s, items[i:i + 3], lex)
+        if joined:
+            out.append(joined)
+            out.append(items[i + 1])
+            i += 3
+            continue
+        if i + 1 < len(items) and items[i].kind in _NAME_PIECES:
+            a, b = items[i].start, items[i].end
+            generic = _generic_entry(s[a:b], lex)
+            nxt = items[i + 1]
+            trade = lex.first(s[a:b], ("trade_name",)) if not generic else None
+            if trade and trade.generic and nxt.kind in _NAME_PIECES and nxt.start == b:
+                # 速尿 + 注射液: a trade or common name with a form after it names that form of its generic,
+                # whatever product the name is linked to (速尿 → 呋塞米片); it stays a segment of its own
+                form = lex.dosage_form_suffixes.get(s[b:nxt.end])
+                linked = lex.first(trade.product, ("product_name",)) if trade.product else None
+                if form and not (linked and linked.dosage_form == form):
+                    name = named_product(lex, trade.generic + s[b:nxt.end], trade.generic, "", s[b:nxt.end])
+                    out.append(Item(a, nxt.end, Kind.COMPOSED, Product(name, trade.generic, form)))
+                    out.append(items[i])
+                    i, done = i + 2, True
+            elif generic and nxt.kind in _NAME_PIECES and nxt.start == b:
+                form = lex.dosage_form_suffixes.get(s[b:nxt.end]) or _vehicle_form(s[b:nxt.end], lex)
+                if form:
+                    name = named_product(lex, s[a:nxt.end], generic, "", s[b:nxt.end])
+                    out.append(Item(a, nxt.end, Kind.COMPOSED, Product(name, generic, form)))
+                    i, done = i + 2, True
+            elif generic and i + 2 < len(items) and nxt.kind in _NAME_PIECES and items[i + 2].kind in _NAME_PIECES:
+                c, d, e, f = nxt.start, nxt.end, items[i + 2].start, items[i + 2].end
+                form = lex.dosage_form_suffixes.get(s[e:f])
+                if form and s[b:c] == "(" and s[d:e] == ")":
+                    name = named_product(lex, s[a:b] + s[e:f], generic, "", s[e:f])
+                    out.append(Item(a, f, Kind.COMPOSED, Product(name, generic, form)))
+                    out.append(nxt)
+                    i, done = i + 3, True
+            if not done and s[a:b] == INJECTION_PREFIX and lex.injection_form \
+                    and nxt.kind in _NAME_PIECES and nxt.start == b:
+                generic = _generic_entry(s[b:nxt.end], lex)
+                if generic:
+                    name = named_product(lex, s[a:nxt.end], generic, s[a:b], "")
+                    out.append(Item(a, nxt.end, Kind.COMPOSED, Product(name, generic, lex.injection_form)))
+                    i, done = i + 2, True
+        if not done:
+            out.append(items[i])
+            i += 1
+    return out
+
+
+def _with_vehicle(s, three, lex):
+    """A drug and its vehicle are one product (never the vehicle alone): a dual-chamber bag
+    注射用头孢曲松钠/氯化钠注射液, and a generic with a qualifier before its infusion
+    羟乙基淀粉130/0.4氯化钠注射液. Returns (items used, the composed item) or None."""
+    spans = []
+    for item in three:     # consecutive name pieces only: a spec or a marker ends the run
+        if item.kind not in _NAME_PIECES:
+            break
+        spans.append((item.start, item.end))
+    if len(spans) < 2:
+        return None
+    (a, b), (c, d) = spans[0], spans[1]
+    drug = lex.first(s[a:b], DRUG_NAMES)
+    if drug is None or drug.generic in VEHICLE_GENERICS or drug.standard in VEHICLE_GENERICS:
+        return None
+    generic = drug.standard if drug.dict == "generic_name" else drug.generic
+    form = drug.dosage_form if drug.dict == "product_name" else None
+    used = 2
+    if drug.dict == "generic_name" and len(spans) == 3 and not any(is_hanzi(ch) for ch in s[c:d]) and s[b:c] == "":
+        (c, d), used = spans[2], 3     # 羟乙基淀粉 | 130/0.4 | 氯化钠注射液
+    elif s[b:c] not in ("/", "+", ""):
+        return None
+    vehicle = lex.first(s[c:d], ("product_name",))
+    if vehicle is None or vehicle.generic not in VEHICLE_GENERICS or not generic:
+        return None
+    if drug.dict == "generic_name" and used == 2:
+        return None    # 奥硝唑 + 氯化钠注射液 is merge's rule (_vehicle_form)
+    return used, Item(a, d, Kind.COMPOSED, Product(s[a:d], generic, form or vehicle.dosage_form))
+
+
+def _bracket_inside_name(s, three, lex):
+    """重组人粒细胞(瑞白)刺激因子注射液: HIS strings put the trade name inside the drug name. When the two
+    sides make a product or generic name of the lexicon, that name spans all three; the bracketed piece
+    stays a segment of its own (it follows, enclosed)."""
+    if len(three) < 3 or any(item.kind not in _NAME_PIECES for item in three):
+        return None
+    (a, b), (c, d), (e, f) = ((item.start, item.end) for item in three)
+    if s[b:c] != "(" or s[d:e] != ")":
+        return None
+    key = s[a:b] + s[e:f]
+    return Item(a, f, Kind.JOINED, key) if lex.first(key, DRUG_NAMES) else None
+
+
+def bracketed_trade_name(s, a, b, lex):
+    """氯雷他定片(开瑞坦): the span of a trade name in brackets inside a matched drug name, if the lexicon
+    knows it."""
+    lo = s.find("(", a, b)
+    hi = s.find(")", lo + 1, b) if lo >= 0 else -1
+    if hi < 0 or not lex.first(s[a:b], DRUG_NAMES):
+        return None
+    return (lo + 1, hi) if lex.first(s[lo + 1:hi], ("trade_name",)) else None
+
+
+def named_product(lex, written, generic, prefix, suffix):
+    """安定片 → 地西泮片: a product written with a synonym of its generic (a common or former name) is the
+    lexicon's product of the standard generic with the same form, when the lexicon has it; else the name
+    stays as written; so does a base written for its salt (莫沙必利片 is not 枸橼酸莫沙必利片: the name
+    holds the generic's own words)."""
+    key = key_of(lex)
+    stem = written[len(prefix):len(written) - len(suffix)]
+    std = key(generic)
+    if stem and (stem in std or std in stem):
+        return written
+    e = lex.first(key(prefix + generic + suffix), ("product_name",))
+    return e.standard if e is not None else written
+
+
+def _vehicle_form(text, lex):
+    """奥硝唑 + 氯化钠注射液: a generic name right before a product name is a drug in that product as its
+    vehicle (a compound infusion); the product is the whole, in the vehicle's form. Reporting 氯化钠注射液
+    would name another drug."""
+    e = lex.first(text, ("product_name",))
+    return e.dosage_form if e else None
+
+
+def _generic_entry(text, lex):
+    e = lex.first(text, ("generic_name",))
+    return e.standard if e else None
+
+
+def key_of(lex):
+    """The lexicon's key of a term (normalized the lexicon's way)."""
+    return lambda term: preprocess.normalize_key(term, lex.t2s, lex.irrelevant)

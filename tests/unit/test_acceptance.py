@@ -1,0 +1,73 @@
+"""What a second-type fragment may be accepted as (plpython/acceptance.py): a wrong drug is worse than no drug."""
+import pytest
+
+import acceptance
+import minilex
+import settings
+
+LEX = minilex.load()
+READINGS = {"临": ("lin",), "林": ("lin",), "粉": ("fen",), "芬": ("fen",)}.get
+
+
+def cand(term, attribute, s, standard=None, generic=None):
+    return {"term": term, "standard": standard or term, "attribute": attribute, "generic": generic,
+            "m": s, "n": s, "s": s}
+
+
+def judge(fragment, *cands):
+    return acceptance.judge(fragment, list(cands), LEX, settings.DEFAULTS, str.lower)
+
+
+def test_a_homophone_typo_is_accepted():
+    LEX.readings = lambda ch: READINGS(ch, ())
+    try:
+        assert judge("阿莫西临胶囊", cand("阿莫西林胶囊", "product_name", 0.8, generic="阿莫西林")).accepted
+    finally:
+        LEX.readings = None
+
+
+@pytest.mark.parametrize("fragment, term", [
+    ("氘丁苯那嗪片", "丁苯那嗪片"),     # one stem contains the other: another molecule
+    ("硝酸钙", "硝酸甘油"),             # two edits on three characters: not a typo
+    ("右奥美拉唑肠溶胶囊", "奥美拉唑肠溶胶囊"),
+    ("亚硝酸钠", "亚硒酸钠"),           # one edit in a short stem: sodium nitrite is not sodium selenite
+    ("碳酸钠", "碳酸氢钠"),             # a character less: carbonate is not bicarbonate
+])
+def test_a_near_miss_is_refused_whatever_its_score(fragment, term):
+    v = judge(fragment, cand(term, "product_name", 0.95))
+    assert v.near_miss and not v.accepted
+
+
+def test_one_edit_in_a_longer_stem_is_still_a_typo():
+    assert judge("盐酸二甲双瓜缓释片", cand("盐酸二甲双胍缓释片", "product_name", 0.8, generic="盐酸二甲双胍")).accepted
+
+
+def test_close_runners_up_of_another_drug_make_it_ambiguous():
+    v = judge("美拉唑", cand("美沙拉秦", "generic_name", 0.67), cand("奥美拉唑", "generic_name", 0.66))
+    assert v.ambiguous and not v.accepted
+
+
+def test_a_hanzi_inserted_into_a_drug_stem_is_another_molecule():
+    lex = minilex.load()
+    cand = [{"term": "枸橼酸舒芬太尼注射液", "standard": "枸橼酸舒芬太尼注射液", "attribute": "product_name",
+             "generic": "枸橼酸舒芬太尼", "m": 0.9, "n": 0.9, "s": 0.9}]
+    verdict = acceptance.judge("枸橼酸芬太尼注射液", cand, lex, {}, lambda t: t)
+    assert verdict.near_miss and not verdict.accepted
+
+
+def test_the_typo_distance_counts_homophones_as_equal():
+    assert acceptance.typo_distance("阿莫西临", "阿莫西林", lambda ch: READINGS(ch, ())) == 0
+    assert acceptance.typo_distance("阿莫西临", "阿莫西林") == 1
+    assert acceptance.typo_distance("硝酸钙", "硝酸甘油") == 2
+
+
+def test_a_manufacturer_is_accepted_only_as_the_same_company():
+    same = judge("诺华制药(北京)有限公司", cand("北京诺华制药有限公司", "manufacturer", 0.7))
+    other = judge("华北制药股份有限公司", cand("华中药业股份有限公司", "manufacturer", 0.9))
+    assert same.accepted and not same.near_miss
+    assert other.near_miss and not other.accepted
+
+
+def test_a_company_is_never_accepted_as_a_drug():
+    v = judge("上海禾丰制药", cand("禾丰片", "product_name", 0.9))
+    assert v.near_miss and not v.accepted

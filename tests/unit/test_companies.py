@@ -1,0 +1,77 @@
+"""Manufacturers by their shape and core name (plpython/companies.py): a company is never a drug, and two
+spellings of one company are the same manufacturer."""
+import pytest
+
+import companies
+
+
+@pytest.mark.parametrize("a, b, same", [
+    ("诺华制药(北京)有限公司", "北京诺华制药有限公司", True),
+    ("江苏恒瑞医药股份有限公司", "恒瑞医药", True),
+    ("华北制药股份有限公司", "华中药业股份有限公司", False),
+    ("默沙东制药(杭州)有限公司", "杭州民生药业有限公司", False),
+])
+def test_manufacturers_are_the_same_company_only_when_their_core_names_agree(a, b, same):
+    assert companies.same_company(a, b) is same
+
+
+@pytest.mark.parametrize("name, core", [
+    ("诺华制药(北京)有限公司", "诺华制药"),
+    ("北京诺华制药有限公司", "诺华制药"),
+    ("江苏省恒瑞医药股份有限公司", "恒瑞医药"),
+    ("baxter ltd", "baxter"),              # on normalized (lower-case) text
+])
+def test_the_core_name_drops_brackets_regions_and_corporate_suffixes(name, core):
+    assert companies.company_core(name) == core
+
+
+@pytest.mark.parametrize("fragment, company", [
+    ("江阴天江药业有限公司", True),
+    ("上海禾丰制药", True),          # a short name of an HIS catalogue: an industry word at the end
+    ("Baxter S.A.", True),
+    ("Fleet laboratories Limited", True),
+    ("B.V.", True),                 # a dotted legal form alone: the last word of a cut-up name
+    ("AG", False),                  # a bare short one alone is a code
+    ("阿莫西林胶囊", False),
+    ("制药", False),                # an industry word needs two hanzi of a name before it
+])
+def test_a_company_by_its_shape(fragment, company):
+    assert companies.is_company(fragment) is company
+
+
+@pytest.mark.parametrize("fragment, place", [("成都", False), ("江苏省", True), ("德国", True), ("进口", True),
+                                             ("北京诺华", False)])
+def test_a_region_or_origin_beside_a_name_is_a_place(fragment, place):
+    assert companies.is_place(fragment) is place
+
+
+def test_a_region_in_brackets_before_the_suffix_keeps_a_company_word_whole():
+    assert companies.is_bracketed_company("诺华制药(北京)有限公司")
+    assert not companies.is_bracketed_company("(北京)诺华制药有限公司")
+    assert not companies.is_bracketed_company("氯化钠注射液(百特)")
+
+
+def test_a_latin_company_cut_at_its_spaces_is_one_name():
+    raw = "Fleet laboratories Limited"
+    segments = [{"text": "Fleet", "start": 0, "end": 5, "match": "none", "attribute": None},
+                {"text": "laboratories", "start": 6, "end": 18, "match": "none", "attribute": None},
+                {"text": "Limited", "start": 19, "end": 26, "match": "none", "attribute": None}]
+    assert companies.latin_company_runs(segments, raw) == [(0, 2, 0, 26)]
+
+
+def test_a_full_company_name_holding_every_short_name_names_the_entity():
+    short = {"match": "exact", "attribute": "manufacturer", "term": "百特", "standard": "Baxter SA"}
+    full = {"match": "inferred", "attribute": "manufacturer", "term": "上海百特医疗用品有限公司",
+            "standard": "上海百特医疗用品有限公司"}
+    assert companies.full_name_of_short_names([short, full], str) == "上海百特医疗用品有限公司"
+    standard = dict(short, term="Baxter SA")
+    assert companies.full_name_of_short_names([standard, full], str) is None
+
+
+def test_the_lexicon_build_takes_its_company_tables_from_here():
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "lexicon"))
+    import rules
+    assert rules.ZH_CORPORATE_SUFFIXES is companies.ZH_CORPORATE_SUFFIXES
+    assert rules.PROVINCES is companies.PROVINCES

@@ -1,0 +1,148 @@
+"""What a hospital string becomes (plpython/pipeline.py, step 6 and the JSON contract), without a database:
+the mini lexicon (tests/data/mini_lexicon.tsv) and a fuzzy matcher given per test."""
+import pytest
+
+import minilex
+import pipeline
+
+LEX = minilex.load()
+
+
+def no_fuzzy(fragment):
+    return []
+
+
+def parse(raw, fuzzy=no_fuzzy, lex=LEX):
+    return pipeline.parse(raw, lex, fuzzy, {})
+
+
+def fields(doc):
+    return {f: doc[f] for f in pipeline.FIELDS if doc[f] is not None}
+
+
+def segments(doc):
+    return [(s["text"], s["match"], s["attribute"]) for s in doc["segments"]]
+
+
+def test_a_trade_name_brings_its_generic_product_and_form_and_a_short_maker_name_its_standard():
+    doc = parse("立普妥 20mg*7片 辉瑞")
+    assert fields(doc) == {"generic_name": "阿托伐他汀钙", "trade_name": "立普妥", "product_name": "阿托伐他汀钙片",
+                           "dosage_form": "片剂", "manufacturer": "辉瑞制药有限公司"}
+    assert (doc["strength"], doc["package"], doc["status"]) == ("20mg", "7片", "exact")
+    assert doc["evidence"] == {"generic_name": "link", "trade_name": "exact", "product_name": "link",
+                               "dosage_form": "link", "manufacturer": "synonym"}
+    assert segments(doc) == [("立普妥", "exact", "trade_name"), ("20mg", "spec", "strength_unit"),
+                             ("7片", "package", "package_unit"), ("辉瑞", "exact", "manufacturer")]
+
+
+def test_the_first_strength_counts_and_a_full_maker_name_is_an_exact_match():
+    doc = parse("尼莫地平注射液 50ml:10mg 山东齐鲁制药有限公司")
+    assert fields(doc) == {"generic_name": "尼莫地平", "product_name": "尼莫地平注射液", "dosage_form": "注射液",
+                           "manufacturer": "山东齐鲁制药有限公司"}
+    assert doc["strength"] == "50ml"
+    assert segments(doc)[1] == ("50ml:10mg", "spec", "strength_unit")
+
+
+def test_a_concentration_glued_to_the_name_is_not_the_strength_when_a_spec_follows():
+    doc = parse("5%葡萄糖注射液 500ml")
+    assert doc["strength"] == "500ml"
+    assert fields(doc) == {"generic_name": "葡萄糖", "product_name": "葡萄糖注射液", "dosage_form": "注射液"}
+    assert doc["status"] == "inferred"
+
+
+def test_a_generic_name_and_a_form_after_it_compose_a_product_the_lexicon_lacks():
+    doc = parse("阿莫西林注射液")
+    assert fields(doc) == {"generic_name": "阿莫西林", "product_name": "阿莫西林注射液", "dosage_form": "注射液"}
+    assert doc["evidence"] == {"generic_name": "exact", "product_name": "inferred", "dosage_form": "inferred"}
+    assert segments(doc) == [("阿莫西林注射液", "inferred", "product_name")]
+
+
+def test_a_trade_name_and_a_form_after_it_name_that_form_of_its_generic():
+    doc = parse("左克注射液")
+    assert fields(doc) == {"generic_name": "盐酸左氧氟沙星", "trade_name": "左克", "product_name": "盐酸左氧氟沙星注射液",
+                           "dosage_form": "注射液"}
+    assert segments(doc) == [("左克注射液", "inferred", "product_name"), ("左克", "exact", "trade_name")]
+
+
+def test_a_trade_name_in_brackets_inside_a_product_name_is_its_own_segment():
+    doc = parse("辛伐他汀(忆辛)片")
+    assert fields(doc) == {"generic_name": "辛伐他汀", "trade_name": "忆辛", "product_name": "辛伐他汀片",
+                           "dosage_form": "片剂"}
+    assert segments(doc) == [("辛伐他汀(忆辛)片", "exact", "product_name"), ("忆辛", "exact", "trade_name")]
+
+
+@pytest.mark.parametrize("raw, generic, form", [
+    ("注射用伊立替康", "伊立替康", "注射用无菌粉末"),    # a known generic with a form: its product, no fuzzy search
+    ("瑞维鲁胺片", "瑞维鲁胺", "片剂"),                  # an unknown stem with a form suffix: inferred as written
+])
+def test_a_product_shaped_fragment_is_inferred(raw, generic, form):
+    doc = parse(raw)
+    assert fields(doc) == {"generic_name": generic, "product_name": raw, "dosage_form": form}
+    assert doc["status"] == "inferred"
+
+
+def test_an_accepted_fuzzy_match_fills_the_fields_as_fuzzy():
+    lex = minilex.load()
+    lex.readings = lambda ch: {"临": ("lin",), "林": ("lin",)}.get(ch, ())
+
+    def fuzzy(fragment):
+        return [{"term": "阿莫西林胶囊", "standard": "阿莫西林胶囊", "attribute": "product_name",
+                 "generic": "阿莫西林", "m": 0.8, "n": 0.8, "s": 0.8}]
+    doc = parse("阿莫西临胶囊 0.25g", fuzzy, lex)
+    assert fields(doc) == {"generic_name": "阿莫西林", "product_name": "阿莫西林胶囊", "dosage_form": "胶囊剂"}
+    assert doc["status"] == "fuzzy"
+    seg = doc["segments"][0]
+    assert (seg["match"], seg["accepted"], seg["ambiguous"], seg["near_miss"]) == ("fuzzy", True, False, False)
+
+
+def test_a_refused_fuzzy_match_leaves_the_fragment_to_its_shape():
+    def fuzzy(fragment):
+        return [{"term": "阿莫西林胶囊", "standard": "阿莫西林胶囊", "attribute": "product_name",
+                 "generic": "阿莫西林", "m": 0.8, "n": 0.8, "s": 0.8}]
+    doc = parse("阿莫西临胶囊", fuzzy)          # without readings 临 is no homophone of 林: not a typo
+    assert fields(doc) == {"generic_name": "阿莫西临", "product_name": "阿莫西临胶囊", "dosage_form": "胶囊剂"}
+    assert doc["segments"][0]["near_miss"] is True
+
+
+def test_a_company_no_manufacturer_could_be_is_inferred_without_a_fuzzy_search():
+    asked = []
+    doc = parse("某某某生物制药有限公司", lambda f: asked.append(f) or [])
+    assert fields(doc) == {"manufacturer": "某某某生物制药有限公司"}
+    assert doc["evidence"] == {"manufacturer": "inferred"} and doc["status"] == "none"
+    assert asked == []
+
+
+def test_a_latin_company_name_cut_at_its_spaces_is_one_manufacturer():
+    doc = parse("立普妥 Fleet laboratories Limited")
+    assert doc["manufacturer"] == "fleet laboratories limited"
+    assert segments(doc)[-1] == ("Fleet laboratories Limited", "inferred", "manufacturer")
+
+
+def test_what_is_left_of_a_string_without_a_drug_name_is_its_product_name():
+    doc = parse("重组人凝血酶 500IU")
+    assert fields(doc) == {"product_name": "重组人凝血酶"}
+    assert doc["strength"] == "500iu"
+
+
+def test_a_place_is_no_name():
+    doc = parse("江苏")
+    assert fields(doc) == {} and doc["status"] == "none"
+    assert segments(doc) == [("江苏", "none", None)]
+
+
+def test_the_contract_has_every_key_and_none_for_null():
+    assert pipeline.parse(None, LEX, no_fuzzy, {}) is None
+    doc = parse("阿托伐他汀钙片 10mg")
+    assert tuple(doc) == pipeline.KEYS
+    assert doc["input"] == "阿托伐他汀钙片 10mg" and doc["normalized"] == "阿托伐他汀钙片 10mg"
+    assert doc["markers"] == [] and doc["insurance_class"] is None
+
+
+def test_the_fuzzy_budget_leaves_the_later_fragments_unmatched():
+    doc = pipeline.parse("甲乙丙丁片 戊己庚辛片", LEX, lambda f: [], {"fuzzy_budget": 1})
+    assert [s.get("skipped") for s in doc["segments"]][-1] == "fuzzy_budget"
+
+
+def test_ranks_keep_their_order():
+    r = pipeline.Rank
+    assert r.EXACT < r.COMPOSED < r.LINKED < r.FUZZY < r.FUZZY_LINKED < r.INFERRED < r.LINKED_FORM < r.UNSET
