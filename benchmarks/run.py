@@ -152,7 +152,7 @@ class Floor:
 
     def __init__(self, dsn):
         import dimensions
-        import lexicon
+        import dictionary_set
         import scoring
         import settings as config
         self.dimensions = dimensions
@@ -181,7 +181,7 @@ class Floor:
             self.readings = {ch: tuple(rs) for ch, rs in conn.execute("SELECT ch, readings FROM drugnorm.hanzi")}
             table = dict(conn.execute("SELECT name, value FROM drugnorm.setting"))
         self.settings, _ = config.typed(table, {})
-        self.lex = lexicon.MemoryLexicon.from_rows(rows, units, irrelevant, t2s, models)
+        self.lex = dictionary_set.MemoryLexicon.from_rows(rows, units, irrelevant, t2s, models)
         self.lex.readings = lambda ch: self.readings.get(ch, ())
         self.index = scoring.Index(tokens)
         self.boosts = [self.settings["boost_" + d] for d in dimensions.SCORING_DIMS]

@@ -17,7 +17,7 @@ from typing import NamedTuple
 import companies
 import inference
 from chars import is_hanzi
-from lexicon import DRUG_DICTS
+from dictionary_set import DRUG_DICTS
 from settings import DEFAULTS
 
 

@@ -1,6 +1,6 @@
 """Dosage forms as product names show them: the suffix → dosage-form table and the 注射用 prefix.
 
-The one copy that the server code (lexicon.py: the forms of product names the lexicon does not know), the
+The one copy that the server code (dictionary_set.py: the forms of product names the lexicon does not know), the
 admin (drugnorm_admin/forms.py, through drugnorm_admin/facts.py) and the bundled-lexicon build
 (lexicon/rules.py) import. Stdlib only and no sibling imports: the admin's wheel carries this file alone.
 

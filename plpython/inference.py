@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from chars import is_hanzi
 from dosage_forms import INJECTION_PREFIX
-from lexicon import DRUG_DICTS, VEHICLE_GENERICS
+from dictionary_set import DRUG_DICTS, VEHICLE_GENERICS
 
 
 class Shape(NamedTuple):

@@ -7,7 +7,7 @@ phrase-aware readings drugnorm-admin computed with pypinyin.
 from __future__ import annotations
 
 import dimensions
-import lexicon
+import dictionary_set
 import preprocess
 
 
@@ -25,7 +25,7 @@ def keys(plpy, terms, dicts):
             out.append(None)
             continue
         # Irrelevant characters and symbol markers (▲) keep their own characters, whatever is irrelevant.
-        drop = frozenset() if d in ("irrelevant_char",) + lexicon.MARKER_DICTS else irrelevant
+        drop = frozenset() if d in ("irrelevant_char",) + dictionary_set.MARKER_DICTS else irrelevant
         out.append(preprocess.normalize_key(term, t2s, drop))
     return out
 

@@ -17,7 +17,7 @@ from typing import NamedTuple
 import preprocess
 from chars import is_hanzi
 from dosage_forms import INJECTION_PREFIX
-from lexicon import VEHICLE_GENERICS
+from dictionary_set import VEHICLE_GENERICS
 
 DRUG_NAMES = ("product_name", "generic_name")
 

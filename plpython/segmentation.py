@@ -22,7 +22,7 @@ from typing import NamedTuple
 import char_models
 import companies
 from chars import is_hanzi, is_word_char
-from lexicon import PROTECTED_PREFIX
+from dictionary_set import PROTECTED_PREFIX
 
 # Pending strings longer than this are not names; they are reported unmatched rather than searched.
 MAX_PIECE = 256

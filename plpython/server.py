@@ -26,7 +26,7 @@ from collections import OrderedDict
 
 import chars
 import dimensions
-import lexicon
+import dictionary_set
 import pipeline
 import preprocess
 import settings as config
@@ -164,7 +164,7 @@ class View:
         units = [tuple(u) for u in json.loads(row["units"] or "[]")]
         models = json.loads(row["models"] or "[]")
         markers = [tuple(m) for m in json.loads(row["markers"] or "[]")]
-        self.lex = lexicon.StoredLexicon.build(
+        self.lex = dictionary_set.StoredLexicon.build(
             json.loads(row["forms"] or "[]"), units, row["irrelevant"] or [], t2s, models, markers,
             fetch=lambda keys: plpy.execute(self.plan(plpy, "entries", _ENTRIES_SQL, ["text[]"]), [keys]),
             fetch_keys=lambda: _lines(plpy.execute(self.plan(plpy, "keys", _KEYS_SQL))),
@@ -298,7 +298,7 @@ SELECT (SELECT json_object_agg(name, value) FROM drugnorm.setting) AS settings,
         WHERE e.dict = 'dosage_form') AS forms
 """
 _KEYS_SQL = f"SELECT string_agg(key, E'\\n') AS keys FROM drugnorm.entry WHERE dict = ANY ({_SET_DICTS})"
-# The entries of some keys, with the display strings of their standard and links (lexicon.entries_by_key).
+# The entries of some keys, with the display strings of their standard and links (dictionary_set.entries_by_key).
 _ENTRIES_SQL = """
 SELECT e.key, e.dict, e.term, coalesce(s.term, e.term) AS standard, g.term AS generic, p.term AS product,
        f.term AS dosage_form
@@ -310,9 +310,9 @@ LEFT JOIN drugnorm.entry f ON f.id = coalesce(s.dosage_form_id, e.dosage_form_id
 WHERE e.key = ANY ($1)
 ORDER BY e.id
 """
-# Keys holding symbols or digits (lexicon.protected_index): those with an ASCII character other than a
-# letter surely do, by their first 3 characters (lexicon.PROTECTED_PREFIX), longest first; those with other
-# characters than Latin letters and hanzi may (lexicon.needs_protection decides).
+# Keys holding symbols or digits (dictionary_set.protected_index): those with an ASCII character other than a
+# letter surely do, by their first 3 characters (dictionary_set.PROTECTED_PREFIX), longest first; those with other
+# characters than Latin letters and hanzi may (dictionary_set.needs_protection decides).
 _PROTECTED_SQL = f"""
 WITH k AS (SELECT key, key ~ '[\\x20-\\x40\\x5b-\\x60\\x7b-\\x7e]' AS surely FROM drugnorm.entry
            WHERE dict = ANY ({_SET_DICTS}) AND key ~ '[^a-z\u4e00-\u9fff]')
@@ -436,7 +436,7 @@ def parse(plpy, GD, raw):
     if hit is not None:
         return _unpack(hit)
     lex, st = b.lex, b.settings
-    if type(lex) is lexicon.StoredLexicon and lex.hashes is None:    # what the pipeline will normalize
+    if type(lex) is dictionary_set.StoredLexicon and lex.hashes is None:    # what the pipeline will normalize
         head = raw[:st["max_input"]]
         lex.prepare(preprocess.normalize(head, lex.t2s, lex.irrelevant)[0] if len(head) <= 100 else None)
     result = pipeline.parse(raw, lex, _Matcher(plpy, b), st, _Interrupts(plpy, b))

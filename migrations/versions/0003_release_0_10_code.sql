@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 404f8fc7af9070d3
+-- code version d70da341c84cb838
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -427,7 +427,7 @@ from typing import NamedTuple
 import companies
 import inference
 from chars import is_hanzi
-from lexicon import DRUG_DICTS
+from dictionary_set import DRUG_DICTS
 from settings import DEFAULTS
 
 
@@ -832,275 +832,7 @@ def full_name_of_short_names(segments: list, key_of) -> str | None:
             return full
     return None
 $drugnorm_py$),
-('dimensions', $drugnorm_py$"""The six analysis dimensions of patent claim 8 (实施例二, 表22), plus recall-only syllable tokens.
-
-Tokens are strings whose first character names the dimension:
-
-=====  ======================================================  =========
-code   dimension                                               example
-=====  ======================================================  =========
-``h``  each hanzi                                              ``h尼``
-``i``  each hanzi's pinyin initial (声母)                      ``in``
-``f``  each hanzi's pinyin final (韵母)                        ``fi``
-``c``  the first character                                     ``c尼``
-``p``  the pinyin of the first character                       ``pni``
-``o``  each non-hanzi letter or digit (Latin, Greek, digits)   ``o1``
-``s``  each hanzi's full syllable, and each pair of            ``sni``,
-       neighbouring units (a hanzi's syllable, or a letter     ``sni-mo``
-       or digit): candidate recall only
-=====  ======================================================  =========
-
-The pairs make the candidate stage (sql/scoring.sql) both cheap and sure of a homophone typo: 尼莫地平 and
-its typo 尼莫第平 share every pair of syllables, and a pair is rare where a syllable is common, so a few
-short posting lists hold the entry meant.
-
-Conventions (the lexicon side and the query side share them, so a homophone typo such as 林/临
-lands on the same initial and final):
-
-- pinyin is toneless, ``ü`` is written ``v``;
-- ``y`` and ``w`` count as initials (as they are typed), so 药 is ``y`` + ``ao`` and 维 ``w`` + ``ei``;
-  a syllable that starts with a vowel has the zero initial ``_`` (安 is ``_`` + ``an``);
-- polyphonic characters (多音字): a lexicon entry carries one phrase-aware reading per character,
-  computed with pypinyin's phrase dictionary at load time (长春新碱 reads chang, 重组 chong); a query
-  character carries every reading it has, as alternatives of one slot, and the scorer takes, per
-  entry, the alternative that entry contains.
-
->>> split_syllable('zhang'), split_syllable('an'), split_syllable('yao')
-(('zh', 'ang'), ('_', 'an'), ('y', 'ao'))
->>> entry_tokens('尼莫地平', ['ni', 'mo', 'di', 'ping'])[:4]
-['h尼', 'in', 'fi', 'sni']
->>> entry_tokens('尼莫地平', ['ni', 'mo', 'di', 'ping'])[-3:]
-['sni-mo', 'smo-di', 'sdi-ping']
-"""
-from __future__ import annotations
-
-from chars import is_hanzi, is_other
-
-SCORING_DIMS = "hifcpo"
-RECALL_DIM = "s"
-_INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x",
-             "r", "z", "c", "s", "y", "w")
-
-
-def split_syllable(syllable: str) -> tuple[str, str]:
-    for ini in _INITIALS:
-        if syllable.startswith(ini) and len(syllable) > len(ini):
-            return ini, syllable[len(ini):]
-    return "_", syllable
-
-
-def entry_tokens(key: str, readings: list[str | None]) -> list[str]:
-    """Tokens of a lexicon entry; ``readings[i]`` is the reading of ``key[i]`` (None/'' when unknown)."""
-    toks: list[str] = []
-    units: list[str] = []
-    for ch, py in zip(key, readings):
-        if is_hanzi(ch):
-            toks.append("h" + ch)
-            if py:
-                ini, fin = split_syllable(py)
-                toks.append("i" + ini)
-                toks.append("f" + fin)
-                toks.append("s" + py)
-                units.append(py)
-        elif is_other(ch):
-            toks.append("o" + ch)
-            units.append(ch)
-    first = _first_index(key)
-    if first is not None:
-        toks.append("c" + key[first])
-        py = readings[first] if is_hanzi(key[first]) else key[first]
-        if py:
-            toks.append("p" + py)
-    toks.extend(pair_token(a, b) for a, b in zip(units, units[1:]))
-    return toks
-
-
-def pair_token(a: str, b: str) -> str:
-    """The recall token of two neighbouring units (syllables, letters or digits).
-
-    The database derives the same tokens from the order of an entry's ``s`` and ``o`` tokens (the upgrade
-    of revision 0003 does), so both must stay in step."""
-    return RECALL_DIM + a + "-" + b
-
-
-def query_slots(key: str, readings_of) -> list[tuple[str, int, bool, str]]:
-    """Tokens of a query fragment as (token, slot, is_default, owner); alternatives share a slot.
-
-    ``readings_of(ch)`` returns the readings of a hanzi, most common first (empty when unknown). ``owner``
-    is the hanzi token a pinyin token belongs to (the scorer reads a polyphonic character as the
-    candidates that contain that character read it); other tokens own themselves.
-    """
-    out: list[tuple[str, int, bool, str]] = []
-    slot = 0
-
-    def add(alternatives, owner):
-        nonlocal slot
-        for n, t in enumerate(dict.fromkeys(alternatives)):
-            out.append((t, slot, n == 0, owner or t))
-        slot += 1
-
-    units: list[list[str]] = []
-    for ch in key:
-        if is_hanzi(ch):
-            add(["h" + ch], None)
-            rs = readings_of(ch)
-            if rs:
-                add(["i" + split_syllable(r)[0] for r in rs], "h" + ch)
-                add(["f" + split_syllable(r)[1] for r in rs], "h" + ch)
-                add(["s" + r for r in rs], "h" + ch)
-                units.append(list(dict.fromkeys(rs)))
-        elif is_other(ch):
-            add(["o" + ch], None)
-            units.append([ch])
-    first = _first_index(key)
-    if first is not None:
-        ch = key[first]
-        add(["c" + ch], None)
-        add(["p" + r for r in (readings_of(ch) if is_hanzi(ch) else [ch])], "h" + ch if is_hanzi(ch) else None)
-    for a, b in zip(units, units[1:]):      # recall only: every reading of a polyphonic character pairs
-        add([pair_token(x, y) for x in a for y in b], None)
-    return out
-
-
-def _first_index(key: str) -> int | None:
-    for i, ch in enumerate(key):
-        if is_hanzi(ch) or is_other(ch):
-            return i
-    return None
-
-
-def lookup_codes(key: str, readings: list[str | None]) -> tuple[str, str]:
-    """Full pinyin and initials of an entry, as typed in a HIS search box ('amoxilin', 'amxl')."""
-    full, ini = [], []
-    for ch, py in zip(key, readings):
-        if is_hanzi(ch):
-            if py:
-                full.append(py)
-                ini.append(py[0])
-        elif ch.isalnum():
-            full.append(ch)
-            ini.append(ch)
-    return "".join(full), "".join(ini)
-$drugnorm_py$),
-('dosage_forms', $drugnorm_py$"""Dosage forms as product names show them: the suffix → dosage-form table and the 注射用 prefix.
-
-The one copy that the server code (lexicon.py: the forms of product names the lexicon does not know), the
-admin (drugnorm_admin/forms.py, through drugnorm_admin/facts.py) and the bundled-lexicon build
-(lexicon/rules.py) import. Stdlib only and no sibling imports: the admin's wheel carries this file alone.
-
->>> SUFFIX_FORMS["胶囊"], SUFFIX_FORMS["粉针"], INJECTION_PREFIX, INJECTION_FORM
-('胶囊剂', '注射用无菌粉末', '注射用', '注射用无菌粉末')
->>> sorted(LEXICON_BUILD_SUFFIXES - SUFFIX_FORMS.keys())
-[]
-"""
-from __future__ import annotations
-
-INJECTION_PREFIX = "注射用"
-# The dosage form an "注射用…" name tells, when the lexicon has this form.
-INJECTION_FORM = "注射用无菌粉末"
-# Suffix → dosage form, for product names the lexicon does not know. The server uses a pair only when
-# its form is an entry of the dosage_form dictionary, so the lexicon decides which forms exist.
-SUFFIX_FORMS = {
-    "片": "片剂", "素片": "片剂", "薄膜衣片": "薄膜衣片", "糖衣片": "糖衣片", "肠溶片": "肠溶片",
-    "缓释片": "缓释片", "控释片": "控释片", "分散片": "分散片", "咀嚼片": "咀嚼片", "泡腾片": "泡腾片",
-    "口崩片": "口腔崩解片", "口腔崩解片": "口腔崩解片", "含片": "含片", "舌下片": "舌下片",
-    "胶囊": "胶囊剂", "硬胶囊": "胶囊剂", "软胶囊": "软胶囊", "胶丸": "软胶囊", "肠溶胶囊": "肠溶胶囊",
-    "缓释胶囊": "缓释胶囊", "控释胶囊": "控释胶囊", "颗粒": "颗粒剂", "颗粒剂": "颗粒剂",
-    "缓释颗粒": "缓释颗粒", "干混悬剂": "干混悬剂", "混悬液": "混悬剂", "口服混悬液": "口服混悬剂",
-    "注射液": "注射液", "针": "注射液", "水针": "注射液", "粉针": "注射用无菌粉末", "输液": "注射液",
-    "口服液": "口服溶液剂", "口服溶液": "口服溶液剂", "糖浆": "糖浆剂", "滴眼液": "滴眼剂",
-    "滴耳液": "滴耳剂", "滴鼻液": "滴鼻剂", "眼膏": "眼膏剂", "软膏": "软膏剂", "乳膏": "乳膏剂",
-    "凝胶": "凝胶剂", "栓": "栓剂", "贴": "贴剂", "贴剂": "贴剂", "气雾剂": "气雾剂", "喷雾剂": "喷雾剂",
-    "吸入剂": "吸入剂", "散": "散剂", "丸": "丸剂", "滴丸": "滴丸剂", "酊": "酊剂", "洗剂": "洗剂",
-    "搽剂": "搽剂", "溶液": "溶液剂", "乳": "乳剂", "合剂": "合剂", "膏": "煎膏剂", "粉雾剂": "吸入粉雾剂",
-    "口溶膜": "膜剂", "口腔膜": "膜剂", "膜": "膜剂", "胶浆": "胶浆剂", "冲洗液": "冲洗剂", "灌肠液": "灌肠剂",
-}
-# The suffixes the bundled-lexicon build reads product names of the seed data by (lexicon/rules.py,
-# product_form): the table it has always been built with. The others (针, 膏, 乳, 溶液, 素片 …) would give
-# the bundled lexicon other products and forms; widening this set is a change of the lexicon of its own.
-LEXICON_BUILD_SUFFIXES = frozenset((
-    "肠溶胶囊", "缓释胶囊", "控释胶囊", "软胶囊", "胶囊", "肠溶片", "缓释片", "控释片", "分散片", "咀嚼片",
-    "泡腾片", "口腔崩解片", "含片", "薄膜衣片", "片", "注射液", "颗粒", "滴眼液", "眼膏", "软膏", "乳膏",
-    "凝胶", "栓", "口服溶液", "口服液", "糖浆", "气雾剂", "喷雾剂", "滴丸", "丸", "散", "贴剂", "干混悬剂",
-    "混悬液",
-))
-$drugnorm_py$),
-('inference', $drugnorm_py$"""Inferred products: what a product-shaped fragment tells when no dictionary holds it.
-
-Product shape: an optional 注射用, a stem of two characters or more, and a known dosage-form suffix (the
-longest that fits). ``shape("注射用盐酸伊立替康")`` → stem 盐酸伊立替康, form 注射用无菌粉末. A fragment the
-fuzzy step does not accept (acceptance.py) is reported as ``inferred`` when it has that shape: the stem as
-the generic name (the lexicon's standard when the stem is a known generic) and the suffix's dosage form.
-"""
-from __future__ import annotations
-
-from typing import NamedTuple
-
-from chars import is_hanzi
-from dosage_forms import INJECTION_PREFIX
-from lexicon import DRUG_DICTS, VEHICLE_GENERICS
-
-
-class Shape(NamedTuple):
-    stem: str
-    dosage_form: str | None
-
-
-# A dosage-form name that starts with one of these (素片, 糖片) is rarely the suffix of a product: the
-# character usually ends the stem (克拉霉素片, 葡萄糖片). Such a cut counts only when it leaves a known generic.
-_STEM_ENDINGS = frozenset("素糖")
-
-
-def shape(fragment: str, lex) -> Shape | None:
-    injection = fragment.startswith(INJECTION_PREFIX)
-    body = fragment[len(INJECTION_PREFIX):] if injection else fragment
-    stem, form = body, None
-    for n in range(min(len(body) - 2, 8), 0, -1):
-        form = lex.dosage_form_suffixes.get(body[-n:])
-        if form and (n == 1 or body[-n] not in _STEM_ENDINGS or known_generic(body[:-n], lex)):
-            stem = body[:-n]
-            break
-        form = None
-    if injection and lex.injection_form:
-        form = lex.injection_form
-    if form is None or sum(1 for ch in stem if is_hanzi(ch)) < 2:
-        return None
-    return Shape(stem, form)
-
-
-def stem_of(key: str, dict_name: str, lex) -> str:
-    """A generic name is its own stem; a product or trade name loses its form prefix and suffix."""
-    if dict_name == "generic_name":
-        return key
-    sh = shape(key, lex)
-    return sh.stem if sh else key
-
-
-def known_generic(stem: str, lex) -> str | None:
-    """The generic-name standard a stem names exactly, if any."""
-    for e in lex.lookup(stem):
-        if e.dict == "generic_name":
-            return e.standard
-    for e in lex.lookup(stem):
-        if e.dict in DRUG_DICTS and e.generic:
-            return e.generic
-    return None
-
-
-def unlinked_product(key: str, lex) -> tuple[str | None, str | None]:
-    """(generic, dosage form) a product name tells by its shape: 注射用阿莫西林钠克拉维酸钾 → 阿莫西林钠克拉维酸钾;
-    a vehicle and a qualifier before it are not the generic (羟乙基淀粉130/0.4氯化钠注射液 → 羟乙基淀粉)."""
-    sh = shape(key, lex)
-    if sh is None:
-        return None, None
-    stem = sh.stem
-    for v in sorted(VEHICLE_GENERICS, key=len, reverse=True):
-        if stem.endswith(v) and sum(1 for ch in stem[:-len(v)] if is_hanzi(ch)) >= 2:
-            stem = stem[:-len(v)].rstrip("0123456789./:-() ")
-            break
-    return known_generic(stem, lex) or stem, sh.dosage_form
-$drugnorm_py$),
-('lexicon', $drugnorm_py$"""The lexicon as the pipeline sees it: exact lookups by normalized key, units, character models.
+('dictionary_set', $drugnorm_py$"""The lexicon as the pipeline sees it: exact lookups by normalized key, units, character models.
 
 Two forms with one interface. ``MemoryLexicon`` holds every entry (built from plain rows: tests, the
 benchmarks' in-process floor). ``StoredLexicon`` is what a backend holds (server.py): the small tables,
@@ -1479,6 +1211,274 @@ class StoredLexicon(MemoryLexicon):
             self._cores = sorted({companies.company_core(k) for k in self.fetch_manufacturers()} - {""})
         return self._cores
 $drugnorm_py$),
+('dimensions', $drugnorm_py$"""The six analysis dimensions of patent claim 8 (实施例二, 表22), plus recall-only syllable tokens.
+
+Tokens are strings whose first character names the dimension:
+
+=====  ======================================================  =========
+code   dimension                                               example
+=====  ======================================================  =========
+``h``  each hanzi                                              ``h尼``
+``i``  each hanzi's pinyin initial (声母)                      ``in``
+``f``  each hanzi's pinyin final (韵母)                        ``fi``
+``c``  the first character                                     ``c尼``
+``p``  the pinyin of the first character                       ``pni``
+``o``  each non-hanzi letter or digit (Latin, Greek, digits)   ``o1``
+``s``  each hanzi's full syllable, and each pair of            ``sni``,
+       neighbouring units (a hanzi's syllable, or a letter     ``sni-mo``
+       or digit): candidate recall only
+=====  ======================================================  =========
+
+The pairs make the candidate stage (sql/scoring.sql) both cheap and sure of a homophone typo: 尼莫地平 and
+its typo 尼莫第平 share every pair of syllables, and a pair is rare where a syllable is common, so a few
+short posting lists hold the entry meant.
+
+Conventions (the lexicon side and the query side share them, so a homophone typo such as 林/临
+lands on the same initial and final):
+
+- pinyin is toneless, ``ü`` is written ``v``;
+- ``y`` and ``w`` count as initials (as they are typed), so 药 is ``y`` + ``ao`` and 维 ``w`` + ``ei``;
+  a syllable that starts with a vowel has the zero initial ``_`` (安 is ``_`` + ``an``);
+- polyphonic characters (多音字): a lexicon entry carries one phrase-aware reading per character,
+  computed with pypinyin's phrase dictionary at load time (长春新碱 reads chang, 重组 chong); a query
+  character carries every reading it has, as alternatives of one slot, and the scorer takes, per
+  entry, the alternative that entry contains.
+
+>>> split_syllable('zhang'), split_syllable('an'), split_syllable('yao')
+(('zh', 'ang'), ('_', 'an'), ('y', 'ao'))
+>>> entry_tokens('尼莫地平', ['ni', 'mo', 'di', 'ping'])[:4]
+['h尼', 'in', 'fi', 'sni']
+>>> entry_tokens('尼莫地平', ['ni', 'mo', 'di', 'ping'])[-3:]
+['sni-mo', 'smo-di', 'sdi-ping']
+"""
+from __future__ import annotations
+
+from chars import is_hanzi, is_other
+
+SCORING_DIMS = "hifcpo"
+RECALL_DIM = "s"
+_INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x",
+             "r", "z", "c", "s", "y", "w")
+
+
+def split_syllable(syllable: str) -> tuple[str, str]:
+    for ini in _INITIALS:
+        if syllable.startswith(ini) and len(syllable) > len(ini):
+            return ini, syllable[len(ini):]
+    return "_", syllable
+
+
+def entry_tokens(key: str, readings: list[str | None]) -> list[str]:
+    """Tokens of a lexicon entry; ``readings[i]`` is the reading of ``key[i]`` (None/'' when unknown)."""
+    toks: list[str] = []
+    units: list[str] = []
+    for ch, py in zip(key, readings):
+        if is_hanzi(ch):
+            toks.append("h" + ch)
+            if py:
+                ini, fin = split_syllable(py)
+                toks.append("i" + ini)
+                toks.append("f" + fin)
+                toks.append("s" + py)
+                units.append(py)
+        elif is_other(ch):
+            toks.append("o" + ch)
+            units.append(ch)
+    first = _first_index(key)
+    if first is not None:
+        toks.append("c" + key[first])
+        py = readings[first] if is_hanzi(key[first]) else key[first]
+        if py:
+            toks.append("p" + py)
+    toks.extend(pair_token(a, b) for a, b in zip(units, units[1:]))
+    return toks
+
+
+def pair_token(a: str, b: str) -> str:
+    """The recall token of two neighbouring units (syllables, letters or digits).
+
+    The database derives the same tokens from the order of an entry's ``s`` and ``o`` tokens (the upgrade
+    of revision 0003 does), so both must stay in step."""
+    return RECALL_DIM + a + "-" + b
+
+
+def query_slots(key: str, readings_of) -> list[tuple[str, int, bool, str]]:
+    """Tokens of a query fragment as (token, slot, is_default, owner); alternatives share a slot.
+
+    ``readings_of(ch)`` returns the readings of a hanzi, most common first (empty when unknown). ``owner``
+    is the hanzi token a pinyin token belongs to (the scorer reads a polyphonic character as the
+    candidates that contain that character read it); other tokens own themselves.
+    """
+    out: list[tuple[str, int, bool, str]] = []
+    slot = 0
+
+    def add(alternatives, owner):
+        nonlocal slot
+        for n, t in enumerate(dict.fromkeys(alternatives)):
+            out.append((t, slot, n == 0, owner or t))
+        slot += 1
+
+    units: list[list[str]] = []
+    for ch in key:
+        if is_hanzi(ch):
+            add(["h" + ch], None)
+            rs = readings_of(ch)
+            if rs:
+                add(["i" + split_syllable(r)[0] for r in rs], "h" + ch)
+                add(["f" + split_syllable(r)[1] for r in rs], "h" + ch)
+                add(["s" + r for r in rs], "h" + ch)
+                units.append(list(dict.fromkeys(rs)))
+        elif is_other(ch):
+            add(["o" + ch], None)
+            units.append([ch])
+    first = _first_index(key)
+    if first is not None:
+        ch = key[first]
+        add(["c" + ch], None)
+        add(["p" + r for r in (readings_of(ch) if is_hanzi(ch) else [ch])], "h" + ch if is_hanzi(ch) else None)
+    for a, b in zip(units, units[1:]):      # recall only: every reading of a polyphonic character pairs
+        add([pair_token(x, y) for x in a for y in b], None)
+    return out
+
+
+def _first_index(key: str) -> int | None:
+    for i, ch in enumerate(key):
+        if is_hanzi(ch) or is_other(ch):
+            return i
+    return None
+
+
+def lookup_codes(key: str, readings: list[str | None]) -> tuple[str, str]:
+    """Full pinyin and initials of an entry, as typed in a HIS search box ('amoxilin', 'amxl')."""
+    full, ini = [], []
+    for ch, py in zip(key, readings):
+        if is_hanzi(ch):
+            if py:
+                full.append(py)
+                ini.append(py[0])
+        elif ch.isalnum():
+            full.append(ch)
+            ini.append(ch)
+    return "".join(full), "".join(ini)
+$drugnorm_py$),
+('dosage_forms', $drugnorm_py$"""Dosage forms as product names show them: the suffix → dosage-form table and the 注射用 prefix.
+
+The one copy that the server code (dictionary_set.py: the forms of product names the lexicon does not know), the
+admin (drugnorm_admin/forms.py, through drugnorm_admin/facts.py) and the bundled-lexicon build
+(lexicon/rules.py) import. Stdlib only and no sibling imports: the admin's wheel carries this file alone.
+
+>>> SUFFIX_FORMS["胶囊"], SUFFIX_FORMS["粉针"], INJECTION_PREFIX, INJECTION_FORM
+('胶囊剂', '注射用无菌粉末', '注射用', '注射用无菌粉末')
+>>> sorted(LEXICON_BUILD_SUFFIXES - SUFFIX_FORMS.keys())
+[]
+"""
+from __future__ import annotations
+
+INJECTION_PREFIX = "注射用"
+# The dosage form an "注射用…" name tells, when the lexicon has this form.
+INJECTION_FORM = "注射用无菌粉末"
+# Suffix → dosage form, for product names the lexicon does not know. The server uses a pair only when
+# its form is an entry of the dosage_form dictionary, so the lexicon decides which forms exist.
+SUFFIX_FORMS = {
+    "片": "片剂", "素片": "片剂", "薄膜衣片": "薄膜衣片", "糖衣片": "糖衣片", "肠溶片": "肠溶片",
+    "缓释片": "缓释片", "控释片": "控释片", "分散片": "分散片", "咀嚼片": "咀嚼片", "泡腾片": "泡腾片",
+    "口崩片": "口腔崩解片", "口腔崩解片": "口腔崩解片", "含片": "含片", "舌下片": "舌下片",
+    "胶囊": "胶囊剂", "硬胶囊": "胶囊剂", "软胶囊": "软胶囊", "胶丸": "软胶囊", "肠溶胶囊": "肠溶胶囊",
+    "缓释胶囊": "缓释胶囊", "控释胶囊": "控释胶囊", "颗粒": "颗粒剂", "颗粒剂": "颗粒剂",
+    "缓释颗粒": "缓释颗粒", "干混悬剂": "干混悬剂", "混悬液": "混悬剂", "口服混悬液": "口服混悬剂",
+    "注射液": "注射液", "针": "注射液", "水针": "注射液", "粉针": "注射用无菌粉末", "输液": "注射液",
+    "口服液": "口服溶液剂", "口服溶液": "口服溶液剂", "糖浆": "糖浆剂", "滴眼液": "滴眼剂",
+    "滴耳液": "滴耳剂", "滴鼻液": "滴鼻剂", "眼膏": "眼膏剂", "软膏": "软膏剂", "乳膏": "乳膏剂",
+    "凝胶": "凝胶剂", "栓": "栓剂", "贴": "贴剂", "贴剂": "贴剂", "气雾剂": "气雾剂", "喷雾剂": "喷雾剂",
+    "吸入剂": "吸入剂", "散": "散剂", "丸": "丸剂", "滴丸": "滴丸剂", "酊": "酊剂", "洗剂": "洗剂",
+    "搽剂": "搽剂", "溶液": "溶液剂", "乳": "乳剂", "合剂": "合剂", "膏": "煎膏剂", "粉雾剂": "吸入粉雾剂",
+    "口溶膜": "膜剂", "口腔膜": "膜剂", "膜": "膜剂", "胶浆": "胶浆剂", "冲洗液": "冲洗剂", "灌肠液": "灌肠剂",
+}
+# The suffixes the bundled-lexicon build reads product names of the seed data by (lexicon/rules.py,
+# product_form): the table it has always been built with. The others (针, 膏, 乳, 溶液, 素片 …) would give
+# the bundled lexicon other products and forms; widening this set is a change of the lexicon of its own.
+LEXICON_BUILD_SUFFIXES = frozenset((
+    "肠溶胶囊", "缓释胶囊", "控释胶囊", "软胶囊", "胶囊", "肠溶片", "缓释片", "控释片", "分散片", "咀嚼片",
+    "泡腾片", "口腔崩解片", "含片", "薄膜衣片", "片", "注射液", "颗粒", "滴眼液", "眼膏", "软膏", "乳膏",
+    "凝胶", "栓", "口服溶液", "口服液", "糖浆", "气雾剂", "喷雾剂", "滴丸", "丸", "散", "贴剂", "干混悬剂",
+    "混悬液",
+))
+$drugnorm_py$),
+('inference', $drugnorm_py$"""Inferred products: what a product-shaped fragment tells when no dictionary holds it.
+
+Product shape: an optional 注射用, a stem of two characters or more, and a known dosage-form suffix (the
+longest that fits). ``shape("注射用盐酸伊立替康")`` → stem 盐酸伊立替康, form 注射用无菌粉末. A fragment the
+fuzzy step does not accept (acceptance.py) is reported as ``inferred`` when it has that shape: the stem as
+the generic name (the lexicon's standard when the stem is a known generic) and the suffix's dosage form.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from chars import is_hanzi
+from dosage_forms import INJECTION_PREFIX
+from dictionary_set import DRUG_DICTS, VEHICLE_GENERICS
+
+
+class Shape(NamedTuple):
+    stem: str
+    dosage_form: str | None
+
+
+# A dosage-form name that starts with one of these (素片, 糖片) is rarely the suffix of a product: the
+# character usually ends the stem (克拉霉素片, 葡萄糖片). Such a cut counts only when it leaves a known generic.
+_STEM_ENDINGS = frozenset("素糖")
+
+
+def shape(fragment: str, lex) -> Shape | None:
+    injection = fragment.startswith(INJECTION_PREFIX)
+    body = fragment[len(INJECTION_PREFIX):] if injection else fragment
+    stem, form = body, None
+    for n in range(min(len(body) - 2, 8), 0, -1):
+        form = lex.dosage_form_suffixes.get(body[-n:])
+        if form and (n == 1 or body[-n] not in _STEM_ENDINGS or known_generic(body[:-n], lex)):
+            stem = body[:-n]
+            break
+        form = None
+    if injection and lex.injection_form:
+        form = lex.injection_form
+    if form is None or sum(1 for ch in stem if is_hanzi(ch)) < 2:
+        return None
+    return Shape(stem, form)
+
+
+def stem_of(key: str, dict_name: str, lex) -> str:
+    """A generic name is its own stem; a product or trade name loses its form prefix and suffix."""
+    if dict_name == "generic_name":
+        return key
+    sh = shape(key, lex)
+    return sh.stem if sh else key
+
+
+def known_generic(stem: str, lex) -> str | None:
+    """The generic-name standard a stem names exactly, if any."""
+    for e in lex.lookup(stem):
+        if e.dict == "generic_name":
+            return e.standard
+    for e in lex.lookup(stem):
+        if e.dict in DRUG_DICTS and e.generic:
+            return e.generic
+    return None
+
+
+def unlinked_product(key: str, lex) -> tuple[str | None, str | None]:
+    """(generic, dosage form) a product name tells by its shape: 注射用阿莫西林钠克拉维酸钾 → 阿莫西林钠克拉维酸钾;
+    a vehicle and a qualifier before it are not the generic (羟乙基淀粉130/0.4氯化钠注射液 → 羟乙基淀粉)."""
+    sh = shape(key, lex)
+    if sh is None:
+        return None, None
+    stem = sh.stem
+    for v in sorted(VEHICLE_GENERICS, key=len, reverse=True):
+        if stem.endswith(v) and sum(1 for ch in stem[:-len(v)] if is_hanzi(ch)) >= 2:
+            stem = stem[:-len(v)].rstrip("0123456789./:-() ")
+            break
+    return known_generic(stem, lex) or stem, sh.dosage_form
+$drugnorm_py$),
 ('loadtime', $drugnorm_py$"""What load-dict asks the database to compute for new entries, with the code that handles input strings.
 
 Keys: dictionary terms are normalized exactly as input strings are (preprocess.normalize_key), except that
@@ -1488,7 +1488,7 @@ phrase-aware readings drugnorm-admin computed with pypinyin.
 from __future__ import annotations
 
 import dimensions
-import lexicon
+import dictionary_set
 import preprocess
 
 
@@ -1506,7 +1506,7 @@ def keys(plpy, terms, dicts):
             out.append(None)
             continue
         # Irrelevant characters and symbol markers (▲) keep their own characters, whatever is irrelevant.
-        drop = frozenset() if d in ("irrelevant_char",) + lexicon.MARKER_DICTS else irrelevant
+        drop = frozenset() if d in ("irrelevant_char",) + dictionary_set.MARKER_DICTS else irrelevant
         out.append(preprocess.normalize_key(term, t2s, drop))
     return out
 
@@ -1673,7 +1673,7 @@ from typing import NamedTuple
 import preprocess
 from chars import is_hanzi
 from dosage_forms import INJECTION_PREFIX
-from lexicon import VEHICLE_GENERICS
+from dictionary_set import VEHICLE_GENERICS
 
 DRUG_NAMES = ("product_name", "generic_name")
 
@@ -2561,7 +2561,7 @@ from typing import NamedTuple
 import char_models
 import companies
 from chars import is_hanzi, is_word_char
-from lexicon import PROTECTED_PREFIX
+from dictionary_set import PROTECTED_PREFIX
 
 # Pending strings longer than this are not names; they are reported unmatched rather than searched.
 MAX_PIECE = 256
@@ -2831,7 +2831,7 @@ from collections import OrderedDict
 
 import chars
 import dimensions
-import lexicon
+import dictionary_set
 import pipeline
 import preprocess
 import settings as config
@@ -2969,7 +2969,7 @@ class View:
         units = [tuple(u) for u in json.loads(row["units"] or "[]")]
         models = json.loads(row["models"] or "[]")
         markers = [tuple(m) for m in json.loads(row["markers"] or "[]")]
-        self.lex = lexicon.StoredLexicon.build(
+        self.lex = dictionary_set.StoredLexicon.build(
             json.loads(row["forms"] or "[]"), units, row["irrelevant"] or [], t2s, models, markers,
             fetch=lambda keys: plpy.execute(self.plan(plpy, "entries", _ENTRIES_SQL, ["text[]"]), [keys]),
             fetch_keys=lambda: _lines(plpy.execute(self.plan(plpy, "keys", _KEYS_SQL))),
@@ -3103,7 +3103,7 @@ SELECT (SELECT json_object_agg(name, value) FROM drugnorm.setting) AS settings,
         WHERE e.dict = 'dosage_form') AS forms
 """
 _KEYS_SQL = f"SELECT string_agg(key, E'\\n') AS keys FROM drugnorm.entry WHERE dict = ANY ({_SET_DICTS})"
-# The entries of some keys, with the display strings of their standard and links (lexicon.entries_by_key).
+# The entries of some keys, with the display strings of their standard and links (dictionary_set.entries_by_key).
 _ENTRIES_SQL = """
 SELECT e.key, e.dict, e.term, coalesce(s.term, e.term) AS standard, g.term AS generic, p.term AS product,
        f.term AS dosage_form
@@ -3115,9 +3115,9 @@ LEFT JOIN drugnorm.entry f ON f.id = coalesce(s.dosage_form_id, e.dosage_form_id
 WHERE e.key = ANY ($1)
 ORDER BY e.id
 """
-# Keys holding symbols or digits (lexicon.protected_index): those with an ASCII character other than a
-# letter surely do, by their first 3 characters (lexicon.PROTECTED_PREFIX), longest first; those with other
-# characters than Latin letters and hanzi may (lexicon.needs_protection decides).
+# Keys holding symbols or digits (dictionary_set.protected_index): those with an ASCII character other than a
+# letter surely do, by their first 3 characters (dictionary_set.PROTECTED_PREFIX), longest first; those with other
+# characters than Latin letters and hanzi may (dictionary_set.needs_protection decides).
 _PROTECTED_SQL = f"""
 WITH k AS (SELECT key, key ~ '[\\x20-\\x40\\x5b-\\x60\\x7b-\\x7e]' AS surely FROM drugnorm.entry
            WHERE dict = ANY ({_SET_DICTS}) AND key ~ '[^a-z\u4e00-\u9fff]')
@@ -3241,7 +3241,7 @@ def parse(plpy, GD, raw):
     if hit is not None:
         return _unpack(hit)
     lex, st = b.lex, b.settings
-    if type(lex) is lexicon.StoredLexicon and lex.hashes is None:    # what the pipeline will normalize
+    if type(lex) is dictionary_set.StoredLexicon and lex.hashes is None:    # what the pipeline will normalize
         head = raw[:st["max_input"]]
         lex.prepare(preprocess.normalize(head, lex.t2s, lex.irrelevant)[0] if len(head) <= 100 else None)
     result = pipeline.parse(raw, lex, _Matcher(plpy, b), st, _Interrupts(plpy, b))
@@ -3571,7 +3571,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '404f8fc7af9070d3')
+    'code', 'd70da341c84cb838')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3582,11 +3582,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "404f8fc7af9070d3":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d70da341c84cb838":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '404f8fc7af9070d3'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd70da341c84cb838'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3614,7 +3614,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "404f8fc7af9070d3":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "404f8fc7af9070d3"
+    _dn.CODE_VERSION = "d70da341c84cb838"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3630,11 +3630,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "404f8fc7af9070d3":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d70da341c84cb838":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '404f8fc7af9070d3'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd70da341c84cb838'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3662,7 +3662,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "404f8fc7af9070d3":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "404f8fc7af9070d3"
+    _dn.CODE_VERSION = "d70da341c84cb838"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3675,11 +3675,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "404f8fc7af9070d3":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d70da341c84cb838":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '404f8fc7af9070d3'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd70da341c84cb838'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3707,7 +3707,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "404f8fc7af9070d3":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "404f8fc7af9070d3"
+    _dn.CODE_VERSION = "d70da341c84cb838"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3722,11 +3722,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "404f8fc7af9070d3":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d70da341c84cb838":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '404f8fc7af9070d3'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd70da341c84cb838'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3754,7 +3754,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "404f8fc7af9070d3":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "404f8fc7af9070d3"
+    _dn.CODE_VERSION = "d70da341c84cb838"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3767,11 +3767,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "404f8fc7af9070d3":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d70da341c84cb838":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '404f8fc7af9070d3'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd70da341c84cb838'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3799,7 +3799,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "404f8fc7af9070d3":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "404f8fc7af9070d3"
+    _dn.CODE_VERSION = "d70da341c84cb838"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3933,7 +3933,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "404f8fc7af9070d3", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "d70da341c84cb838", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import lexicon
+import dictionary_set
 import preprocess
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -20,7 +20,7 @@ MODELS = [
 ]
 
 
-def load(path: Path = DATA / "mini_lexicon.tsv") -> lexicon.MemoryLexicon:
+def load(path: Path = DATA / "mini_lexicon.tsv") -> dictionary_set.MemoryLexicon:
     with open(path, encoding="utf-8") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
     irrelevant = [r["term"] for r in rows if r["dict"] == "irrelevant_char"]
@@ -40,4 +40,4 @@ def load(path: Path = DATA / "mini_lexicon.tsv") -> lexicon.MemoryLexicon:
             entries.append({"id": i, "dict": r["dict"], "key": key(r["term"]), "term": r["term"],
                             "standard": std or r["term"], "generic": src.get("generic") or None,
                             "product": src.get("product") or None, "dosage_form": src.get("dosage_form") or None})
-    return lexicon.MemoryLexicon.from_rows(entries, units, irrelevant, t2s, MODELS)
+    return dictionary_set.MemoryLexicon.from_rows(entries, units, irrelevant, t2s, MODELS)
