@@ -11,16 +11,8 @@ import re
 from chars import has_hanzi
 from dosage_forms import INJECTION_FORM, INJECTION_PREFIX, LEXICON_BUILD_SUFFIXES, SUFFIX_FORMS
 
-# Acid and salt words of Chinese generic names (盐酸左氧氟沙星, 阿托伐他汀钙, 甲磺酸伊马替尼).
-SALT_PREFIXES = ("盐酸", "硫酸", "硝酸", "磷酸", "甲磺酸", "乙磺酸", "苯磺酸", "对甲苯磺酸", "马来酸", "富马酸",
-                 "枸橼酸", "酒石酸", "醋酸", "乳酸", "琥珀酸", "氢溴酸", "门冬氨酸", "葡甲胺", "精氨酸",
-                 "赖氨酸", "苹果酸", "草酸", "硬脂酸", "棕榈酸", "丙酸", "戊酸", "丁酸", "萘磺酸")
-SALT_SUFFIXES = ("钠", "钾", "钙", "镁", "锌", "铝", "铋", "铁", "锂", "二钠", "三钠", "钠盐", "钾盐")
-# A base must not end like a fragment of a salt or acid name (因卡膦酸二, 钾镁).
-_BAD_BASE_ENDINGS = tuple("二三酸盐钠钾钙镁锌铝铋铁锂")
-# Salt forms that are other molecules than their "base": nitroglycerin is not glycerol.
-NOT_SALTS = frozenset(("硝酸甘油", "硝酸异山梨酯", "单硝酸异山梨酯", "乳酸菌素", "磷酸肌酸钠", "盐酸赖氨酸",
-                       "醋酸钠", "乳酸钠", "枸橼酸钾", "硫酸镁", "硫酸锌", "硫酸亚铁", "葡萄糖酸钙"))
+# Acid and salt words of generic names are the server's too (plpython/salts.py).
+from salts import NOT_SALTS, SALT_PREFIXES, SALT_SUFFIXES, salt_base  # noqa: E402,F401
 
 # Provinces, corporate suffixes and the other company tables are the server's (plpython/companies.py).
 from companies import PROVINCE_TAILS, PROVINCES, REGION_BRACKET_SUFFIXES, ZH_CORPORATE_SUFFIXES  # noqa: E402
@@ -63,29 +55,6 @@ COUNTRIES = ("中国", "美国", "日本", "德国", "英国", "法国", "瑞士
              "奥地利", "西班牙", "爱尔兰", "韩国", "印度", "澳大利亚", "加拿大", "以色列", "芬兰", "挪威", "匈牙利",
              "波兰", "新加坡", "葡萄牙", "希腊", "捷克", "俄罗斯", "泰国", "马来西亚", "印度尼西亚", "巴西",
              "阿根廷", "墨西哥", "新西兰", "南非", "斯洛文尼亚", "克罗地亚", "冰岛", "卢森堡")
-
-
-def salt_base(generic: str) -> tuple[str, str] | None:
-    """(salt, base) when a generic name is a salt of a base of two characters or more.
-
-    >>> salt_base("盐酸左氧氟沙星"), salt_base("阿托伐他汀钙"), salt_base("阿莫西林")
-    (('盐酸', '左氧氟沙星'), ('钙', '阿托伐他汀'), None)
-    """
-    if generic in NOT_SALTS:
-        return None
-    found = None
-    for p in sorted(SALT_PREFIXES, key=len, reverse=True):
-        if generic.startswith(p):
-            found = p, generic[len(p):]
-            break
-    if found is None:
-        for s in sorted(SALT_SUFFIXES, key=len, reverse=True):
-            if generic.endswith(s) and not generic.endswith("酸" + s):
-                found = s, generic[:-len(s)]
-                break
-    if found is None or len(found[1]) < 3 or found[1].endswith(_BAD_BASE_ENDINGS):
-        return None
-    return found
 
 
 _LATIN = re.compile(r"[A-Za-z]")

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version d70da341c84cb838
+-- code version 1ba8bd9a18848b7b
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -2412,6 +2412,45 @@ def normalize(text: str, t2s: dict, irrelevant, checkpoint=None) -> tuple[str, l
 def normalize_key(text: str, t2s: dict, irrelevant) -> str:
     return normalize(text, t2s, irrelevant)[0]
 $drugnorm_py$),
+('salts', $drugnorm_py$"""Acid and salt words of Chinese generic names (盐酸左氧氟沙星, 阿托伐他汀钙, 甲磺酸伊马替尼): the lexicon build
+derives a salt's base name from them (lexicon/rules.py), fuzzy acceptance leaves them out when it counts
+how much a typo may change (acceptance.py).
+"""
+from __future__ import annotations
+
+SALT_PREFIXES = ("盐酸", "硫酸", "硝酸", "磷酸", "甲磺酸", "乙磺酸", "苯磺酸", "对甲苯磺酸", "马来酸", "富马酸",
+                 "枸橼酸", "酒石酸", "醋酸", "乳酸", "琥珀酸", "氢溴酸", "门冬氨酸", "葡甲胺", "精氨酸",
+                 "赖氨酸", "苹果酸", "草酸", "硬脂酸", "棕榈酸", "丙酸", "戊酸", "丁酸", "萘磺酸")
+SALT_SUFFIXES = ("钠", "钾", "钙", "镁", "锌", "铝", "铋", "铁", "锂", "二钠", "三钠", "钠盐", "钾盐")
+# A base must not end like a fragment of a salt or acid name (因卡膦酸二, 钾镁).
+_BAD_BASE_ENDINGS = tuple("二三酸盐钠钾钙镁锌铝铋铁锂")
+# Salt forms that are other molecules than their "base": nitroglycerin is not glycerol.
+NOT_SALTS = frozenset(("硝酸甘油", "硝酸异山梨酯", "单硝酸异山梨酯", "乳酸菌素", "磷酸肌酸钠", "盐酸赖氨酸",
+                       "醋酸钠", "乳酸钠", "枸橼酸钾", "硫酸镁", "硫酸锌", "硫酸亚铁", "葡萄糖酸钙"))
+
+
+def salt_base(generic: str) -> tuple[str, str] | None:
+    """(salt, base) when a generic name is a salt of a base of two characters or more.
+
+    >>> salt_base("盐酸左氧氟沙星"), salt_base("阿托伐他汀钙"), salt_base("阿莫西林")
+    (('盐酸', '左氧氟沙星'), ('钙', '阿托伐他汀'), None)
+    """
+    if generic in NOT_SALTS:
+        return None
+    found = None
+    for p in sorted(SALT_PREFIXES, key=len, reverse=True):
+        if generic.startswith(p):
+            found = p, generic[len(p):]
+            break
+    if found is None:
+        for s in sorted(SALT_SUFFIXES, key=len, reverse=True):
+            if generic.endswith(s) and not generic.endswith("酸" + s):
+                found = s, generic[:-len(s)]
+                break
+    if found is None or len(found[1]) < 3 or found[1].endswith(_BAD_BASE_ENDINGS):
+        return None
+    return found
+$drugnorm_py$),
 ('scoring', $drugnorm_py$"""Pure-Python reference of the fuzzy scoring in sql/scoring.sql (patent claims 7, 9-11).
 
 ``Index.search`` does what ``drugnorm.score_fragment`` does, step for step: the candidate stage, the
@@ -3571,7 +3610,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'd70da341c84cb838')
+    'code', '1ba8bd9a18848b7b')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3582,11 +3621,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d70da341c84cb838":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1ba8bd9a18848b7b":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd70da341c84cb838'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1ba8bd9a18848b7b'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3614,7 +3653,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d70da341c84cb838":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "d70da341c84cb838"
+    _dn.CODE_VERSION = "1ba8bd9a18848b7b"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3630,11 +3669,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d70da341c84cb838":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1ba8bd9a18848b7b":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd70da341c84cb838'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1ba8bd9a18848b7b'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3662,7 +3701,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d70da341c84cb838":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "d70da341c84cb838"
+    _dn.CODE_VERSION = "1ba8bd9a18848b7b"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3675,11 +3714,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d70da341c84cb838":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1ba8bd9a18848b7b":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd70da341c84cb838'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1ba8bd9a18848b7b'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3707,7 +3746,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d70da341c84cb838":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "d70da341c84cb838"
+    _dn.CODE_VERSION = "1ba8bd9a18848b7b"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3722,11 +3761,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d70da341c84cb838":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1ba8bd9a18848b7b":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd70da341c84cb838'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1ba8bd9a18848b7b'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3754,7 +3793,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d70da341c84cb838":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "d70da341c84cb838"
+    _dn.CODE_VERSION = "1ba8bd9a18848b7b"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3767,11 +3806,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d70da341c84cb838":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1ba8bd9a18848b7b":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd70da341c84cb838'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1ba8bd9a18848b7b'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3799,7 +3838,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d70da341c84cb838":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "d70da341c84cb838"
+    _dn.CODE_VERSION = "1ba8bd9a18848b7b"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3933,7 +3972,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "d70da341c84cb838", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "1ba8bd9a18848b7b", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
