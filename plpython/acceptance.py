@@ -6,7 +6,8 @@ no drug, so a candidate is accepted only when all of these hold:
 - it is not a near miss: for drug names, when one stem contains the other but they differ (丁苯那嗪 /
   氘丁苯那嗪, 奥美拉唑 / 艾司奥美拉唑), the extra characters name a different molecule, not a typo; for
   every dictionary, when the stems differ by more than a typo (homophones are free, other edits one per
-  four characters: 硝酸钙 is not 硝酸甘油, 阿莫西临 is 阿莫西林); for manufacturers, unless the core names
+  four characters of the name without its acid or salt word, each part of a combination alone: 硝酸钙 is
+  not 硝酸甘油, 盐酸马尼地平 not 盐酸贝尼地平, 阿莫西临 is 阿莫西林); for manufacturers, unless the core names
   agree (诺华制药(北京)有限公司 / 北京诺华制药有限公司, companies.py). When the fragment has a product shape
   whose stem is a known generic name (inference.py), a candidate of another generic is not accepted either.
 """
@@ -16,6 +17,7 @@ from typing import NamedTuple
 
 import companies
 import inference
+import salts
 from chars import is_hanzi
 from dictionary_set import DRUG_DICTS
 from settings import DEFAULTS
@@ -59,9 +61,7 @@ def judge(fragment: str, candidates: list, lex, settings: dict, normalize_key) -
         # input-method typos substitute characters, they do not insert them
         if top["attribute"] in DRUG_DICTS and sum(map(is_hanzi, fstem)) != sum(map(is_hanzi, cstem)):
             near = True
-        # a typo changes little: homophones are free, other edits at most one per four characters, none
-        # in a stem under six (亚硝酸钠/亚硒酸钠, 碳酸钠/碳酸氢钠, 硫酸铁/硫酸亚铁 are other compounds)
-        if typo_distance(fstem, cstem, getattr(lex, "readings", None)) > (max(len(fstem), len(cstem)) - 2) // 4:
+        if not _a_typo(fstem, cstem, getattr(lex, "readings", None)):
             near = True
         sh = inference.shape(fragment, lex)
         if sh and top["attribute"] in DRUG_DICTS:
@@ -69,6 +69,25 @@ def judge(fragment: str, candidates: list, lex, settings: dict, normalize_key) -
             if g is not None and candidate_generic(top) != g:
                 near = True
     return Verdict(top["s"] >= accept and not ambiguous and not near, ambiguous, near)
+
+
+def _a_typo(fstem: str, cstem: str, readings) -> bool:
+    """Whether ``fstem`` can be ``cstem`` mistyped. A typo changes little: homophones are free, other edits at
+    most one per four characters of the molecule's name, none in a name under six (亚硝酸钠/亚硒酸钠, 碳酸钠/
+    碳酸氢钠 are other compounds). The acid or salt word does not count as the name (盐酸马尼地平 is not
+    盐酸贝尼地平, 磷酸瑞格列汀 not 磷酸西格列汀), and each part of a combination (A/B) is judged alone.
+
+    >>> _a_typo("盐酸马尼地平", "盐酸贝尼地平", None), _a_typo("盐酸左氧氟沙星", "盐酸左氧氟沙星", None)
+    (False, True)
+    >>> _a_typo("先诺特韦片/利托那韦片组合包装", "奈玛特韦片/利托那韦片组合包装", None)
+    False
+    """
+    fparts, cparts = fstem.split("/"), cstem.split("/")
+    if len(fparts) > 1 and len(fparts) == len(cparts):
+        return all(_a_typo(f, c, readings) for f, c in zip(fparts, cparts))
+    salt = salts.salt_base(cstem)
+    name_len = max(len(fstem), len(cstem)) - (len(salt[0]) if salt else 0)
+    return typo_distance(fstem, cstem, readings) <= (name_len - 2) // 4
 
 
 def _stem_by_suffix(fragment: str, ckey: str, cstem: str, lex) -> str | None:

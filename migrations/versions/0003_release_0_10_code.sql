@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 1ba8bd9a18848b7b
+-- code version 88a2708c76150586
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -416,7 +416,8 @@ no drug, so a candidate is accepted only when all of these hold:
 - it is not a near miss: for drug names, when one stem contains the other but they differ (丁苯那嗪 /
   氘丁苯那嗪, 奥美拉唑 / 艾司奥美拉唑), the extra characters name a different molecule, not a typo; for
   every dictionary, when the stems differ by more than a typo (homophones are free, other edits one per
-  four characters: 硝酸钙 is not 硝酸甘油, 阿莫西临 is 阿莫西林); for manufacturers, unless the core names
+  four characters of the name without its acid or salt word, each part of a combination alone: 硝酸钙 is
+  not 硝酸甘油, 盐酸马尼地平 not 盐酸贝尼地平, 阿莫西临 is 阿莫西林); for manufacturers, unless the core names
   agree (诺华制药(北京)有限公司 / 北京诺华制药有限公司, companies.py). When the fragment has a product shape
   whose stem is a known generic name (inference.py), a candidate of another generic is not accepted either.
 """
@@ -426,6 +427,7 @@ from typing import NamedTuple
 
 import companies
 import inference
+import salts
 from chars import is_hanzi
 from dictionary_set import DRUG_DICTS
 from settings import DEFAULTS
@@ -469,9 +471,7 @@ def judge(fragment: str, candidates: list, lex, settings: dict, normalize_key) -
         # input-method typos substitute characters, they do not insert them
         if top["attribute"] in DRUG_DICTS and sum(map(is_hanzi, fstem)) != sum(map(is_hanzi, cstem)):
             near = True
-        # a typo changes little: homophones are free, other edits at most one per four characters, none
-        # in a stem under six (亚硝酸钠/亚硒酸钠, 碳酸钠/碳酸氢钠, 硫酸铁/硫酸亚铁 are other compounds)
-        if typo_distance(fstem, cstem, getattr(lex, "readings", None)) > (max(len(fstem), len(cstem)) - 2) // 4:
+        if not _a_typo(fstem, cstem, getattr(lex, "readings", None)):
             near = True
         sh = inference.shape(fragment, lex)
         if sh and top["attribute"] in DRUG_DICTS:
@@ -479,6 +479,25 @@ def judge(fragment: str, candidates: list, lex, settings: dict, normalize_key) -
             if g is not None and candidate_generic(top) != g:
                 near = True
     return Verdict(top["s"] >= accept and not ambiguous and not near, ambiguous, near)
+
+
+def _a_typo(fstem: str, cstem: str, readings) -> bool:
+    """Whether ``fstem`` can be ``cstem`` mistyped. A typo changes little: homophones are free, other edits at
+    most one per four characters of the molecule's name, none in a name under six (亚硝酸钠/亚硒酸钠, 碳酸钠/
+    碳酸氢钠 are other compounds). The acid or salt word does not count as the name (盐酸马尼地平 is not
+    盐酸贝尼地平, 磷酸瑞格列汀 not 磷酸西格列汀), and each part of a combination (A/B) is judged alone.
+
+    >>> _a_typo("盐酸马尼地平", "盐酸贝尼地平", None), _a_typo("盐酸左氧氟沙星", "盐酸左氧氟沙星", None)
+    (False, True)
+    >>> _a_typo("先诺特韦片/利托那韦片组合包装", "奈玛特韦片/利托那韦片组合包装", None)
+    False
+    """
+    fparts, cparts = fstem.split("/"), cstem.split("/")
+    if len(fparts) > 1 and len(fparts) == len(cparts):
+        return all(_a_typo(f, c, readings) for f, c in zip(fparts, cparts))
+    salt = salts.salt_base(cstem)
+    name_len = max(len(fstem), len(cstem)) - (len(salt[0]) if salt else 0)
+    return typo_distance(fstem, cstem, readings) <= (name_len - 2) // 4
 
 
 def _stem_by_suffix(fragment: str, ckey: str, cstem: str, lex) -> str | None:
@@ -3610,7 +3629,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '1ba8bd9a18848b7b')
+    'code', '88a2708c76150586')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3621,11 +3640,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1ba8bd9a18848b7b":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "88a2708c76150586":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1ba8bd9a18848b7b'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '88a2708c76150586'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3653,7 +3672,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1ba8bd9a18848b7b":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "1ba8bd9a18848b7b"
+    _dn.CODE_VERSION = "88a2708c76150586"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3669,11 +3688,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1ba8bd9a18848b7b":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "88a2708c76150586":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1ba8bd9a18848b7b'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '88a2708c76150586'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3701,7 +3720,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1ba8bd9a18848b7b":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "1ba8bd9a18848b7b"
+    _dn.CODE_VERSION = "88a2708c76150586"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3714,11 +3733,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1ba8bd9a18848b7b":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "88a2708c76150586":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1ba8bd9a18848b7b'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '88a2708c76150586'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3746,7 +3765,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1ba8bd9a18848b7b":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "1ba8bd9a18848b7b"
+    _dn.CODE_VERSION = "88a2708c76150586"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3761,11 +3780,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1ba8bd9a18848b7b":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "88a2708c76150586":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1ba8bd9a18848b7b'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '88a2708c76150586'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3793,7 +3812,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1ba8bd9a18848b7b":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "1ba8bd9a18848b7b"
+    _dn.CODE_VERSION = "88a2708c76150586"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3806,11 +3825,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1ba8bd9a18848b7b":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "88a2708c76150586":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1ba8bd9a18848b7b'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '88a2708c76150586'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3838,7 +3857,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1ba8bd9a18848b7b":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "1ba8bd9a18848b7b"
+    _dn.CODE_VERSION = "88a2708c76150586"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3972,7 +3991,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "1ba8bd9a18848b7b", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "88a2708c76150586", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

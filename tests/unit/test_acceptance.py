@@ -38,8 +38,25 @@ def test_a_near_miss_is_refused_whatever_its_score(fragment, term):
     assert v.near_miss and not v.accepted
 
 
-def test_one_edit_in_a_longer_stem_is_still_a_typo():
-    assert judge("盐酸二甲双瓜缓释片", cand("盐酸二甲双胍缓释片", "product_name", 0.8, generic="盐酸二甲双胍")).accepted
+def test_one_edit_in_a_name_of_six_characters_or_more_is_still_a_typo():
+    assert judge("阿莫西林克拉堆酸钾片", cand("阿莫西林克拉维酸钾片", "product_name", 0.8,
+                                         generic="阿莫西林克拉维酸钾")).accepted
+
+
+@pytest.mark.parametrize("fragment, term", [
+    ("盐酸马尼地平片", "盐酸贝尼地平片"),     # the acid is no part of the name: 马尼地平 is not 贝尼地平
+    ("磷酸瑞格列汀片", "磷酸西格列汀片"),
+    ("硫酸依替米星注射液", "硫酸奈替米星注射液"),
+    ("阿托伐他丁钙片", "阿托伐他汀钙片"),     # nor is the cation: one edit on 阿托伐他汀, not a homophone here
+])
+def test_an_edit_in_a_short_name_beside_its_salt_is_another_molecule(fragment, term):
+    v = judge(fragment, cand(term, "product_name", 0.9))
+    assert v.near_miss and not v.accepted
+
+
+def test_each_part_of_a_combination_is_judged_alone():
+    v = judge("先诺特韦片/利托那韦片组合包装", cand("奈玛特韦片/利托那韦片组合包装", "product_name", 0.9))
+    assert v.near_miss and not v.accepted
 
 
 def test_close_runners_up_of_another_drug_make_it_ambiguous():
