@@ -19,6 +19,7 @@ import inference
 import markers
 import merging
 import preprocess
+import salts
 import segmentation
 import settings as config
 import spec_split
@@ -62,6 +63,7 @@ class _Flat:
         self.values = {f: None for f in FIELDS}
         self.rank = {f: Rank.UNSET for f in FIELDS}
         self.evidence = {f: None for f in FIELDS}
+        self.trade_links = []    # (generic, product, dosage form, form of the product) of exact trade names
 
     def fill(self, field, value, rank, evidence=None):
         if value is not None and field in self.values and rank < self.rank[field]:
@@ -72,9 +74,26 @@ class _Flat:
         self.rank[field] = rank
         self.evidence[field] = evidence or EVIDENCE[rank]
 
+    def link_trade_names(self, form_of_product):
+        """Fill what the exact trade names link to, unless the text names another drug itself: 京新 is the
+        trade name of a ciprofloxacin in the lexicon and the short name of its maker, and 地达西尼胶囊 … 京新
+        is no ciprofloxacin. A drug the text names in full (exact, composed) keeps its fields either way."""
+        for generic, product, form in self.trade_links:
+            named = self.values["generic_name"]
+            if named is not None and generic is not None and not _same_drug(named, generic):
+                continue
+            self.fill("generic_name", generic, LINKED)
+            self.fill("product_name", product, LINKED)
+            self.fill("dosage_form", form, LINKED)
+            if product and form is None:   # 立普妥 → 阿托伐他汀钙片 → 片剂, when the text tells no form
+                self.fill("dosage_form", form_of_product(product), LINKED_FORM)
+
     def exact_entry(self, attribute, standard, generic, product, dosage_form, synonym=False):
-        """An exact match of ``attribute`` and what its entry links to."""
+        """An exact match of ``attribute`` and what its entry links to (a trade name's links: trade_link)."""
         self.fill(attribute, standard, EXACT, "synonym" if synonym else None)
+        if attribute == "trade_name":
+            self.trade_links.append((generic, product, dosage_form))
+            return
         self.fill("generic_name", generic, LINKED)
         self.fill("product_name", product, LINKED)
         self.fill("dosage_form", dosage_form, LINKED)
@@ -118,7 +137,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
         seg = surface(a, b)
         seg.update(match="exact", attribute=e.dict, term=e.term, standard=e.standard)
         flat.exact_entry(e.dict, e.standard, e.generic, e.product, e.dosage_form, synonym=e.term != e.standard)
-        if e.product and e.dosage_form is None:   # 立普妥 → 阿托伐他汀钙片 → 片剂
+        if e.product and e.dosage_form is None and e.dict != "trade_name":
             linked = lex.first(key_of(e.product), ("product_name",))
             if linked is not None:   # weakest: the written name's own form suffix says more
                 flat.fill("dosage_form", linked.dosage_form, LINKED_FORM)
@@ -205,6 +224,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
         else:
             segments.append(_second_type(s, (item.start, item.end), surface, lex, fuzzy, settings, flat, key_of))
     tick()
+    flat.link_trade_names(lambda product: getattr(lex.first(key_of(product), ("product_name",)), "dosage_form", None))
     _join_latin_company(segments, raw, lex, flat)
     if flat.rank["manufacturer"] == EXACT:
         full = companies.full_name_of_short_names(segments, key_of)
@@ -222,6 +242,24 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
     doc["insurance_class"], doc["self_pay_ratio"], doc["markers"] = markers.summary(found_markers)
     doc["segments"] = segments
     return doc
+
+
+def _same_drug(a: str, b: str) -> bool:
+    """Whether two generic names may name one drug, as a trade name's link and the name written next to it
+    (长春瑞宾注射液(诺维本), 左旋甲状腺片(优甲乐): the written name mistyped or unknown, the link the standard).
+    Two names that share fewer than half the characters of the shorter, salts aside, are other drugs
+    (地达西尼 / 盐酸环丙沙星, 消痛贴 / 红花如意).
+
+    >>> _same_drug("长春瑞宾", "酒石酸长春瑞滨"), _same_drug("地达西尼", "盐酸环丙沙星")
+    (True, False)
+    """
+    a, b = set(_base(a)), set(_base(b))
+    return 2 * len(a & b) >= min(len(a), len(b))
+
+
+def _base(generic: str) -> str:
+    sb = salts.salt_base(generic)
+    return sb[1] if sb else generic
 
 
 def _status(flat) -> str:

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 88a2708c76150586
+-- code version d54f59cae87edcda
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -1888,6 +1888,7 @@ import inference
 import markers
 import merging
 import preprocess
+import salts
 import segmentation
 import settings as config
 import spec_split
@@ -1931,6 +1932,7 @@ class _Flat:
         self.values = {f: None for f in FIELDS}
         self.rank = {f: Rank.UNSET for f in FIELDS}
         self.evidence = {f: None for f in FIELDS}
+        self.trade_links = []    # (generic, product, dosage form, form of the product) of exact trade names
 
     def fill(self, field, value, rank, evidence=None):
         if value is not None and field in self.values and rank < self.rank[field]:
@@ -1941,9 +1943,26 @@ class _Flat:
         self.rank[field] = rank
         self.evidence[field] = evidence or EVIDENCE[rank]
 
+    def link_trade_names(self, form_of_product):
+        """Fill what the exact trade names link to, unless the text names another drug itself: 京新 is the
+        trade name of a ciprofloxacin in the lexicon and the short name of its maker, and 地达西尼胶囊 … 京新
+        is no ciprofloxacin. A drug the text names in full (exact, composed) keeps its fields either way."""
+        for generic, product, form in self.trade_links:
+            named = self.values["generic_name"]
+            if named is not None and generic is not None and not _same_drug(named, generic):
+                continue
+            self.fill("generic_name", generic, LINKED)
+            self.fill("product_name", product, LINKED)
+            self.fill("dosage_form", form, LINKED)
+            if product and form is None:   # 立普妥 → 阿托伐他汀钙片 → 片剂, when the text tells no form
+                self.fill("dosage_form", form_of_product(product), LINKED_FORM)
+
     def exact_entry(self, attribute, standard, generic, product, dosage_form, synonym=False):
-        """An exact match of ``attribute`` and what its entry links to."""
+        """An exact match of ``attribute`` and what its entry links to (a trade name's links: trade_link)."""
         self.fill(attribute, standard, EXACT, "synonym" if synonym else None)
+        if attribute == "trade_name":
+            self.trade_links.append((generic, product, dosage_form))
+            return
         self.fill("generic_name", generic, LINKED)
         self.fill("product_name", product, LINKED)
         self.fill("dosage_form", dosage_form, LINKED)
@@ -1987,7 +2006,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
         seg = surface(a, b)
         seg.update(match="exact", attribute=e.dict, term=e.term, standard=e.standard)
         flat.exact_entry(e.dict, e.standard, e.generic, e.product, e.dosage_form, synonym=e.term != e.standard)
-        if e.product and e.dosage_form is None:   # 立普妥 → 阿托伐他汀钙片 → 片剂
+        if e.product and e.dosage_form is None and e.dict != "trade_name":
             linked = lex.first(key_of(e.product), ("product_name",))
             if linked is not None:   # weakest: the written name's own form suffix says more
                 flat.fill("dosage_form", linked.dosage_form, LINKED_FORM)
@@ -2074,6 +2093,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
         else:
             segments.append(_second_type(s, (item.start, item.end), surface, lex, fuzzy, settings, flat, key_of))
     tick()
+    flat.link_trade_names(lambda product: getattr(lex.first(key_of(product), ("product_name",)), "dosage_form", None))
     _join_latin_company(segments, raw, lex, flat)
     if flat.rank["manufacturer"] == EXACT:
         full = companies.full_name_of_short_names(segments, key_of)
@@ -2091,6 +2111,24 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
     doc["insurance_class"], doc["self_pay_ratio"], doc["markers"] = markers.summary(found_markers)
     doc["segments"] = segments
     return doc
+
+
+def _same_drug(a: str, b: str) -> bool:
+    """Whether two generic names may name one drug, as a trade name's link and the name written next to it
+    (长春瑞宾注射液(诺维本), 左旋甲状腺片(优甲乐): the written name mistyped or unknown, the link the standard).
+    Two names that share fewer than half the characters of the shorter, salts aside, are other drugs
+    (地达西尼 / 盐酸环丙沙星, 消痛贴 / 红花如意).
+
+    >>> _same_drug("长春瑞宾", "酒石酸长春瑞滨"), _same_drug("地达西尼", "盐酸环丙沙星")
+    (True, False)
+    """
+    a, b = set(_base(a)), set(_base(b))
+    return 2 * len(a & b) >= min(len(a), len(b))
+
+
+def _base(generic: str) -> str:
+    sb = salts.salt_base(generic)
+    return sb[1] if sb else generic
 
 
 def _status(flat) -> str:
@@ -3629,7 +3667,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '88a2708c76150586')
+    'code', 'd54f59cae87edcda')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3640,11 +3678,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "88a2708c76150586":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d54f59cae87edcda":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '88a2708c76150586'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd54f59cae87edcda'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3672,7 +3710,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "88a2708c76150586":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "88a2708c76150586"
+    _dn.CODE_VERSION = "d54f59cae87edcda"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3688,11 +3726,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "88a2708c76150586":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d54f59cae87edcda":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '88a2708c76150586'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd54f59cae87edcda'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3720,7 +3758,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "88a2708c76150586":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "88a2708c76150586"
+    _dn.CODE_VERSION = "d54f59cae87edcda"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3733,11 +3771,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "88a2708c76150586":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d54f59cae87edcda":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '88a2708c76150586'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd54f59cae87edcda'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3765,7 +3803,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "88a2708c76150586":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "88a2708c76150586"
+    _dn.CODE_VERSION = "d54f59cae87edcda"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3780,11 +3818,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "88a2708c76150586":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d54f59cae87edcda":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '88a2708c76150586'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd54f59cae87edcda'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3812,7 +3850,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "88a2708c76150586":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "88a2708c76150586"
+    _dn.CODE_VERSION = "d54f59cae87edcda"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3825,11 +3863,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "88a2708c76150586":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d54f59cae87edcda":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '88a2708c76150586'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd54f59cae87edcda'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3857,7 +3895,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "88a2708c76150586":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "88a2708c76150586"
+    _dn.CODE_VERSION = "d54f59cae87edcda"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3991,7 +4029,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "88a2708c76150586", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "d54f59cae87edcda", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

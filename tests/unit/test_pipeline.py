@@ -71,6 +71,18 @@ def test_a_trade_name_in_brackets_inside_a_product_name_is_its_own_segment():
     assert segments(doc) == [("辛伐他汀(忆辛)片", "exact", "product_name"), ("忆辛", "exact", "trade_name")]
 
 
+def test_a_trade_name_beside_another_drug_the_text_names_brings_none_of_its_links():
+    # 诺和龙 is repaglinide's trade name in the lexicon; written after an unknown drug (a maker's short name
+    # in a HIS catalogue, as 京新 or 民生 are) it must not turn that drug into repaglinide
+    doc = parse("地达西尼胶囊 2.5mg*14粒 诺和龙")
+    assert (doc["generic_name"], doc["product_name"]) == ("地达西尼", "地达西尼胶囊")
+
+
+def test_a_trade_name_beside_its_own_drug_mistyped_brings_the_standard():
+    doc = parse("瑞格列乃片(诺和龙)")
+    assert (doc["generic_name"], doc["product_name"]) == ("瑞格列奈", "瑞格列奈片")
+
+
 @pytest.mark.parametrize("raw, generic, form", [
     ("注射用伊立替康", "伊立替康", "注射用无菌粉末"),    # a known generic with a form: its product, no fuzzy search
     ("瑞维鲁胺片", "瑞维鲁胺", "片剂"),                  # an unknown stem with a form suffix: inferred as written
