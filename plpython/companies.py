@@ -27,6 +27,7 @@ PROVINCE_TAILS = ("省", "市", "自治区", "壮族自治区", "回族自治区
 # The region words a core name loses at its start, and the tails taken with them.
 REGIONS = PROVINCES + ("中国",)
 _REGION_TAILS = ("省", "市", "自治区")
+_BRACKETS = frozenset("()[]")
 # Where a drug comes from, as catalogues note it next to the name: never a drug name itself.
 ORIGINS = ("美国", "德国", "日本", "法国", "英国", "意大利", "瑞士", "瑞典", "丹麦", "比利时", "荷兰", "奥地利",
            "西班牙", "印度", "韩国", "爱尔兰", "加拿大", "澳大利亚", "以色列", "匈牙利", "波兰", "芬兰", "挪威",
@@ -97,30 +98,41 @@ def is_bracketed_company(word: str) -> bool:
 
 def company_core(name: str) -> str:
     """A manufacturer's name without bracketed notes, region words and corporate suffixes:
-    诺华制药(北京)有限公司 and 北京诺华制药有限公司 are both 诺华制药."""
-    out, depth = [], 0
-    for ch in name:
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth = max(0, depth - 1)
-        elif depth == 0:
-            out.append(ch)
-    s = "".join(out).strip(" .,")
-    changed = True
-    while changed:
-        changed = False
+    诺华制药(北京)有限公司 and 北京诺华制药有限公司 are both 诺华制药.
+
+    A backend computes it for every manufacturer of the lexicon (company_may_match), so each step is skipped
+    when a test in C says it cannot change the name.
+
+    >>> company_core("诺华制药(北京)有限公司"), company_core("北京诺华制药有限公司"), company_core("江苏省恒瑞医药")
+    ('诺华制药', '诺华制药', '恒瑞医药')
+    """
+    if _BRACKETS.isdisjoint(name):
+        s = name.strip(" .,")
+    else:
+        out, depth = [], 0
+        for ch in name:
+            if ch in "([":
+                depth += 1
+            elif ch in ")]":
+                depth = max(0, depth - 1)
+            elif depth == 0:
+                out.append(ch)
+        s = "".join(out).strip(" .,")
+    while s.endswith(CORPORATE_SUFFIXES):      # else a pass over the suffixes changes nothing
+        before = s
         for suf in CORPORATE_SUFFIXES:
             if s.endswith(suf) and len(s) > len(suf) + 1:
                 s = s[:-len(suf)].strip(" .,")
-                changed = True
-    for r in REGIONS:
-        if s.startswith(r) and len(s) > len(r) + 1:
-            s = s[len(r):]
-            for t in _REGION_TAILS:
-                if s.startswith(t):
-                    s = s[len(t):]
+        if s == before:
             break
+    if s.startswith(REGIONS):
+        for r in REGIONS:
+            if s.startswith(r) and len(s) > len(r) + 1:
+                s = s[len(r):]
+                for t in _REGION_TAILS:
+                    if s.startswith(t):
+                        s = s[len(t):]
+                break
     return s
 
 

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version d54f59cae87edcda
+-- code version 4542ededeae61c58
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -671,6 +671,7 @@ PROVINCE_TAILS = ("省", "市", "自治区", "壮族自治区", "回族自治区
 # The region words a core name loses at its start, and the tails taken with them.
 REGIONS = PROVINCES + ("中国",)
 _REGION_TAILS = ("省", "市", "自治区")
+_BRACKETS = frozenset("()[]")
 # Where a drug comes from, as catalogues note it next to the name: never a drug name itself.
 ORIGINS = ("美国", "德国", "日本", "法国", "英国", "意大利", "瑞士", "瑞典", "丹麦", "比利时", "荷兰", "奥地利",
            "西班牙", "印度", "韩国", "爱尔兰", "加拿大", "澳大利亚", "以色列", "匈牙利", "波兰", "芬兰", "挪威",
@@ -741,30 +742,41 @@ def is_bracketed_company(word: str) -> bool:
 
 def company_core(name: str) -> str:
     """A manufacturer's name without bracketed notes, region words and corporate suffixes:
-    诺华制药(北京)有限公司 and 北京诺华制药有限公司 are both 诺华制药."""
-    out, depth = [], 0
-    for ch in name:
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth = max(0, depth - 1)
-        elif depth == 0:
-            out.append(ch)
-    s = "".join(out).strip(" .,")
-    changed = True
-    while changed:
-        changed = False
+    诺华制药(北京)有限公司 and 北京诺华制药有限公司 are both 诺华制药.
+
+    A backend computes it for every manufacturer of the lexicon (company_may_match), so each step is skipped
+    when a test in C says it cannot change the name.
+
+    >>> company_core("诺华制药(北京)有限公司"), company_core("北京诺华制药有限公司"), company_core("江苏省恒瑞医药")
+    ('诺华制药', '诺华制药', '恒瑞医药')
+    """
+    if _BRACKETS.isdisjoint(name):
+        s = name.strip(" .,")
+    else:
+        out, depth = [], 0
+        for ch in name:
+            if ch in "([":
+                depth += 1
+            elif ch in ")]":
+                depth = max(0, depth - 1)
+            elif depth == 0:
+                out.append(ch)
+        s = "".join(out).strip(" .,")
+    while s.endswith(CORPORATE_SUFFIXES):      # else a pass over the suffixes changes nothing
+        before = s
         for suf in CORPORATE_SUFFIXES:
             if s.endswith(suf) and len(s) > len(suf) + 1:
                 s = s[:-len(suf)].strip(" .,")
-                changed = True
-    for r in REGIONS:
-        if s.startswith(r) and len(s) > len(r) + 1:
-            s = s[len(r):]
-            for t in _REGION_TAILS:
-                if s.startswith(t):
-                    s = s[len(t):]
+        if s == before:
             break
+    if s.startswith(REGIONS):
+        for r in REGIONS:
+            if s.startswith(r) and len(s) > len(r) + 1:
+                s = s[len(r):]
+                for t in _REGION_TAILS:
+                    if s.startswith(t):
+                        s = s[len(t):]
+                break
     return s
 
 
@@ -3667,7 +3679,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'd54f59cae87edcda')
+    'code', '4542ededeae61c58')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3678,11 +3690,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d54f59cae87edcda":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4542ededeae61c58":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd54f59cae87edcda'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '4542ededeae61c58'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3710,7 +3722,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d54f59cae87edcda":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "d54f59cae87edcda"
+    _dn.CODE_VERSION = "4542ededeae61c58"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3726,11 +3738,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d54f59cae87edcda":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4542ededeae61c58":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd54f59cae87edcda'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '4542ededeae61c58'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3758,7 +3770,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d54f59cae87edcda":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "d54f59cae87edcda"
+    _dn.CODE_VERSION = "4542ededeae61c58"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3771,11 +3783,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d54f59cae87edcda":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4542ededeae61c58":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd54f59cae87edcda'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '4542ededeae61c58'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3803,7 +3815,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d54f59cae87edcda":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "d54f59cae87edcda"
+    _dn.CODE_VERSION = "4542ededeae61c58"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3818,11 +3830,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d54f59cae87edcda":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4542ededeae61c58":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd54f59cae87edcda'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '4542ededeae61c58'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3850,7 +3862,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d54f59cae87edcda":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "d54f59cae87edcda"
+    _dn.CODE_VERSION = "4542ededeae61c58"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3863,11 +3875,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d54f59cae87edcda":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4542ededeae61c58":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd54f59cae87edcda'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '4542ededeae61c58'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3895,7 +3907,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d54f59cae87edcda":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "d54f59cae87edcda"
+    _dn.CODE_VERSION = "4542ededeae61c58"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4029,7 +4041,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "d54f59cae87edcda", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "4542ededeae61c58", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
