@@ -60,7 +60,7 @@ def backend_state(conn):
 
 def set_prepared_inputs(conn, n):
     conn.execute("DO $$\nimport sys\n"
-                 f"sys.modules['drugnorm.lexicon'].StoredLexicon.PREPARED_INPUTS = {n}\n$$ LANGUAGE plpython3u")
+                 f"sys.modules['drugnorm.dictionary_set'].StoredLexicon.PREPARED_INPUTS = {n}\n$$ LANGUAGE plpython3u")
 
 
 def test_a_new_backend_reads_the_entries_of_its_inputs_only(mini_db):
