@@ -58,7 +58,6 @@ class MemoryLexicon:
         self.t2s: dict[str, str] = {}
         self.irrelevant: frozenset[str] = frozenset()
         self.units: dict[str, tuple[str, str]] = {}
-        self.unit_max_len = 0
         self.by_key: dict[str, Entry | tuple[Entry, ...]] = {}   # use lookup()
         self.max_key_len = 0
         # protected keys by their first PROTECTED_PREFIX characters (the whole key when shorter), longest
@@ -80,7 +79,6 @@ class MemoryLexicon:
         for key, d, std in units:
             if key:
                 lex.units[key] = ("strength" if d == "strength_unit" else "package", std)
-        lex.unit_max_len = max((len(k) for k in lex.units), default=0)
         rank = {d: i for i, d in enumerate(DICT_ORDER)}
         # One object per distinct string: standards, generics and forms repeat across thousands of entries,
         # and at 100,000 entries the copies would be most of a backend's memory.
@@ -258,7 +256,6 @@ class StoredLexicon(MemoryLexicon):
         for key, d, std in units:
             if key:
                 lex.units[key] = ("strength" if d == "strength_unit" else "package", std)
-        lex.unit_max_len = max((len(k) for k in lex.units), default=0)
         for key, d, term, std in markers:
             if key:
                 lex.markers[key] = (d, term, std or term)

@@ -1,6 +1,7 @@
 """The glue between PostgreSQL and the pure modules: per-backend caches, settings, SQL calls.
 
-The only module that touches ``plpy``; it is passed in, never imported, so the others stay testable.
+With loadtime.py (what load-dict asks the database to compute) the only module that touches ``plpy``;
+it is passed in, never imported, so the others stay testable.
 
 Caches live in ``GD`` for the life of a backend and are rebuilt when ``drugnorm.state`` says the lexicon
 or the settings changed, checked with one small query per call. Everything read for one call comes from

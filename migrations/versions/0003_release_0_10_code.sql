@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 4542ededeae61c58
+-- code version 59eeb99392806fa7
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -923,7 +923,6 @@ class MemoryLexicon:
         self.t2s: dict[str, str] = {}
         self.irrelevant: frozenset[str] = frozenset()
         self.units: dict[str, tuple[str, str]] = {}
-        self.unit_max_len = 0
         self.by_key: dict[str, Entry | tuple[Entry, ...]] = {}   # use lookup()
         self.max_key_len = 0
         # protected keys by their first PROTECTED_PREFIX characters (the whole key when shorter), longest
@@ -945,7 +944,6 @@ class MemoryLexicon:
         for key, d, std in units:
             if key:
                 lex.units[key] = ("strength" if d == "strength_unit" else "package", std)
-        lex.unit_max_len = max((len(k) for k in lex.units), default=0)
         rank = {d: i for i, d in enumerate(DICT_ORDER)}
         # One object per distinct string: standards, generics and forms repeat across thousands of entries,
         # and at 100,000 entries the copies would be most of a backend's memory.
@@ -1123,7 +1121,6 @@ class StoredLexicon(MemoryLexicon):
         for key, d, std in units:
             if key:
                 lex.units[key] = ("strength" if d == "strength_unit" else "package", std)
-        lex.unit_max_len = max((len(k) for k in lex.units), default=0)
         for key, d, term, std in markers:
             if key:
                 lex.markers[key] = (d, term, std or term)
@@ -2913,7 +2910,8 @@ def _trim_symbols(s: str, lo: int, hi: int) -> tuple[int, int]:
 $drugnorm_py$),
 ('server', $drugnorm_py$"""The glue between PostgreSQL and the pure modules: per-backend caches, settings, SQL calls.
 
-The only module that touches ``plpy``; it is passed in, never imported, so the others stay testable.
+With loadtime.py (what load-dict asks the database to compute) the only module that touches ``plpy``;
+it is passed in, never imported, so the others stay testable.
 
 Caches live in ``GD`` for the life of a backend and are rebuilt when ``drugnorm.state`` says the lexicon
 or the settings changed, checked with one small query per call. Everything read for one call comes from
@@ -3679,7 +3677,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '4542ededeae61c58')
+    'code', '59eeb99392806fa7')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3690,11 +3688,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4542ededeae61c58":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "59eeb99392806fa7":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '4542ededeae61c58'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '59eeb99392806fa7'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3722,7 +3720,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4542ededeae61c58":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "4542ededeae61c58"
+    _dn.CODE_VERSION = "59eeb99392806fa7"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3738,11 +3736,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4542ededeae61c58":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "59eeb99392806fa7":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '4542ededeae61c58'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '59eeb99392806fa7'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3770,7 +3768,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4542ededeae61c58":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "4542ededeae61c58"
+    _dn.CODE_VERSION = "59eeb99392806fa7"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3783,11 +3781,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4542ededeae61c58":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "59eeb99392806fa7":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '4542ededeae61c58'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '59eeb99392806fa7'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3815,7 +3813,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4542ededeae61c58":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "4542ededeae61c58"
+    _dn.CODE_VERSION = "59eeb99392806fa7"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3830,11 +3828,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4542ededeae61c58":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "59eeb99392806fa7":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '4542ededeae61c58'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '59eeb99392806fa7'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3862,7 +3860,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4542ededeae61c58":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "4542ededeae61c58"
+    _dn.CODE_VERSION = "59eeb99392806fa7"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3875,11 +3873,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4542ededeae61c58":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "59eeb99392806fa7":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '4542ededeae61c58'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '59eeb99392806fa7'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3907,7 +3905,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4542ededeae61c58":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "4542ededeae61c58"
+    _dn.CODE_VERSION = "59eeb99392806fa7"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4041,7 +4039,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "4542ededeae61c58", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "59eeb99392806fa7", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
