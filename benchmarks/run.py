@@ -507,6 +507,8 @@ def main(argv=None) -> int:
     ap.add_argument("--json", type=Path, help="also write the figures here")
     ap.add_argument("--check", action="store_true", help="exit 1 if a goal is not met")
     args = ap.parse_args(argv)
+    if args.scaling and args.scaling <= args.messy:
+        ap.error(f"--scaling {args.scaling}: must exceed the {args.messy:,} distinct strings it repeats (--messy)")
     skip = set(filter(None, args.skip.split(",")))
     tmp = cluster = None
     dsn = args.dsn
