@@ -502,7 +502,7 @@ def normalize(dsn: str, table: str, column: str, into: str, jobs: int = 1, log=p
                 """WITH ins AS (INSERT INTO {w} (raw, n)
                                 SELECT {r}, count(*) FROM {t} WHERE {r} IS NOT NULL AND {p} GROUP BY {r}
                                 ON CONFLICT (raw) DO UPDATE SET n = excluded.n RETURNING n)
-                   SELECT coalesce(sum(n), 0) FROM ins""").format(
+                   SELECT coalesce(sum(n), 0)::bigint FROM ins""").format(
                 w=run.work, r=raw, t=tbl, p=run.pending)).fetchone()[0]
             run.parse(sql.SQL("drugnorm.record_review(drugnorm.drug_parse(raw), least(n, 2147483647)::int)"))
             run.write(rows_pending)
@@ -653,7 +653,7 @@ def renormalize(dsn: str, table: str, column: str, into: str, log=print, allow_s
             if removed_at is not None and run.checked < removed_at:
                 _check(conn, _removed_statement(job, run.work, run.cur, run.checked, removed_at))
             checked_in = time.monotonic() - t0
-            affected = conn.execute(sql.SQL("SELECT coalesce(sum(n), 0) FROM {w}").format(w=run.work)).fetchone()[0]
+            affected = conn.execute(sql.SQL("SELECT coalesce(sum(n), 0)::bigint FROM {w}").format(w=run.work)).fetchone()[0]
             run.parse(sql.SQL("drugnorm.drug_parse(raw)"))
             only_results = sql.SQL("AND {t}.{o} IS NOT NULL").format(t=tbl, o=out)
             run.write(affected, only_results)

@@ -50,6 +50,9 @@ def test_values_go_in_small_batches_to_every_job(mini_db):
     assert [b.done for b in parse] == sorted(b.done for b in parse) and parse[-1].done == parse[-1].total == 120
     write = [b for b in seen if b.phase == "write"]
     assert write and sum(b.size for b in write) == 360 and write[-1].done == 360
+    # counts are integers, as the progress line's rate and ETA need (a SQL sum() is numeric: it was a
+    # Decimal that broke the ETA of the writing stage on a table of a million rows)
+    assert all(type(v) is int for b in seen for v in (b.size, b.rows, b.done, b.total))
     assert run(mini_db, "SELECT count(*) FROM big WHERE norm->>'input' = raw")[0][0] == 360
 
 
