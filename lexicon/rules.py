@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 # The facts shared with the server code, from plpython/ (on sys.path: build_default.py, pytest).
-from chars import has_hanzi
+from chars import has_hanzi, is_hanzi
 from dosage_forms import INJECTION_FORM, INJECTION_PREFIX, LEXICON_BUILD_SUFFIXES, SUFFIX_FORMS
 
 # Acid and salt words of generic names are the server's too (plpython/salts.py).
@@ -264,10 +264,6 @@ _NUMERALS = set("第一二三四五六七八九十百0123456789")
 _BRACKETS = str.maketrans("（）", "()")
 
 
-def _is_zh(ch: str) -> bool:
-    return "\u3400" <= ch <= "\u9fff"
-
-
 def _leading_region(s: str) -> tuple[str, str, str] | None:
     """(region, its tail 省/市/… as written, rest) when s starts with a province, city or country."""
     for r in _REGION_WORDS:
@@ -310,7 +306,7 @@ def distinctive_short_form(form: str) -> bool:
     >>> distinctive_short_form("恒瑞医药"), distinctive_short_form("第一制药"), distinctive_short_form("上海第一制药")
     (True, False, True)
     """
-    if len(form) < 4 or not all(_is_zh(ch) for ch in form):
+    if len(form) < 4 or not all(is_hanzi(ch) for ch in form):
         return False
     core = _core(form)
     if _leading_region(form) is not None:
@@ -387,7 +383,7 @@ def manufacturer_short_forms(name: str) -> list[tuple[str, str]]:
     [('江苏恒瑞医药股份', 'short_form'), ('江苏恒瑞医药', 'short_form'), ('恒瑞医药', 'short_form_without_region')]
     """
     s = "".join(name.split())
-    if not s or not any(_is_zh(ch) for ch in s) or any(ch.isascii() and ch.isalnum() for ch in s):
+    if not s or not any(is_hanzi(ch) for ch in s) or any(ch.isascii() and ch.isalnum() for ch in s):
         return []
     if any(w in s for w in _BRANCH_WORDS):
         return []
@@ -426,7 +422,7 @@ def legal_form_variants(name: str) -> list[str]:
     ['青岛黄海制药股份有限公司', '青岛黄海制药有限责任公司', '青岛黄海制药公司']
     """
     s = "".join(name.split())
-    if not s or not all(_is_zh(ch) for ch in s) or any(w in s for w in _BRANCH_WORDS):
+    if not s or not all(is_hanzi(ch) for ch in s) or any(w in s for w in _BRANCH_WORDS):
         return []
     form = next((f for f in _VARIABLE_FORMS if s.endswith(f)), None)
     if form is None or s.endswith(("集团公司", "总公司")):
@@ -495,7 +491,7 @@ def latin_short_form(name: str) -> str | None:
     ('Abbott Laboratories', 'Kyowa Kirin', None)
     """
     s = " ".join(name.split())
-    if not s or not s[0].isalnum() or any(_is_zh(ch) for ch in s) or any(ch in s for ch in "()（）"):
+    if not s or not s[0].isalnum() or any(is_hanzi(ch) for ch in s) or any(ch in s for ch in "()（）"):
         return None
     low = s.lower()
     for form in sorted(LATIN_LEGAL_FORMS, key=len, reverse=True):

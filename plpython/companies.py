@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import bisect
 
-from chars import is_hanzi
+from chars import has_hanzi, is_hanzi
 
 # Provinces and their tails (江苏省, 广西壮族自治区), as names of manufacturers start with them.
 PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽",
@@ -166,10 +166,6 @@ def _contains(sorted_list, x) -> bool:
     return i < len(sorted_list) and sorted_list[i] == x
 
 
-def _has_hanzi(text: str) -> bool:
-    return any(is_hanzi(ch) for ch in text)
-
-
 def latin_company_runs(segments: list, raw: str) -> list[tuple[int, int, int, int]]:
     """Fleet laboratories Limited: a Latin company name is cut at its spaces, and only its last word
     (Limited, GmbH) says it is a company. The unmatched Latin words right before it are its name.
@@ -182,14 +178,14 @@ def latin_company_runs(segments: list, raw: str) -> list[tuple[int, int, int, in
         seg = segments[i]
         j = i
         company = seg["match"] == "inferred" and seg["attribute"] == "manufacturer"
-        if (company or is_legal_form(seg["text"], after_a_name=True)) and not _has_hanzi(seg["text"]):
+        if (company or is_legal_form(seg["text"], after_a_name=True)) and not has_hanzi(seg["text"]):
             while j > 0:
                 prev = segments[j - 1]
                 gap = raw[prev["end"]:segments[j]["start"]]
                 # a word accepted as a manufacturer on its own (Abbott) is part of the whole name
                 guessed = prev.get("accepted") and prev["attribute"] != "manufacturer"
                 if prev["match"] not in ("none", "fuzzy") or guessed or gap.strip(" .,-&'") \
-                        or _has_hanzi(prev["text"]) or any(ch.isdigit() for ch in prev["text"]):
+                        or has_hanzi(prev["text"]) or any(ch.isdigit() for ch in prev["text"]):
                     break
                 j -= 1
         if j < i:

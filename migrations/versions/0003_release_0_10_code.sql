@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 59eeb99392806fa7
+-- code version 8f3c246425255ac3
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -661,7 +661,7 @@ from __future__ import annotations
 
 import bisect
 
-from chars import is_hanzi
+from chars import has_hanzi, is_hanzi
 
 # Provinces and their tails (江苏省, 广西壮族自治区), as names of manufacturers start with them.
 PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽",
@@ -810,10 +810,6 @@ def _contains(sorted_list, x) -> bool:
     return i < len(sorted_list) and sorted_list[i] == x
 
 
-def _has_hanzi(text: str) -> bool:
-    return any(is_hanzi(ch) for ch in text)
-
-
 def latin_company_runs(segments: list, raw: str) -> list[tuple[int, int, int, int]]:
     """Fleet laboratories Limited: a Latin company name is cut at its spaces, and only its last word
     (Limited, GmbH) says it is a company. The unmatched Latin words right before it are its name.
@@ -826,14 +822,14 @@ def latin_company_runs(segments: list, raw: str) -> list[tuple[int, int, int, in
         seg = segments[i]
         j = i
         company = seg["match"] == "inferred" and seg["attribute"] == "manufacturer"
-        if (company or is_legal_form(seg["text"], after_a_name=True)) and not _has_hanzi(seg["text"]):
+        if (company or is_legal_form(seg["text"], after_a_name=True)) and not has_hanzi(seg["text"]):
             while j > 0:
                 prev = segments[j - 1]
                 gap = raw[prev["end"]:segments[j]["start"]]
                 # a word accepted as a manufacturer on its own (Abbott) is part of the whole name
                 guessed = prev.get("accepted") and prev["attribute"] != "manufacturer"
                 if prev["match"] not in ("none", "fuzzy") or guessed or gap.strip(" .,-&'") \
-                        or _has_hanzi(prev["text"]) or any(ch.isdigit() for ch in prev["text"]):
+                        or has_hanzi(prev["text"]) or any(ch.isdigit() for ch in prev["text"]):
                     break
                 j -= 1
         if j < i:
@@ -3677,7 +3673,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '59eeb99392806fa7')
+    'code', '8f3c246425255ac3')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3688,11 +3684,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "59eeb99392806fa7":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8f3c246425255ac3":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '59eeb99392806fa7'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8f3c246425255ac3'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3720,7 +3716,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "59eeb99392806fa7":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "59eeb99392806fa7"
+    _dn.CODE_VERSION = "8f3c246425255ac3"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3736,11 +3732,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "59eeb99392806fa7":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8f3c246425255ac3":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '59eeb99392806fa7'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8f3c246425255ac3'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3768,7 +3764,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "59eeb99392806fa7":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "59eeb99392806fa7"
+    _dn.CODE_VERSION = "8f3c246425255ac3"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3781,11 +3777,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "59eeb99392806fa7":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8f3c246425255ac3":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '59eeb99392806fa7'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8f3c246425255ac3'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3813,7 +3809,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "59eeb99392806fa7":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "59eeb99392806fa7"
+    _dn.CODE_VERSION = "8f3c246425255ac3"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3828,11 +3824,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "59eeb99392806fa7":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8f3c246425255ac3":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '59eeb99392806fa7'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8f3c246425255ac3'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3860,7 +3856,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "59eeb99392806fa7":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "59eeb99392806fa7"
+    _dn.CODE_VERSION = "8f3c246425255ac3"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3873,11 +3869,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "59eeb99392806fa7":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8f3c246425255ac3":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '59eeb99392806fa7'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8f3c246425255ac3'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3905,7 +3901,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "59eeb99392806fa7":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "59eeb99392806fa7"
+    _dn.CODE_VERSION = "8f3c246425255ac3"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4039,7 +4035,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "59eeb99392806fa7", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "8f3c246425255ac3", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
