@@ -11,7 +11,9 @@ Where a marker may stand:
 - other markers only inside a bracket group whose every part is a marker, optionally followed by a
   ratio (``乙10%``, ``▲100%``); parts are separated by ``、 , ; /`` or spaces. 甲 alone in 甲硝唑 is a name;
 - a bracket group holding only a ratio (``(100%)``) only before any name: after the name it is a
-  concentration (``乙醇(75%)``).
+  concentration (``乙醇(75%)``);
+- without brackets, whole space-separated words at either end of the string, each a marker (``国基 OTC
+  维生素B6片``, ``乙 甲钴胺片``, ``…片 国谈``); at least one word is left for the name.
 
 >>> lex = {"乙": ("insurance_class", "乙", "乙类"), "国基": ("formulary_marker", "国基", "国家基本药物"),
 ...        "▲": ("formulary_marker", "▲", "▲")}
@@ -19,6 +21,8 @@ Where a marker may stand:
 [('▲', '▲', None), ('乙', '乙类', '10%'), ('国基', '国家基本药物', None)]
 >>> find("甲硝唑片(乙)", {"甲": ("insurance_class", "甲", "甲类")})
 []
+>>> [m.term for m in find("国基 乙 维生素b6片 10mg", lex)], find("乙 国基", lex)[0].term
+(['国基', '乙'], '乙')
 """
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ from chars import is_word_char
 _BRACKETS = {"(": ")", "[": "]"}
 _PART_SEPARATORS = re.compile(r"[、,;/ ]+")
 _RATIO = re.compile(r"\d{1,3}(?:\.\d+)?%$")
+_WORD = re.compile(r"[^ ]+")
 # A group longer than this is a note or a qualifier, not a list of markers.
 _MAX_GROUP = 24
 
@@ -74,6 +79,32 @@ def groups(s: str, lexicon: dict) -> list[tuple[int, int, list[Marker]]]:
         elif is_word_char(ch):
             name_seen = True
         i += 1
+    return sorted(out + _loose_ends(s, lexicon, out))
+
+
+def _loose_ends(s: str, lexicon: dict, taken: list) -> list[tuple[int, int, list[Marker]]]:
+    """The markers written as whole words at either end of ``s``, outside the groups ``taken``."""
+    words = [(m.start(), m.end()) for m in _WORD.finditer(s)]
+
+    def marker(a, b):
+        if any(lo < b and a < hi for lo, hi, _ in taken):
+            return None
+        text = s[a:b]
+        ratio = _RATIO.search(text)
+        key = text[:ratio.start()] if ratio else text
+        if key not in lexicon or is_symbol(key):
+            return None
+        d, term, standard = lexicon[key]
+        return Marker(a, b, d, term, standard, ratio.group(0) if ratio else None)
+
+    out = []
+    i, j = 0, len(words) - 1
+    while i < j and (m := marker(*words[i])):
+        out.append((m.start, m.end, [m]))
+        i += 1
+    while j > i and (m := marker(*words[j])):
+        out.append((m.start, m.end, [m]))
+        j -= 1
     return out
 
 

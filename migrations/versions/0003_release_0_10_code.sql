@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 8f3c246425255ac3
+-- code version 61d8a223a5429050
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -1566,7 +1566,9 @@ Where a marker may stand:
 - other markers only inside a bracket group whose every part is a marker, optionally followed by a
   ratio (``乙10%``, ``▲100%``); parts are separated by ``、 , ; /`` or spaces. 甲 alone in 甲硝唑 is a name;
 - a bracket group holding only a ratio (``(100%)``) only before any name: after the name it is a
-  concentration (``乙醇(75%)``).
+  concentration (``乙醇(75%)``);
+- without brackets, whole space-separated words at either end of the string, each a marker (``国基 OTC
+  维生素B6片``, ``乙 甲钴胺片``, ``…片 国谈``); at least one word is left for the name.
 
 >>> lex = {"乙": ("insurance_class", "乙", "乙类"), "国基": ("formulary_marker", "国基", "国家基本药物"),
 ...        "▲": ("formulary_marker", "▲", "▲")}
@@ -1574,6 +1576,8 @@ Where a marker may stand:
 [('▲', '▲', None), ('乙', '乙类', '10%'), ('国基', '国家基本药物', None)]
 >>> find("甲硝唑片(乙)", {"甲": ("insurance_class", "甲", "甲类")})
 []
+>>> [m.term for m in find("国基 乙 维生素b6片 10mg", lex)], find("乙 国基", lex)[0].term
+(['国基', '乙'], '乙')
 """
 from __future__ import annotations
 
@@ -1585,6 +1589,7 @@ from chars import is_word_char
 _BRACKETS = {"(": ")", "[": "]"}
 _PART_SEPARATORS = re.compile(r"[、,;/ ]+")
 _RATIO = re.compile(r"\d{1,3}(?:\.\d+)?%$")
+_WORD = re.compile(r"[^ ]+")
 # A group longer than this is a note or a qualifier, not a list of markers.
 _MAX_GROUP = 24
 
@@ -1629,6 +1634,32 @@ def groups(s: str, lexicon: dict) -> list[tuple[int, int, list[Marker]]]:
         elif is_word_char(ch):
             name_seen = True
         i += 1
+    return sorted(out + _loose_ends(s, lexicon, out))
+
+
+def _loose_ends(s: str, lexicon: dict, taken: list) -> list[tuple[int, int, list[Marker]]]:
+    """The markers written as whole words at either end of ``s``, outside the groups ``taken``."""
+    words = [(m.start(), m.end()) for m in _WORD.finditer(s)]
+
+    def marker(a, b):
+        if any(lo < b and a < hi for lo, hi, _ in taken):
+            return None
+        text = s[a:b]
+        ratio = _RATIO.search(text)
+        key = text[:ratio.start()] if ratio else text
+        if key not in lexicon or is_symbol(key):
+            return None
+        d, term, standard = lexicon[key]
+        return Marker(a, b, d, term, standard, ratio.group(0) if ratio else None)
+
+    out = []
+    i, j = 0, len(words) - 1
+    while i < j and (m := marker(*words[i])):
+        out.append((m.start, m.end, [m]))
+        i += 1
+    while j > i and (m := marker(*words[j])):
+        out.append((m.start, m.end, [m]))
+        j -= 1
     return out
 
 
@@ -3673,7 +3704,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '8f3c246425255ac3')
+    'code', '61d8a223a5429050')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3684,11 +3715,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8f3c246425255ac3":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61d8a223a5429050":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8f3c246425255ac3'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '61d8a223a5429050'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3716,7 +3747,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8f3c246425255ac3":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "8f3c246425255ac3"
+    _dn.CODE_VERSION = "61d8a223a5429050"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3732,11 +3763,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8f3c246425255ac3":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61d8a223a5429050":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8f3c246425255ac3'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '61d8a223a5429050'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3764,7 +3795,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8f3c246425255ac3":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "8f3c246425255ac3"
+    _dn.CODE_VERSION = "61d8a223a5429050"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3777,11 +3808,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8f3c246425255ac3":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61d8a223a5429050":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8f3c246425255ac3'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '61d8a223a5429050'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3809,7 +3840,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8f3c246425255ac3":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "8f3c246425255ac3"
+    _dn.CODE_VERSION = "61d8a223a5429050"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3824,11 +3855,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8f3c246425255ac3":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61d8a223a5429050":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8f3c246425255ac3'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '61d8a223a5429050'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3856,7 +3887,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8f3c246425255ac3":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "8f3c246425255ac3"
+    _dn.CODE_VERSION = "61d8a223a5429050"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3869,11 +3900,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8f3c246425255ac3":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61d8a223a5429050":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8f3c246425255ac3'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '61d8a223a5429050'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3901,7 +3932,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8f3c246425255ac3":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "8f3c246425255ac3"
+    _dn.CODE_VERSION = "61d8a223a5429050"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4035,7 +4066,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "8f3c246425255ac3", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "61d8a223a5429050", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -42,6 +42,10 @@ def found(raw):
     ("左氧氟沙星片[NR]", [("nr", "非限制使用级抗菌药物", None)]),
     ("伏立康唑分散片[R]", [("r", "限制使用级抗菌药物", None)]),
     ("(集)(基)氨氯地平片", [("集", "国家集中带量采购", None), ("基", "国家基本药物", None)]),
+    # without brackets: whole words at either end of the string
+    ("国基 OTC 维生素B6片 10mg*100片", [("国基", "国家基本药物", None), ("otc", "非处方药", None)]),
+    ("乙 甲钴胺片 0.5mg*20片", [("乙", "乙类", None)]),
+    ("注射用卡瑞利珠单抗 200mg 恒瑞 国谈", [("国谈", "国家谈判药品", None)]),
 ])
 def test_markers_where_catalogues_write_them(raw, expected):
     assert found(raw) == expected
@@ -52,6 +56,9 @@ def test_markers_where_catalogues_write_them(raw, expected):
     "乙醇(75%)",                      # a ratio alone after the name is a concentration
     "复方氨基酸注射液(18AA)",          # a qualifier of the name
     "(R)-氨氯地平",                    # a stereo descriptor, not the antibiotic grade
+    "乙",                             # one word is left for the name, whatever it is
+    "甲钴胺片 甲乙",                   # a word that is no marker as a whole
+    "维生素b6 国基片",                 # a marker word must stand alone
 ])
 def test_no_marker_where_the_text_is_the_drug(raw):
     assert found(raw) == []
