@@ -1,0 +1,35 @@
+"""A wrong drug is worse than no drug: strings an adversarial review wrote (not from the development sets)
+that came back as another drug, with the bundled lexicon. Each now names its own drug, inferred as
+written when the lexicon lacks it."""
+import psycopg
+import pytest
+
+
+@pytest.mark.parametrize("raw, generic, product", [
+    # one non-homophone edit beside the salt word is another molecule, not a typo
+    ("盐酸马尼地平片 10mg*10片", "盐酸马尼地平", "盐酸马尼地平片"),                  # not 盐酸贝尼地平
+    ("盐酸喹那普利片 10mg*14片", "盐酸喹那普利", "盐酸喹那普利片"),                  # not 盐酸贝那普利
+    ("磷酸瑞格列汀片(艾瑞欣) 100mg*7片 恒瑞", "磷酸瑞格列汀", "磷酸瑞格列汀片"),     # not 磷酸西格列汀
+    ("硫酸依替米星注射液 2ml:100mg (乙)", "硫酸依替米星", "硫酸依替米星注射液"),      # not 硫酸奈替米星
+    # a maker's short name that the lexicon also holds as a trade name does not bring its drug
+    ("地达西尼胶囊 2.5mg*14粒 京新", "地达西尼", "地达西尼胶囊"),                    # not 盐酸环丙沙星
+    ("阿折地平片 8mg*7片 鲁南贝特", "阿折地平", "阿折地平片"),                        # not 复方氯唑沙宗
+    ("西尼地平片 5mg*10片 民生", "西尼地平", "西尼地平片"),                           # not 螺内酯
+    ("琥珀酸去甲文拉法辛缓释片 50mg*7片 康弘", "琥珀酸去甲文拉法辛", "琥珀酸去甲文拉法辛缓释片"),
+])
+def test_an_unknown_drug_is_not_made_another(bundled_db, raw, generic, product):
+    with psycopg.connect(bundled_db) as conn:
+        doc = conn.execute("SELECT drug_parse(%s)", (raw,)).fetchone()[0]
+    assert (doc["generic_name"], doc["product_name"], doc["status"]) == (generic, product, "inferred")
+
+
+def test_a_combination_pack_is_judged_part_by_part(bundled_db):
+    with psycopg.connect(bundled_db) as conn:
+        doc = conn.execute("SELECT drug_parse('先诺特韦片/利托那韦片组合包装(先诺欣) 先声药业')").fetchone()[0]
+    assert doc["product_name"] == "先诺特韦片/利托那韦片组合包装" and doc["status"] == "inferred"
+
+
+def test_a_mistyped_name_beside_its_own_trade_name_still_gets_the_standard(bundled_db):
+    with psycopg.connect(bundled_db) as conn:
+        doc = conn.execute("SELECT drug_parse('长春瑞宾注射液(诺维本),1ml:10mg×1支')").fetchone()[0]
+    assert doc["generic_name"] == "酒石酸长春瑞滨"
