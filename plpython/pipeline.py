@@ -414,7 +414,7 @@ def _gate(fragment, lex):
     # one hanzi alone (片, 袋, 盐) is no name: the lexicon keeps no one-character drug terms
     if len(fragment) > MAX_FUZZY or (not hanzi and len(fragment) < MIN_LATIN) or (n_hanzi == 1 and len(fragment) == 1):
         return "none", None, None
-    if companies.is_place(fragment):      # 江苏, 瑞士, 进口: where it comes from, not a name
+    if companies.is_place(fragment) or spec_split.is_spec_note(fragment):   # 江苏, 进口; 每片含, C₂₅H₃₇NO₄
         return "none", None, None
     if companies.is_company(fragment) and not companies.company_may_match(fragment, lex):
         return "company", None, None

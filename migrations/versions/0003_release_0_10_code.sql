@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 61d8a223a5429050
+-- code version efac619f29f6a758
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -2319,7 +2319,7 @@ def _gate(fragment, lex):
     # one hanzi alone (片, 袋, 盐) is no name: the lexicon keeps no one-character drug terms
     if len(fragment) > MAX_FUZZY or (not hanzi and len(fragment) < MIN_LATIN) or (n_hanzi == 1 and len(fragment) == 1):
         return "none", None, None
-    if companies.is_place(fragment):      # 江苏, 瑞士, 进口: where it comes from, not a name
+    if companies.is_place(fragment) or spec_split.is_spec_note(fragment):   # 江苏, 进口; 每片含, C₂₅H₃₇NO₄
         return "none", None, None
     if companies.is_company(fragment) and not companies.company_may_match(fragment, lex):
         return "company", None, None
@@ -3693,6 +3693,21 @@ def _extend(s, i, hi, units, max_len, kind):
             if q and q[1] == "package":
                 return "×", q[0], q[2]
     return None
+
+
+# The words of a spec's note that are left between its quantities (每片含 0.5g, 相当于饮片 10g, 以左甲状腺素钠计
+# 50μg) and chemical formulas (C₂₅H₃₇NO₄, written with subscript digits): never a drug name, so they go to
+# no fuzzy search.
+_SPEC_NOTE = re.compile(r"每.{1,3}|相当于.*|以.+计|计算|按.+计|[a-z()·]*[₀-₉][a-z₀-₉()·]*")
+
+
+def is_spec_note(fragment: str) -> bool:
+    """Whether a fragment left beside the quantities is a word of a spec's note or a chemical formula.
+
+    >>> [is_spec_note(x) for x in ("每片含", "相当于饮片", "以左甲状腺素钠计", "c₂₅h₃₇no₄", "维生素k₁", "阿莫西林")]
+    [True, True, True, True, False, False]
+    """
+    return _SPEC_NOTE.fullmatch(fragment) is not None
 $drugnorm_py$)
 $drugnorm_code$;
 
@@ -3704,7 +3719,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '61d8a223a5429050')
+    'code', 'efac619f29f6a758')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3715,11 +3730,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61d8a223a5429050":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "efac619f29f6a758":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '61d8a223a5429050'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'efac619f29f6a758'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3747,7 +3762,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61d8a223a5429050":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "61d8a223a5429050"
+    _dn.CODE_VERSION = "efac619f29f6a758"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3763,11 +3778,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61d8a223a5429050":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "efac619f29f6a758":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '61d8a223a5429050'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'efac619f29f6a758'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3795,7 +3810,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61d8a223a5429050":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "61d8a223a5429050"
+    _dn.CODE_VERSION = "efac619f29f6a758"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3808,11 +3823,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61d8a223a5429050":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "efac619f29f6a758":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '61d8a223a5429050'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'efac619f29f6a758'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3840,7 +3855,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61d8a223a5429050":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "61d8a223a5429050"
+    _dn.CODE_VERSION = "efac619f29f6a758"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3855,11 +3870,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61d8a223a5429050":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "efac619f29f6a758":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '61d8a223a5429050'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'efac619f29f6a758'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3887,7 +3902,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61d8a223a5429050":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "61d8a223a5429050"
+    _dn.CODE_VERSION = "efac619f29f6a758"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3900,11 +3915,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61d8a223a5429050":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "efac619f29f6a758":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '61d8a223a5429050'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'efac619f29f6a758'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3932,7 +3947,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "61d8a223a5429050":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "61d8a223a5429050"
+    _dn.CODE_VERSION = "efac619f29f6a758"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4066,7 +4081,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "61d8a223a5429050", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "efac619f29f6a758", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
