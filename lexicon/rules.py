@@ -15,7 +15,8 @@ from dosage_forms import INJECTION_FORM, INJECTION_PREFIX, LEXICON_BUILD_SUFFIXE
 from salts import NOT_SALTS, SALT_PREFIXES, SALT_SUFFIXES, salt_base  # noqa: E402,F401
 
 # Provinces, corporate suffixes and the other company tables are the server's (plpython/companies.py).
-from companies import PROVINCE_TAILS, PROVINCES, REGION_BRACKET_SUFFIXES, ZH_CORPORATE_SUFFIXES  # noqa: E402
+from companies import (COUNTRIES, PROVINCE_TAILS, PROVINCES, REGION_BRACKET_SUFFIXES,  # noqa: E402
+                       ZH_CORPORATE_SUFFIXES)
 
 # Prefecture-level cities (地级市), as names of manufacturers start with them (广州白云山制药, 汕头金石制药).
 CITIES = (
@@ -50,11 +51,6 @@ CITIES = (
     "兰州", "嘉峪关", "金昌", "白银", "天水", "武威", "张掖", "平凉", "酒泉", "庆阳", "定西", "陇南",
     "西宁", "银川", "石嘴山", "吴忠", "固原", "中卫", "乌鲁木齐", "克拉玛依", "吐鲁番", "哈密",
 )
-# Countries that names of foreign manufacturers start with in Chinese (日本参天制药株式会社, 德国泰德制药厂).
-COUNTRIES = ("中国", "美国", "日本", "德国", "英国", "法国", "瑞士", "瑞典", "丹麦", "意大利", "比利时", "荷兰",
-             "奥地利", "西班牙", "爱尔兰", "韩国", "印度", "澳大利亚", "加拿大", "以色列", "芬兰", "挪威", "匈牙利",
-             "波兰", "新加坡", "葡萄牙", "希腊", "捷克", "俄罗斯", "泰国", "马来西亚", "印度尼西亚", "巴西",
-             "阿根廷", "墨西哥", "新西兰", "南非", "斯洛文尼亚", "克罗地亚", "冰岛", "卢森堡")
 
 
 _LATIN = re.compile(r"[A-Za-z]")

@@ -28,11 +28,14 @@ PROVINCE_TAILS = ("省", "市", "自治区", "壮族自治区", "回族自治区
 REGIONS = PROVINCES + ("中国",)
 _REGION_TAILS = ("省", "市", "自治区")
 _BRACKETS = frozenset("()[]")
+# Countries, as foreign manufacturers' names start with them in Chinese (日本参天制药株式会社) and as
+# catalogues note a drug's origin beside its name (德国, 瑞士); the lexicon build strips them too.
+COUNTRIES = ("中国", "美国", "日本", "德国", "英国", "法国", "瑞士", "瑞典", "丹麦", "意大利", "比利时", "荷兰",
+             "奥地利", "西班牙", "爱尔兰", "韩国", "印度", "澳大利亚", "加拿大", "以色列", "芬兰", "挪威", "匈牙利",
+             "波兰", "新加坡", "葡萄牙", "希腊", "捷克", "俄罗斯", "泰国", "马来西亚", "印度尼西亚", "巴西",
+             "阿根廷", "墨西哥", "新西兰", "南非", "斯洛文尼亚", "克罗地亚", "冰岛", "卢森堡", "土耳其")
 # Where a drug comes from, as catalogues note it next to the name: never a drug name itself.
-ORIGINS = ("美国", "德国", "日本", "法国", "英国", "意大利", "瑞士", "瑞典", "丹麦", "比利时", "荷兰", "奥地利",
-           "西班牙", "印度", "韩国", "爱尔兰", "加拿大", "澳大利亚", "以色列", "匈牙利", "波兰", "芬兰", "挪威",
-           "新西兰", "新加坡", "泰国", "俄罗斯", "巴西", "阿根廷", "墨西哥", "葡萄牙", "捷克", "希腊", "土耳其",
-           "进口", "国产", "合资", "原研")
+ORIGINS = COUNTRIES + ("进口", "国产", "合资", "原研")
 
 # Everything that ends a manufacturer's name without naming the company (company_core strips them, in
 # this order, until none is left): legal forms, group and branch words, works (厂), Latin legal forms.
