@@ -14,9 +14,13 @@ _BAD_BASE_ENDINGS = tuple("二三酸盐钠钾钙镁锌铝铋铁锂")
 NOT_SALTS = frozenset(("硝酸甘油", "硝酸异山梨酯", "单硝酸异山梨酯", "乳酸菌素", "磷酸肌酸钠", "盐酸赖氨酸",
                        "醋酸钠", "乳酸钠", "枸橼酸钾", "硫酸镁", "硫酸锌", "硫酸亚铁", "葡萄糖酸钙"))
 
+# Longest first, sorted once: fuzzy acceptance asks salt_base for every candidate it judges.
+_PREFIXES_LONGEST_FIRST = tuple(sorted(SALT_PREFIXES, key=len, reverse=True))
+_SUFFIXES_LONGEST_FIRST = tuple(sorted(SALT_SUFFIXES, key=len, reverse=True))
+
 
 def salt_base(generic: str) -> tuple[str, str] | None:
-    """(salt, base) when a generic name is a salt of a base of two characters or more.
+    """(salt, base) when a generic name is a salt of a base of three characters or more.
 
     >>> salt_base("盐酸左氧氟沙星"), salt_base("阿托伐他汀钙"), salt_base("阿莫西林")
     (('盐酸', '左氧氟沙星'), ('钙', '阿托伐他汀'), None)
@@ -24,12 +28,12 @@ def salt_base(generic: str) -> tuple[str, str] | None:
     if generic in NOT_SALTS:
         return None
     found = None
-    for p in sorted(SALT_PREFIXES, key=len, reverse=True):
+    for p in _PREFIXES_LONGEST_FIRST:
         if generic.startswith(p):
             found = p, generic[len(p):]
             break
     if found is None:
-        for s in sorted(SALT_SUFFIXES, key=len, reverse=True):
+        for s in _SUFFIXES_LONGEST_FIRST:
             if generic.endswith(s) and not generic.endswith("酸" + s):
                 found = s, generic[:-len(s)]
                 break

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 800b6dc173f42140
+-- code version ab60c8425908850c
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -2524,9 +2524,13 @@ _BAD_BASE_ENDINGS = tuple("二三酸盐钠钾钙镁锌铝铋铁锂")
 NOT_SALTS = frozenset(("硝酸甘油", "硝酸异山梨酯", "单硝酸异山梨酯", "乳酸菌素", "磷酸肌酸钠", "盐酸赖氨酸",
                        "醋酸钠", "乳酸钠", "枸橼酸钾", "硫酸镁", "硫酸锌", "硫酸亚铁", "葡萄糖酸钙"))
 
+# Longest first, sorted once: fuzzy acceptance asks salt_base for every candidate it judges.
+_PREFIXES_LONGEST_FIRST = tuple(sorted(SALT_PREFIXES, key=len, reverse=True))
+_SUFFIXES_LONGEST_FIRST = tuple(sorted(SALT_SUFFIXES, key=len, reverse=True))
+
 
 def salt_base(generic: str) -> tuple[str, str] | None:
-    """(salt, base) when a generic name is a salt of a base of two characters or more.
+    """(salt, base) when a generic name is a salt of a base of three characters or more.
 
     >>> salt_base("盐酸左氧氟沙星"), salt_base("阿托伐他汀钙"), salt_base("阿莫西林")
     (('盐酸', '左氧氟沙星'), ('钙', '阿托伐他汀'), None)
@@ -2534,12 +2538,12 @@ def salt_base(generic: str) -> tuple[str, str] | None:
     if generic in NOT_SALTS:
         return None
     found = None
-    for p in sorted(SALT_PREFIXES, key=len, reverse=True):
+    for p in _PREFIXES_LONGEST_FIRST:
         if generic.startswith(p):
             found = p, generic[len(p):]
             break
     if found is None:
-        for s in sorted(SALT_SUFFIXES, key=len, reverse=True):
+        for s in _SUFFIXES_LONGEST_FIRST:
             if generic.endswith(s) and not generic.endswith("酸" + s):
                 found = s, generic[:-len(s)]
                 break
@@ -3722,7 +3726,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '800b6dc173f42140')
+    'code', 'ab60c8425908850c')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3733,11 +3737,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "800b6dc173f42140":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ab60c8425908850c":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '800b6dc173f42140'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ab60c8425908850c'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3765,7 +3769,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "800b6dc173f42140":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "800b6dc173f42140"
+    _dn.CODE_VERSION = "ab60c8425908850c"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3781,11 +3785,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "800b6dc173f42140":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ab60c8425908850c":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '800b6dc173f42140'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ab60c8425908850c'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3813,7 +3817,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "800b6dc173f42140":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "800b6dc173f42140"
+    _dn.CODE_VERSION = "ab60c8425908850c"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3826,11 +3830,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "800b6dc173f42140":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ab60c8425908850c":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '800b6dc173f42140'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ab60c8425908850c'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3858,7 +3862,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "800b6dc173f42140":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "800b6dc173f42140"
+    _dn.CODE_VERSION = "ab60c8425908850c"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3873,11 +3877,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "800b6dc173f42140":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ab60c8425908850c":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '800b6dc173f42140'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ab60c8425908850c'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3905,7 +3909,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "800b6dc173f42140":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "800b6dc173f42140"
+    _dn.CODE_VERSION = "ab60c8425908850c"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3918,11 +3922,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "800b6dc173f42140":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ab60c8425908850c":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '800b6dc173f42140'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ab60c8425908850c'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3950,7 +3954,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "800b6dc173f42140":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "800b6dc173f42140"
+    _dn.CODE_VERSION = "ab60c8425908850c"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4084,7 +4088,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "800b6dc173f42140", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "ab60c8425908850c", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
