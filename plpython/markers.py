@@ -86,16 +86,8 @@ def _loose_ends(s: str, lexicon: dict, taken: list) -> list[tuple[int, int, list
     """The markers written as whole words at either end of ``s``, outside the groups ``taken``."""
     words = [(m.start(), m.end()) for m in _WORD.finditer(s)]
 
-    def marker(a, b):
-        if any(lo < b and a < hi for lo, hi, _ in taken):
-            return None
-        text = s[a:b]
-        ratio = _RATIO.search(text)
-        key = text[:ratio.start()] if ratio else text
-        if key not in lexicon or is_symbol(key):
-            return None
-        d, term, standard = lexicon[key]
-        return Marker(a, b, d, term, standard, ratio.group(0) if ratio else None)
+    def marker(a, b):    # a symbol is in ``taken`` already
+        return None if any(lo < b and a < hi for lo, hi, _ in taken) else _entry(s, a, b, lexicon)
 
     out = []
     i, j = 0, len(words) - 1
@@ -122,17 +114,25 @@ def _group(s: str, lo: int, hi: int, lexicon: dict, name_seen: bool) -> list[Mar
     for a, b in parts:
         if a == b:
             continue
-        text = s[a:b]
-        ratio = _RATIO.search(text)
-        key = text[:ratio.start()] if ratio else text
-        if key in lexicon:
-            d, term, standard = lexicon[key]
-            out.append(Marker(a, b, d, term, standard, ratio.group(0) if ratio else None))
-        elif not key and ratio and not name_seen:
-            out.append(Marker(a, b, None, text, None, ratio.group(0)))
-        else:
-            return None
+        m = _entry(s, a, b, lexicon)
+        if m is None:
+            ratio = _RATIO.fullmatch(s, a, b)
+            if ratio is None or name_seen:
+                return None
+            m = Marker(a, b, None, s[a:b], None, ratio.group(0))
+        out.append(m)
     return out or None
+
+
+def _entry(s: str, a: int, b: int, lexicon: dict) -> Marker | None:
+    """s[a:b] as a marker of the dictionaries, with the ratio written after it (乙10%), or None."""
+    text = s[a:b]
+    ratio = _RATIO.search(text)
+    key = text[:ratio.start()] if ratio else text
+    if not key or key not in lexicon:
+        return None
+    d, term, standard = lexicon[key]
+    return Marker(a, b, d, term, standard, ratio.group(0) if ratio else None)
 
 
 def segment_fields(m: Marker) -> dict:

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version ab60c8425908850c
+-- code version 52aa9fb623e799f7
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -1644,16 +1644,8 @@ def _loose_ends(s: str, lexicon: dict, taken: list) -> list[tuple[int, int, list
     """The markers written as whole words at either end of ``s``, outside the groups ``taken``."""
     words = [(m.start(), m.end()) for m in _WORD.finditer(s)]
 
-    def marker(a, b):
-        if any(lo < b and a < hi for lo, hi, _ in taken):
-            return None
-        text = s[a:b]
-        ratio = _RATIO.search(text)
-        key = text[:ratio.start()] if ratio else text
-        if key not in lexicon or is_symbol(key):
-            return None
-        d, term, standard = lexicon[key]
-        return Marker(a, b, d, term, standard, ratio.group(0) if ratio else None)
+    def marker(a, b):    # a symbol is in ``taken`` already
+        return None if any(lo < b and a < hi for lo, hi, _ in taken) else _entry(s, a, b, lexicon)
 
     out = []
     i, j = 0, len(words) - 1
@@ -1680,17 +1672,25 @@ def _group(s: str, lo: int, hi: int, lexicon: dict, name_seen: bool) -> list[Mar
     for a, b in parts:
         if a == b:
             continue
-        text = s[a:b]
-        ratio = _RATIO.search(text)
-        key = text[:ratio.start()] if ratio else text
-        if key in lexicon:
-            d, term, standard = lexicon[key]
-            out.append(Marker(a, b, d, term, standard, ratio.group(0) if ratio else None))
-        elif not key and ratio and not name_seen:
-            out.append(Marker(a, b, None, text, None, ratio.group(0)))
-        else:
-            return None
+        m = _entry(s, a, b, lexicon)
+        if m is None:
+            ratio = _RATIO.fullmatch(s, a, b)
+            if ratio is None or name_seen:
+                return None
+            m = Marker(a, b, None, s[a:b], None, ratio.group(0))
+        out.append(m)
     return out or None
+
+
+def _entry(s: str, a: int, b: int, lexicon: dict) -> Marker | None:
+    """s[a:b] as a marker of the dictionaries, with the ratio written after it (乙10%), or None."""
+    text = s[a:b]
+    ratio = _RATIO.search(text)
+    key = text[:ratio.start()] if ratio else text
+    if not key or key not in lexicon:
+        return None
+    d, term, standard = lexicon[key]
+    return Marker(a, b, d, term, standard, ratio.group(0) if ratio else None)
 
 
 def segment_fields(m: Marker) -> dict:
@@ -3726,7 +3726,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'ab60c8425908850c')
+    'code', '52aa9fb623e799f7')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3737,11 +3737,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ab60c8425908850c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "52aa9fb623e799f7":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ab60c8425908850c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '52aa9fb623e799f7'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3769,7 +3769,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ab60c8425908850c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "ab60c8425908850c"
+    _dn.CODE_VERSION = "52aa9fb623e799f7"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3785,11 +3785,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ab60c8425908850c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "52aa9fb623e799f7":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ab60c8425908850c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '52aa9fb623e799f7'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3817,7 +3817,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ab60c8425908850c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "ab60c8425908850c"
+    _dn.CODE_VERSION = "52aa9fb623e799f7"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3830,11 +3830,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ab60c8425908850c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "52aa9fb623e799f7":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ab60c8425908850c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '52aa9fb623e799f7'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3862,7 +3862,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ab60c8425908850c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "ab60c8425908850c"
+    _dn.CODE_VERSION = "52aa9fb623e799f7"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3877,11 +3877,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ab60c8425908850c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "52aa9fb623e799f7":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ab60c8425908850c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '52aa9fb623e799f7'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3909,7 +3909,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ab60c8425908850c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "ab60c8425908850c"
+    _dn.CODE_VERSION = "52aa9fb623e799f7"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3922,11 +3922,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ab60c8425908850c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "52aa9fb623e799f7":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ab60c8425908850c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '52aa9fb623e799f7'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3954,7 +3954,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ab60c8425908850c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "ab60c8425908850c"
+    _dn.CODE_VERSION = "52aa9fb623e799f7"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4088,7 +4088,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "ab60c8425908850c", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "52aa9fb623e799f7", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
