@@ -63,7 +63,7 @@ class _Flat:
         self.values = {f: None for f in FIELDS}
         self.rank = {f: Rank.UNSET for f in FIELDS}
         self.evidence = {f: None for f in FIELDS}
-        self.trade_links = []    # (generic, product, dosage form, form of the product) of exact trade names
+        self.trade_links = []    # (generic, product, dosage form) each exact trade name links to
 
     def fill(self, field, value, rank, evidence=None):
         if value is not None and field in self.values and rank < self.rank[field]:
@@ -85,11 +85,12 @@ class _Flat:
             self.fill("generic_name", generic, LINKED)
             self.fill("product_name", product, LINKED)
             self.fill("dosage_form", form, LINKED)
-            if product and form is None:   # 立普妥 → 阿托伐他汀钙片 → 片剂, when the text tells no form
+            if product and form is None:   # the form of its product, when the text tells none
                 self.fill("dosage_form", form_of_product(product), LINKED_FORM)
 
     def exact_entry(self, attribute, standard, generic, product, dosage_form, synonym=False):
-        """An exact match of ``attribute`` and what its entry links to (a trade name's links: trade_link)."""
+        """An exact match of ``attribute`` and what its entry links to (a trade name's links wait for
+        link_trade_names, after every segment)."""
         self.fill(attribute, standard, EXACT, "synonym" if synonym else None)
         if attribute == "trade_name":
             self.trade_links.append((generic, product, dosage_form))
@@ -132,15 +133,18 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
         lo, hi = offsets[a], preprocess.cluster_end(head, offsets[b - 1])   # with its combining marks
         return {"text": raw[lo:hi], "start": lo, "end": hi}
 
+    def form_of_product(product):   # 立普妥 → 阿托伐他汀钙片 → 片剂
+        linked = lex.first(key_of(product), ("product_name",))
+        return linked.dosage_form if linked is not None else None
+
     def exact(a, b, dicts=None, key=None):
         e = lex.first(s[a:b] if key is None else key, dicts)
         seg = surface(a, b)
         seg.update(match="exact", attribute=e.dict, term=e.term, standard=e.standard)
         flat.exact_entry(e.dict, e.standard, e.generic, e.product, e.dosage_form, synonym=e.term != e.standard)
         if e.product and e.dosage_form is None and e.dict != "trade_name":
-            linked = lex.first(key_of(e.product), ("product_name",))
-            if linked is not None:   # weakest: the written name's own form suffix says more
-                flat.fill("dosage_form", linked.dosage_form, LINKED_FORM)
+            # weakest: the written name's own form suffix says more
+            flat.fill("dosage_form", form_of_product(e.product), LINKED_FORM)
         if e.dict == "product_name" and (e.generic is None or e.dosage_form is None):
             # a product the lexicon holds without links (a pharmacist's new standard, a register name):
             # its name still tells its generic and form
@@ -224,7 +228,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
         else:
             segments.append(_second_type(s, (item.start, item.end), surface, lex, fuzzy, settings, flat, key_of))
     tick()
-    flat.link_trade_names(lambda product: getattr(lex.first(key_of(product), ("product_name",)), "dosage_form", None))
+    flat.link_trade_names(form_of_product)
     _join_latin_company(segments, raw, lex, flat)
     if flat.rank["manufacturer"] == EXACT:
         full = companies.full_name_of_short_names(segments, key_of)

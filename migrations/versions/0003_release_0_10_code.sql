@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 52aa9fb623e799f7
+-- code version 289dec0e5e97daf2
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -1971,7 +1971,7 @@ class _Flat:
         self.values = {f: None for f in FIELDS}
         self.rank = {f: Rank.UNSET for f in FIELDS}
         self.evidence = {f: None for f in FIELDS}
-        self.trade_links = []    # (generic, product, dosage form, form of the product) of exact trade names
+        self.trade_links = []    # (generic, product, dosage form) each exact trade name links to
 
     def fill(self, field, value, rank, evidence=None):
         if value is not None and field in self.values and rank < self.rank[field]:
@@ -1993,11 +1993,12 @@ class _Flat:
             self.fill("generic_name", generic, LINKED)
             self.fill("product_name", product, LINKED)
             self.fill("dosage_form", form, LINKED)
-            if product and form is None:   # 立普妥 → 阿托伐他汀钙片 → 片剂, when the text tells no form
+            if product and form is None:   # the form of its product, when the text tells none
                 self.fill("dosage_form", form_of_product(product), LINKED_FORM)
 
     def exact_entry(self, attribute, standard, generic, product, dosage_form, synonym=False):
-        """An exact match of ``attribute`` and what its entry links to (a trade name's links: trade_link)."""
+        """An exact match of ``attribute`` and what its entry links to (a trade name's links wait for
+        link_trade_names, after every segment)."""
         self.fill(attribute, standard, EXACT, "synonym" if synonym else None)
         if attribute == "trade_name":
             self.trade_links.append((generic, product, dosage_form))
@@ -2040,15 +2041,18 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
         lo, hi = offsets[a], preprocess.cluster_end(head, offsets[b - 1])   # with its combining marks
         return {"text": raw[lo:hi], "start": lo, "end": hi}
 
+    def form_of_product(product):   # 立普妥 → 阿托伐他汀钙片 → 片剂
+        linked = lex.first(key_of(product), ("product_name",))
+        return linked.dosage_form if linked is not None else None
+
     def exact(a, b, dicts=None, key=None):
         e = lex.first(s[a:b] if key is None else key, dicts)
         seg = surface(a, b)
         seg.update(match="exact", attribute=e.dict, term=e.term, standard=e.standard)
         flat.exact_entry(e.dict, e.standard, e.generic, e.product, e.dosage_form, synonym=e.term != e.standard)
         if e.product and e.dosage_form is None and e.dict != "trade_name":
-            linked = lex.first(key_of(e.product), ("product_name",))
-            if linked is not None:   # weakest: the written name's own form suffix says more
-                flat.fill("dosage_form", linked.dosage_form, LINKED_FORM)
+            # weakest: the written name's own form suffix says more
+            flat.fill("dosage_form", form_of_product(e.product), LINKED_FORM)
         if e.dict == "product_name" and (e.generic is None or e.dosage_form is None):
             # a product the lexicon holds without links (a pharmacist's new standard, a register name):
             # its name still tells its generic and form
@@ -2132,7 +2136,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
         else:
             segments.append(_second_type(s, (item.start, item.end), surface, lex, fuzzy, settings, flat, key_of))
     tick()
-    flat.link_trade_names(lambda product: getattr(lex.first(key_of(product), ("product_name",)), "dosage_form", None))
+    flat.link_trade_names(form_of_product)
     _join_latin_company(segments, raw, lex, flat)
     if flat.rank["manufacturer"] == EXACT:
         full = companies.full_name_of_short_names(segments, key_of)
@@ -3726,7 +3730,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '52aa9fb623e799f7')
+    'code', '289dec0e5e97daf2')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3737,11 +3741,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "52aa9fb623e799f7":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "289dec0e5e97daf2":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '52aa9fb623e799f7'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '289dec0e5e97daf2'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3769,7 +3773,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "52aa9fb623e799f7":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "52aa9fb623e799f7"
+    _dn.CODE_VERSION = "289dec0e5e97daf2"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3785,11 +3789,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "52aa9fb623e799f7":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "289dec0e5e97daf2":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '52aa9fb623e799f7'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '289dec0e5e97daf2'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3817,7 +3821,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "52aa9fb623e799f7":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "52aa9fb623e799f7"
+    _dn.CODE_VERSION = "289dec0e5e97daf2"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3830,11 +3834,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "52aa9fb623e799f7":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "289dec0e5e97daf2":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '52aa9fb623e799f7'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '289dec0e5e97daf2'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3862,7 +3866,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "52aa9fb623e799f7":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "52aa9fb623e799f7"
+    _dn.CODE_VERSION = "289dec0e5e97daf2"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3877,11 +3881,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "52aa9fb623e799f7":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "289dec0e5e97daf2":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '52aa9fb623e799f7'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '289dec0e5e97daf2'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3909,7 +3913,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "52aa9fb623e799f7":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "52aa9fb623e799f7"
+    _dn.CODE_VERSION = "289dec0e5e97daf2"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3922,11 +3926,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "52aa9fb623e799f7":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "289dec0e5e97daf2":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '52aa9fb623e799f7'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '289dec0e5e97daf2'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3954,7 +3958,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "52aa9fb623e799f7":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "52aa9fb623e799f7"
+    _dn.CODE_VERSION = "289dec0e5e97daf2"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4088,7 +4092,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "52aa9fb623e799f7", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "289dec0e5e97daf2", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
