@@ -106,9 +106,13 @@ def _stem_by_suffix(fragment: str, ckey: str, cstem: str, lex) -> str | None:
 
 
 def typo_distance(a: str, b: str, readings=None) -> int:
-    """Edit distance where substituting a homophone (林/临: a reading in common) costs nothing.
+    """Edit distance where substituting a homophone (林/临: a reading in common) costs nothing, and so does
+    a near-homophone of fuzzy pinyin, the input method's setting for readers who do not tell zh/z, ch/c, sh/s,
+    ing/in and eng/en apart (沙新/沙星, 卡英/卡因, 霉树/霉素).
 
     >>> typo_distance("阿莫西临", "阿莫西林", lambda ch: {"临": ("lin",), "林": ("lin",)}.get(ch, ()))
+    0
+    >>> typo_distance("沙新", "沙星", lambda ch: {"沙": ("sha",), "新": ("xin",), "星": ("xing",)}.get(ch, ()))
     0
     >>> typo_distance("硝酸钙", "硝酸甘油")
     2
@@ -118,8 +122,8 @@ def typo_distance(a: str, b: str, readings=None) -> int:
             return True
         if readings is None:
             return False
-        rx = readings(x)
-        return bool(rx) and any(r in rx for r in readings(y))
+        rx = {_fuzzy_pinyin(r) for r in readings(x)}
+        return bool(rx) and any(_fuzzy_pinyin(r) in rx for r in readings(y))
 
     prev = list(range(len(b) + 1))
     for i, x in enumerate(a, 1):
@@ -128,3 +132,12 @@ def typo_distance(a: str, b: str, readings=None) -> int:
             cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (0 if same(x, y) else 1))
         prev = cur
     return prev[-1]
+
+
+def _fuzzy_pinyin(reading: str) -> str:
+    """A reading as fuzzy pinyin hears it: zh, ch, sh as z, c, s; ing, eng as in, en."""
+    if reading[:2] in ("zh", "ch", "sh"):
+        reading = reading[0] + reading[2:]
+    if reading.endswith(("ing", "eng")):
+        reading = reading[:-1]
+    return reading

@@ -12,8 +12,9 @@ Where a marker may stand:
   ratio (``乙10%``, ``▲100%``); parts are separated by ``、 , ; /`` or spaces. 甲 alone in 甲硝唑 is a name;
 - a bracket group holding only a ratio (``(100%)``) only before any name: after the name it is a
   concentration (``乙醇(75%)``);
-- without brackets, whole space-separated words at either end of the string, each a marker (``国基 OTC
-  维生素B6片``, ``乙 甲钴胺片``, ``…片 国谈``); at least one word is left for the name.
+- without brackets, whole space-separated words at either end of the string, each a marker of two
+  characters or more, not one or two Latin letters (``国基 OTC 维生素B6片``, ``…片 国谈``; not ``诺和灵 R``,
+  ``乙 肝免疫球蛋白``); at least one word is left for the name.
 
 >>> lex = {"乙": ("insurance_class", "乙", "乙类"), "国基": ("formulary_marker", "国基", "国家基本药物"),
 ...        "▲": ("formulary_marker", "▲", "▲")}
@@ -21,8 +22,8 @@ Where a marker may stand:
 [('▲', '▲', None), ('乙', '乙类', '10%'), ('国基', '国家基本药物', None)]
 >>> find("甲硝唑片(乙)", {"甲": ("insurance_class", "甲", "甲类")})
 []
->>> [m.term for m in find("国基 乙 维生素b6片 10mg", lex)], find("乙 国基", lex)[0].term
-(['国基', '乙'], '乙')
+>>> [m.term for m in find("国基 维生素b6片 10mg", lex)], find("乙 维生素b6片", lex), find("国基 国基", lex)[0].term
+(['国基'], [], '国基')
 """
 from __future__ import annotations
 
@@ -87,7 +88,9 @@ def _loose_ends(s: str, lexicon: dict, taken: list) -> list[tuple[int, int, list
     words = [(m.start(), m.end()) for m in _WORD.finditer(s)]
 
     def marker(a, b):    # a symbol is in ``taken`` already
-        return None if any(lo < b and a < hi for lo, hi, _ in taken) else _entry(s, a, b, lexicon)
+        if any(lo < b and a < hi for lo, hi, _ in taken) or not _loose_word(s[a:b]):
+            return None
+        return _entry(s, a, b, lexicon)
 
     out = []
     i, j = 0, len(words) - 1
@@ -122,6 +125,14 @@ def _group(s: str, lo: int, hi: int, lexicon: dict, name_seen: bool) -> list[Mar
             m = Marker(a, b, None, s[a:b], None, ratio.group(0))
         out.append(m)
     return out or None
+
+
+def _loose_word(word: str) -> bool:
+    """Whether a word outside brackets may be a marker: not one hanzi (乙 肝免疫球蛋白, 甲 钴胺片 are names
+    typed with a space) and not one or two Latin letters (诺和灵 R, Novolin N are insulins, not antibiotic
+    grades); 国基, 国谈, OTC may."""
+    key = _RATIO.sub("", word)
+    return len(key) >= 2 and not (key.isascii() and len(key) <= 2)
 
 
 def _entry(s: str, a: int, b: int, lexicon: dict) -> Marker | None:

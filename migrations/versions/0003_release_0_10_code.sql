@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 289dec0e5e97daf2
+-- code version 12155aa1880e74c2
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -516,9 +516,13 @@ def _stem_by_suffix(fragment: str, ckey: str, cstem: str, lex) -> str | None:
 
 
 def typo_distance(a: str, b: str, readings=None) -> int:
-    """Edit distance where substituting a homophone (林/临: a reading in common) costs nothing.
+    """Edit distance where substituting a homophone (林/临: a reading in common) costs nothing, and so does
+    a near-homophone of fuzzy pinyin, the input method's setting for readers who do not tell zh/z, ch/c, sh/s,
+    ing/in and eng/en apart (沙新/沙星, 卡英/卡因, 霉树/霉素).
 
     >>> typo_distance("阿莫西临", "阿莫西林", lambda ch: {"临": ("lin",), "林": ("lin",)}.get(ch, ()))
+    0
+    >>> typo_distance("沙新", "沙星", lambda ch: {"沙": ("sha",), "新": ("xin",), "星": ("xing",)}.get(ch, ()))
     0
     >>> typo_distance("硝酸钙", "硝酸甘油")
     2
@@ -528,8 +532,8 @@ def typo_distance(a: str, b: str, readings=None) -> int:
             return True
         if readings is None:
             return False
-        rx = readings(x)
-        return bool(rx) and any(r in rx for r in readings(y))
+        rx = {_fuzzy_pinyin(r) for r in readings(x)}
+        return bool(rx) and any(_fuzzy_pinyin(r) in rx for r in readings(y))
 
     prev = list(range(len(b) + 1))
     for i, x in enumerate(a, 1):
@@ -538,6 +542,15 @@ def typo_distance(a: str, b: str, readings=None) -> int:
             cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (0 if same(x, y) else 1))
         prev = cur
     return prev[-1]
+
+
+def _fuzzy_pinyin(reading: str) -> str:
+    """A reading as fuzzy pinyin hears it: zh, ch, sh as z, c, s; ing, eng as in, en."""
+    if reading[:2] in ("zh", "ch", "sh"):
+        reading = reading[0] + reading[2:]
+    if reading.endswith(("ing", "eng")):
+        reading = reading[:-1]
+    return reading
 $drugnorm_py$),
 ('char_models', $drugnorm_py$"""字符模型库 (patent claim 6): how a pending string with special symbols is cut.
 
@@ -1570,8 +1583,9 @@ Where a marker may stand:
   ratio (``乙10%``, ``▲100%``); parts are separated by ``、 , ; /`` or spaces. 甲 alone in 甲硝唑 is a name;
 - a bracket group holding only a ratio (``(100%)``) only before any name: after the name it is a
   concentration (``乙醇(75%)``);
-- without brackets, whole space-separated words at either end of the string, each a marker (``国基 OTC
-  维生素B6片``, ``乙 甲钴胺片``, ``…片 国谈``); at least one word is left for the name.
+- without brackets, whole space-separated words at either end of the string, each a marker of two
+  characters or more, not one or two Latin letters (``国基 OTC 维生素B6片``, ``…片 国谈``; not ``诺和灵 R``,
+  ``乙 肝免疫球蛋白``); at least one word is left for the name.
 
 >>> lex = {"乙": ("insurance_class", "乙", "乙类"), "国基": ("formulary_marker", "国基", "国家基本药物"),
 ...        "▲": ("formulary_marker", "▲", "▲")}
@@ -1579,8 +1593,8 @@ Where a marker may stand:
 [('▲', '▲', None), ('乙', '乙类', '10%'), ('国基', '国家基本药物', None)]
 >>> find("甲硝唑片(乙)", {"甲": ("insurance_class", "甲", "甲类")})
 []
->>> [m.term for m in find("国基 乙 维生素b6片 10mg", lex)], find("乙 国基", lex)[0].term
-(['国基', '乙'], '乙')
+>>> [m.term for m in find("国基 维生素b6片 10mg", lex)], find("乙 维生素b6片", lex), find("国基 国基", lex)[0].term
+(['国基'], [], '国基')
 """
 from __future__ import annotations
 
@@ -1645,7 +1659,9 @@ def _loose_ends(s: str, lexicon: dict, taken: list) -> list[tuple[int, int, list
     words = [(m.start(), m.end()) for m in _WORD.finditer(s)]
 
     def marker(a, b):    # a symbol is in ``taken`` already
-        return None if any(lo < b and a < hi for lo, hi, _ in taken) else _entry(s, a, b, lexicon)
+        if any(lo < b and a < hi for lo, hi, _ in taken) or not _loose_word(s[a:b]):
+            return None
+        return _entry(s, a, b, lexicon)
 
     out = []
     i, j = 0, len(words) - 1
@@ -1680,6 +1696,14 @@ def _group(s: str, lo: int, hi: int, lexicon: dict, name_seen: bool) -> list[Mar
             m = Marker(a, b, None, s[a:b], None, ratio.group(0))
         out.append(m)
     return out or None
+
+
+def _loose_word(word: str) -> bool:
+    """Whether a word outside brackets may be a marker: not one hanzi (乙 肝免疫球蛋白, 甲 钴胺片 are names
+    typed with a space) and not one or two Latin letters (诺和灵 R, Novolin N are insulins, not antibiotic
+    grades); 国基, 国谈, OTC may."""
+    key = _RATIO.sub("", word)
+    return len(key) >= 2 and not (key.isascii() and len(key) <= 2)
 
 
 def _entry(s: str, a: int, b: int, lexicon: dict) -> Marker | None:
@@ -3730,7 +3754,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '289dec0e5e97daf2')
+    'code', '12155aa1880e74c2')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3741,11 +3765,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "289dec0e5e97daf2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "12155aa1880e74c2":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '289dec0e5e97daf2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '12155aa1880e74c2'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3773,7 +3797,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "289dec0e5e97daf2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "289dec0e5e97daf2"
+    _dn.CODE_VERSION = "12155aa1880e74c2"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3789,11 +3813,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "289dec0e5e97daf2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "12155aa1880e74c2":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '289dec0e5e97daf2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '12155aa1880e74c2'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3821,7 +3845,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "289dec0e5e97daf2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "289dec0e5e97daf2"
+    _dn.CODE_VERSION = "12155aa1880e74c2"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3834,11 +3858,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "289dec0e5e97daf2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "12155aa1880e74c2":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '289dec0e5e97daf2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '12155aa1880e74c2'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3866,7 +3890,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "289dec0e5e97daf2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "289dec0e5e97daf2"
+    _dn.CODE_VERSION = "12155aa1880e74c2"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3881,11 +3905,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "289dec0e5e97daf2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "12155aa1880e74c2":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '289dec0e5e97daf2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '12155aa1880e74c2'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3913,7 +3937,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "289dec0e5e97daf2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "289dec0e5e97daf2"
+    _dn.CODE_VERSION = "12155aa1880e74c2"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3926,11 +3950,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "289dec0e5e97daf2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "12155aa1880e74c2":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '289dec0e5e97daf2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '12155aa1880e74c2'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3958,7 +3982,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "289dec0e5e97daf2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "289dec0e5e97daf2"
+    _dn.CODE_VERSION = "12155aa1880e74c2"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4092,7 +4116,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "289dec0e5e97daf2", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "12155aa1880e74c2", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

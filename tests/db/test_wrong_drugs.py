@@ -33,3 +33,20 @@ def test_a_mistyped_name_beside_its_own_trade_name_still_gets_the_standard(bundl
     with psycopg.connect(bundled_db) as conn:
         doc = conn.execute("SELECT drug_parse('长春瑞宾注射液(诺维本),1ml:10mg×1支')").fetchone()[0]
     assert doc["generic_name"] == "酒石酸长春瑞滨"
+
+
+@pytest.mark.parametrize("raw, generic", [
+    ("盐酸左氧氟沙新片 0.5g*4片", "盐酸左氧氟沙星"),      # xin / xing: fuzzy pinyin of the input method
+    ("盐酸利多卡英注射液 5ml:0.1g", "盐酸利多卡因"),       # ying / yin
+    ("硫酸庆大霉树注射液 2ml:8万u", "硫酸庆大霉素"),       # shu / su
+])
+def test_an_input_method_near_homophone_is_still_a_typo(bundled_db, raw, generic):
+    with psycopg.connect(bundled_db) as conn:
+        doc = conn.execute("SELECT drug_parse(%s)", (raw,)).fetchone()[0]
+    assert (doc["generic_name"], doc["status"]) == (generic, "fuzzy")
+
+
+def test_an_insulin_letter_is_no_antibiotic_grade(bundled_db):
+    with psycopg.connect(bundled_db) as conn:
+        doc = conn.execute("SELECT drug_parse('诺和灵 R 3ml:300单位')").fetchone()[0]
+    assert doc["markers"] == [] and doc["generic_name"] != "30/70混合重组人胰岛素"

@@ -44,7 +44,6 @@ def found(raw):
     ("(集)(基)氨氯地平片", [("集", "国家集中带量采购", None), ("基", "国家基本药物", None)]),
     # without brackets: whole words at either end of the string
     ("国基 OTC 维生素B6片 10mg*100片", [("国基", "国家基本药物", None), ("otc", "非处方药", None)]),
-    ("乙 甲钴胺片 0.5mg*20片", [("乙", "乙类", None)]),
     ("注射用卡瑞利珠单抗 200mg 恒瑞 国谈", [("国谈", "国家谈判药品", None)]),
 ])
 def test_markers_where_catalogues_write_them(raw, expected):
@@ -57,6 +56,9 @@ def test_markers_where_catalogues_write_them(raw, expected):
     "复方氨基酸注射液(18AA)",          # a qualifier of the name
     "(R)-氨氯地平",                    # a stereo descriptor, not the antibiotic grade
     "乙",                             # one word is left for the name, whatever it is
+    "乙 肝免疫球蛋白",                  # one hanzi outside brackets is a name typed with a space
+    "诺和灵 R",                        # an insulin's letter, not the antibiotic grade R
+    "Novolin NR",
     "甲钴胺片 甲乙",                   # a word that is no marker as a whole
     "维生素b6 国基片",                 # a marker word must stand alone
 ])
