@@ -39,6 +39,9 @@ def test_a_mistyped_name_beside_its_own_trade_name_still_gets_the_standard(bundl
     ("盐酸左氧氟沙新片 0.5g*4片", "盐酸左氧氟沙星"),      # xin / xing: fuzzy pinyin of the input method
     ("盐酸利多卡英注射液 5ml:0.1g", "盐酸利多卡因"),       # ying / yin
     ("硫酸庆大霉树注射液 2ml:8万u", "硫酸庆大霉素"),       # shu / su
+    ("盐酸坦索罗星缓释胶囊 0.2mg*10粒", "盐酸坦索罗辛"),  # xing / xin
+    ("苯磺酸氨氯地频片 5mg*7片", "苯磺酸氨氯地平"),        # pin / ping
+    ("盐酸莫西沙新片 0.4g*3片", "盐酸莫西沙星"),
 ])
 def test_an_input_method_near_homophone_is_still_a_typo(bundled_db, raw, generic):
     with psycopg.connect(bundled_db) as conn:
