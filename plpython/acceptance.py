@@ -49,8 +49,10 @@ def judge(fragment: str, candidates: list, lex, settings: dict, normalize_key) -
             break
     near = False
     if companies.is_company(fragment) or top["attribute"] == "manufacturer":
-        # company names share their suffixes and regions: only the same core name is the same company
-        near = top["attribute"] != "manufacturer" or not companies.same_company(fragment, normalize_key(top["term"]))
+        # company names share their suffixes and regions: only the same core name is the same company, and
+        # the standard reported must not name another place either (上海恒瑞 is not 恒瑞医药's 江苏恒瑞)
+        near = top["attribute"] != "manufacturer" or not companies.same_company(fragment, normalize_key(top["term"])) \
+            or companies.places_differ(fragment, normalize_key(top["standard"]))
     else:
         ckey = normalize_key(top["term"])
         cstem = inference.stem_of(ckey, top["attribute"], lex)

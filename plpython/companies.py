@@ -36,6 +36,8 @@ COUNTRIES = ("中国", "美国", "日本", "德国", "英国", "法国", "瑞士
              "阿根廷", "墨西哥", "新西兰", "南非", "斯洛文尼亚", "克罗地亚", "冰岛", "卢森堡", "土耳其")
 # Where a drug comes from, as catalogues note it next to the name: never a drug name itself.
 ORIGINS = COUNTRIES + ("进口", "国产", "合资", "原研")
+# The places that tell a group's companies apart (company_place), longest first: 内蒙古 before 内蒙.
+_PLACES_LONGEST_FIRST = tuple(sorted(set(PROVINCES + COUNTRIES) - {"中国"}, key=len, reverse=True))
 
 # Everything that ends a manufacturer's name without naming the company (company_core strips them, in
 # this order, until none is left): legal forms, group and branch words, works (厂), Latin legal forms.
@@ -140,11 +142,43 @@ def company_core(name: str) -> str:
 
 
 def same_company(a: str, b: str) -> bool:
-    """Equal core names, or one a prefix of the other (恒瑞医药 / 江苏恒瑞医药股份有限公司)."""
+    """Equal core names, or one a prefix of the other (恒瑞医药 / 江苏恒瑞医药股份有限公司), and no two
+    places named: a group's companies share its core name, and the place tells them apart (上海恒瑞医药 is
+    not 江苏恒瑞医药, 日本参天制药 not 参天制药(中国)).
+
+    >>> same_company("上海恒瑞医药股份有限公司", "江苏恒瑞医药股份有限公司"), same_company("恒瑞医药", "江苏恒瑞医药")
+    (False, True)
+    """
     ca, cb = company_core(a), company_core(b)
     if not ca or not cb:
         return False
+    if places_differ(a, b):
+        return False
     return ca == cb or (min(len(ca), len(cb)) >= 2 and (ca.startswith(cb) or cb.startswith(ca)))
+
+
+def places_differ(a: str, b: str) -> bool:
+    """Whether two manufacturers' names state different places (company_place)."""
+    pa, pb = company_place(a), company_place(b)
+    return bool(pa and pb and pa != pb)
+
+
+def company_place(name: str) -> str | None:
+    """The province or country a manufacturer's name states, at its start or in brackets (北京诺华制药,
+    诺华制药(北京)有限公司: 北京); None when it states none. 中国 says no more than a Chinese company does.
+
+    >>> company_place("江苏省恒瑞医药"), company_place("辉凌(德国)制药有限公司"), company_place("中国医药集团")
+    ('江苏', '德国', None)
+    """
+    places = _PLACES_LONGEST_FIRST
+    for p in places:
+        if name.startswith(p):
+            return p
+    if "(" in name:
+        for p in places:
+            if "(" + p in name:
+                return p
+    return None
 
 
 def company_may_match(fragment: str, lex) -> bool:

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 12155aa1880e74c2
+-- code version dd161bdf5ff10da1
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -459,8 +459,10 @@ def judge(fragment: str, candidates: list, lex, settings: dict, normalize_key) -
             break
     near = False
     if companies.is_company(fragment) or top["attribute"] == "manufacturer":
-        # company names share their suffixes and regions: only the same core name is the same company
-        near = top["attribute"] != "manufacturer" or not companies.same_company(fragment, normalize_key(top["term"]))
+        # company names share their suffixes and regions: only the same core name is the same company, and
+        # the standard reported must not name another place either (上海恒瑞 is not 恒瑞医药's 江苏恒瑞)
+        near = top["attribute"] != "manufacturer" or not companies.same_company(fragment, normalize_key(top["term"])) \
+            or companies.places_differ(fragment, normalize_key(top["standard"]))
     else:
         ckey = normalize_key(top["term"])
         cstem = inference.stem_of(ckey, top["attribute"], lex)
@@ -693,6 +695,8 @@ COUNTRIES = ("中国", "美国", "日本", "德国", "英国", "法国", "瑞士
              "阿根廷", "墨西哥", "新西兰", "南非", "斯洛文尼亚", "克罗地亚", "冰岛", "卢森堡", "土耳其")
 # Where a drug comes from, as catalogues note it next to the name: never a drug name itself.
 ORIGINS = COUNTRIES + ("进口", "国产", "合资", "原研")
+# The places that tell a group's companies apart (company_place), longest first: 内蒙古 before 内蒙.
+_PLACES_LONGEST_FIRST = tuple(sorted(set(PROVINCES + COUNTRIES) - {"中国"}, key=len, reverse=True))
 
 # Everything that ends a manufacturer's name without naming the company (company_core strips them, in
 # this order, until none is left): legal forms, group and branch words, works (厂), Latin legal forms.
@@ -797,11 +801,43 @@ def company_core(name: str) -> str:
 
 
 def same_company(a: str, b: str) -> bool:
-    """Equal core names, or one a prefix of the other (恒瑞医药 / 江苏恒瑞医药股份有限公司)."""
+    """Equal core names, or one a prefix of the other (恒瑞医药 / 江苏恒瑞医药股份有限公司), and no two
+    places named: a group's companies share its core name, and the place tells them apart (上海恒瑞医药 is
+    not 江苏恒瑞医药, 日本参天制药 not 参天制药(中国)).
+
+    >>> same_company("上海恒瑞医药股份有限公司", "江苏恒瑞医药股份有限公司"), same_company("恒瑞医药", "江苏恒瑞医药")
+    (False, True)
+    """
     ca, cb = company_core(a), company_core(b)
     if not ca or not cb:
         return False
+    if places_differ(a, b):
+        return False
     return ca == cb or (min(len(ca), len(cb)) >= 2 and (ca.startswith(cb) or cb.startswith(ca)))
+
+
+def places_differ(a: str, b: str) -> bool:
+    """Whether two manufacturers' names state different places (company_place)."""
+    pa, pb = company_place(a), company_place(b)
+    return bool(pa and pb and pa != pb)
+
+
+def company_place(name: str) -> str | None:
+    """The province or country a manufacturer's name states, at its start or in brackets (北京诺华制药,
+    诺华制药(北京)有限公司: 北京); None when it states none. 中国 says no more than a Chinese company does.
+
+    >>> company_place("江苏省恒瑞医药"), company_place("辉凌(德国)制药有限公司"), company_place("中国医药集团")
+    ('江苏', '德国', None)
+    """
+    places = _PLACES_LONGEST_FIRST
+    for p in places:
+        if name.startswith(p):
+            return p
+    if "(" in name:
+        for p in places:
+            if "(" + p in name:
+                return p
+    return None
 
 
 def company_may_match(fragment: str, lex) -> bool:
@@ -3754,7 +3790,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '12155aa1880e74c2')
+    'code', 'dd161bdf5ff10da1')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3765,11 +3801,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "12155aa1880e74c2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dd161bdf5ff10da1":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '12155aa1880e74c2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'dd161bdf5ff10da1'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3797,7 +3833,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "12155aa1880e74c2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "12155aa1880e74c2"
+    _dn.CODE_VERSION = "dd161bdf5ff10da1"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3813,11 +3849,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "12155aa1880e74c2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dd161bdf5ff10da1":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '12155aa1880e74c2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'dd161bdf5ff10da1'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3845,7 +3881,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "12155aa1880e74c2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "12155aa1880e74c2"
+    _dn.CODE_VERSION = "dd161bdf5ff10da1"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3858,11 +3894,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "12155aa1880e74c2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dd161bdf5ff10da1":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '12155aa1880e74c2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'dd161bdf5ff10da1'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3890,7 +3926,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "12155aa1880e74c2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "12155aa1880e74c2"
+    _dn.CODE_VERSION = "dd161bdf5ff10da1"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3905,11 +3941,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "12155aa1880e74c2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dd161bdf5ff10da1":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '12155aa1880e74c2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'dd161bdf5ff10da1'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3937,7 +3973,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "12155aa1880e74c2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "12155aa1880e74c2"
+    _dn.CODE_VERSION = "dd161bdf5ff10da1"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3950,11 +3986,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "12155aa1880e74c2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dd161bdf5ff10da1":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '12155aa1880e74c2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'dd161bdf5ff10da1'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3982,7 +4018,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "12155aa1880e74c2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "12155aa1880e74c2"
+    _dn.CODE_VERSION = "dd161bdf5ff10da1"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4116,7 +4152,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "12155aa1880e74c2", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "dd161bdf5ff10da1", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -85,6 +85,15 @@ def test_a_manufacturer_is_accepted_only_as_the_same_company():
     assert other.near_miss and not other.accepted
 
 
+def test_a_group_company_of_another_place_is_not_accepted():
+    # the same core name (恒瑞医药) in another province is another company of the group
+    other_place = judge("上海恒瑞医药股份有限公司", cand("江苏恒瑞医药股份有限公司", "manufacturer", 0.9))
+    short_name = judge("上海恒瑞医药", cand("恒瑞医药", "manufacturer", 0.9, standard="江苏恒瑞医药股份有限公司"))
+    no_place = judge("恒瑞医药", cand("江苏恒瑞医药股份有限公司", "manufacturer", 0.9))
+    assert other_place.near_miss and short_name.near_miss
+    assert no_place.accepted
+
+
 def test_a_company_is_never_accepted_as_a_drug():
     v = judge("上海禾丰制药", cand("禾丰片", "product_name", 0.9))
     assert v.near_miss and not v.accepted
