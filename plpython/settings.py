@@ -42,7 +42,7 @@ SPECS = {
     "boost_p":          Spec(float, 0.5, 0.0, 100.0),
     "boost_o":          Spec(float, 1.0, 0.0, 100.0),
     "candidate_limit":  Spec(int, 16, 1, 10_000),
-    "posting_budget":   Spec(int, 1500, 1, 1_000_000),
+    "posting_budget":   Spec(int, 700, 1, 1_000_000),
     "cache_entries":    Spec(int, 20_000, 0, 1_000_000),
     # characters of an input that drug_parse parses; the rest is one `none` segment (see pipeline.py)
     "max_input":        Spec(int, 2000, 1, 100_000),

@@ -241,7 +241,7 @@ INSERT INTO drugnorm.setting (name, value, description) VALUES
     ('boost_p',          '0.5',  'boost of the first-character-pinyin dimension'),
     ('boost_o',          '1.0',  'boost of the non-hanzi-character dimension'),
     ('candidate_limit',  '16',   'entries the candidate stage passes to full scoring'),
-    ('posting_budget',   '1500', 'postings the candidate stage may read, rarest tokens first'),
+    ('posting_budget',   '700', 'postings the candidate stage may read, rarest tokens first'),
     ('cache_entries',    '20000','parse results cached per backend (0 disables)'),
     ('review_queue',     'off',  'on: drug_parse_review, the attach trigger and normalize record fragments to review');
 

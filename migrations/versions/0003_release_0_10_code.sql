@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version dd161bdf5ff10da1
+-- code version a6e7023b481ae5bf
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -3504,7 +3504,7 @@ SPECS = {
     "boost_p":          Spec(float, 0.5, 0.0, 100.0),
     "boost_o":          Spec(float, 1.0, 0.0, 100.0),
     "candidate_limit":  Spec(int, 16, 1, 10_000),
-    "posting_budget":   Spec(int, 1500, 1, 1_000_000),
+    "posting_budget":   Spec(int, 700, 1, 1_000_000),
     "cache_entries":    Spec(int, 20_000, 0, 1_000_000),
     # characters of an input that drug_parse parses; the rest is one `none` segment (see pipeline.py)
     "max_input":        Spec(int, 2000, 1, 100_000),
@@ -3790,7 +3790,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'dd161bdf5ff10da1')
+    'code', 'a6e7023b481ae5bf')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3801,11 +3801,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dd161bdf5ff10da1":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a6e7023b481ae5bf":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'dd161bdf5ff10da1'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a6e7023b481ae5bf'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3833,7 +3833,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dd161bdf5ff10da1":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "dd161bdf5ff10da1"
+    _dn.CODE_VERSION = "a6e7023b481ae5bf"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3849,11 +3849,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dd161bdf5ff10da1":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a6e7023b481ae5bf":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'dd161bdf5ff10da1'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a6e7023b481ae5bf'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3881,7 +3881,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dd161bdf5ff10da1":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "dd161bdf5ff10da1"
+    _dn.CODE_VERSION = "a6e7023b481ae5bf"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3894,11 +3894,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dd161bdf5ff10da1":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a6e7023b481ae5bf":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'dd161bdf5ff10da1'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a6e7023b481ae5bf'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3926,7 +3926,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dd161bdf5ff10da1":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "dd161bdf5ff10da1"
+    _dn.CODE_VERSION = "a6e7023b481ae5bf"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3941,11 +3941,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dd161bdf5ff10da1":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a6e7023b481ae5bf":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'dd161bdf5ff10da1'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a6e7023b481ae5bf'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3973,7 +3973,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dd161bdf5ff10da1":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "dd161bdf5ff10da1"
+    _dn.CODE_VERSION = "a6e7023b481ae5bf"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3986,11 +3986,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dd161bdf5ff10da1":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a6e7023b481ae5bf":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'dd161bdf5ff10da1'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a6e7023b481ae5bf'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4018,7 +4018,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dd161bdf5ff10da1":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "dd161bdf5ff10da1"
+    _dn.CODE_VERSION = "a6e7023b481ae5bf"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4152,7 +4152,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "dd161bdf5ff10da1", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "a6e7023b481ae5bf", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

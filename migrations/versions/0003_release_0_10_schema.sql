@@ -154,10 +154,10 @@ GRANT INSERT, UPDATE, DELETE ON drugnorm.entry_weight TO drugnorm_editor;
 UPDATE drugnorm.state SET n_entries = n_entries;     -- the weights of the entries this database has
 -- With the pairs the candidate stage needs fewer entries and postings for the same answers (issue 15), so
 -- a new database has smaller defaults; a database that holds a lexicon keeps its settings as they are (set
--- these two rows to 16 and 1500 for the faster candidate stage).
+-- these two rows to 16 and 700 for the faster candidate stage).
 UPDATE drugnorm.setting SET value = '16'
 WHERE name = 'candidate_limit' AND value = '25' AND NOT EXISTS (SELECT FROM drugnorm.entry);
-UPDATE drugnorm.setting SET value = '1500'
+UPDATE drugnorm.setting SET value = '700'
 WHERE name = 'posting_budget' AND value = '8000' AND NOT EXISTS (SELECT FROM drugnorm.entry);
 -- The traditional->simplified pairs, read by every new backend (plpython/server.py): 4,000 of 41,000 rows.
 CREATE INDEX hanzi_t2s_idx ON drugnorm.hanzi (ch) INCLUDE (simplified) WHERE simplified IS NOT NULL AND simplified <> ch;

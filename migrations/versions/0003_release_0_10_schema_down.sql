@@ -20,7 +20,7 @@ DROP TRIGGER state_counts_changed ON drugnorm.state;
 DROP TABLE drugnorm.entry_weight;
 DROP FUNCTION drugnorm.refresh_weights();
 UPDATE drugnorm.setting SET value = '25' WHERE name = 'candidate_limit' AND value = '16';
-UPDATE drugnorm.setting SET value = '8000' WHERE name = 'posting_budget' AND value = '1500';
+UPDATE drugnorm.setting SET value = '8000' WHERE name = 'posting_budget' AND value = '700';
 DROP INDEX drugnorm.hanzi_t2s_idx;
 
 -- The review queue as 0.9.0 has it: no example strings, no ignored fragments (they are queued again).
