@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version a6e7023b481ae5bf
+-- code version af7f4aea6b434794
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -3102,9 +3102,10 @@ class _Cache:
 
 def _pack(text: str) -> bytes:
     # Compressed UTF-8 is a quarter of the str (2 bytes a character once it holds hanzi). Level 1 with a 4 KB
-    # window compresses a 3 KB result in ~15 µs, as small as level 6 with a 1 KB window does in ~35 µs (the
-    # default 32 KB window costs ~100 µs to set up).
-    return zlib.compress(text.encode(), 1, 12)
+    # window and a 4 KB hash table (memLevel 4) compresses a 3 KB result in ~15 µs; zlib's default hash
+    # table (memLevel 8, 128 KB to set up) took ~35 µs for the same bytes, and the default 32 KB window ~100 µs.
+    z = zlib.compressobj(1, zlib.DEFLATED, 12, 4)
+    return z.compress(text.encode()) + z.flush()
 
 
 def _unpack(data: bytes) -> str:
@@ -3790,7 +3791,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'a6e7023b481ae5bf')
+    'code', 'af7f4aea6b434794')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3801,11 +3802,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a6e7023b481ae5bf":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "af7f4aea6b434794":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a6e7023b481ae5bf'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'af7f4aea6b434794'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3833,7 +3834,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a6e7023b481ae5bf":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "a6e7023b481ae5bf"
+    _dn.CODE_VERSION = "af7f4aea6b434794"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3849,11 +3850,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a6e7023b481ae5bf":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "af7f4aea6b434794":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a6e7023b481ae5bf'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'af7f4aea6b434794'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3881,7 +3882,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a6e7023b481ae5bf":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "a6e7023b481ae5bf"
+    _dn.CODE_VERSION = "af7f4aea6b434794"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3894,11 +3895,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a6e7023b481ae5bf":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "af7f4aea6b434794":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a6e7023b481ae5bf'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'af7f4aea6b434794'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3926,7 +3927,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a6e7023b481ae5bf":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "a6e7023b481ae5bf"
+    _dn.CODE_VERSION = "af7f4aea6b434794"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3941,11 +3942,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a6e7023b481ae5bf":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "af7f4aea6b434794":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a6e7023b481ae5bf'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'af7f4aea6b434794'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3973,7 +3974,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a6e7023b481ae5bf":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "a6e7023b481ae5bf"
+    _dn.CODE_VERSION = "af7f4aea6b434794"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3986,11 +3987,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a6e7023b481ae5bf":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "af7f4aea6b434794":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a6e7023b481ae5bf'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'af7f4aea6b434794'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4018,7 +4019,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a6e7023b481ae5bf":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "a6e7023b481ae5bf"
+    _dn.CODE_VERSION = "af7f4aea6b434794"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4152,7 +4153,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "a6e7023b481ae5bf", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "af7f4aea6b434794", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
