@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 12155aa1880e74c2
+-- code version 6186dac1620fd344
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -418,11 +418,13 @@ no drug, so a candidate is accepted only when all of these hold:
   every dictionary, when the stems differ by more than a typo (homophones are free, other edits one per
   four characters of the name without its acid or salt word, each part of a combination alone: 硝酸钙 is
   not 硝酸甘油, 盐酸马尼地平 not 盐酸贝尼地平, 阿莫西临 is 阿莫西林); for manufacturers, unless the core names
-  agree (诺华制药(北京)有限公司 / 北京诺华制药有限公司, companies.py). When the fragment has a product shape
+  agree (诺华制药(北京)有限公司 / 北京诺华制药有限公司, companies.py); and the variant marks (numbers,
+  letters, %) of the two stems must be the same: B型肉毒毒素 is not A型肉毒毒素. When the fragment has a product shape
   whose stem is a known generic name (inference.py), a candidate of another generic is not accepted either.
 """
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 import companies
@@ -491,13 +493,39 @@ def _a_typo(fstem: str, cstem: str, readings) -> bool:
     (False, True)
     >>> _a_typo("先诺特韦片/利托那韦片组合包装", "奈玛特韦片/利托那韦片组合包装", None)
     False
+
+    Variant marks are never a typo: an input method mistypes a hanzi for another of the same sound, it
+    does not turn α-2b into α-2a, Ⅶ into Ⅷ or 20% into 10% (variant_marks).
+
+    >>> _a_typo("重组人干扰素α2b", "重组人干扰素α2a", None), _a_typo("重组人干扰素α2b", "重组人干扰素α-2b", None)
+    (False, True)
     """
+    if variant_marks(fstem) != variant_marks(cstem):
+        return False
     fparts, cparts = fstem.split("/"), cstem.split("/")
     if len(fparts) > 1 and len(fparts) == len(cparts):
         return all(_a_typo(f, c, readings) for f, c in zip(fparts, cparts))
     salt = salts.salt_base(cstem)
     name_len = max(len(fstem), len(cstem)) - (len(salt[0]) if salt else 0)
     return typo_distance(fstem, cstem, readings) <= (name_len - 2) // 4
+
+
+# A number (with its decimal point), a letter that is no hanzi (Latin, Greek, a Roman numeral) or a percent sign.
+_MARK = re.compile(r"\d+(?:\.\d+)?|%|[^\W\d_]")
+
+
+def variant_marks(text: str) -> list[str]:
+    """What tells variants of one drug apart, in order: numbers, letters (Latin, Greek, Roman numerals) and
+    %. Case and full-width forms are folded by preprocessing already, Ⅰ-Ⅴ are i-v there; spaces, hyphens and
+    brackets are not marks, for the lexicon writes one drug with and without them (罗培干扰素α-2 b and
+    α-2b, 重组人干扰素α-2b and α2b).
+
+    >>> variant_marks("罗培干扰素α-2 b"), variant_marks("复方氨基酸(18aa-ii)"), variant_marks("20%脂肪乳")
+    (['α', '2', 'b'], ['18', 'a', 'a', 'i', 'i'], ['20', '%'])
+    >>> variant_marks("5.5%氨基酸(15)") == variant_marks("55%氨基酸(15)")
+    False
+    """
+    return [m for m in _MARK.findall(text) if not is_hanzi(m[0])]
 
 
 def _stem_by_suffix(fragment: str, ckey: str, cstem: str, lex) -> str | None:
@@ -3754,7 +3782,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '12155aa1880e74c2')
+    'code', '6186dac1620fd344')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3765,11 +3793,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "12155aa1880e74c2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "6186dac1620fd344":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '12155aa1880e74c2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '6186dac1620fd344'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3797,7 +3825,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "12155aa1880e74c2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "12155aa1880e74c2"
+    _dn.CODE_VERSION = "6186dac1620fd344"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3813,11 +3841,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "12155aa1880e74c2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "6186dac1620fd344":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '12155aa1880e74c2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '6186dac1620fd344'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3845,7 +3873,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "12155aa1880e74c2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "12155aa1880e74c2"
+    _dn.CODE_VERSION = "6186dac1620fd344"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3858,11 +3886,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "12155aa1880e74c2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "6186dac1620fd344":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '12155aa1880e74c2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '6186dac1620fd344'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3890,7 +3918,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "12155aa1880e74c2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "12155aa1880e74c2"
+    _dn.CODE_VERSION = "6186dac1620fd344"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3905,11 +3933,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "12155aa1880e74c2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "6186dac1620fd344":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '12155aa1880e74c2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '6186dac1620fd344'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3937,7 +3965,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "12155aa1880e74c2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "12155aa1880e74c2"
+    _dn.CODE_VERSION = "6186dac1620fd344"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3950,11 +3978,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "12155aa1880e74c2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "6186dac1620fd344":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '12155aa1880e74c2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '6186dac1620fd344'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3982,7 +4010,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "12155aa1880e74c2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "12155aa1880e74c2"
+    _dn.CODE_VERSION = "6186dac1620fd344"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4116,7 +4144,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "12155aa1880e74c2", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "6186dac1620fd344", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
