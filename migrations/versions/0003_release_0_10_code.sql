@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 6186dac1620fd344
+-- code version 1b4c8bbcb12fffb1
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -2464,6 +2464,12 @@ points at its base.
 
 >>> normalize("阿\u200b莫\u0301西林 ٢mg", {}, frozenset())
 ('阿莫西林 2mg', [0, 2, 4, 5, 6, 7, 8, 9])
+
+A subscript is its plain character: K₁ and B₁₂ of vitamins, the counts of a formula, read as K1, B12,
+C25H37NO4. A superscript is not: it is an exponent (10⁶ is not 106; cm² is a unit of the lexicon).
+
+>>> normalize("维生素 K₁ 注射液 1ml:10mg", {}, frozenset())[0], normalize("5×10⁶IU", {}, frozenset())[0]
+('维生素 k1 注射液 1ml:10mg', '5×10⁶iu')
 """
 from __future__ import annotations
 
@@ -2492,7 +2498,7 @@ def _invisible(ch: str) -> bool:
 
 def fold(ch: str) -> str:
     """Full-width → half-width, compatibility forms, invisible characters and stray marks dropped, digits
-    of every script as ASCII; may return several characters or none."""
+    of every script and subscripts as ASCII; may return several characters or none."""
     o = ord(ch)
     if o < 0x80:
         return " " if ch.isspace() else ch
@@ -2504,6 +2510,8 @@ def fold(ch: str) -> str:
         return ""
     if ch.isdecimal():
         return str(unicodedata.decimal(ch))
+    if unicodedata.decomposition(ch).startswith("<sub>"):
+        return unicodedata.normalize("NFKC", ch)
     return _COMPAT.get(ch, ch)
 
 
@@ -3759,16 +3767,18 @@ def _extend(s, i, hi, units, max_len, kind):
 
 
 # The words of a spec's note that are left between its quantities (每片含 0.5g, 相当于饮片 10g, 以左甲状腺素钠计
-# 50μg) and chemical formulas (C₂₅H₃₇NO₄, written with subscript digits): never a drug name, so they go to
-# no fuzzy search.
-_SPEC_NOTE = re.compile(r"每.{1,3}|相当于.*|以.+计|计算|按.+计|[a-z()·]*[₀-₉][a-z₀-₉()·]*")
+# 50μg) and chemical formulas (C₂₅H₃₇NO₄, c25h37no4 once preprocessing folded its subscripts): never a drug
+# name, so they go to no fuzzy search. A formula counts two elements at least: K1 and B12 are vitamins.
+_SPEC_NOTE = re.compile(r"每.{1,3}|相当于.*|以.+计|计算|按.+计|(?:[a-z()·]*[a-z][0-9]+){2,}[a-z()·]*")
 
 
 def is_spec_note(fragment: str) -> bool:
     """Whether a fragment left beside the quantities is a word of a spec's note or a chemical formula.
 
-    >>> [is_spec_note(x) for x in ("每片含", "相当于饮片", "以左甲状腺素钠计", "c₂₅h₃₇no₄", "维生素k₁", "阿莫西林")]
-    [True, True, True, True, False, False]
+    >>> [is_spec_note(x) for x in ("每片含", "相当于饮片", "以左甲状腺素钠计", "c25h37no4", "c17h19no3·hcl", "阿莫西林")]
+    [True, True, True, True, True, False]
+    >>> [is_spec_note(x) for x in ("k1", "b12", "维生素k1", "α2b")]
+    [False, False, False, False]
     """
     return _SPEC_NOTE.fullmatch(fragment) is not None
 $drugnorm_py$)
@@ -3782,7 +3792,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '6186dac1620fd344')
+    'code', '1b4c8bbcb12fffb1')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3793,11 +3803,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "6186dac1620fd344":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b4c8bbcb12fffb1":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '6186dac1620fd344'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1b4c8bbcb12fffb1'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3825,7 +3835,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "6186dac1620fd344":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "6186dac1620fd344"
+    _dn.CODE_VERSION = "1b4c8bbcb12fffb1"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3841,11 +3851,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "6186dac1620fd344":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b4c8bbcb12fffb1":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '6186dac1620fd344'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1b4c8bbcb12fffb1'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3873,7 +3883,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "6186dac1620fd344":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "6186dac1620fd344"
+    _dn.CODE_VERSION = "1b4c8bbcb12fffb1"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3886,11 +3896,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "6186dac1620fd344":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b4c8bbcb12fffb1":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '6186dac1620fd344'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1b4c8bbcb12fffb1'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3918,7 +3928,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "6186dac1620fd344":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "6186dac1620fd344"
+    _dn.CODE_VERSION = "1b4c8bbcb12fffb1"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3933,11 +3943,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "6186dac1620fd344":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b4c8bbcb12fffb1":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '6186dac1620fd344'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1b4c8bbcb12fffb1'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3965,7 +3975,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "6186dac1620fd344":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "6186dac1620fd344"
+    _dn.CODE_VERSION = "1b4c8bbcb12fffb1"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3978,11 +3988,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "6186dac1620fd344":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b4c8bbcb12fffb1":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '6186dac1620fd344'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1b4c8bbcb12fffb1'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4010,7 +4020,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "6186dac1620fd344":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "6186dac1620fd344"
+    _dn.CODE_VERSION = "1b4c8bbcb12fffb1"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4144,7 +4154,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "6186dac1620fd344", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "1b4c8bbcb12fffb1", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -57,6 +57,16 @@ def test_another_variant_letter_is_not_a_typo(bundled_db, raw):
     assert doc["generic_name"] != "A型肉毒毒素" and doc["status"] != "fuzzy"
 
 
+@pytest.mark.parametrize("raw, generic", [
+    ("维生素B₁₂片 25μg*100片", "维生素B12"),    # subscripts are the digits of the lexicon's 维生素B12
+    ("维生素K₁注射液 1ml:10mg", "维生素K1"),
+])
+def test_a_vitamin_written_with_subscripts_keeps_its_generic(bundled_db, raw, generic):
+    with psycopg.connect(bundled_db) as conn:
+        doc = conn.execute("SELECT drug_parse(%s)", (raw,)).fetchone()[0]
+    assert (doc["generic_name"], doc["status"]) == (generic, "exact")
+
+
 def test_an_insulin_letter_is_no_antibiotic_grade(bundled_db):
     with psycopg.connect(bundled_db) as conn:
         doc = conn.execute("SELECT drug_parse('诺和灵 R 3ml:300单位')").fetchone()[0]
