@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 1b4c8bbcb12fffb1
+-- code version d3c0be44b15ec109
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -1773,7 +1773,8 @@ together. The pipeline's items (every piece of the input, in order) come in and 
 - a drug and its vehicle are one product: a dual-chamber bag 注射用头孢曲松钠/氯化钠注射液, a generic with a
   qualifier before its infusion 羟乙基淀粉130/0.4氯化钠注射液, a drug before its infusion 奥硝唑 + 氯化钠注射液;
 - HIS strings put the trade name inside or before the form (重组人粒细胞(瑞白)刺激因子注射液,
-  门冬氨酸钾(卫唯杰)注射液): the merged item encloses the bracketed piece, which follows it, kept.
+  门冬氨酸钾(卫唯杰)注射液): the merged item encloses the bracketed piece, which follows it, kept;
+- and a variant's letters or number one space apart from the name (维生素 K1): one name, if the lexicon has it.
 """
 from __future__ import annotations
 
@@ -1825,6 +1826,11 @@ def merge(s: str, items: list[Item], lex) -> list[Item]:
             n, item = bag
             out.append(item)
             i += n
+            continue
+        apart = _name_written_apart(s, items[i:i + 2], lex)
+        if apart:
+            out.append(apart)
+            i += 2
             continue
         joined = _bracket_inside_name(s, items[i:i + 3], lex)
         if joined:
@@ -1902,6 +1908,19 @@ def _with_vehicle(s, three, lex):
     if drug.dict == "generic_name" and used == 2:
         return None    # 奥硝唑 + 氯化钠注射液 is merge's rule (_vehicle_form)
     return used, Item(a, d, Kind.COMPOSED, Product(s[a:d], generic, form or vehicle.dosage_form))
+
+
+def _name_written_apart(s, two, lex):
+    """维生素 K1, 门冬胰岛素 30: the letters or number of a drug's variant, written one space apart from its
+    name. When the two make a product or generic name of the lexicon without the space, that name spans both
+    (维生素 alone names no drug, and K1 alone is no name)."""
+    if len(two) < 2 or any(item.kind not in _NAME_PIECES for item in two):
+        return None
+    (a, b), (c, d) = ((item.start, item.end) for item in two)
+    if s[b:c] != " " or not is_hanzi(s[b - 1]) or any(is_hanzi(ch) for ch in s[c:d]):
+        return None
+    key = s[a:b] + s[c:d]
+    return Item(a, d, Kind.JOINED, key) if lex.first(key, DRUG_NAMES) else None
 
 
 def _bracket_inside_name(s, three, lex):
@@ -3767,15 +3786,16 @@ def _extend(s, i, hi, units, max_len, kind):
 
 
 # The words of a spec's note that are left between its quantities (每片含 0.5g, 相当于饮片 10g, 以左甲状腺素钠计
-# 50μg) and chemical formulas (C₂₅H₃₇NO₄, c25h37no4 once preprocessing folded its subscripts): never a drug
-# name, so they go to no fuzzy search. A formula counts two elements at least: K1 and B12 are vitamins.
-_SPEC_NOTE = re.compile(r"每.{1,3}|相当于.*|以.+计|计算|按.+计|(?:[a-z()·]*[a-z][0-9]+){2,}[a-z()·]*")
+# 50μg) and chemical formulas (C₂₅H₃₇NO₄, c25h37no4 once preprocessing folded its subscripts, with hydrates
+# and salts after a dot: ·HCl·3H₂O): never a drug name, so they go to no fuzzy search. A formula counts two
+# elements at least: K1 and B12 are vitamins.
+_SPEC_NOTE = re.compile(r"每.{1,3}|相当于.*|以.+计|计算|按.+计|[0-9]*(?:[()·•]*[0-9]*[a-z]+[0-9]+){2,}[a-z0-9()·•]*")
 
 
 def is_spec_note(fragment: str) -> bool:
     """Whether a fragment left beside the quantities is a word of a spec's note or a chemical formula.
 
-    >>> [is_spec_note(x) for x in ("每片含", "相当于饮片", "以左甲状腺素钠计", "c25h37no4", "c17h19no3·hcl", "阿莫西林")]
+    >>> [is_spec_note(x) for x in ("每片含", "相当于饮片", "以左甲状腺素钠计", "c25h37no4", "c33h38n4o6·hcl·3h2o", "阿莫西林")]
     [True, True, True, True, True, False]
     >>> [is_spec_note(x) for x in ("k1", "b12", "维生素k1", "α2b")]
     [False, False, False, False]
@@ -3792,7 +3812,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '1b4c8bbcb12fffb1')
+    'code', 'd3c0be44b15ec109')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3803,11 +3823,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b4c8bbcb12fffb1":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d3c0be44b15ec109":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1b4c8bbcb12fffb1'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd3c0be44b15ec109'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3835,7 +3855,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b4c8bbcb12fffb1":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "1b4c8bbcb12fffb1"
+    _dn.CODE_VERSION = "d3c0be44b15ec109"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3851,11 +3871,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b4c8bbcb12fffb1":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d3c0be44b15ec109":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1b4c8bbcb12fffb1'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd3c0be44b15ec109'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3883,7 +3903,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b4c8bbcb12fffb1":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "1b4c8bbcb12fffb1"
+    _dn.CODE_VERSION = "d3c0be44b15ec109"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3896,11 +3916,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b4c8bbcb12fffb1":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d3c0be44b15ec109":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1b4c8bbcb12fffb1'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd3c0be44b15ec109'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3928,7 +3948,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b4c8bbcb12fffb1":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "1b4c8bbcb12fffb1"
+    _dn.CODE_VERSION = "d3c0be44b15ec109"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3943,11 +3963,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b4c8bbcb12fffb1":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d3c0be44b15ec109":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1b4c8bbcb12fffb1'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd3c0be44b15ec109'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3975,7 +3995,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b4c8bbcb12fffb1":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "1b4c8bbcb12fffb1"
+    _dn.CODE_VERSION = "d3c0be44b15ec109"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3988,11 +4008,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b4c8bbcb12fffb1":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d3c0be44b15ec109":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1b4c8bbcb12fffb1'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd3c0be44b15ec109'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4020,7 +4040,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b4c8bbcb12fffb1":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "1b4c8bbcb12fffb1"
+    _dn.CODE_VERSION = "d3c0be44b15ec109"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4154,7 +4174,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "1b4c8bbcb12fffb1", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "d3c0be44b15ec109", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -41,12 +41,13 @@ def test_numbers_are_written_canonically():
     assert [canonical_number(x) for x in ("50.000", "0.50", "007", "0.0", "10")] == ["50", "0.5", "7", "0", "10"]
 
 
-@pytest.mark.parametrize("fragment", ["c25h37no4", "c16h19n3o5s", "c17h19no3·hcl"])
+@pytest.mark.parametrize("fragment", ["c25h37no4", "c16h19n3o5s", "c17h19no3·hcl", "c33h38n4o6·hcl·3h2o",
+                                      "2·c4h4o4", "c10h17n3s•2hcl•h2o"])
 def test_a_chemical_formula_is_a_note_of_the_spec(fragment):
     assert is_spec_note(fragment)
 
 
-@pytest.mark.parametrize("fragment", ["k1", "b12", "d3", "维生素k1", "α2b"])
+@pytest.mark.parametrize("fragment", ["k1", "b12", "d3", "vb12", "维生素k1", "α2b"])
 def test_a_vitamin_letter_and_number_is_no_formula(fragment):
     # one element with its count at most: K1, B12 of vitamins, once preprocessing folded K₁ and B₁₂
     assert not is_spec_note(fragment)
