@@ -8,11 +8,13 @@ no drug, so a candidate is accepted only when all of these hold:
   every dictionary, when the stems differ by more than a typo (homophones are free, other edits one per
   four characters of the name without its acid or salt word, each part of a combination alone: 硝酸钙 is
   not 硝酸甘油, 盐酸马尼地平 not 盐酸贝尼地平, 阿莫西临 is 阿莫西林); for manufacturers, unless the core names
-  agree (诺华制药(北京)有限公司 / 北京诺华制药有限公司, companies.py). When the fragment has a product shape
+  agree (诺华制药(北京)有限公司 / 北京诺华制药有限公司, companies.py); and the variant marks (numbers,
+  letters, %) of the two stems must be the same: B型肉毒毒素 is not A型肉毒毒素. When the fragment has a product shape
   whose stem is a known generic name (inference.py), a candidate of another generic is not accepted either.
 """
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 import companies
@@ -83,13 +85,39 @@ def _a_typo(fstem: str, cstem: str, readings) -> bool:
     (False, True)
     >>> _a_typo("先诺特韦片/利托那韦片组合包装", "奈玛特韦片/利托那韦片组合包装", None)
     False
+
+    Variant marks are never a typo: an input method mistypes a hanzi for another of the same sound, it
+    does not turn α-2b into α-2a, Ⅶ into Ⅷ or 20% into 10% (variant_marks).
+
+    >>> _a_typo("重组人干扰素α2b", "重组人干扰素α2a", None), _a_typo("重组人干扰素α2b", "重组人干扰素α-2b", None)
+    (False, True)
     """
+    if variant_marks(fstem) != variant_marks(cstem):
+        return False
     fparts, cparts = fstem.split("/"), cstem.split("/")
     if len(fparts) > 1 and len(fparts) == len(cparts):
         return all(_a_typo(f, c, readings) for f, c in zip(fparts, cparts))
     salt = salts.salt_base(cstem)
     name_len = max(len(fstem), len(cstem)) - (len(salt[0]) if salt else 0)
     return typo_distance(fstem, cstem, readings) <= (name_len - 2) // 4
+
+
+# A number (with its decimal point), a letter that is no hanzi (Latin, Greek, a Roman numeral) or a percent sign.
+_MARK = re.compile(r"\d+(?:\.\d+)?|%|[^\W\d_]")
+
+
+def variant_marks(text: str) -> list[str]:
+    """What tells variants of one drug apart, in order: numbers, letters (Latin, Greek, Roman numerals) and
+    %. Case and full-width forms are folded by preprocessing already, Ⅰ-Ⅴ are i-v there; spaces, hyphens and
+    brackets are not marks, for the lexicon writes one drug with and without them (罗培干扰素α-2 b and
+    α-2b, 重组人干扰素α-2b and α2b).
+
+    >>> variant_marks("罗培干扰素α-2 b"), variant_marks("复方氨基酸(18aa-ii)"), variant_marks("20%脂肪乳")
+    (['α', '2', 'b'], ['18', 'a', 'a', 'i', 'i'], ['20', '%'])
+    >>> variant_marks("5.5%氨基酸(15)") == variant_marks("55%氨基酸(15)")
+    False
+    """
+    return [m for m in _MARK.findall(text) if not is_hanzi(m[0])]
 
 
 def _stem_by_suffix(fragment: str, ckey: str, cstem: str, lex) -> str | None:

@@ -7,7 +7,8 @@ together. The pipeline's items (every piece of the input, in order) come in and 
 - a drug and its vehicle are one product: a dual-chamber bag 注射用头孢曲松钠/氯化钠注射液, a generic with a
   qualifier before its infusion 羟乙基淀粉130/0.4氯化钠注射液, a drug before its infusion 奥硝唑 + 氯化钠注射液;
 - HIS strings put the trade name inside or before the form (重组人粒细胞(瑞白)刺激因子注射液,
-  门冬氨酸钾(卫唯杰)注射液): the merged item encloses the bracketed piece, which follows it, kept.
+  门冬氨酸钾(卫唯杰)注射液): the merged item encloses the bracketed piece, which follows it, kept;
+- and a variant's letters or number one space apart from the name (维生素 K1): one name, if the lexicon has it.
 """
 from __future__ import annotations
 
@@ -59,6 +60,11 @@ def merge(s: str, items: list[Item], lex) -> list[Item]:
             n, item = bag
             out.append(item)
             i += n
+            continue
+        apart = _name_written_apart(s, items[i:i + 2], lex)
+        if apart:
+            out.append(apart)
+            i += 2
             continue
         joined = _bracket_inside_name(s, items[i:i + 3], lex)
         if joined:
@@ -136,6 +142,19 @@ def _with_vehicle(s, three, lex):
     if drug.dict == "generic_name" and used == 2:
         return None    # 奥硝唑 + 氯化钠注射液 is merge's rule (_vehicle_form)
     return used, Item(a, d, Kind.COMPOSED, Product(s[a:d], generic, form or vehicle.dosage_form))
+
+
+def _name_written_apart(s, two, lex):
+    """维生素 K1, 门冬胰岛素 30: the letters or number of a drug's variant, written one space apart from its
+    name. When the two make a product or generic name of the lexicon without the space, that name spans both
+    (维生素 alone names no drug, and K1 alone is no name)."""
+    if len(two) < 2 or any(item.kind not in _NAME_PIECES for item in two):
+        return None
+    (a, b), (c, d) = ((item.start, item.end) for item in two)
+    if s[b:c] != " " or not is_hanzi(s[b - 1]) or any(is_hanzi(ch) for ch in s[c:d]):
+        return None
+    key = s[a:b] + s[c:d]
+    return Item(a, d, Kind.JOINED, key) if lex.first(key, DRUG_NAMES) else None
 
 
 def _bracket_inside_name(s, three, lex):

@@ -12,6 +12,12 @@ points at its base.
 
 >>> normalize("阿\u200b莫\u0301西林 ٢mg", {}, frozenset())
 ('阿莫西林 2mg', [0, 2, 4, 5, 6, 7, 8, 9])
+
+A subscript is its plain character: K₁ and B₁₂ of vitamins, the counts of a formula, read as K1, B12,
+C25H37NO4. A superscript is not: it is an exponent (10⁶ is not 106; cm² is a unit of the lexicon).
+
+>>> normalize("维生素 K₁ 注射液 1ml:10mg", {}, frozenset())[0], normalize("5×10⁶IU", {}, frozenset())[0]
+('维生素 k1 注射液 1ml:10mg', '5×10⁶iu')
 """
 from __future__ import annotations
 
@@ -40,7 +46,7 @@ def _invisible(ch: str) -> bool:
 
 def fold(ch: str) -> str:
     """Full-width → half-width, compatibility forms, invisible characters and stray marks dropped, digits
-    of every script as ASCII; may return several characters or none."""
+    of every script and subscripts as ASCII; may return several characters or none."""
     o = ord(ch)
     if o < 0x80:
         return " " if ch.isspace() else ch
@@ -52,6 +58,8 @@ def fold(ch: str) -> str:
         return ""
     if ch.isdecimal():
         return str(unicodedata.decimal(ch))
+    if unicodedata.decomposition(ch).startswith("<sub>"):
+        return unicodedata.normalize("NFKC", ch)
     return _COMPAT.get(ch, ch)
 
 

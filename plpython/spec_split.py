@@ -160,15 +160,18 @@ def _extend(s, i, hi, units, max_len, kind):
 
 
 # The words of a spec's note that are left between its quantities (每片含 0.5g, 相当于饮片 10g, 以左甲状腺素钠计
-# 50μg) and chemical formulas (C₂₅H₃₇NO₄, written with subscript digits): never a drug name, so they go to
-# no fuzzy search.
-_SPEC_NOTE = re.compile(r"每.{1,3}|相当于.*|以.+计|计算|按.+计|[a-z()·]*[₀-₉][a-z₀-₉()·]*")
+# 50μg) and chemical formulas (C₂₅H₃₇NO₄, c25h37no4 once preprocessing folded its subscripts, with hydrates
+# and salts after a dot: ·HCl·3H₂O): never a drug name, so they go to no fuzzy search. A formula counts two
+# elements at least: K1 and B12 are vitamins.
+_SPEC_NOTE = re.compile(r"每.{1,3}|相当于.*|以.+计|计算|按.+计|[0-9]*(?:[()·•]*[0-9]*[a-z]+[0-9]+){2,}[a-z0-9()·•]*")
 
 
 def is_spec_note(fragment: str) -> bool:
     """Whether a fragment left beside the quantities is a word of a spec's note or a chemical formula.
 
-    >>> [is_spec_note(x) for x in ("每片含", "相当于饮片", "以左甲状腺素钠计", "c₂₅h₃₇no₄", "维生素k₁", "阿莫西林")]
-    [True, True, True, True, False, False]
+    >>> [is_spec_note(x) for x in ("每片含", "相当于饮片", "以左甲状腺素钠计", "c25h37no4", "c33h38n4o6·hcl·3h2o", "阿莫西林")]
+    [True, True, True, True, True, False]
+    >>> [is_spec_note(x) for x in ("k1", "b12", "维生素k1", "α2b")]
+    [False, False, False, False]
     """
     return _SPEC_NOTE.fullmatch(fragment) is not None

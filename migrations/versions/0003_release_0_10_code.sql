@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version af7f4aea6b434794
+-- code version 4be01e31697329f6
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -418,11 +418,13 @@ no drug, so a candidate is accepted only when all of these hold:
   every dictionary, when the stems differ by more than a typo (homophones are free, other edits one per
   four characters of the name without its acid or salt word, each part of a combination alone: 硝酸钙 is
   not 硝酸甘油, 盐酸马尼地平 not 盐酸贝尼地平, 阿莫西临 is 阿莫西林); for manufacturers, unless the core names
-  agree (诺华制药(北京)有限公司 / 北京诺华制药有限公司, companies.py). When the fragment has a product shape
+  agree (诺华制药(北京)有限公司 / 北京诺华制药有限公司, companies.py); and the variant marks (numbers,
+  letters, %) of the two stems must be the same: B型肉毒毒素 is not A型肉毒毒素. When the fragment has a product shape
   whose stem is a known generic name (inference.py), a candidate of another generic is not accepted either.
 """
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 import companies
@@ -493,13 +495,39 @@ def _a_typo(fstem: str, cstem: str, readings) -> bool:
     (False, True)
     >>> _a_typo("先诺特韦片/利托那韦片组合包装", "奈玛特韦片/利托那韦片组合包装", None)
     False
+
+    Variant marks are never a typo: an input method mistypes a hanzi for another of the same sound, it
+    does not turn α-2b into α-2a, Ⅶ into Ⅷ or 20% into 10% (variant_marks).
+
+    >>> _a_typo("重组人干扰素α2b", "重组人干扰素α2a", None), _a_typo("重组人干扰素α2b", "重组人干扰素α-2b", None)
+    (False, True)
     """
+    if variant_marks(fstem) != variant_marks(cstem):
+        return False
     fparts, cparts = fstem.split("/"), cstem.split("/")
     if len(fparts) > 1 and len(fparts) == len(cparts):
         return all(_a_typo(f, c, readings) for f, c in zip(fparts, cparts))
     salt = salts.salt_base(cstem)
     name_len = max(len(fstem), len(cstem)) - (len(salt[0]) if salt else 0)
     return typo_distance(fstem, cstem, readings) <= (name_len - 2) // 4
+
+
+# A number (with its decimal point), a letter that is no hanzi (Latin, Greek, a Roman numeral) or a percent sign.
+_MARK = re.compile(r"\d+(?:\.\d+)?|%|[^\W\d_]")
+
+
+def variant_marks(text: str) -> list[str]:
+    """What tells variants of one drug apart, in order: numbers, letters (Latin, Greek, Roman numerals) and
+    %. Case and full-width forms are folded by preprocessing already, Ⅰ-Ⅴ are i-v there; spaces, hyphens and
+    brackets are not marks, for the lexicon writes one drug with and without them (罗培干扰素α-2 b and
+    α-2b, 重组人干扰素α-2b and α2b).
+
+    >>> variant_marks("罗培干扰素α-2 b"), variant_marks("复方氨基酸(18aa-ii)"), variant_marks("20%脂肪乳")
+    (['α', '2', 'b'], ['18', 'a', 'a', 'i', 'i'], ['20', '%'])
+    >>> variant_marks("5.5%氨基酸(15)") == variant_marks("55%氨基酸(15)")
+    False
+    """
+    return [m for m in _MARK.findall(text) if not is_hanzi(m[0])]
 
 
 def _stem_by_suffix(fragment: str, ckey: str, cstem: str, lex) -> str | None:
@@ -1781,7 +1809,8 @@ together. The pipeline's items (every piece of the input, in order) come in and 
 - a drug and its vehicle are one product: a dual-chamber bag 注射用头孢曲松钠/氯化钠注射液, a generic with a
   qualifier before its infusion 羟乙基淀粉130/0.4氯化钠注射液, a drug before its infusion 奥硝唑 + 氯化钠注射液;
 - HIS strings put the trade name inside or before the form (重组人粒细胞(瑞白)刺激因子注射液,
-  门冬氨酸钾(卫唯杰)注射液): the merged item encloses the bracketed piece, which follows it, kept.
+  门冬氨酸钾(卫唯杰)注射液): the merged item encloses the bracketed piece, which follows it, kept;
+- and a variant's letters or number one space apart from the name (维生素 K1): one name, if the lexicon has it.
 """
 from __future__ import annotations
 
@@ -1833,6 +1862,11 @@ def merge(s: str, items: list[Item], lex) -> list[Item]:
             n, item = bag
             out.append(item)
             i += n
+            continue
+        apart = _name_written_apart(s, items[i:i + 2], lex)
+        if apart:
+            out.append(apart)
+            i += 2
             continue
         joined = _bracket_inside_name(s, items[i:i + 3], lex)
         if joined:
@@ -1910,6 +1944,19 @@ def _with_vehicle(s, three, lex):
     if drug.dict == "generic_name" and used == 2:
         return None    # 奥硝唑 + 氯化钠注射液 is merge's rule (_vehicle_form)
     return used, Item(a, d, Kind.COMPOSED, Product(s[a:d], generic, form or vehicle.dosage_form))
+
+
+def _name_written_apart(s, two, lex):
+    """维生素 K1, 门冬胰岛素 30: the letters or number of a drug's variant, written one space apart from its
+    name. When the two make a product or generic name of the lexicon without the space, that name spans both
+    (维生素 alone names no drug, and K1 alone is no name)."""
+    if len(two) < 2 or any(item.kind not in _NAME_PIECES for item in two):
+        return None
+    (a, b), (c, d) = ((item.start, item.end) for item in two)
+    if s[b:c] != " " or not is_hanzi(s[b - 1]) or any(is_hanzi(ch) for ch in s[c:d]):
+        return None
+    key = s[a:b] + s[c:d]
+    return Item(a, d, Kind.JOINED, key) if lex.first(key, DRUG_NAMES) else None
 
 
 def _bracket_inside_name(s, three, lex):
@@ -2472,6 +2519,12 @@ points at its base.
 
 >>> normalize("阿\u200b莫\u0301西林 ٢mg", {}, frozenset())
 ('阿莫西林 2mg', [0, 2, 4, 5, 6, 7, 8, 9])
+
+A subscript is its plain character: K₁ and B₁₂ of vitamins, the counts of a formula, read as K1, B12,
+C25H37NO4. A superscript is not: it is an exponent (10⁶ is not 106; cm² is a unit of the lexicon).
+
+>>> normalize("维生素 K₁ 注射液 1ml:10mg", {}, frozenset())[0], normalize("5×10⁶IU", {}, frozenset())[0]
+('维生素 k1 注射液 1ml:10mg', '5×10⁶iu')
 """
 from __future__ import annotations
 
@@ -2500,7 +2553,7 @@ def _invisible(ch: str) -> bool:
 
 def fold(ch: str) -> str:
     """Full-width → half-width, compatibility forms, invisible characters and stray marks dropped, digits
-    of every script as ASCII; may return several characters or none."""
+    of every script and subscripts as ASCII; may return several characters or none."""
     o = ord(ch)
     if o < 0x80:
         return " " if ch.isspace() else ch
@@ -2512,6 +2565,8 @@ def fold(ch: str) -> str:
         return ""
     if ch.isdecimal():
         return str(unicodedata.decimal(ch))
+    if unicodedata.decomposition(ch).startswith("<sub>"):
+        return unicodedata.normalize("NFKC", ch)
     return _COMPAT.get(ch, ch)
 
 
@@ -3768,16 +3823,19 @@ def _extend(s, i, hi, units, max_len, kind):
 
 
 # The words of a spec's note that are left between its quantities (每片含 0.5g, 相当于饮片 10g, 以左甲状腺素钠计
-# 50μg) and chemical formulas (C₂₅H₃₇NO₄, written with subscript digits): never a drug name, so they go to
-# no fuzzy search.
-_SPEC_NOTE = re.compile(r"每.{1,3}|相当于.*|以.+计|计算|按.+计|[a-z()·]*[₀-₉][a-z₀-₉()·]*")
+# 50μg) and chemical formulas (C₂₅H₃₇NO₄, c25h37no4 once preprocessing folded its subscripts, with hydrates
+# and salts after a dot: ·HCl·3H₂O): never a drug name, so they go to no fuzzy search. A formula counts two
+# elements at least: K1 and B12 are vitamins.
+_SPEC_NOTE = re.compile(r"每.{1,3}|相当于.*|以.+计|计算|按.+计|[0-9]*(?:[()·•]*[0-9]*[a-z]+[0-9]+){2,}[a-z0-9()·•]*")
 
 
 def is_spec_note(fragment: str) -> bool:
     """Whether a fragment left beside the quantities is a word of a spec's note or a chemical formula.
 
-    >>> [is_spec_note(x) for x in ("每片含", "相当于饮片", "以左甲状腺素钠计", "c₂₅h₃₇no₄", "维生素k₁", "阿莫西林")]
-    [True, True, True, True, False, False]
+    >>> [is_spec_note(x) for x in ("每片含", "相当于饮片", "以左甲状腺素钠计", "c25h37no4", "c33h38n4o6·hcl·3h2o", "阿莫西林")]
+    [True, True, True, True, True, False]
+    >>> [is_spec_note(x) for x in ("k1", "b12", "维生素k1", "α2b")]
+    [False, False, False, False]
     """
     return _SPEC_NOTE.fullmatch(fragment) is not None
 $drugnorm_py$)
@@ -3791,7 +3849,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'af7f4aea6b434794')
+    'code', '4be01e31697329f6')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3802,11 +3860,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "af7f4aea6b434794":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4be01e31697329f6":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'af7f4aea6b434794'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '4be01e31697329f6'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3834,7 +3892,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "af7f4aea6b434794":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "af7f4aea6b434794"
+    _dn.CODE_VERSION = "4be01e31697329f6"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3850,11 +3908,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "af7f4aea6b434794":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4be01e31697329f6":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'af7f4aea6b434794'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '4be01e31697329f6'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3882,7 +3940,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "af7f4aea6b434794":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "af7f4aea6b434794"
+    _dn.CODE_VERSION = "4be01e31697329f6"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3895,11 +3953,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "af7f4aea6b434794":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4be01e31697329f6":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'af7f4aea6b434794'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '4be01e31697329f6'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3927,7 +3985,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "af7f4aea6b434794":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "af7f4aea6b434794"
+    _dn.CODE_VERSION = "4be01e31697329f6"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3942,11 +4000,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "af7f4aea6b434794":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4be01e31697329f6":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'af7f4aea6b434794'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '4be01e31697329f6'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3974,7 +4032,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "af7f4aea6b434794":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "af7f4aea6b434794"
+    _dn.CODE_VERSION = "4be01e31697329f6"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3987,11 +4045,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "af7f4aea6b434794":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4be01e31697329f6":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'af7f4aea6b434794'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '4be01e31697329f6'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4019,7 +4077,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "af7f4aea6b434794":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "af7f4aea6b434794"
+    _dn.CODE_VERSION = "4be01e31697329f6"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4153,7 +4211,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "af7f4aea6b434794", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "4be01e31697329f6", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -59,6 +59,25 @@ def test_each_part_of_a_combination_is_judged_alone():
     assert v.near_miss and not v.accepted
 
 
+@pytest.mark.parametrize("fragment, term", [
+    ("重组人干扰素α2b注射液", "重组人干扰素α2a注射液"),     # a letter
+    ("人凝血因子ⅶ", "人凝血因子ⅷ"),                         # a Roman numeral
+    ("重组人i型肿瘤坏死因子受体", "重组人ii型肿瘤坏死因子受体"),  # Ⅰ and Ⅱ, as preprocessing writes them
+    ("复方氨基酸注射液(15aa)", "复方氨基酸注射液(18aa)"),    # a number
+    ("20%脂肪乳注射液", "10%脂肪乳注射液"),
+    ("精蛋白锌胰岛素注射液(30r)", "精蛋白锌胰岛素注射液(50r)"),
+    ("注射用b型肉毒毒素", "注射用a型肉毒毒素"),
+])
+def test_a_variant_mark_is_never_a_typo(fragment, term):
+    v = judge(fragment, cand(term, "product_name", 0.95))
+    assert v.near_miss and not v.accepted
+
+
+def test_spaces_and_hyphens_are_no_variant_marks():
+    assert judge("罗培干扰素α-2 b注射液", cand("罗培干扰素α-2b注射液", "product_name", 0.95)).accepted
+    assert judge("重组人干扰素α-2b栓", cand("重组人干扰素α2b栓", "product_name", 0.95)).accepted
+
+
 def test_close_runners_up_of_another_drug_make_it_ambiguous():
     v = judge("美拉唑", cand("美沙拉秦", "generic_name", 0.67), cand("奥美拉唑", "generic_name", 0.66))
     assert v.ambiguous and not v.accepted

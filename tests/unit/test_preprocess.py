@@ -22,6 +22,11 @@ def test_compatibility_forms_of_units_and_bars():
     assert normalize_key("40㎎∣5㎖", {}, frozenset()) == "40mg|5ml"
 
 
+def test_subscripts_are_plain_characters_but_superscripts_stay_exponents():
+    assert normalize_key("维生素K₁ 维生素B₁₂ C₂₅H₃₇NO₄", {}, frozenset()) == "维生素k1 维生素b12 c25h37no4"
+    assert normalize_key("1×10⁶IU 100cm²", {}, frozenset()) == "1×10⁶iu 100cm²"
+
+
 def test_offsets_point_back_into_the_raw_string():
     raw = "▲（立普妥）片"
     s, off = normalize(raw, {}, frozenset("▲"))

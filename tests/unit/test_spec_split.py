@@ -1,7 +1,7 @@
 """Patent step 3: strength and package strings are cut out after numbers, longest unit first."""
 import pytest
 
-from spec_split import canonical_number, find
+from spec_split import canonical_number, find, is_spec_note
 
 UNITS = {"mg": ("strength", "mg"), "g": ("strength", "g"), "ml": ("strength", "ml"), "%": ("strength", "%"),
          "毫克": ("strength", "mg"), "万u": ("strength", "万u"), "u": ("strength", "u"),
@@ -39,3 +39,15 @@ def test_a_number_without_a_unit_or_inside_a_name_stays_in_the_text(s):
 
 def test_numbers_are_written_canonically():
     assert [canonical_number(x) for x in ("50.000", "0.50", "007", "0.0", "10")] == ["50", "0.5", "7", "0", "10"]
+
+
+@pytest.mark.parametrize("fragment", ["c25h37no4", "c16h19n3o5s", "c17h19no3·hcl", "c33h38n4o6·hcl·3h2o",
+                                      "2·c4h4o4", "c10h17n3s•2hcl•h2o"])
+def test_a_chemical_formula_is_a_note_of_the_spec(fragment):
+    assert is_spec_note(fragment)
+
+
+@pytest.mark.parametrize("fragment", ["k1", "b12", "d3", "vb12", "维生素k1", "α2b"])
+def test_a_vitamin_letter_and_number_is_no_formula(fragment):
+    # one element with its count at most: K1, B12 of vitamins, once preprocessing folded K₁ and B₁₂
+    assert not is_spec_note(fragment)
