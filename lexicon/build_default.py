@@ -2,6 +2,12 @@
 
     .venv/bin/python lexicon/build_default.py [--shared DIR]
 
+Curated files of this repository join the seed: lexicon/curated/aliases.tsv (dict, term, standard, kind, note:
+common, former and abbreviated names), lexicon/curated/formulary_markers.tsv, and lexicon/curated/tcm_herbs.tsv
+(herb, processed, aliases: Chinese herbs after the Chinese Pharmacopoeia 2020 vol. I; ``processed`` and
+``aliases`` are lists separated by ``|``, a processed form may give its other names after ``=``;
+see ``tcm_herbs``).
+
 Deterministic: the same seed data gives byte-identical files. What is kept and why is in lexicon/SOURCES.md;
 the rules for guessed rows are in lexicon/rules.py (tested in tests/unit/test_lexicon_rules.py).
 
