@@ -339,6 +339,8 @@ def curated_aliases(d: dict[str, "Dict"], rows: list[dict]) -> dict[str, int]:
 HERBS = HERE / "curated" / "tcm_herbs.tsv"
 HERB_SOURCE = "curated: Chinese Pharmacopoeia 2020 vol. I (domain knowledge)"
 HERB_FORM = "中药饮片"
+# how catalogues write the forms after a herb (白术饮片, 白术配方颗粒): dosage-form synonyms, so suffixes
+HERB_FORM_NAMES = (("饮片", HERB_FORM), ("配方颗粒", "颗粒剂"))
 
 
 def tcm_herbs(d: dict[str, "Dict"], rows: list[dict]) -> dict[str, int]:
@@ -352,7 +354,9 @@ def tcm_herbs(d: dict[str, "Dict"], rows: list[dict]) -> dict[str, int]:
       ``form=other|…`` also gives the names catalogues write for that form (麸炒白术=炒白术, 黑顺片=黑附片)
       as synonyms of the product;
     - ``aliases`` are names hospital catalogues use for the herb (怀牛膝, 川军): synonyms of the herb's
-      generic and product names.
+      generic and product names;
+    - the forms catalogues write after a herb (白术饮片, 白术配方颗粒: ``HERB_FORM_NAMES``) are dosage-form
+      synonyms.
 
     Herbs come last and a key keeps one meaning: a term that is already a key of any dictionary is left out
     and counted, except a generic name (the herb: 三七, 当归) and a product named the herb that links no
@@ -370,6 +374,11 @@ def tcm_herbs(d: dict[str, "Dict"], rows: list[dict]) -> dict[str, int]:
         """The dictionaries that have the term as a key."""
         k = gn.key(clean(term))
         return {name for name, dd in d.items() if k in dd.std or k in dd.syn or k in dd.conflicts}
+
+    for name, standard in HERB_FORM_NAMES:
+        if not owners(name):
+            df.add_synonym(name, standard, "curated: HERB_FORM_NAMES (lexicon/build_default.py)")
+            counts["form_name_added"] += 1
 
     def piece_of(term, generic, also=frozenset()):
         """Whether ``term`` can be the product name of a decoction piece of ``generic``: no dictionary but

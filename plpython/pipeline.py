@@ -475,7 +475,7 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
         e = lex.first(key_of(top["term"]), (top["attribute"],))
         flat.fill(top["attribute"], top["standard"], FUZZY)
         flat.fill("generic_name", top.get("generic"), FUZZY_LINKED)
-        if shape and not key_of(top["term"]).endswith(fragment[len(fragment) - len(_suffix(fragment, shape)):]):
+        if shape and not key_of(top["term"]).endswith(_suffix(fragment, shape)):
             # 蜜紫苑颗粒 → 蜜紫菀 (a decoction piece): the match lacks the written form, which says more
             flat.fill("dosage_form", shape.dosage_form, FUZZY_LINKED)
         if e is not None:

@@ -252,9 +252,12 @@ class Segmenter:
         """Whether two generic names touch, hanzi to hanzi, in a cover: a name the dictionaries lack that
         is made of drug names (天麻钩藤颗粒, 桂枝茯苓丸: a formula named after its herbs), not two drugs;
         it is left whole, a second-type piece, rather than reported as its first word's drug."""
-        generic = [any(e.dict == "generic_name" for e in self.lex.lookup(self.s[x:y])) for x, y in words]
-        return any(generic[i] and generic[i + 1] and is_hanzi(self.s[y - 1]) and is_hanzi(self.s[y])
-                   for i, (_, y) in enumerate(words[:-1]))
+        s = self.s
+
+        def generic(x, y):
+            return any(e.dict == "generic_name" for e in self.lex.lookup(s[x:y]))
+        return any(is_hanzi(s[y - 1]) and is_hanzi(s[y]) and generic(x, y) and generic(*words[i + 1])
+                   for i, (x, y) in enumerate(words[:-1]))
 
     def _mixed_key_at(self, a: int, b: int) -> int | None:
         """The end of the longest key starting at ``a`` that holds hanzi and Latin letters alike."""

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 327aa63dbf633b4c
+-- code version 04500c137e993e91
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -2425,7 +2425,7 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
         e = lex.first(key_of(top["term"]), (top["attribute"],))
         flat.fill(top["attribute"], top["standard"], FUZZY)
         flat.fill("generic_name", top.get("generic"), FUZZY_LINKED)
-        if shape and not key_of(top["term"]).endswith(fragment[len(fragment) - len(_suffix(fragment, shape)):]):
+        if shape and not key_of(top["term"]).endswith(_suffix(fragment, shape)):
             # 蜜紫苑颗粒 → 蜜紫菀 (a decoction piece): the match lacks the written form, which says more
             flat.fill("dosage_form", shape.dosage_form, FUZZY_LINKED)
         if e is not None:
@@ -2988,9 +2988,12 @@ class Segmenter:
         """Whether two generic names touch, hanzi to hanzi, in a cover: a name the dictionaries lack that
         is made of drug names (天麻钩藤颗粒, 桂枝茯苓丸: a formula named after its herbs), not two drugs;
         it is left whole, a second-type piece, rather than reported as its first word's drug."""
-        generic = [any(e.dict == "generic_name" for e in self.lex.lookup(self.s[x:y])) for x, y in words]
-        return any(generic[i] and generic[i + 1] and is_hanzi(self.s[y - 1]) and is_hanzi(self.s[y])
-                   for i, (_, y) in enumerate(words[:-1]))
+        s = self.s
+
+        def generic(x, y):
+            return any(e.dict == "generic_name" for e in self.lex.lookup(s[x:y]))
+        return any(is_hanzi(s[y - 1]) and is_hanzi(s[y]) and generic(x, y) and generic(*words[i + 1])
+                   for i, (x, y) in enumerate(words[:-1]))
 
     def _mixed_key_at(self, a: int, b: int) -> int | None:
         """The end of the longest key starting at ``a`` that holds hanzi and Latin letters alike."""
@@ -3793,7 +3796,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '327aa63dbf633b4c')
+    'code', '04500c137e993e91')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3804,11 +3807,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "327aa63dbf633b4c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "04500c137e993e91":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '327aa63dbf633b4c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '04500c137e993e91'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3836,7 +3839,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "327aa63dbf633b4c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "327aa63dbf633b4c"
+    _dn.CODE_VERSION = "04500c137e993e91"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3852,11 +3855,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "327aa63dbf633b4c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "04500c137e993e91":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '327aa63dbf633b4c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '04500c137e993e91'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3884,7 +3887,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "327aa63dbf633b4c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "327aa63dbf633b4c"
+    _dn.CODE_VERSION = "04500c137e993e91"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3897,11 +3900,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "327aa63dbf633b4c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "04500c137e993e91":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '327aa63dbf633b4c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '04500c137e993e91'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3929,7 +3932,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "327aa63dbf633b4c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "327aa63dbf633b4c"
+    _dn.CODE_VERSION = "04500c137e993e91"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3944,11 +3947,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "327aa63dbf633b4c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "04500c137e993e91":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '327aa63dbf633b4c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '04500c137e993e91'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3976,7 +3979,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "327aa63dbf633b4c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "327aa63dbf633b4c"
+    _dn.CODE_VERSION = "04500c137e993e91"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3989,11 +3992,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "327aa63dbf633b4c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "04500c137e993e91":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '327aa63dbf633b4c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '04500c137e993e91'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4021,7 +4024,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "327aa63dbf633b4c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "327aa63dbf633b4c"
+    _dn.CODE_VERSION = "04500c137e993e91"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4155,7 +4158,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "327aa63dbf633b4c", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "04500c137e993e91", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -38,6 +38,7 @@ def test_a_decoction_piece_is_its_herb(bundled_db, raw, generic, product):
     ("细辛颗粒 3g*1袋 江阴天江", "细辛", "细辛颗粒"),
     ("姜半夏颗粒 3g*1袋", "半夏", "姜半夏颗粒"),           # a processed form with a form after it
     ("酒白芍颗粒 1g/10g/袋", "白芍", "酒白芍颗粒"),
+    ("白术配方颗粒 1g/10g*1袋", "白术", "白术配方颗粒"),     # as catalogues write the form
 ])
 def test_a_dispensing_granule_is_its_herb_without_a_fuzzy_search(bundled_db, raw, generic, product):
     doc = parse(bundled_db, raw)

@@ -67,6 +67,7 @@ def test_herbs_are_generics_and_decoction_pieces_and_a_key_keeps_its_meaning():
     assert pn.std[pn.key("当归片")]["generic"] == "当归"
     assert counts["herb_known_generic"] == 1 and counts["herb_is_trade_name"] == 1
     assert counts["processed_is_product_name"] == 1
+    assert d["dosage_form"].standard_term("饮片") == "中药饮片"
 
 
 def test_a_herb_list_that_names_a_herb_twice_is_refused():
