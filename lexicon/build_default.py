@@ -2,6 +2,12 @@
 
     .venv/bin/python lexicon/build_default.py [--shared DIR]
 
+Curated files of this repository join the seed: lexicon/curated/aliases.tsv (dict, term, standard, kind, note:
+common, former and abbreviated names), lexicon/curated/formulary_markers.tsv, and lexicon/curated/tcm_herbs.tsv
+(herb, processed, aliases: Chinese herbs after the Chinese Pharmacopoeia 2020 vol. I; ``processed`` and
+``aliases`` are lists separated by ``|``, a processed form may give its other names after ``=``;
+see ``tcm_herbs``).
+
 Deterministic: the same seed data gives byte-identical files. What is kept and why is in lexicon/SOURCES.md;
 the rules for guessed rows are in lexicon/rules.py (tested in tests/unit/test_lexicon_rules.py).
 
@@ -277,6 +283,8 @@ def build(shared: Path, report: dict | None = None) -> dict[str, Dict]:
         for spelling in rules.region_in_brackets(standard["term"]):
             mf.add_synonym(spelling, standard["term"], "derived:region_in_brackets (lexicon/rules.py)")
     report["manufacturer_forms"] = manufacturer_short_forms(d)
+    # last: a herb name any other source gives a meaning keeps that meaning
+    report["tcm_herbs"] = tcm_herbs(d, read_curated(HERBS))
     return d
 
 
@@ -325,6 +333,98 @@ def curated_aliases(d: dict[str, "Dict"], rows: list[dict]) -> dict[str, int]:
         dd.add_synonym(r["term"], std, f"curated:{kind} (lexicon/curated/aliases.tsv)",
                        plausible=rules.plausible_alias)
         counts[f"added_{dd.name}"] += len(dd.syn) - before
+    return dict(counts)
+
+
+HERBS = HERE / "curated" / "tcm_herbs.tsv"
+HERB_SOURCE = "curated: Chinese Pharmacopoeia 2020 vol. I (domain knowledge)"
+HERB_FORM = "中药饮片"
+# how catalogues write the forms after a herb (白术饮片, 白术配方颗粒): dosage-form synonyms, so suffixes
+HERB_FORM_NAMES = (("饮片", HERB_FORM), ("配方颗粒", "颗粒剂"))
+
+
+def tcm_herbs(d: dict[str, "Dict"], rows: list[dict]) -> dict[str, int]:
+    """Chinese herbs (lexicon/curated/tcm_herbs.tsv: herb, processed, aliases; lists separated by ``|``).
+
+    - ``herb``, a monograph of the pharmacopoeia (白术), is a generic-name standard, and a product-name
+      standard too: the decoction piece sold under the herb's own name, linked to the herb and to the
+      dosage form 中药饮片 (as 人血白蛋白 is a generic and a product of the lexicon);
+    - each ``processed`` form the pharmacopoeia lists under it (麸炒白术; 炙甘草, 熟地黄 are monographs of
+      their own, listed under the herb they are made from) is a product-name standard linked the same way;
+      ``form=other|…`` also gives the names catalogues write for that form (麸炒白术=炒白术, 黑顺片=黑附片)
+      as synonyms of the product;
+    - ``aliases`` are names hospital catalogues use for the herb (怀牛膝, 川军): synonyms of the herb's
+      generic and product names;
+    - the forms catalogues write after a herb (白术饮片, 白术配方颗粒: ``HERB_FORM_NAMES``) are dosage-form
+      synonyms.
+
+    Herbs come last and a key keeps one meaning: a term that is already a key of any dictionary is left out
+    and counted, except a generic name (the herb: 三七, 当归) and a product named the herb that links no
+    other generic (大黄, 阿胶: the seed's decoction pieces), which gain the missing links."""
+    gn, pn, df = d["generic_name"], d["product_name"], d["dosage_form"]
+    form = df.standard_term(HERB_FORM)
+    if form is None:
+        raise ValueError(f"{HERBS}: the dosage form {HERB_FORM} is not a standard of the lexicon")
+    counts: dict[str, int] = defaultdict(int)
+    herbs = [clean(r["herb"]) for r in rows]
+    if len(set(herbs)) != len(herbs):
+        raise ValueError(f"{HERBS}: a herb is listed twice: {sorted(h for h in set(herbs) if herbs.count(h) > 1)}")
+
+    def owners(term):
+        """The dictionaries that have the term as a key."""
+        k = gn.key(clean(term))
+        return {name for name, dd in d.items() if k in dd.std or k in dd.syn or k in dd.conflicts}
+
+    for name, standard in HERB_FORM_NAMES:
+        if not owners(name):
+            df.add_synonym(name, standard, "curated: HERB_FORM_NAMES (lexicon/build_default.py)")
+            counts["form_name_added"] += 1
+
+    def piece_of(term, generic, also=frozenset()):
+        """Whether ``term`` can be the product name of a decoction piece of ``generic``: no dictionary but
+        ``also`` has its key, or the product standard of that name links ``generic`` or no generic."""
+        taken = owners(term) - also
+        row = pn.std.get(pn.key(clean(term)))
+        return not taken or taken == {"product_name"} and row is not None and row["term"] == clean(term) \
+            and row.get("generic") in (None, generic)
+
+    def add_piece(term, generic):
+        before = pn.key(clean(term)) in pn.std
+        pn.add_standard(term, HERB_SOURCE, generic=generic, dosage_form=form)   # fills missing links
+        return "known" if before else "added"
+
+    for r in rows:
+        herb = clean(r["herb"])
+        taken = owners(herb)
+        if gn.key(herb) not in gn.syn and gn.key(herb) not in gn.conflicts \
+                and piece_of(herb, herb, also={"generic_name"}):
+            counts["herb_known_generic" if "generic_name" in taken else "herb_added"] += 1
+            generic = gn.add_standard(herb, HERB_SOURCE)
+            counts[f"herb_piece_{add_piece(herb, generic)}"] += 1
+        else:
+            generic = None
+            counts["herb_is_" + "_".join(sorted(taken))] += 1
+        for item in filter(None, (x.strip() for x in r["processed"].split("|"))):
+            name, *others = (clean(x) for x in item.split("="))
+            if not piece_of(name, generic):
+                counts["processed_is_" + "_".join(sorted(owners(name)))] += 1
+                continue
+            counts[f"processed_{add_piece(name, generic)}"] += 1
+            for other in others:
+                if owners(other):
+                    counts["processed_alias_is_" + "_".join(sorted(owners(other)))] += 1
+                else:
+                    pn.add_synonym(other, name, HERB_SOURCE)
+                    counts["processed_alias_added"] += 1
+        for alias in filter(None, (clean(x) for x in r["aliases"].split("|"))):
+            if generic is None:
+                counts["alias_without_herb"] += 1
+            elif owners(alias):
+                counts["alias_is_" + "_".join(sorted(owners(alias)))] += 1
+            else:   # the herb's name: of the herb and of its decoction piece alike
+                gn.add_synonym(alias, generic, HERB_SOURCE)
+                pn.add_synonym(alias, herb, HERB_SOURCE)
+                counts["alias_added"] += 1
     return dict(counts)
 
 

@@ -7,7 +7,8 @@ together. The pipeline's items (every piece of the input, in order) come in and 
 - a drug and its vehicle are one product: a dual-chamber bag 注射用头孢曲松钠/氯化钠注射液, a generic with a
   qualifier before its infusion 羟乙基淀粉130/0.4氯化钠注射液, a drug before its infusion 奥硝唑 + 氯化钠注射液;
 - HIS strings put the trade name inside or before the form (重组人粒细胞(瑞白)刺激因子注射液,
-  门冬氨酸钾(卫唯杰)注射液): the merged item encloses the bracketed piece, which follows it, kept;
+  门冬氨酸钾(卫唯杰)注射液): the merged item encloses the bracketed piece, which follows it, kept; a name
+  the lexicon lacks before a bracket it does not know goes to the fuzzy step with the form after it;
 - and a variant's letters or number one space apart from the name (维生素 K1): one name, if the lexicon has it.
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import NamedTuple
 
+import inference
 import preprocess
 from chars import is_hanzi
 from dosage_forms import INJECTION_PREFIX
@@ -27,7 +29,7 @@ class Kind(Enum):
     MARKER = "marker"        # detail: the markers.Marker list of a bracket group or a symbol
     SPEC = "spec"            # detail: the spec_split spec
     EXACT = "exact"          # a first-type piece (a dictionary key)
-    PENDING = "pending"      # a second-type piece, for the fuzzy step
+    PENDING = "pending"      # a second-type piece, for the fuzzy step; detail: its text when a bracket splits it
     JOINED = "joined"        # detail: the lexicon key of a name written around a bracketed piece
     COMPOSED = "composed"    # detail: the Product the pieces make
 
@@ -77,6 +79,7 @@ def merge(s: str, items: list[Item], lex) -> list[Item]:
             generic = _generic_entry(s[a:b], lex)
             nxt = items[i + 1]
             trade = lex.first(s[a:b], ("trade_name",)) if not generic else None
+            piece = lex.first(s[a:b], ("product_name",)) if not generic and not trade else None
             if trade and trade.generic and nxt.kind in _NAME_PIECES and nxt.start == b:
                 # 速尿 + 注射液: a trade or common name with a form after it names that form of its generic,
                 # whatever product the name is linked to (速尿 → 呋塞米片); it stays a segment of its own
@@ -92,6 +95,15 @@ def merge(s: str, items: list[Item], lex) -> list[Item]:
                 if form:
                     name = named_product(lex, s[a:nxt.end], generic, "", s[b:nxt.end])
                     out.append(Item(a, nxt.end, Kind.COMPOSED, Product(name, generic, form)))
+                    i, done = i + 2, True
+            elif piece and piece.generic and nxt.kind in _NAME_PIECES and nxt.start == b \
+                    and getattr(inference.shape(s[a:b], lex), "dosage_form", None) != piece.dosage_form:
+                # 炒白芍 + 颗粒, 黑附片 + 颗粒: a product whose name does not end with its form (a decoction
+                # piece) with a form after it is that form of the product's generic (its dispensing
+                # granules), a product the lexicon lacks
+                form = lex.dosage_form_suffixes.get(s[b:nxt.end])
+                if form and form != piece.dosage_form:
+                    out.append(Item(a, nxt.end, Kind.COMPOSED, Product(s[a:nxt.end], piece.generic, form)))
                     i, done = i + 2, True
             elif generic and i + 2 < len(items) and nxt.kind in _NAME_PIECES and items[i + 2].kind in _NAME_PIECES:
                 c, d, e, f = nxt.start, nxt.end, items[i + 2].start, items[i + 2].end
@@ -167,7 +179,13 @@ def _bracket_inside_name(s, three, lex):
     if s[b:c] != "(" or s[d:e] != ")":
         return None
     key = s[a:b] + s[e:f]
-    return Item(a, f, Kind.JOINED, key) if lex.first(key, DRUG_NAMES) else None
+    if lex.first(key, DRUG_NAMES):
+        return Item(a, f, Kind.JOINED, key)
+    if three[0].kind is Kind.PENDING and three[1].kind is Kind.PENDING and lex.dosage_form_suffixes.get(s[e:f]):
+        # 马来酸依那普利叶酸(依叶)片: a name the lexicon lacks, a bracket it does not know either (a known trade
+        # name says the drug itself), goes to the fuzzy step with the form after them, as one fragment
+        return Item(a, f, Kind.PENDING, key)
+    return None
 
 
 def bracketed_trade_name(s, a, b, lex):

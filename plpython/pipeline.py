@@ -226,7 +226,8 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             flat.fill("dosage_form", form, COMPOSED)
             segments.append(seg)
         else:
-            segments.append(_second_type(s, (item.start, item.end), surface, lex, fuzzy, settings, flat, key_of))
+            segments.append(_second_type(s, (item.start, item.end), surface, lex, fuzzy, settings, flat, key_of,
+                                         item.detail))
     tick()
     flat.link_trade_names(form_of_product)
     _join_latin_company(segments, raw, lex, flat)
@@ -306,8 +307,9 @@ class _Budget:
         for item in items:
             if item.kind is Kind.PENDING:
                 a, b = _fragment_span(s, (item.start, item.end))
-                if _gate(s[a:b], lex)[0] is None:
-                    wanted.append(s[a:b])
+                fragment = item.detail or s[a:b]
+                if _gate(fragment, lex)[0] is None:
+                    wanted.append(fragment)
                     if len(wanted) == self.left:
                         break
         if wanted:
@@ -427,9 +429,16 @@ def _gate(fragment, lex):
     return ("known" if known else None), shape, known
 
 
-def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of) -> dict:
+def _suffix(fragment, shape):
+    """The form suffix a product-shaped fragment is written with ("" after 注射用 + a stem)."""
+    prefix = INJECTION_PREFIX if fragment.startswith(INJECTION_PREFIX) else ""
+    return fragment[len(prefix) + len(shape.stem):]
+
+
+def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None) -> dict:
+    """``text``: the fragment when a bracket splits it (merging._bracket_inside_name), else s[span]."""
     a, b = _fragment_span(s, span)
-    fragment = s[a:b]
+    fragment = text or s[a:b]
     seg = surface(a, b)
     seg.update(match="none", attribute=None, term=None, standard=None)
     hanzi = any(is_hanzi(ch) for ch in fragment)
@@ -449,8 +458,8 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of) -> dict:
         flat.fill("generic_name", known, INFERRED)
         flat.fill("dosage_form", shape.dosage_form, INFERRED)
         prefix = INJECTION_PREFIX if fragment.startswith(INJECTION_PREFIX) else ""
-        suffix = fragment[len(prefix) + len(shape.stem):]
-        flat.fill("product_name", merging.named_product(lex, fragment, known, prefix, suffix), INFERRED)
+        flat.fill("product_name", merging.named_product(lex, fragment, known, prefix, _suffix(fragment, shape)),
+                  INFERRED)
         trade = lex.first(shape.stem, ("trade_name",))
         if trade is not None:      # 灭滴灵片: the stem is a trade or common name of the lexicon
             flat.fill("trade_name", trade.standard, EXACT)
@@ -466,6 +475,9 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of) -> dict:
         e = lex.first(key_of(top["term"]), (top["attribute"],))
         flat.fill(top["attribute"], top["standard"], FUZZY)
         flat.fill("generic_name", top.get("generic"), FUZZY_LINKED)
+        if shape and not key_of(top["term"]).endswith(_suffix(fragment, shape)):
+            # 蜜紫苑颗粒 → 蜜紫菀 (a decoction piece): the match lacks the written form, which says more
+            flat.fill("dosage_form", shape.dosage_form, FUZZY_LINKED)
         if e is not None:
             flat.fill("product_name", e.product, FUZZY_LINKED)
             flat.fill("dosage_form", e.dosage_form, FUZZY_LINKED)

@@ -8,7 +8,8 @@ Order of work on the normalized string:
 2. (spec splitting runs here, in spec_split.py, on what is left);
 3. S21: the text between adjacent symbols is matched whole;
 4. S22: a pending string without symbols is cut by mechanical segmentation, *fewest segments*, and only
-   when every character is covered; otherwise it is one second-type piece;
+   when every character is covered and no two generic names touch (天麻钩藤颗粒 is one formula, not 天麻);
+   otherwise it is one second-type piece;
 5. S23: a pending string with symbols is cut by the character models in priority order (char_models.py),
    then by spaces, and the pieces are matched again (whole, then mechanical segmentation).
 
@@ -226,7 +227,7 @@ class Segmenter:
                 out.append(Piece(a, b, True))
                 continue
             words = cover(self.s, a, b, self.is_key, self.max_len)
-            if words:
+            if words and not self._glued_generics(words):
                 out.extend(Piece(x, y, True) for x, y in words)
                 continue
             mixed = self._mixed_key_at(a, b)
@@ -240,12 +241,23 @@ class Segmenter:
                     continue
                 if (x, y) != (a, b):
                     words = self.is_key(x, y) and [(x, y)] or cover(self.s, x, y, self.is_key, self.max_len)
-                    if words:
+                    if words and not self._glued_generics(words):
                         out.extend(Piece(p, q, True) for p, q in words)
                         continue
                 out.append(Piece(x, y, False))
         return out
 
+
+    def _glued_generics(self, words: list[tuple[int, int]]) -> bool:
+        """Whether two generic names touch, hanzi to hanzi, in a cover: a name the dictionaries lack that
+        is made of drug names (天麻钩藤颗粒, 桂枝茯苓丸: a formula named after its herbs), not two drugs;
+        it is left whole, a second-type piece, rather than reported as its first word's drug."""
+        s = self.s
+
+        def generic(x, y):
+            return any(e.dict == "generic_name" for e in self.lex.lookup(s[x:y]))
+        return any(is_hanzi(s[y - 1]) and is_hanzi(s[y]) and generic(x, y) and generic(*words[i + 1])
+                   for i, (x, y) in enumerate(words[:-1]))
 
     def _mixed_key_at(self, a: int, b: int) -> int | None:
         """The end of the longest key starting at ``a`` that holds hanzi and Latin letters alike."""

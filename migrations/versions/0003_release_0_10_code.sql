@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 4be01e31697329f6
+-- code version 8da521da9d709ff1
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -1809,7 +1809,8 @@ together. The pipeline's items (every piece of the input, in order) come in and 
 - a drug and its vehicle are one product: a dual-chamber bag 注射用头孢曲松钠/氯化钠注射液, a generic with a
   qualifier before its infusion 羟乙基淀粉130/0.4氯化钠注射液, a drug before its infusion 奥硝唑 + 氯化钠注射液;
 - HIS strings put the trade name inside or before the form (重组人粒细胞(瑞白)刺激因子注射液,
-  门冬氨酸钾(卫唯杰)注射液): the merged item encloses the bracketed piece, which follows it, kept;
+  门冬氨酸钾(卫唯杰)注射液): the merged item encloses the bracketed piece, which follows it, kept; a name
+  the lexicon lacks before a bracket it does not know goes to the fuzzy step with the form after it;
 - and a variant's letters or number one space apart from the name (维生素 K1): one name, if the lexicon has it.
 """
 from __future__ import annotations
@@ -1817,6 +1818,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import NamedTuple
 
+import inference
 import preprocess
 from chars import is_hanzi
 from dosage_forms import INJECTION_PREFIX
@@ -1829,7 +1831,7 @@ class Kind(Enum):
     MARKER = "marker"        # detail: the markers.Marker list of a bracket group or a symbol
     SPEC = "spec"            # detail: the spec_split spec
     EXACT = "exact"          # a first-type piece (a dictionary key)
-    PENDING = "pending"      # a second-type piece, for the fuzzy step
+    PENDING = "pending"      # a second-type piece, for the fuzzy step; detail: its text when a bracket splits it
     JOINED = "joined"        # detail: the lexicon key of a name written around a bracketed piece
     COMPOSED = "composed"    # detail: the Product the pieces make
 
@@ -1879,6 +1881,7 @@ def merge(s: str, items: list[Item], lex) -> list[Item]:
             generic = _generic_entry(s[a:b], lex)
             nxt = items[i + 1]
             trade = lex.first(s[a:b], ("trade_name",)) if not generic else None
+            piece = lex.first(s[a:b], ("product_name",)) if not generic and not trade else None
             if trade and trade.generic and nxt.kind in _NAME_PIECES and nxt.start == b:
                 # 速尿 + 注射液: a trade or common name with a form after it names that form of its generic,
                 # whatever product the name is linked to (速尿 → 呋塞米片); it stays a segment of its own
@@ -1894,6 +1897,15 @@ def merge(s: str, items: list[Item], lex) -> list[Item]:
                 if form:
                     name = named_product(lex, s[a:nxt.end], generic, "", s[b:nxt.end])
                     out.append(Item(a, nxt.end, Kind.COMPOSED, Product(name, generic, form)))
+                    i, done = i + 2, True
+            elif piece and piece.generic and nxt.kind in _NAME_PIECES and nxt.start == b \
+                    and getattr(inference.shape(s[a:b], lex), "dosage_form", None) != piece.dosage_form:
+                # 炒白芍 + 颗粒, 黑附片 + 颗粒: a product whose name does not end with its form (a decoction
+                # piece) with a form after it is that form of the product's generic (its dispensing
+                # granules), a product the lexicon lacks
+                form = lex.dosage_form_suffixes.get(s[b:nxt.end])
+                if form and form != piece.dosage_form:
+                    out.append(Item(a, nxt.end, Kind.COMPOSED, Product(s[a:nxt.end], piece.generic, form)))
                     i, done = i + 2, True
             elif generic and i + 2 < len(items) and nxt.kind in _NAME_PIECES and items[i + 2].kind in _NAME_PIECES:
                 c, d, e, f = nxt.start, nxt.end, items[i + 2].start, items[i + 2].end
@@ -1969,7 +1981,13 @@ def _bracket_inside_name(s, three, lex):
     if s[b:c] != "(" or s[d:e] != ")":
         return None
     key = s[a:b] + s[e:f]
-    return Item(a, f, Kind.JOINED, key) if lex.first(key, DRUG_NAMES) else None
+    if lex.first(key, DRUG_NAMES):
+        return Item(a, f, Kind.JOINED, key)
+    if three[0].kind is Kind.PENDING and three[1].kind is Kind.PENDING and lex.dosage_form_suffixes.get(s[e:f]):
+        # 马来酸依那普利叶酸(依叶)片: a name the lexicon lacks, a bracket it does not know either (a known trade
+        # name says the drug itself), goes to the fuzzy step with the form after them, as one fragment
+        return Item(a, f, Kind.PENDING, key)
+    return None
 
 
 def bracketed_trade_name(s, a, b, lex):
@@ -2241,7 +2259,8 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             flat.fill("dosage_form", form, COMPOSED)
             segments.append(seg)
         else:
-            segments.append(_second_type(s, (item.start, item.end), surface, lex, fuzzy, settings, flat, key_of))
+            segments.append(_second_type(s, (item.start, item.end), surface, lex, fuzzy, settings, flat, key_of,
+                                         item.detail))
     tick()
     flat.link_trade_names(form_of_product)
     _join_latin_company(segments, raw, lex, flat)
@@ -2321,8 +2340,9 @@ class _Budget:
         for item in items:
             if item.kind is Kind.PENDING:
                 a, b = _fragment_span(s, (item.start, item.end))
-                if _gate(s[a:b], lex)[0] is None:
-                    wanted.append(s[a:b])
+                fragment = item.detail or s[a:b]
+                if _gate(fragment, lex)[0] is None:
+                    wanted.append(fragment)
                     if len(wanted) == self.left:
                         break
         if wanted:
@@ -2442,9 +2462,16 @@ def _gate(fragment, lex):
     return ("known" if known else None), shape, known
 
 
-def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of) -> dict:
+def _suffix(fragment, shape):
+    """The form suffix a product-shaped fragment is written with ("" after 注射用 + a stem)."""
+    prefix = INJECTION_PREFIX if fragment.startswith(INJECTION_PREFIX) else ""
+    return fragment[len(prefix) + len(shape.stem):]
+
+
+def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None) -> dict:
+    """``text``: the fragment when a bracket splits it (merging._bracket_inside_name), else s[span]."""
     a, b = _fragment_span(s, span)
-    fragment = s[a:b]
+    fragment = text or s[a:b]
     seg = surface(a, b)
     seg.update(match="none", attribute=None, term=None, standard=None)
     hanzi = any(is_hanzi(ch) for ch in fragment)
@@ -2464,8 +2491,8 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of) -> dict:
         flat.fill("generic_name", known, INFERRED)
         flat.fill("dosage_form", shape.dosage_form, INFERRED)
         prefix = INJECTION_PREFIX if fragment.startswith(INJECTION_PREFIX) else ""
-        suffix = fragment[len(prefix) + len(shape.stem):]
-        flat.fill("product_name", merging.named_product(lex, fragment, known, prefix, suffix), INFERRED)
+        flat.fill("product_name", merging.named_product(lex, fragment, known, prefix, _suffix(fragment, shape)),
+                  INFERRED)
         trade = lex.first(shape.stem, ("trade_name",))
         if trade is not None:      # 灭滴灵片: the stem is a trade or common name of the lexicon
             flat.fill("trade_name", trade.standard, EXACT)
@@ -2481,6 +2508,9 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of) -> dict:
         e = lex.first(key_of(top["term"]), (top["attribute"],))
         flat.fill(top["attribute"], top["standard"], FUZZY)
         flat.fill("generic_name", top.get("generic"), FUZZY_LINKED)
+        if shape and not key_of(top["term"]).endswith(_suffix(fragment, shape)):
+            # 蜜紫苑颗粒 → 蜜紫菀 (a decoction piece): the match lacks the written form, which says more
+            flat.fill("dosage_form", shape.dosage_form, FUZZY_LINKED)
         if e is not None:
             flat.fill("product_name", e.product, FUZZY_LINKED)
             flat.fill("dosage_form", e.dosage_form, FUZZY_LINKED)
@@ -2805,7 +2835,8 @@ Order of work on the normalized string:
 2. (spec splitting runs here, in spec_split.py, on what is left);
 3. S21: the text between adjacent symbols is matched whole;
 4. S22: a pending string without symbols is cut by mechanical segmentation, *fewest segments*, and only
-   when every character is covered; otherwise it is one second-type piece;
+   when every character is covered and no two generic names touch (天麻钩藤颗粒 is one formula, not 天麻);
+   otherwise it is one second-type piece;
 5. S23: a pending string with symbols is cut by the character models in priority order (char_models.py),
    then by spaces, and the pieces are matched again (whole, then mechanical segmentation).
 
@@ -3023,7 +3054,7 @@ class Segmenter:
                 out.append(Piece(a, b, True))
                 continue
             words = cover(self.s, a, b, self.is_key, self.max_len)
-            if words:
+            if words and not self._glued_generics(words):
                 out.extend(Piece(x, y, True) for x, y in words)
                 continue
             mixed = self._mixed_key_at(a, b)
@@ -3037,12 +3068,23 @@ class Segmenter:
                     continue
                 if (x, y) != (a, b):
                     words = self.is_key(x, y) and [(x, y)] or cover(self.s, x, y, self.is_key, self.max_len)
-                    if words:
+                    if words and not self._glued_generics(words):
                         out.extend(Piece(p, q, True) for p, q in words)
                         continue
                 out.append(Piece(x, y, False))
         return out
 
+
+    def _glued_generics(self, words: list[tuple[int, int]]) -> bool:
+        """Whether two generic names touch, hanzi to hanzi, in a cover: a name the dictionaries lack that
+        is made of drug names (天麻钩藤颗粒, 桂枝茯苓丸: a formula named after its herbs), not two drugs;
+        it is left whole, a second-type piece, rather than reported as its first word's drug."""
+        s = self.s
+
+        def generic(x, y):
+            return any(e.dict == "generic_name" for e in self.lex.lookup(s[x:y]))
+        return any(is_hanzi(s[y - 1]) and is_hanzi(s[y]) and generic(x, y) and generic(*words[i + 1])
+                   for i, (x, y) in enumerate(words[:-1]))
 
     def _mixed_key_at(self, a: int, b: int) -> int | None:
         """The end of the longest key starting at ``a`` that holds hanzi and Latin letters alike."""
@@ -3849,7 +3891,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '4be01e31697329f6')
+    'code', '8da521da9d709ff1')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3860,11 +3902,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4be01e31697329f6":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8da521da9d709ff1":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '4be01e31697329f6'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8da521da9d709ff1'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3892,7 +3934,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4be01e31697329f6":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "4be01e31697329f6"
+    _dn.CODE_VERSION = "8da521da9d709ff1"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3908,11 +3950,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4be01e31697329f6":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8da521da9d709ff1":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '4be01e31697329f6'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8da521da9d709ff1'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3940,7 +3982,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4be01e31697329f6":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "4be01e31697329f6"
+    _dn.CODE_VERSION = "8da521da9d709ff1"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3953,11 +3995,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4be01e31697329f6":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8da521da9d709ff1":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '4be01e31697329f6'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8da521da9d709ff1'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3985,7 +4027,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4be01e31697329f6":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "4be01e31697329f6"
+    _dn.CODE_VERSION = "8da521da9d709ff1"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4000,11 +4042,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4be01e31697329f6":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8da521da9d709ff1":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '4be01e31697329f6'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8da521da9d709ff1'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4032,7 +4074,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4be01e31697329f6":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "4be01e31697329f6"
+    _dn.CODE_VERSION = "8da521da9d709ff1"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4045,11 +4087,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4be01e31697329f6":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8da521da9d709ff1":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '4be01e31697329f6'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8da521da9d709ff1'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4077,7 +4119,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "4be01e31697329f6":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "4be01e31697329f6"
+    _dn.CODE_VERSION = "8da521da9d709ff1"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4211,7 +4253,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "4be01e31697329f6", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "8da521da9d709ff1", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

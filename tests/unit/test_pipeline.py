@@ -158,3 +158,51 @@ def test_the_fuzzy_budget_leaves_the_later_fragments_unmatched():
 def test_ranks_keep_their_order():
     r = pipeline.Rank
     assert r.EXACT < r.COMPOSED < r.LINKED < r.FUZZY < r.FUZZY_LINKED < r.INFERRED < r.LINKED_FORM < r.UNSET
+
+
+HERBS = [   # a few herbs as lexicon/build_default.py writes them (lexicon/curated/tcm_herbs.tsv)
+    ("dosage_form", "中药饮片", "", "", ""), ("dosage_form", "颗粒", "颗粒剂", "", ""),
+    ("generic_name", "白芍", "", "", ""), ("product_name", "白芍", "", "白芍", "中药饮片"),
+    ("product_name", "炒白芍", "", "白芍", "中药饮片"),
+    ("generic_name", "紫菀", "", "", ""), ("product_name", "蜜紫菀", "", "紫菀", "中药饮片"),
+    ("generic_name", "天麻", "", "", ""), ("generic_name", "钩藤", "", "", ""),
+]
+
+
+@pytest.fixture(scope="module")
+def herb_lex(tmp_path_factory):
+    path = tmp_path_factory.mktemp("lex") / "lexicon.tsv"
+    rows = [(d, t, s, g, "", f, "tests") for d, t, s, g, f in HERBS]
+    path.write_text(minilex.DATA.joinpath("mini_lexicon.tsv").read_text(encoding="utf-8")
+                    + "".join("\t".join(r) + "\n" for r in rows), encoding="utf-8")
+    return minilex.load(path)
+
+
+def test_a_decoction_piece_and_a_form_after_it_compose_that_form_of_its_herb(herb_lex):
+    doc = parse("炒白芍颗粒 1g/10g/袋", lex=herb_lex)
+    assert fields(doc) == {"generic_name": "白芍", "product_name": "炒白芍颗粒", "dosage_form": "颗粒剂"}
+    assert segments(doc)[0] == ("炒白芍颗粒", "inferred", "product_name")
+
+
+def test_two_generic_names_glued_are_one_name_the_lexicon_lacks(herb_lex):
+    doc = parse("天麻钩藤颗粒 10g*9袋", lex=herb_lex)
+    assert fields(doc) == {"generic_name": "天麻钩藤", "product_name": "天麻钩藤颗粒", "dosage_form": "颗粒剂"}
+    assert doc["status"] == "inferred"
+    doc = parse("硝苯地平布洛芬片")
+    assert (doc["generic_name"], doc["product_name"]) == ("硝苯地平布洛芬", "硝苯地平布洛芬片")
+
+
+def test_an_unknown_name_before_an_unknown_bracket_keeps_the_form_after_it():
+    doc = parse("阿莫西林舒巴坦(新名)胶囊 0.5g")
+    assert fields(doc) == {"generic_name": "阿莫西林舒巴坦", "product_name": "阿莫西林舒巴坦胶囊", "dosage_form": "胶囊剂"}
+    assert segments(doc)[:2] == [("阿莫西林舒巴坦(新名)胶囊", "inferred", "generic_name"), ("新名", "none", None)]
+
+
+def test_a_fuzzy_match_without_the_written_form_leaves_the_form_to_the_text(herb_lex):
+    herb_lex.readings = lambda ch: {"苑": ("yuan",), "菀": ("wan", "yuan")}.get(ch, ())
+
+    def fuzzy(fragment):
+        return [{"term": "蜜紫菀", "standard": "蜜紫菀", "attribute": "product_name", "generic": "紫菀",
+                 "m": 0.8, "n": 0.8, "s": 0.8}]
+    doc = parse("蜜紫苑颗粒 2g/袋", fuzzy, herb_lex)
+    assert (doc["generic_name"], doc["dosage_form"], doc["status"]) == ("紫菀", "颗粒剂", "fuzzy")

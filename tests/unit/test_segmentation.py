@@ -41,3 +41,10 @@ def test_mechanical_segmentation_takes_the_fewest_words():
 def test_mechanical_segmentation_needs_every_character_covered():
     s = "abx"
     assert cover(s, 0, 3, lambda a, b: s[a:b] == "ab", 3) is None
+
+
+def test_two_generic_names_that_touch_are_one_name_the_dictionaries_lack():
+    # 天麻钩藤颗粒 is a formula, not 天麻: a cover of drug names glued together names no drug of the lexicon
+    assert cut("硝苯地平布洛芬") == [("硝苯地平布洛芬", False)]
+    assert cut("硝苯地平 布洛芬") == [("硝苯地平", True), ("布洛芬", True)]
+    assert cut("诺和龙瑞格列奈") == [("诺和龙", True), ("瑞格列奈", True)]     # a trade name and its generic

@@ -1,0 +1,73 @@
+"""Chinese herbs with the bundled lexicon (lexicon/curated/tcm_herbs.tsv, after the Chinese Pharmacopoeia 2020,
+vol. I): a decoction piece (中药饮片) and a dispensing granule (配方颗粒) name their herb without a fuzzy search,
+and a patent medicine named after its herbs is not reported as one of them (a wrong drug is worse than none).
+The strings are written for these tests, not taken from the development sets."""
+import psycopg
+import pytest
+
+
+def parse(db, raw):
+    with psycopg.connect(db) as conn:
+        return conn.execute("SELECT drug_parse(%s)", (raw,)).fetchone()[0]
+
+
+def searched(doc, name):
+    """Whether the fuzzy matcher scored a fragment of the drug's name."""
+    return any("candidates" in seg and seg["text"] in name for seg in doc["segments"])
+
+
+@pytest.mark.parametrize("raw, generic, product", [
+    ("麸炒白术 1000mg/g 江苏", "白术", "麸炒白术"),       # a processed form the pharmacopoeia lists
+    ("炒白术 1000mg/g 江苏", "白术", "麸炒白术"),         # the name catalogues write for it
+    ("黑附片 10g 四川", "附子", "黑顺片"),
+    ("炙甘草 6g", "甘草", "炙甘草"),                      # a monograph of its own, made from 甘草
+    ("蒲黄炭 10g", "蒲黄", "蒲黄炭"),
+    ("细辛 3g 辽宁", "细辛", "细辛"),                     # the piece sold under the herb's own name
+    ("怀牛膝 1000mg/g 河南", "牛膝", "牛膝"),             # a name hospitals use for the herb
+    ("川军 10g", "大黄", "大黄"),
+])
+def test_a_decoction_piece_is_its_herb(bundled_db, raw, generic, product):
+    doc = parse(bundled_db, raw)
+    assert (doc["generic_name"], doc["product_name"], doc["dosage_form"], doc["status"]) == \
+        (generic, product, "中药饮片", "exact")
+    assert not searched(doc, raw.split()[0])
+
+
+@pytest.mark.parametrize("raw, generic, product", [
+    ("白术颗粒 1g/10g*1袋", "白术", "白术颗粒"),           # a herb with a form after it
+    ("细辛颗粒 3g*1袋 江阴天江", "细辛", "细辛颗粒"),
+    ("姜半夏颗粒 3g*1袋", "半夏", "姜半夏颗粒"),           # a processed form with a form after it
+    ("酒白芍颗粒 1g/10g/袋", "白芍", "酒白芍颗粒"),
+    ("白术配方颗粒 1g/10g*1袋", "白术", "白术配方颗粒"),     # as catalogues write the form
+])
+def test_a_dispensing_granule_is_its_herb_without_a_fuzzy_search(bundled_db, raw, generic, product):
+    doc = parse(bundled_db, raw)
+    assert (doc["generic_name"], doc["product_name"], doc["dosage_form"]) == (generic, product, "颗粒剂")
+    assert not searched(doc, product)
+
+
+@pytest.mark.parametrize("raw, product, generic", [
+    ("黄连上清丸 6g*10袋", "黄连上清丸", "黄连上清"),
+    ("当归苦参丸 6g*10袋", "当归苦参丸", "当归苦参"),
+    ("桂枝茯苓胶囊 0.31g*60粒", "桂枝茯苓胶囊", "桂枝茯苓"),
+    ("三七伤药片 0.3g*24片", "三七伤药片", "三七伤药"),
+    ("丹参川芎嗪注射液 5ml*1支", "丹参川芎嗪注射液", "丹参川芎嗪"),
+    ("当归龙荟片 0.5g*24片", "当归龙荟片", "当归龙荟"),
+])
+def test_a_patent_medicine_of_the_lexicon_keeps_its_name(bundled_db, raw, product, generic):
+    doc = parse(bundled_db, raw)
+    assert (doc["product_name"], doc["generic_name"]) == (product, generic)
+
+
+@pytest.mark.parametrize("raw, herbs", [
+    ("天麻钩藤颗粒 10g*9袋", ("天麻", "钩藤")),            # a formula named after two herbs of the lexicon
+    ("木香槟榔丸 6g*10袋", ("木香", "槟榔")),
+    ("柴胡桂枝颗粒 3g*10袋", ("柴胡", "桂枝")),
+    ("黄芪当归颗粒 5g*9袋", ("黄芪", "当归")),
+    ("复方甘草片 100片", ("甘草",)),
+    ("复方甘草口服溶液 100ml", ("甘草",)),
+])
+def test_a_patent_medicine_the_lexicon_lacks_is_not_one_of_its_herbs(bundled_db, raw, herbs):
+    doc = parse(bundled_db, raw)
+    assert doc["generic_name"] not in herbs and doc["product_name"] not in herbs
+    assert doc["status"] in ("inferred", "unresolved"), doc["status"]
