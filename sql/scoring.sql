@@ -82,8 +82,12 @@ cand AS MATERIALIZED (                    -- most rare tokens shared first, then
 ),
 ce AS MATERIALIZED (                      -- the candidates with |w_d|^2 (drugnorm.entry_weight)
     SELECT e.id, c.sc, e.tokens, e.dim_len, e.char_sq,
-           (SELECT sum(boosts[i] * w.w[i] / e.dim_len[i]) FROM generate_series(1, 6) AS i
-            WHERE e.dim_len[i] > 0) AS dnorm2
+           CASE WHEN e.dim_len[1] > 0 THEN boosts[1] * w.w[1] / e.dim_len[1] ELSE 0 END     -- one term per
+           + CASE WHEN e.dim_len[2] > 0 THEN boosts[2] * w.w[2] / e.dim_len[2] ELSE 0 END   -- dimension: no
+           + CASE WHEN e.dim_len[3] > 0 THEN boosts[3] * w.w[3] / e.dim_len[3] ELSE 0 END   -- subquery per
+           + CASE WHEN e.dim_len[4] > 0 THEN boosts[4] * w.w[4] / e.dim_len[4] ELSE 0 END   -- candidate
+           + CASE WHEN e.dim_len[5] > 0 THEN boosts[5] * w.w[5] / e.dim_len[5] ELSE 0 END
+           + CASE WHEN e.dim_len[6] > 0 THEN boosts[6] * w.w[6] / e.dim_len[6] ELSE 0 END AS dnorm2
     FROM drugnorm.entry e JOIN cand c ON c.id = e.id
     LEFT JOIN (SELECT w.entry_id, w.w FROM drugnorm.entry_weight w
                WHERE w.entry_id = ANY (ARRAY(SELECT cand.id FROM cand))) w ON w.entry_id = e.id

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 8da521da9d709ff1
+-- code version 28c3d2c3ecd7475e
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -88,8 +88,12 @@ cand AS MATERIALIZED (                    -- most rare tokens shared first, then
 ),
 ce AS MATERIALIZED (                      -- the candidates with |w_d|^2 (drugnorm.entry_weight)
     SELECT e.id, c.sc, e.tokens, e.dim_len, e.char_sq,
-           (SELECT sum(boosts[i] * w.w[i] / e.dim_len[i]) FROM generate_series(1, 6) AS i
-            WHERE e.dim_len[i] > 0) AS dnorm2
+           CASE WHEN e.dim_len[1] > 0 THEN boosts[1] * w.w[1] / e.dim_len[1] ELSE 0 END     -- one term per
+           + CASE WHEN e.dim_len[2] > 0 THEN boosts[2] * w.w[2] / e.dim_len[2] ELSE 0 END   -- dimension: no
+           + CASE WHEN e.dim_len[3] > 0 THEN boosts[3] * w.w[3] / e.dim_len[3] ELSE 0 END   -- subquery per
+           + CASE WHEN e.dim_len[4] > 0 THEN boosts[4] * w.w[4] / e.dim_len[4] ELSE 0 END   -- candidate
+           + CASE WHEN e.dim_len[5] > 0 THEN boosts[5] * w.w[5] / e.dim_len[5] ELSE 0 END
+           + CASE WHEN e.dim_len[6] > 0 THEN boosts[6] * w.w[6] / e.dim_len[6] ELSE 0 END AS dnorm2
     FROM drugnorm.entry e JOIN cand c ON c.id = e.id
     LEFT JOIN (SELECT w.entry_id, w.w FROM drugnorm.entry_weight w
                WHERE w.entry_id = ANY (ARRAY(SELECT cand.id FROM cand))) w ON w.entry_id = e.id
@@ -2873,11 +2877,12 @@ def protected_matches(s: str, lo: int, hi: int, protected: dict, checkpoint=None
     out = []
     i = lo
     n = PROTECTED_PREFIX
+    firsts = _first_chars(protected)
     while i < hi:
         if checkpoint is not None and not i & 4095:
             checkpoint()
         hit = None
-        if i == 0 or not _glue(s[i - 1], s[i]):
+        if s[i] in firsts and (i == 0 or not _glue(s[i - 1], s[i])):
             for m in range(min(n, hi - i), 0, -1):
                 for key in protected.get(s[i:i + m], ()):
                     j = i + len(key)
@@ -2892,6 +2897,18 @@ def protected_matches(s: str, lo: int, hi: int, protected: dict, checkpoint=None
         else:
             i += 1
     return out
+
+
+_firsts_of = [None, -1, frozenset()]     # (index, its size, its keys' first characters) of the last call
+
+
+def _first_chars(protected: dict) -> frozenset:
+    """The characters a protected key can start with: most positions of an input start none, and one set
+    lookup rules them out instead of three sliced prefix lookups (protected_matches took a tenth of a parse
+    without its fuzzy step). Kept for the index last asked about: a backend asks about one input after input."""
+    if _firsts_of[0] is not protected or _firsts_of[1] != len(protected):
+        _firsts_of[:] = [protected, len(protected), frozenset(k[0] for k in protected if k)]
+    return _firsts_of[2]
 
 
 def _glue(a: str, b: str) -> bool:
@@ -3891,7 +3908,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '8da521da9d709ff1')
+    'code', '28c3d2c3ecd7475e')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3902,11 +3919,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8da521da9d709ff1":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "28c3d2c3ecd7475e":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8da521da9d709ff1'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '28c3d2c3ecd7475e'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3934,7 +3951,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8da521da9d709ff1":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "8da521da9d709ff1"
+    _dn.CODE_VERSION = "28c3d2c3ecd7475e"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3950,11 +3967,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8da521da9d709ff1":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "28c3d2c3ecd7475e":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8da521da9d709ff1'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '28c3d2c3ecd7475e'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3982,7 +3999,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8da521da9d709ff1":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "8da521da9d709ff1"
+    _dn.CODE_VERSION = "28c3d2c3ecd7475e"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3995,11 +4012,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8da521da9d709ff1":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "28c3d2c3ecd7475e":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8da521da9d709ff1'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '28c3d2c3ecd7475e'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4027,7 +4044,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8da521da9d709ff1":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "8da521da9d709ff1"
+    _dn.CODE_VERSION = "28c3d2c3ecd7475e"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4042,11 +4059,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8da521da9d709ff1":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "28c3d2c3ecd7475e":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8da521da9d709ff1'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '28c3d2c3ecd7475e'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4074,7 +4091,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8da521da9d709ff1":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "8da521da9d709ff1"
+    _dn.CODE_VERSION = "28c3d2c3ecd7475e"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4087,11 +4104,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8da521da9d709ff1":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "28c3d2c3ecd7475e":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8da521da9d709ff1'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '28c3d2c3ecd7475e'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4119,7 +4136,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8da521da9d709ff1":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "8da521da9d709ff1"
+    _dn.CODE_VERSION = "28c3d2c3ecd7475e"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4253,7 +4270,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "8da521da9d709ff1", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "28c3d2c3ecd7475e", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
