@@ -77,7 +77,7 @@ def normalize(text: str, t2s: dict, irrelevant, checkpoint=None) -> tuple[str, l
     ``checkpoint()``, if given, is called every few thousand characters (long inputs, see server.py)."""
     out: list[str] = []
     offsets: list[int] = []
-    memo: dict[str, str] = {}
+    memo = _memo(t2s, irrelevant)
 
     def chars(ch):
         got = []
@@ -115,6 +115,18 @@ def normalize(text: str, t2s: dict, irrelevant, checkpoint=None) -> tuple[str, l
         out.pop()
         offsets.pop()
     return "".join(out), offsets
+
+
+_memo_of = [None, None, {}]     # (t2s, irrelevant, character -> what it normalizes to) of the last call
+_MEMO_SIZE = 20000             # characters: a backend meets a few thousand
+
+
+def _memo(t2s, irrelevant) -> dict:
+    """What each character normalizes to, kept across calls for the same tables: a backend normalizes
+    string after string with one lexicon's tables, mostly of the same few thousand characters."""
+    if _memo_of[0] is not t2s or _memo_of[1] is not irrelevant or len(_memo_of[2]) > _MEMO_SIZE:
+        _memo_of[:] = [t2s, irrelevant, {}]
+    return _memo_of[2]
 
 
 def normalize_key(text: str, t2s: dict, irrelevant) -> str:

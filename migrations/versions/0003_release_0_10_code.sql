@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 28c3d2c3ecd7475e
+-- code version aae9a920613b3483
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -2618,7 +2618,7 @@ def normalize(text: str, t2s: dict, irrelevant, checkpoint=None) -> tuple[str, l
     ``checkpoint()``, if given, is called every few thousand characters (long inputs, see server.py)."""
     out: list[str] = []
     offsets: list[int] = []
-    memo: dict[str, str] = {}
+    memo = _memo(t2s, irrelevant)
 
     def chars(ch):
         got = []
@@ -2656,6 +2656,18 @@ def normalize(text: str, t2s: dict, irrelevant, checkpoint=None) -> tuple[str, l
         out.pop()
         offsets.pop()
     return "".join(out), offsets
+
+
+_memo_of = [None, None, {}]     # (t2s, irrelevant, character -> what it normalizes to) of the last call
+_MEMO_SIZE = 20000             # characters: a backend meets a few thousand
+
+
+def _memo(t2s, irrelevant) -> dict:
+    """What each character normalizes to, kept across calls for the same tables: a backend normalizes
+    string after string with one lexicon's tables, mostly of the same few thousand characters."""
+    if _memo_of[0] is not t2s or _memo_of[1] is not irrelevant or len(_memo_of[2]) > _MEMO_SIZE:
+        _memo_of[:] = [t2s, irrelevant, {}]
+    return _memo_of[2]
 
 
 def normalize_key(text: str, t2s: dict, irrelevant) -> str:
@@ -3908,7 +3920,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '28c3d2c3ecd7475e')
+    'code', 'aae9a920613b3483')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3919,11 +3931,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "28c3d2c3ecd7475e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "aae9a920613b3483":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '28c3d2c3ecd7475e'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'aae9a920613b3483'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3951,7 +3963,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "28c3d2c3ecd7475e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "28c3d2c3ecd7475e"
+    _dn.CODE_VERSION = "aae9a920613b3483"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3967,11 +3979,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "28c3d2c3ecd7475e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "aae9a920613b3483":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '28c3d2c3ecd7475e'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'aae9a920613b3483'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3999,7 +4011,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "28c3d2c3ecd7475e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "28c3d2c3ecd7475e"
+    _dn.CODE_VERSION = "aae9a920613b3483"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4012,11 +4024,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "28c3d2c3ecd7475e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "aae9a920613b3483":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '28c3d2c3ecd7475e'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'aae9a920613b3483'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4044,7 +4056,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "28c3d2c3ecd7475e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "28c3d2c3ecd7475e"
+    _dn.CODE_VERSION = "aae9a920613b3483"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4059,11 +4071,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "28c3d2c3ecd7475e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "aae9a920613b3483":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '28c3d2c3ecd7475e'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'aae9a920613b3483'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4091,7 +4103,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "28c3d2c3ecd7475e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "28c3d2c3ecd7475e"
+    _dn.CODE_VERSION = "aae9a920613b3483"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4104,11 +4116,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "28c3d2c3ecd7475e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "aae9a920613b3483":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '28c3d2c3ecd7475e'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'aae9a920613b3483'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4136,7 +4148,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "28c3d2c3ecd7475e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "28c3d2c3ecd7475e"
+    _dn.CODE_VERSION = "aae9a920613b3483"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4270,7 +4282,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "28c3d2c3ecd7475e", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "aae9a920613b3483", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
