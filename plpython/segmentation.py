@@ -260,7 +260,6 @@ class Segmenter:
                 out.append(Piece(x, y, False))
         return out
 
-
     def _glued_generics(self, words: list[tuple[int, int]]) -> bool:
         """Whether two generic names touch, hanzi to hanzi, in a cover: a name the dictionaries lack that
         is made of drug names (天麻钩藤颗粒, 桂枝茯苓丸: a formula named after its herbs), not two drugs;
