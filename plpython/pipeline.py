@@ -422,6 +422,8 @@ def _gate(fragment, lex):
         return "none", None, None
     if companies.is_place(fragment) or spec_split.is_spec_note(fragment):   # 江苏, 进口; 每片含, C₂₅H₃₇NO₄
         return "none", None, None
+    if not any(ch.isalpha() for ch in fragment):    # 20101116, 0.09, 70/30: a number or a date names nothing
+        return "none", None, None
     if companies.is_company(fragment) and not companies.company_may_match(fragment, lex):
         return "company", None, None
     shape = inference.shape(fragment, lex)

@@ -142,6 +142,13 @@ def test_a_place_is_no_name():
     assert segments(doc) == [("江苏", "none", None)]
 
 
+@pytest.mark.parametrize("raw", ["阿莫西林胶囊 20101116", "阿莫西林胶囊 70/30", "阿莫西林胶囊 0-1"])
+def test_a_number_left_beside_a_name_is_no_name_and_costs_no_fuzzy_search(raw):
+    asked = []
+    doc = parse(raw, lambda f: asked.append(f) or [])
+    assert asked == [] and doc["segments"][-1]["match"] == "none"
+
+
 def test_the_contract_has_every_key_and_none_for_null():
     assert pipeline.parse(None, LEX, no_fuzzy, {}) is None
     doc = parse("阿托伐他汀钙片 10mg")
