@@ -27,6 +27,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT / "plpython")]
 
+import dosage_forms  # noqa: E402
 import preprocess  # noqa: E402
 import rules  # noqa: E402
 from chars import has_hanzi  # noqa: E402
@@ -338,7 +339,7 @@ def curated_aliases(d: dict[str, "Dict"], rows: list[dict]) -> dict[str, int]:
 
 HERBS = HERE / "curated" / "tcm_herbs.tsv"
 HERB_SOURCE = "curated: Chinese Pharmacopoeia 2020 vol. I (domain knowledge)"
-HERB_FORM = "中药饮片"
+HERB_FORM = dosage_forms.DECOCTION_PIECE
 # how catalogues write the forms after a herb (白术饮片, 白术配方颗粒): dosage-form synonyms, so suffixes
 HERB_FORM_NAMES = (("饮片", HERB_FORM), ("配方颗粒", "颗粒剂"))
 

@@ -14,6 +14,10 @@ from __future__ import annotations
 INJECTION_PREFIX = "注射用"
 # The dosage form an "注射用…" name tells, when the lexicon has this form.
 INJECTION_FORM = "注射用无菌粉末"
+# The form of a Chinese herb's decoction piece (中药饮片), and the forms a herb is dispensed in under its own
+# name (白术颗粒, 白术饮片): after a herb's name any other form names a patent medicine (黄芩片, 牛黄上清丸).
+DECOCTION_PIECE = "中药饮片"
+HERB_DISPENSING_FORMS = frozenset((DECOCTION_PIECE, "颗粒剂"))
 # Suffix → dosage form, for product names the lexicon does not know. The server uses a pair only when
 # its form is an entry of the dosage_form dictionary, so the lexicon decides which forms exist.
 SUFFIX_FORMS = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from chars import is_hanzi
-from dosage_forms import INJECTION_PREFIX
+from dosage_forms import DECOCTION_PIECE, INJECTION_PREFIX
 from dictionary_set import DRUG_DICTS, VEHICLE_GENERICS
 
 
@@ -30,7 +30,8 @@ def shape(fragment: str, lex) -> Shape | None:
     stem, form = body, None
     for n in range(min(len(body) - 2, 8), 0, -1):
         form = lex.dosage_form_suffixes.get(body[-n:])
-        if form and (n == 1 or body[-n] not in _STEM_ENDINGS or known_generic(body[:-n], lex)):
+        if form and (n == 1 or body[-n] not in _STEM_ENDINGS
+                     or known_generic(body[:-n], lex) and not is_herb(body[:-n], lex)):
             stem = body[:-n]
             break
         form = None
@@ -47,6 +48,12 @@ def stem_of(key: str, dict_name: str, lex) -> str:
         return key
     sh = shape(key, lex)
     return sh.stem if sh else key
+
+
+def is_herb(name: str, lex) -> bool:
+    """Whether a name is a Chinese herb's decoction piece (白术, 麸炒白术, 黄连): its name begins the names of
+    patent medicines (黄连上清丸) and of other drugs (黄连素: berberine), which a herb must not cut short."""
+    return any(e.dict == "product_name" and e.dosage_form == DECOCTION_PIECE for e in lex.lookup(name))
 
 
 def known_generic(stem: str, lex) -> str | None:

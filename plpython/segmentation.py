@@ -8,7 +8,8 @@ Order of work on the normalized string:
 2. (spec splitting runs here, in spec_split.py, on what is left);
 3. S21: the text between adjacent symbols is matched whole;
 4. S22: a pending string without symbols is cut by mechanical segmentation, *fewest segments*, and only
-   when every character is covered and no two generic names touch (天麻钩藤颗粒 is one formula, not 天麻);
+   when every character is covered and no two generic names, nor a herb and a word but its dispensing form,
+   touch (天麻钩藤颗粒 and 牛黄上清丸 are formulas, not 天麻 or 牛黄);
    otherwise it is one second-type piece;
 5. S23: a pending string with symbols is cut by the character models in priority order (char_models.py),
    then by spaces, and the pieces are matched again (whole, then mechanical segmentation).
@@ -22,8 +23,10 @@ from typing import NamedTuple
 
 import char_models
 import companies
+import inference
 from chars import is_hanzi, is_word_char
 from dictionary_set import PROTECTED_PREFIX
+from dosage_forms import HERB_DISPENSING_FORMS
 
 # Pending strings longer than this are not names; they are reported unmatched rather than searched.
 MAX_PIECE = 256
@@ -240,7 +243,7 @@ class Segmenter:
                 out.append(Piece(a, b, True))
                 continue
             words = cover(self.s, a, b, self.is_key, self.max_len)
-            if words and not self._glued_generics(words):
+            if words and not self._glued_names(words):
                 out.extend(Piece(x, y, True) for x, y in words)
                 continue
             mixed = self._mixed_key_at(a, b)
@@ -254,22 +257,34 @@ class Segmenter:
                     continue
                 if (x, y) != (a, b):
                     words = self.is_key(x, y) and [(x, y)] or cover(self.s, x, y, self.is_key, self.max_len)
-                    if words and not self._glued_generics(words):
+                    if words and not self._glued_names(words):
                         out.extend(Piece(p, q, True) for p, q in words)
                         continue
                 out.append(Piece(x, y, False))
         return out
 
-    def _glued_generics(self, words: list[tuple[int, int]]) -> bool:
-        """Whether two generic names touch, hanzi to hanzi, in a cover: a name the dictionaries lack that
-        is made of drug names (天麻钩藤颗粒, 桂枝茯苓丸: a formula named after its herbs), not two drugs;
-        it is left whole, a second-type piece, rather than reported as its first word's drug."""
-        s = self.s
+    def _glued_names(self, words: list[tuple[int, int]]) -> bool:
+        """Whether a cover glues drug names, hanzi to hanzi, into a name the dictionaries lack: two generic
+        names (天麻钩藤颗粒, 桂枝茯苓丸: a formula named after its herbs, not two drugs), or a herb and any word
+        but a form the herb is dispensed in, last (牛黄上清丸, 葛根芩连片, 黄芪生脉饮 are patent medicines;
+        白术颗粒 is the herb's granules). Such a piece is left whole, a second-type piece, rather than
+        reported as its first word's drug."""
+        s, lex = self.s, self.lex
 
         def generic(x, y):
-            return any(e.dict == "generic_name" for e in self.lex.lookup(s[x:y]))
-        return any(is_hanzi(s[y - 1]) and is_hanzi(s[y]) and generic(x, y) and generic(*words[i + 1])
-                   for i, (x, y) in enumerate(words[:-1]))
+            return any(e.dict == "generic_name" for e in lex.lookup(s[x:y]))
+
+        def dispensed(i):
+            x, y = words[i]
+            return i == len(words) - 1 and lex.dosage_form_suffixes.get(s[x:y]) in HERB_DISPENSING_FORMS
+        for i, ((x, y), (u, v)) in enumerate(zip(words, words[1:])):
+            if not (is_hanzi(s[y - 1]) and is_hanzi(s[u])):
+                continue
+            if generic(x, y) and generic(u, v):
+                return True
+            if inference.is_herb(s[x:y], lex) and not dispensed(i + 1) or inference.is_herb(s[u:v], lex):
+                return True
+        return False
 
     def _mixed_key_at(self, a: int, b: int) -> int | None:
         """The end of the longest key starting at ``a`` that holds hanzi and Latin letters alike."""

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version a194256659fe9e84
+-- code version f714695b0ec980ca
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -1485,6 +1485,10 @@ from __future__ import annotations
 INJECTION_PREFIX = "注射用"
 # The dosage form an "注射用…" name tells, when the lexicon has this form.
 INJECTION_FORM = "注射用无菌粉末"
+# The form of a Chinese herb's decoction piece (中药饮片), and the forms a herb is dispensed in under its own
+# name (白术颗粒, 白术饮片): after a herb's name any other form names a patent medicine (黄芩片, 牛黄上清丸).
+DECOCTION_PIECE = "中药饮片"
+HERB_DISPENSING_FORMS = frozenset((DECOCTION_PIECE, "颗粒剂"))
 # Suffix → dosage form, for product names the lexicon does not know. The server uses a pair only when
 # its form is an entry of the dosage_form dictionary, so the lexicon decides which forms exist.
 SUFFIX_FORMS = {
@@ -1524,7 +1528,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from chars import is_hanzi
-from dosage_forms import INJECTION_PREFIX
+from dosage_forms import DECOCTION_PIECE, INJECTION_PREFIX
 from dictionary_set import DRUG_DICTS, VEHICLE_GENERICS
 
 
@@ -1544,7 +1548,8 @@ def shape(fragment: str, lex) -> Shape | None:
     stem, form = body, None
     for n in range(min(len(body) - 2, 8), 0, -1):
         form = lex.dosage_form_suffixes.get(body[-n:])
-        if form and (n == 1 or body[-n] not in _STEM_ENDINGS or known_generic(body[:-n], lex)):
+        if form and (n == 1 or body[-n] not in _STEM_ENDINGS
+                     or known_generic(body[:-n], lex) and not is_herb(body[:-n], lex)):
             stem = body[:-n]
             break
         form = None
@@ -1561,6 +1566,12 @@ def stem_of(key: str, dict_name: str, lex) -> str:
         return key
     sh = shape(key, lex)
     return sh.stem if sh else key
+
+
+def is_herb(name: str, lex) -> bool:
+    """Whether a name is a Chinese herb's decoction piece (白术, 麸炒白术, 黄连): its name begins the names of
+    patent medicines (黄连上清丸) and of other drugs (黄连素: berberine), which a herb must not cut short."""
+    return any(e.dict == "product_name" and e.dosage_form == DECOCTION_PIECE for e in lex.lookup(name))
 
 
 def known_generic(stem: str, lex) -> str | None:
@@ -2853,7 +2864,8 @@ Order of work on the normalized string:
 2. (spec splitting runs here, in spec_split.py, on what is left);
 3. S21: the text between adjacent symbols is matched whole;
 4. S22: a pending string without symbols is cut by mechanical segmentation, *fewest segments*, and only
-   when every character is covered and no two generic names touch (天麻钩藤颗粒 is one formula, not 天麻);
+   when every character is covered and no two generic names, nor a herb and a word but its dispensing form,
+   touch (天麻钩藤颗粒 and 牛黄上清丸 are formulas, not 天麻 or 牛黄);
    otherwise it is one second-type piece;
 5. S23: a pending string with symbols is cut by the character models in priority order (char_models.py),
    then by spaces, and the pieces are matched again (whole, then mechanical segmentation).
@@ -2867,8 +2879,10 @@ from typing import NamedTuple
 
 import char_models
 import companies
+import inference
 from chars import is_hanzi, is_word_char
 from dictionary_set import PROTECTED_PREFIX
+from dosage_forms import HERB_DISPENSING_FORMS
 
 # Pending strings longer than this are not names; they are reported unmatched rather than searched.
 MAX_PIECE = 256
@@ -3085,7 +3099,7 @@ class Segmenter:
                 out.append(Piece(a, b, True))
                 continue
             words = cover(self.s, a, b, self.is_key, self.max_len)
-            if words and not self._glued_generics(words):
+            if words and not self._glued_names(words):
                 out.extend(Piece(x, y, True) for x, y in words)
                 continue
             mixed = self._mixed_key_at(a, b)
@@ -3099,22 +3113,34 @@ class Segmenter:
                     continue
                 if (x, y) != (a, b):
                     words = self.is_key(x, y) and [(x, y)] or cover(self.s, x, y, self.is_key, self.max_len)
-                    if words and not self._glued_generics(words):
+                    if words and not self._glued_names(words):
                         out.extend(Piece(p, q, True) for p, q in words)
                         continue
                 out.append(Piece(x, y, False))
         return out
 
-    def _glued_generics(self, words: list[tuple[int, int]]) -> bool:
-        """Whether two generic names touch, hanzi to hanzi, in a cover: a name the dictionaries lack that
-        is made of drug names (天麻钩藤颗粒, 桂枝茯苓丸: a formula named after its herbs), not two drugs;
-        it is left whole, a second-type piece, rather than reported as its first word's drug."""
-        s = self.s
+    def _glued_names(self, words: list[tuple[int, int]]) -> bool:
+        """Whether a cover glues drug names, hanzi to hanzi, into a name the dictionaries lack: two generic
+        names (天麻钩藤颗粒, 桂枝茯苓丸: a formula named after its herbs, not two drugs), or a herb and any word
+        but a form the herb is dispensed in, last (牛黄上清丸, 葛根芩连片, 黄芪生脉饮 are patent medicines;
+        白术颗粒 is the herb's granules). Such a piece is left whole, a second-type piece, rather than
+        reported as its first word's drug."""
+        s, lex = self.s, self.lex
 
         def generic(x, y):
-            return any(e.dict == "generic_name" for e in self.lex.lookup(s[x:y]))
-        return any(is_hanzi(s[y - 1]) and is_hanzi(s[y]) and generic(x, y) and generic(*words[i + 1])
-                   for i, (x, y) in enumerate(words[:-1]))
+            return any(e.dict == "generic_name" for e in lex.lookup(s[x:y]))
+
+        def dispensed(i):
+            x, y = words[i]
+            return i == len(words) - 1 and lex.dosage_form_suffixes.get(s[x:y]) in HERB_DISPENSING_FORMS
+        for i, ((x, y), (u, v)) in enumerate(zip(words, words[1:])):
+            if not (is_hanzi(s[y - 1]) and is_hanzi(s[u])):
+                continue
+            if generic(x, y) and generic(u, v):
+                return True
+            if inference.is_herb(s[x:y], lex) and not dispensed(i + 1) or inference.is_herb(s[u:v], lex):
+                return True
+        return False
 
     def _mixed_key_at(self, a: int, b: int) -> int | None:
         """The end of the longest key starting at ``a`` that holds hanzi and Latin letters alike."""
@@ -3921,7 +3947,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'a194256659fe9e84')
+    'code', 'f714695b0ec980ca')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3932,11 +3958,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a194256659fe9e84":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f714695b0ec980ca":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a194256659fe9e84'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f714695b0ec980ca'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3964,7 +3990,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a194256659fe9e84":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "a194256659fe9e84"
+    _dn.CODE_VERSION = "f714695b0ec980ca"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -3980,11 +4006,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a194256659fe9e84":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f714695b0ec980ca":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a194256659fe9e84'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f714695b0ec980ca'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4012,7 +4038,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a194256659fe9e84":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "a194256659fe9e84"
+    _dn.CODE_VERSION = "f714695b0ec980ca"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4025,11 +4051,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a194256659fe9e84":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f714695b0ec980ca":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a194256659fe9e84'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f714695b0ec980ca'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4057,7 +4083,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a194256659fe9e84":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "a194256659fe9e84"
+    _dn.CODE_VERSION = "f714695b0ec980ca"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4072,11 +4098,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a194256659fe9e84":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f714695b0ec980ca":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a194256659fe9e84'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f714695b0ec980ca'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4104,7 +4130,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a194256659fe9e84":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "a194256659fe9e84"
+    _dn.CODE_VERSION = "f714695b0ec980ca"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4117,11 +4143,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a194256659fe9e84":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f714695b0ec980ca":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a194256659fe9e84'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f714695b0ec980ca'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4149,7 +4175,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a194256659fe9e84":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "a194256659fe9e84"
+    _dn.CODE_VERSION = "f714695b0ec980ca"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4283,7 +4309,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "a194256659fe9e84", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "f714695b0ec980ca", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

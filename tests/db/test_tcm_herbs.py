@@ -66,8 +66,21 @@ def test_a_patent_medicine_of_the_lexicon_keeps_its_name(bundled_db, raw, produc
     ("黄芪当归颗粒 5g*9袋", ("黄芪", "当归")),
     ("复方甘草片 100片", ("甘草",)),
     ("复方甘草口服溶液 100ml", ("甘草",)),
+    ("黄芪生脉饮 10ml*10支", ("黄芪",)),                  # a herb before a product of the lexicon
+    ("牛黄蛇胆川贝液 10ml*6支", ("牛黄",)),
 ])
 def test_a_patent_medicine_the_lexicon_lacks_is_not_one_of_its_herbs(bundled_db, raw, herbs):
     doc = parse(bundled_db, raw)
     assert doc["generic_name"] not in herbs and doc["product_name"] not in herbs
     assert doc["status"] in ("inferred", "unresolved"), doc["status"]
+
+
+@pytest.mark.parametrize("raw, generic", [
+    ("牛黄上清丸 6g*10丸", "牛黄上清"),         # a herb before a product word of the lexicon (上清丸)
+    ("葛根芩连片 0.3g*24片", "葛根芩连"),
+    ("半夏天麻丸 6g*10袋", "半夏天麻"),
+    ("川贝雪梨膏 150g", "川贝雪梨"),
+    ("黄连素片 0.1g*100片", "盐酸小檗碱"),      # berberine: 黄连 + 素片 would make it the herb
+])
+def test_a_herb_does_not_cut_short_the_name_it_begins(bundled_db, raw, generic):
+    assert parse(bundled_db, raw)["generic_name"] == generic
