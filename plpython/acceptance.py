@@ -67,6 +67,8 @@ def judge(fragment: str, candidates: list, lex, settings: dict, normalize_key) -
             near = True
         if not _a_typo(fstem, cstem, getattr(lex, "readings", None)):
             near = True
+        if top["attribute"] in DRUG_DICTS and _names_another_generic(fstem, cstem, candidate_generic(top), lex):
+            near = True
         sh = inference.shape(fragment, lex)
         if sh and top["attribute"] in DRUG_DICTS:
             g = inference.known_generic(sh.stem, lex)
@@ -118,6 +120,34 @@ def variant_marks(text: str) -> list[str]:
     False
     """
     return [m for m in _MARK.findall(text) if not is_hanzi(m[0])]
+
+
+def _names_another_generic(fstem: str, cstem: str, generic: str | None, lex) -> bool:
+    """Whether the fragment spells out a generic name (three hanzi or more) that the candidate lacks and that
+    is not the candidate's drug: 阿格列汀二甲双胍 names 阿格列汀, so 西格列汀二甲双胍 is another drug however
+    few characters differ. A typo seldom spells another drug's whole name.
+
+    >>> from dictionary_set import Entry
+    >>> class Lex:
+    ...     def lookup(self, k):
+    ...         return [Entry("generic_name", k, k, None, None, None)] if k in ("阿格列汀", "二甲双胍") else []
+    >>> _names_another_generic("阿格列汀二甲双胍", "西格列汀二甲双胍", "西格列汀二甲双胍", Lex())
+    True
+    >>> _names_another_generic("盐酸二甲双胍缓释", "盐酸二甲双胍", "盐酸二甲双胍", Lex())
+    False
+    """
+    n = len(fstem)
+    for i in range(n):
+        if not is_hanzi(fstem[i]):
+            continue
+        for j in range(min(n, i + 12), i + 2, -1):
+            name = fstem[i:j]
+            if name in cstem or not all(map(is_hanzi, name)):
+                continue
+            if any(e.dict == "generic_name" and e.standard != generic and e.standard not in cstem
+                   for e in lex.lookup(name)):
+                return True
+    return False
 
 
 def _stem_by_suffix(fragment: str, ckey: str, cstem: str, lex) -> str | None:

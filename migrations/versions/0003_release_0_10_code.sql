@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version f714695b0ec980ca
+-- code version 8e23f205b678d8bd
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -481,6 +481,8 @@ def judge(fragment: str, candidates: list, lex, settings: dict, normalize_key) -
             near = True
         if not _a_typo(fstem, cstem, getattr(lex, "readings", None)):
             near = True
+        if top["attribute"] in DRUG_DICTS and _names_another_generic(fstem, cstem, candidate_generic(top), lex):
+            near = True
         sh = inference.shape(fragment, lex)
         if sh and top["attribute"] in DRUG_DICTS:
             g = inference.known_generic(sh.stem, lex)
@@ -532,6 +534,34 @@ def variant_marks(text: str) -> list[str]:
     False
     """
     return [m for m in _MARK.findall(text) if not is_hanzi(m[0])]
+
+
+def _names_another_generic(fstem: str, cstem: str, generic: str | None, lex) -> bool:
+    """Whether the fragment spells out a generic name (three hanzi or more) that the candidate lacks and that
+    is not the candidate's drug: 阿格列汀二甲双胍 names 阿格列汀, so 西格列汀二甲双胍 is another drug however
+    few characters differ. A typo seldom spells another drug's whole name.
+
+    >>> from dictionary_set import Entry
+    >>> class Lex:
+    ...     def lookup(self, k):
+    ...         return [Entry("generic_name", k, k, None, None, None)] if k in ("阿格列汀", "二甲双胍") else []
+    >>> _names_another_generic("阿格列汀二甲双胍", "西格列汀二甲双胍", "西格列汀二甲双胍", Lex())
+    True
+    >>> _names_another_generic("盐酸二甲双胍缓释", "盐酸二甲双胍", "盐酸二甲双胍", Lex())
+    False
+    """
+    n = len(fstem)
+    for i in range(n):
+        if not is_hanzi(fstem[i]):
+            continue
+        for j in range(min(n, i + 12), i + 2, -1):
+            name = fstem[i:j]
+            if name in cstem or not all(map(is_hanzi, name)):
+                continue
+            if any(e.dict == "generic_name" and e.standard != generic and e.standard not in cstem
+                   for e in lex.lookup(name)):
+                return True
+    return False
 
 
 def _stem_by_suffix(fragment: str, ckey: str, cstem: str, lex) -> str | None:
@@ -3947,7 +3977,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'f714695b0ec980ca')
+    'code', '8e23f205b678d8bd')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3958,11 +3988,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f714695b0ec980ca":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8e23f205b678d8bd":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f714695b0ec980ca'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8e23f205b678d8bd'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -3990,7 +4020,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f714695b0ec980ca":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f714695b0ec980ca"
+    _dn.CODE_VERSION = "8e23f205b678d8bd"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4006,11 +4036,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f714695b0ec980ca":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8e23f205b678d8bd":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f714695b0ec980ca'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8e23f205b678d8bd'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4038,7 +4068,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f714695b0ec980ca":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f714695b0ec980ca"
+    _dn.CODE_VERSION = "8e23f205b678d8bd"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4051,11 +4081,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f714695b0ec980ca":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8e23f205b678d8bd":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f714695b0ec980ca'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8e23f205b678d8bd'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4083,7 +4113,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f714695b0ec980ca":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f714695b0ec980ca"
+    _dn.CODE_VERSION = "8e23f205b678d8bd"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4098,11 +4128,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f714695b0ec980ca":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8e23f205b678d8bd":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f714695b0ec980ca'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8e23f205b678d8bd'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4130,7 +4160,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f714695b0ec980ca":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f714695b0ec980ca"
+    _dn.CODE_VERSION = "8e23f205b678d8bd"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4143,11 +4173,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f714695b0ec980ca":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8e23f205b678d8bd":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f714695b0ec980ca'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8e23f205b678d8bd'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4175,7 +4205,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f714695b0ec980ca":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f714695b0ec980ca"
+    _dn.CODE_VERSION = "8e23f205b678d8bd"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4309,7 +4339,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "f714695b0ec980ca", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "8e23f205b678d8bd", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -23,6 +23,16 @@ def test_an_unknown_drug_is_not_made_another(bundled_db, raw, generic, product):
     assert (doc["generic_name"], doc["product_name"], doc["status"]) == (generic, product, "inferred")
 
 
+@pytest.mark.parametrize("raw, not_generic", [
+    ("阿格列汀二甲双胍(贝格平)片 12.5mg/500mg*14片", "西格列汀二甲双胍"),    # it spells out 阿格列汀
+    ("阿格列汀二甲双胍片 12.5mg/500mg*14片", "西格列汀二甲双胍"),
+])
+def test_a_name_that_spells_out_another_generic_is_no_typo_of_a_drug_without_it(bundled_db, raw, not_generic):
+    with psycopg.connect(bundled_db) as conn:
+        doc = conn.execute("SELECT drug_parse(%s)", (raw,)).fetchone()[0]
+    assert doc["generic_name"] != not_generic and doc["status"] != "fuzzy"
+
+
 def test_a_combination_pack_is_judged_part_by_part(bundled_db):
     with psycopg.connect(bundled_db) as conn:
         doc = conn.execute("SELECT drug_parse('先诺特韦片/利托那韦片组合包装(先诺欣) 先声药业')").fetchone()[0]
