@@ -123,31 +123,38 @@ def variant_marks(text: str) -> list[str]:
 
 
 def _names_another_generic(fstem: str, cstem: str, generic: str | None, lex) -> bool:
-    """Whether the fragment spells out a generic name (three hanzi or more) that the candidate lacks and that
-    is not the candidate's drug: 阿格列汀二甲双胍 names 阿格列汀, so 西格列汀二甲双胍 is another drug however
-    few characters differ. A typo seldom spells another drug's whole name.
+    """Whether the fragment spells out a generic name that the candidate lacks and that is not the
+    candidate's drug: 阿格列汀二甲双胍 names 阿格列汀, so 西格列汀二甲双胍 is another drug however few
+    characters differ. A typo seldom spells another drug's whole name."""
+    return any(name not in cstem and std != generic and std not in cstem for name, std in generics_spelled(fstem, lex))
+
+
+def generics_spelled(text: str, lex) -> list[tuple[str, str]]:
+    """(name, standard) of the generic names of three hanzi or more written in ``text``, longest first at
+    each position.
 
     >>> from dictionary_set import Entry
     >>> class Lex:
     ...     def lookup(self, k):
     ...         return [Entry("generic_name", k, k, None, None, None)] if k in ("阿格列汀", "二甲双胍") else []
+    >>> generics_spelled("阿格列汀二甲双胍片", Lex())
+    [('阿格列汀', '阿格列汀'), ('二甲双胍', '二甲双胍')]
     >>> _names_another_generic("阿格列汀二甲双胍", "西格列汀二甲双胍", "西格列汀二甲双胍", Lex())
     True
-    >>> _names_another_generic("盐酸二甲双胍缓释", "盐酸二甲双胍", "盐酸二甲双胍", Lex())
-    False
     """
-    n = len(fstem)
+    out, n = [], len(text)
     for i in range(n):
-        if not is_hanzi(fstem[i]):
+        if not is_hanzi(text[i]):
             continue
         for j in range(min(n, i + 12), i + 2, -1):
-            name = fstem[i:j]
-            if name in cstem or not all(map(is_hanzi, name)):
+            name = text[i:j]
+            if not all(map(is_hanzi, name)):
                 continue
-            if any(e.dict == "generic_name" and e.standard != generic and e.standard not in cstem
-                   for e in lex.lookup(name)):
-                return True
-    return False
+            std = next((e.standard for e in lex.lookup(name) if e.dict == "generic_name"), None)
+            if std is not None:
+                out.append((name, std))
+                break
+    return out
 
 
 def _stem_by_suffix(fragment: str, ckey: str, cstem: str, lex) -> str | None:

@@ -74,13 +74,16 @@ class _Flat:
         self.rank[field] = rank
         self.evidence[field] = evidence or EVIDENCE[rank]
 
-    def link_trade_names(self, form_of_product):
+    def link_trade_names(self, form_of_product, spelled=()):
         """Fill what the exact trade names link to, unless the text names another drug itself: 京新 is the
         trade name of a ciprofloxacin in the lexicon and the short name of its maker, and 地达西尼胶囊 … 京新
-        is no ciprofloxacin. A drug the text names in full (exact, composed) keeps its fields either way."""
+        is no ciprofloxacin. A drug the text names in full (exact, composed) keeps its fields either way.
+        ``spelled``: generic names written inside pieces nothing resolved, heard when no field names one
+        (恩格列净二甲双胍(卓和)片 is not the 甲钴胺 the lexicon links 卓和 to)."""
         for generic, product, form in self.trade_links:
             named = self.values["generic_name"]
-            if named is not None and generic is not None and not _same_drug(named, generic):
+            others = [named] if named is not None else spelled
+            if generic is not None and any(not _same_drug(n, generic) for n in others):
                 continue
             self.fill("generic_name", generic, LINKED)
             self.fill("product_name", product, LINKED)
@@ -229,7 +232,10 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             segments.append(_second_type(s, (item.start, item.end), surface, lex, fuzzy, settings, flat, key_of,
                                          item.detail))
     tick()
-    flat.link_trade_names(form_of_product)
+    # generic names written in pieces nothing resolved (恩格列净二甲双胍(卓和)片: the two glued are no entry)
+    spelled = [std for seg in segments if seg["match"] in ("fuzzy", "none", "inferred") and not seg.get("accepted")
+               and seg["attribute"] != "manufacturer" for _, std in acceptance.generics_spelled(key_of(seg["text"]), lex)]
+    flat.link_trade_names(form_of_product, spelled)
     _join_latin_company(segments, raw, lex, flat)
     if flat.rank["manufacturer"] == EXACT:
         full = companies.full_name_of_short_names(segments, key_of)

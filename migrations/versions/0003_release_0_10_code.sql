@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 8e23f205b678d8bd
+-- code version 6f26e538149bf38a
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -537,31 +537,38 @@ def variant_marks(text: str) -> list[str]:
 
 
 def _names_another_generic(fstem: str, cstem: str, generic: str | None, lex) -> bool:
-    """Whether the fragment spells out a generic name (three hanzi or more) that the candidate lacks and that
-    is not the candidate's drug: 阿格列汀二甲双胍 names 阿格列汀, so 西格列汀二甲双胍 is another drug however
-    few characters differ. A typo seldom spells another drug's whole name.
+    """Whether the fragment spells out a generic name that the candidate lacks and that is not the
+    candidate's drug: 阿格列汀二甲双胍 names 阿格列汀, so 西格列汀二甲双胍 is another drug however few
+    characters differ. A typo seldom spells another drug's whole name."""
+    return any(name not in cstem and std != generic and std not in cstem for name, std in generics_spelled(fstem, lex))
+
+
+def generics_spelled(text: str, lex) -> list[tuple[str, str]]:
+    """(name, standard) of the generic names of three hanzi or more written in ``text``, longest first at
+    each position.
 
     >>> from dictionary_set import Entry
     >>> class Lex:
     ...     def lookup(self, k):
     ...         return [Entry("generic_name", k, k, None, None, None)] if k in ("阿格列汀", "二甲双胍") else []
+    >>> generics_spelled("阿格列汀二甲双胍片", Lex())
+    [('阿格列汀', '阿格列汀'), ('二甲双胍', '二甲双胍')]
     >>> _names_another_generic("阿格列汀二甲双胍", "西格列汀二甲双胍", "西格列汀二甲双胍", Lex())
     True
-    >>> _names_another_generic("盐酸二甲双胍缓释", "盐酸二甲双胍", "盐酸二甲双胍", Lex())
-    False
     """
-    n = len(fstem)
+    out, n = [], len(text)
     for i in range(n):
-        if not is_hanzi(fstem[i]):
+        if not is_hanzi(text[i]):
             continue
         for j in range(min(n, i + 12), i + 2, -1):
-            name = fstem[i:j]
-            if name in cstem or not all(map(is_hanzi, name)):
+            name = text[i:j]
+            if not all(map(is_hanzi, name)):
                 continue
-            if any(e.dict == "generic_name" and e.standard != generic and e.standard not in cstem
-                   for e in lex.lookup(name)):
-                return True
-    return False
+            std = next((e.standard for e in lex.lookup(name) if e.dict == "generic_name"), None)
+            if std is not None:
+                out.append((name, std))
+                break
+    return out
 
 
 def _stem_by_suffix(fragment: str, ckey: str, cstem: str, lex) -> str | None:
@@ -2152,13 +2159,16 @@ class _Flat:
         self.rank[field] = rank
         self.evidence[field] = evidence or EVIDENCE[rank]
 
-    def link_trade_names(self, form_of_product):
+    def link_trade_names(self, form_of_product, spelled=()):
         """Fill what the exact trade names link to, unless the text names another drug itself: 京新 is the
         trade name of a ciprofloxacin in the lexicon and the short name of its maker, and 地达西尼胶囊 … 京新
-        is no ciprofloxacin. A drug the text names in full (exact, composed) keeps its fields either way."""
+        is no ciprofloxacin. A drug the text names in full (exact, composed) keeps its fields either way.
+        ``spelled``: generic names written inside pieces nothing resolved, heard when no field names one
+        (恩格列净二甲双胍(卓和)片 is not the 甲钴胺 the lexicon links 卓和 to)."""
         for generic, product, form in self.trade_links:
             named = self.values["generic_name"]
-            if named is not None and generic is not None and not _same_drug(named, generic):
+            others = [named] if named is not None else spelled
+            if generic is not None and any(not _same_drug(n, generic) for n in others):
                 continue
             self.fill("generic_name", generic, LINKED)
             self.fill("product_name", product, LINKED)
@@ -2307,7 +2317,10 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             segments.append(_second_type(s, (item.start, item.end), surface, lex, fuzzy, settings, flat, key_of,
                                          item.detail))
     tick()
-    flat.link_trade_names(form_of_product)
+    # generic names written in pieces nothing resolved (恩格列净二甲双胍(卓和)片: the two glued are no entry)
+    spelled = [std for seg in segments if seg["match"] in ("fuzzy", "none", "inferred") and not seg.get("accepted")
+               and seg["attribute"] != "manufacturer" for _, std in acceptance.generics_spelled(key_of(seg["text"]), lex)]
+    flat.link_trade_names(form_of_product, spelled)
     _join_latin_company(segments, raw, lex, flat)
     if flat.rank["manufacturer"] == EXACT:
         full = companies.full_name_of_short_names(segments, key_of)
@@ -3977,7 +3990,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '8e23f205b678d8bd')
+    'code', '6f26e538149bf38a')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -3988,11 +4001,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8e23f205b678d8bd":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "6f26e538149bf38a":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8e23f205b678d8bd'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '6f26e538149bf38a'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4020,7 +4033,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8e23f205b678d8bd":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "8e23f205b678d8bd"
+    _dn.CODE_VERSION = "6f26e538149bf38a"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4036,11 +4049,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8e23f205b678d8bd":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "6f26e538149bf38a":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8e23f205b678d8bd'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '6f26e538149bf38a'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4068,7 +4081,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8e23f205b678d8bd":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "8e23f205b678d8bd"
+    _dn.CODE_VERSION = "6f26e538149bf38a"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4081,11 +4094,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8e23f205b678d8bd":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "6f26e538149bf38a":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8e23f205b678d8bd'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '6f26e538149bf38a'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4113,7 +4126,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8e23f205b678d8bd":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "8e23f205b678d8bd"
+    _dn.CODE_VERSION = "6f26e538149bf38a"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4128,11 +4141,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8e23f205b678d8bd":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "6f26e538149bf38a":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8e23f205b678d8bd'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '6f26e538149bf38a'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4160,7 +4173,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8e23f205b678d8bd":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "8e23f205b678d8bd"
+    _dn.CODE_VERSION = "6f26e538149bf38a"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4173,11 +4186,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8e23f205b678d8bd":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "6f26e538149bf38a":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '8e23f205b678d8bd'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '6f26e538149bf38a'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4205,7 +4218,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "8e23f205b678d8bd":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "8e23f205b678d8bd"
+    _dn.CODE_VERSION = "6f26e538149bf38a"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4339,7 +4352,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "8e23f205b678d8bd", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "6f26e538149bf38a", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

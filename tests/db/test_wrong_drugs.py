@@ -33,6 +33,13 @@ def test_a_name_that_spells_out_another_generic_is_no_typo_of_a_drug_without_it(
     assert doc["generic_name"] != not_generic and doc["status"] != "fuzzy"
 
 
+def test_a_trade_name_does_not_bring_its_drug_when_the_text_spells_out_another(bundled_db):
+    # the lexicon links 卓和 to a 甲钴胺 product; the unknown name before it spells 恩格列净 and 二甲双胍
+    with psycopg.connect(bundled_db) as conn:
+        doc = conn.execute("SELECT drug_parse('恩格列净二甲双胍(卓和)片 5mg/500mg*14片')").fetchone()[0]
+    assert doc["generic_name"] != "甲钴胺" and doc["product_name"] != "甲钴胺分散片"
+
+
 def test_a_combination_pack_is_judged_part_by_part(bundled_db):
     with psycopg.connect(bundled_db) as conn:
         doc = conn.execute("SELECT drug_parse('先诺特韦片/利托那韦片组合包装(先诺欣) 先声药业')").fetchone()[0]
