@@ -30,6 +30,8 @@ def shape(fragment: str, lex) -> Shape | None:
     stem, form = body, None
     for n in range(min(len(body) - 2, 8), 0, -1):
         form = lex.dosage_form_suffixes.get(body[-n:])
+        if form == DECOCTION_PIECE and not is_herb(body[:-n], lex):
+            form = None        # 桑菊饮片: a tablet of 桑菊饮; only a herb is sold as its decoction piece
         if form and (n == 1 or body[-n] not in _STEM_ENDINGS
                      or known_generic(body[:-n], lex) and not is_herb(body[:-n], lex)):
             stem = body[:-n]

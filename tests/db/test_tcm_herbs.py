@@ -84,3 +84,9 @@ def test_a_patent_medicine_the_lexicon_lacks_is_not_one_of_its_herbs(bundled_db,
 ])
 def test_a_herb_does_not_cut_short_the_name_it_begins(bundled_db, raw, generic):
     assert parse(bundled_db, raw)["generic_name"] == generic
+
+
+def test_only_a_herb_is_sold_as_its_decoction_piece(bundled_db):
+    doc = parse(bundled_db, "桑菊饮片 0.3g*24片")          # tablets of the formula 桑菊饮, not a 饮片
+    assert doc["dosage_form"] == "片剂"
+    assert parse(bundled_db, "白术饮片 10g")["dosage_form"] == "中药饮片"
