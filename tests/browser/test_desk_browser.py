@@ -88,12 +88,12 @@ def _fits(driver) -> None:
 
 def _wait(predicate, timeout=20.0):
     end = time.monotonic() + timeout
-    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
     while time.monotonic() < end:
         try:
             value = predicate()
-        except StaleElementReferenceException:   # the page was replaced while we read it: read again
-            value = None
+        except (StaleElementReferenceException, NoSuchElementException):
+            value = None     # the page was replaced while we read it, or the next one is not there yet: read again
         if value:
             return value
         time.sleep(0.2)
