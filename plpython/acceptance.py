@@ -67,7 +67,8 @@ def judge(fragment: str, candidates: list, lex, settings: dict, normalize_key) -
             near = True
         if not _a_typo(fstem, cstem, getattr(lex, "readings", None)):
             near = True
-        if top["attribute"] in DRUG_DICTS and _names_another_generic(fstem, cstem, candidate_generic(top), lex):
+        if not near and top["attribute"] in DRUG_DICTS \
+                and _names_another_generic(fstem, cstem, candidate_generic(top), lex):
             near = True
         sh = inference.shape(fragment, lex)
         if sh and top["attribute"] in DRUG_DICTS:

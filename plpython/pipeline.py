@@ -232,9 +232,12 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             segments.append(_second_type(s, (item.start, item.end), surface, lex, fuzzy, settings, flat, key_of,
                                          item.detail))
     tick()
-    # generic names written in pieces nothing resolved (恩格列净二甲双胍(卓和)片: the two glued are no entry)
-    spelled = [std for seg in segments if seg["match"] in ("fuzzy", "none", "inferred") and not seg.get("accepted")
-               and seg["attribute"] != "manufacturer" for _, std in acceptance.generics_spelled(key_of(seg["text"]), lex)]
+    spelled = []
+    if flat.trade_links and flat.values["generic_name"] is None:
+        # generic names written in pieces nothing resolved (恩格列净二甲双胍(卓和)片: the two glued are no entry)
+        spelled = [std for seg in segments if seg["match"] in ("fuzzy", "none", "inferred")
+                   and not seg.get("accepted") and seg["attribute"] != "manufacturer"
+                   for _, std in acceptance.generics_spelled(key_of(seg["text"]), lex)]
     flat.link_trade_names(form_of_product, spelled)
     _join_latin_company(segments, raw, lex, flat)
     if flat.rank["manufacturer"] == EXACT:
@@ -480,10 +483,11 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
     if verdict.accepted:
         top = candidates[0]
         seg.update(match="fuzzy", attribute=top["attribute"], term=top["term"], standard=top["standard"])
-        e = lex.first(key_of(top["term"]), (top["attribute"],))
+        top_key = key_of(top["term"])
+        e = lex.first(top_key, (top["attribute"],))
         flat.fill(top["attribute"], top["standard"], FUZZY)
         flat.fill("generic_name", top.get("generic"), FUZZY_LINKED)
-        if shape and not key_of(top["term"]).endswith(_suffix(fragment, shape)):
+        if shape and not top_key.endswith(_suffix(fragment, shape)):
             # 蜜紫苑颗粒 → 蜜紫菀 (a decoction piece): the match lacks the written form, which says more
             flat.fill("dosage_form", shape.dosage_form, FUZZY_LINKED)
         if e is not None:

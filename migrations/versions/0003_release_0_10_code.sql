@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version f988f7d010b57205
+-- code version 84b7abe178284c08
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -481,7 +481,8 @@ def judge(fragment: str, candidates: list, lex, settings: dict, normalize_key) -
             near = True
         if not _a_typo(fstem, cstem, getattr(lex, "readings", None)):
             near = True
-        if top["attribute"] in DRUG_DICTS and _names_another_generic(fstem, cstem, candidate_generic(top), lex):
+        if not near and top["attribute"] in DRUG_DICTS \
+                and _names_another_generic(fstem, cstem, candidate_generic(top), lex):
             near = True
         sh = inference.shape(fragment, lex)
         if sh and top["attribute"] in DRUG_DICTS:
@@ -2319,9 +2320,12 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             segments.append(_second_type(s, (item.start, item.end), surface, lex, fuzzy, settings, flat, key_of,
                                          item.detail))
     tick()
-    # generic names written in pieces nothing resolved (恩格列净二甲双胍(卓和)片: the two glued are no entry)
-    spelled = [std for seg in segments if seg["match"] in ("fuzzy", "none", "inferred") and not seg.get("accepted")
-               and seg["attribute"] != "manufacturer" for _, std in acceptance.generics_spelled(key_of(seg["text"]), lex)]
+    spelled = []
+    if flat.trade_links and flat.values["generic_name"] is None:
+        # generic names written in pieces nothing resolved (恩格列净二甲双胍(卓和)片: the two glued are no entry)
+        spelled = [std for seg in segments if seg["match"] in ("fuzzy", "none", "inferred")
+                   and not seg.get("accepted") and seg["attribute"] != "manufacturer"
+                   for _, std in acceptance.generics_spelled(key_of(seg["text"]), lex)]
     flat.link_trade_names(form_of_product, spelled)
     _join_latin_company(segments, raw, lex, flat)
     if flat.rank["manufacturer"] == EXACT:
@@ -2567,10 +2571,11 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
     if verdict.accepted:
         top = candidates[0]
         seg.update(match="fuzzy", attribute=top["attribute"], term=top["term"], standard=top["standard"])
-        e = lex.first(key_of(top["term"]), (top["attribute"],))
+        top_key = key_of(top["term"])
+        e = lex.first(top_key, (top["attribute"],))
         flat.fill(top["attribute"], top["standard"], FUZZY)
         flat.fill("generic_name", top.get("generic"), FUZZY_LINKED)
-        if shape and not key_of(top["term"]).endswith(_suffix(fragment, shape)):
+        if shape and not top_key.endswith(_suffix(fragment, shape)):
             # 蜜紫苑颗粒 → 蜜紫菀 (a decoction piece): the match lacks the written form, which says more
             flat.fill("dosage_form", shape.dosage_form, FUZZY_LINKED)
         if e is not None:
@@ -3992,7 +3997,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'f988f7d010b57205')
+    'code', '84b7abe178284c08')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4003,11 +4008,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f988f7d010b57205":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "84b7abe178284c08":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f988f7d010b57205'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '84b7abe178284c08'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4035,7 +4040,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f988f7d010b57205":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f988f7d010b57205"
+    _dn.CODE_VERSION = "84b7abe178284c08"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4051,11 +4056,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f988f7d010b57205":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "84b7abe178284c08":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f988f7d010b57205'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '84b7abe178284c08'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4083,7 +4088,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f988f7d010b57205":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f988f7d010b57205"
+    _dn.CODE_VERSION = "84b7abe178284c08"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4096,11 +4101,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f988f7d010b57205":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "84b7abe178284c08":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f988f7d010b57205'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '84b7abe178284c08'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4128,7 +4133,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f988f7d010b57205":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f988f7d010b57205"
+    _dn.CODE_VERSION = "84b7abe178284c08"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4143,11 +4148,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f988f7d010b57205":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "84b7abe178284c08":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f988f7d010b57205'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '84b7abe178284c08'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4175,7 +4180,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f988f7d010b57205":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f988f7d010b57205"
+    _dn.CODE_VERSION = "84b7abe178284c08"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4188,11 +4193,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f988f7d010b57205":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "84b7abe178284c08":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f988f7d010b57205'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '84b7abe178284c08'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4220,7 +4225,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f988f7d010b57205":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f988f7d010b57205"
+    _dn.CODE_VERSION = "84b7abe178284c08"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4354,7 +4359,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "f988f7d010b57205", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "84b7abe178284c08", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
