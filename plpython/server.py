@@ -36,6 +36,17 @@ SETTING_NAMES = config.NAMES
 # The tables the caches are computed from (their statement triggers mark uncommitted changes).
 _CACHED_TABLES = ("entry", "posting", "token_stat", "entry_weight", "setting", "hanzi", "char_model", "dictionary",
                   "state")
+# What Backend.refresh reads on every call (built once: the string is the same for every call). Rows written
+# to the cached tables are counted by PostgreSQL itself (not yet flushed counts, so they may include the
+# session's last transactions; only a transaction that wrote, having an xid, heeds them): the marker's answer
+# also when a session cleared it or read its writes before the statement ended. TRUNCATE resets these
+# counts; the marker covers it.
+_STATE_SQL = ("SELECT version, settings_version, "
+              + ", ".join(f"current_setting('drugnorm.{n}', true) AS {n}" for n in SETTING_NAMES)
+              + ", current_setting('drugnorm.uncommitted', true) AS uncommitted, "
+              + " + ".join(f"pg_stat_get_xact_tuples_{w}('drugnorm.{t}'::regclass)"
+                           for t in _CACHED_TABLES for w in ("inserted", "updated", "deleted"))
+              + " AS written, pg_current_xact_id_if_assigned()::text AS xid FROM drugnorm.state")
 # Hard caps on the memory of one backend's caches, whatever cache_entries says (README, Scaling): parse
 # results (compressed JSON, ~450 bytes for a typical HIS string, up to ~20 KB for a 1,000-character one)
 # and fuzzy candidates of fragments (compressed JSON, ~400 bytes each).
@@ -211,18 +222,7 @@ class Backend(View):
     def refresh(self, plpy):
         """One query per call: versions, the session's settings and the uncommitted-changes marker.
         Returns the view this call uses and the lexicon version."""
-        cols = ", ".join(f"current_setting('drugnorm.{n}', true) AS {n}" for n in SETTING_NAMES)
-        # Rows written to those tables, counted by PostgreSQL itself (not yet flushed counts, so they may
-        # include the session's last transactions; only a transaction that wrote, having an xid, heeds
-        # them): the marker's answer also when a session cleared it or read its writes before the
-        # statement ended. TRUNCATE resets these counts; the marker covers it.
-        written = " + ".join(f"pg_stat_get_xact_tuples_{w}('drugnorm.{t}'::regclass)"
-                             for t in _CACHED_TABLES for w in ("inserted", "updated", "deleted"))
-        rows = plpy.execute(self.plan(plpy, "state", f"SELECT version, settings_version, {cols}, "
-                                                     "current_setting('drugnorm.uncommitted', true) AS uncommitted, "
-                                                     f"{written} AS written, "
-                                                     "pg_current_xact_id_if_assigned()::text AS xid "
-                                                     "FROM drugnorm.state"))
+        rows = plpy.execute(self.plan(plpy, "state", _STATE_SQL))
         if not rows:   # the seed rows are data: a restore of a schema-only dump lacks them
             raise ValueError("drugnorm is not initialised in this database (drugnorm.state is empty, as "
                              "after restoring a schema-only dump): run drugnorm-admin init")

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 84b7abe178284c08
+-- code version 7d4aacab8496fd00
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -753,6 +753,40 @@ PROVINCES = ("北京", "天津", "上海", "重庆", "河北", "山西", "辽宁
              "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西",
              "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门")
 PROVINCE_TAILS = ("省", "市", "自治区", "壮族自治区", "回族自治区", "维吾尔自治区")
+# Prefecture-level cities (地级市), as names of manufacturers start with them (广州白云山制药, 汕头金石制药) and
+# as catalogues note where a reagent or a herb comes from (无水硫酸钠 500g×1瓶 南京).
+CITIES = (
+    "石家庄", "唐山", "秦皇岛", "邯郸", "邢台", "保定", "张家口", "承德", "沧州", "廊坊", "衡水",
+    "太原", "大同", "阳泉", "长治", "晋城", "朔州", "晋中", "运城", "忻州", "临汾", "吕梁",
+    "呼和浩特", "包头", "乌海", "赤峰", "通辽", "鄂尔多斯", "呼伦贝尔", "巴彦淖尔", "乌兰察布",
+    "沈阳", "大连", "鞍山", "抚顺", "本溪", "丹东", "锦州", "营口", "阜新", "辽阳", "盘锦", "铁岭", "葫芦岛",
+    "长春", "吉林", "四平", "辽源", "通化", "白山", "松原", "白城", "延边",
+    "哈尔滨", "齐齐哈尔", "鸡西", "鹤岗", "双鸭山", "大庆", "伊春", "佳木斯", "七台河", "牡丹江", "黑河", "绥化",
+    "南京", "无锡", "徐州", "常州", "苏州", "南通", "连云港", "淮安", "盐城", "扬州", "镇江", "泰州", "宿迁",
+    "杭州", "宁波", "温州", "嘉兴", "湖州", "绍兴", "金华", "衢州", "舟山", "台州", "丽水",
+    "合肥", "芜湖", "蚌埠", "淮南", "马鞍山", "淮北", "铜陵", "安庆", "黄山", "滁州", "阜阳", "宿州", "六安",
+    "亳州", "池州", "宣城",
+    "福州", "厦门", "莆田", "三明", "泉州", "漳州", "南平", "龙岩", "宁德",
+    "南昌", "景德镇", "萍乡", "九江", "新余", "鹰潭", "赣州", "吉安", "宜春", "抚州", "上饶",
+    "济南", "青岛", "淄博", "枣庄", "东营", "烟台", "潍坊", "济宁", "泰安", "威海", "日照", "临沂", "德州",
+    "聊城", "滨州", "菏泽",
+    "郑州", "开封", "洛阳", "平顶山", "安阳", "鹤壁", "新乡", "焦作", "濮阳", "许昌", "漯河", "三门峡", "南阳",
+    "商丘", "信阳", "周口", "驻马店",
+    "武汉", "黄石", "十堰", "宜昌", "襄阳", "鄂州", "荆门", "孝感", "荆州", "黄冈", "咸宁", "随州", "恩施",
+    "长沙", "株洲", "湘潭", "衡阳", "邵阳", "岳阳", "常德", "张家界", "益阳", "郴州", "永州", "怀化", "娄底",
+    "广州", "韶关", "深圳", "珠海", "汕头", "佛山", "江门", "湛江", "茂名", "肇庆", "惠州", "梅州", "汕尾",
+    "河源", "阳江", "清远", "东莞", "中山", "潮州", "揭阳", "云浮",
+    "南宁", "柳州", "桂林", "梧州", "北海", "防城港", "钦州", "贵港", "玉林", "百色", "贺州", "河池", "来宾", "崇左",
+    "海口", "三亚",
+    "成都", "自贡", "攀枝花", "泸州", "德阳", "绵阳", "广元", "遂宁", "内江", "乐山", "南充", "眉山", "宜宾",
+    "广安", "达州", "雅安", "巴中", "资阳",
+    "贵阳", "六盘水", "遵义", "安顺", "毕节", "铜仁",
+    "昆明", "曲靖", "玉溪", "保山", "昭通", "丽江", "普洱", "临沧",
+    "拉萨", "日喀则", "林芝",
+    "西安", "铜川", "宝鸡", "咸阳", "渭南", "延安", "汉中", "榆林", "安康", "商洛",
+    "兰州", "嘉峪关", "金昌", "白银", "天水", "武威", "张掖", "平凉", "酒泉", "庆阳", "定西", "陇南",
+    "西宁", "银川", "石嘴山", "吴忠", "固原", "中卫", "乌鲁木齐", "克拉玛依", "吐鲁番", "哈密",
+)
 # The region words a core name loses at its start, and the tails taken with them.
 REGIONS = PROVINCES + ("中国",)
 _REGION_TAILS = ("省", "市", "自治区")
@@ -762,10 +796,11 @@ _BRACKETS = frozenset("()[]")
 COUNTRIES = ("中国", "美国", "日本", "德国", "英国", "法国", "瑞士", "瑞典", "丹麦", "意大利", "比利时", "荷兰",
              "奥地利", "西班牙", "爱尔兰", "韩国", "印度", "澳大利亚", "加拿大", "以色列", "芬兰", "挪威", "匈牙利",
              "波兰", "新加坡", "葡萄牙", "希腊", "捷克", "俄罗斯", "泰国", "马来西亚", "印度尼西亚", "巴西",
-             "阿根廷", "墨西哥", "新西兰", "南非", "斯洛文尼亚", "克罗地亚", "冰岛", "卢森堡", "土耳其")
+             "阿根廷", "墨西哥", "新西兰", "南非", "斯洛文尼亚", "克罗地亚", "冰岛", "卢森堡", "土耳其", "塞浦路斯")
 # Where a drug comes from, as catalogues note it next to the name: never a drug name itself.
 ORIGINS = COUNTRIES + ("进口", "国产", "合资", "原研")
 # The places that tell a group's companies apart (company_place), longest first: 内蒙古 before 内蒙.
+_CITY_SET = frozenset(CITIES)
 _PLACES_LONGEST_FIRST = tuple(sorted(set(PROVINCES + COUNTRIES) - {"中国"}, key=len, reverse=True))
 
 # Everything that ends a manufacturer's name without naming the company (company_core strips them, in
@@ -793,12 +828,13 @@ LEGAL_FORMS_AFTER_A_NAME = LEGAL_FORMS | {"ag", "sa", "bv", "nv", "kg", "ab", "o
 
 
 def is_place(fragment: str) -> bool:
-    """成都, 江苏省, 德国, 进口: a region or an origin noted beside a name."""
+    """成都, 江苏省, 德国, 进口: a region, a city or an origin noted beside a name. A city alone names no maker:
+    many companies share it (南京 is not 南京南大药业)."""
     f = fragment.strip(" ()[]")
     for tail in _REGION_TAILS:
         if f.endswith(tail) and len(f) > len(tail) + 1:
             f = f[:-len(tail)]
-    return f in REGIONS or f in ORIGINS
+    return f in REGIONS or f in ORIGINS or f in _CITY_SET
 
 
 def is_company(fragment: str) -> bool:
@@ -3247,6 +3283,17 @@ SETTING_NAMES = config.NAMES
 # The tables the caches are computed from (their statement triggers mark uncommitted changes).
 _CACHED_TABLES = ("entry", "posting", "token_stat", "entry_weight", "setting", "hanzi", "char_model", "dictionary",
                   "state")
+# What Backend.refresh reads on every call (built once: the string is the same for every call). Rows written
+# to the cached tables are counted by PostgreSQL itself (not yet flushed counts, so they may include the
+# session's last transactions; only a transaction that wrote, having an xid, heeds them): the marker's answer
+# also when a session cleared it or read its writes before the statement ended. TRUNCATE resets these
+# counts; the marker covers it.
+_STATE_SQL = ("SELECT version, settings_version, "
+              + ", ".join(f"current_setting('drugnorm.{n}', true) AS {n}" for n in SETTING_NAMES)
+              + ", current_setting('drugnorm.uncommitted', true) AS uncommitted, "
+              + " + ".join(f"pg_stat_get_xact_tuples_{w}('drugnorm.{t}'::regclass)"
+                           for t in _CACHED_TABLES for w in ("inserted", "updated", "deleted"))
+              + " AS written, pg_current_xact_id_if_assigned()::text AS xid FROM drugnorm.state")
 # Hard caps on the memory of one backend's caches, whatever cache_entries says (README, Scaling): parse
 # results (compressed JSON, ~450 bytes for a typical HIS string, up to ~20 KB for a 1,000-character one)
 # and fuzzy candidates of fragments (compressed JSON, ~400 bytes each).
@@ -3422,18 +3469,7 @@ class Backend(View):
     def refresh(self, plpy):
         """One query per call: versions, the session's settings and the uncommitted-changes marker.
         Returns the view this call uses and the lexicon version."""
-        cols = ", ".join(f"current_setting('drugnorm.{n}', true) AS {n}" for n in SETTING_NAMES)
-        # Rows written to those tables, counted by PostgreSQL itself (not yet flushed counts, so they may
-        # include the session's last transactions; only a transaction that wrote, having an xid, heeds
-        # them): the marker's answer also when a session cleared it or read its writes before the
-        # statement ended. TRUNCATE resets these counts; the marker covers it.
-        written = " + ".join(f"pg_stat_get_xact_tuples_{w}('drugnorm.{t}'::regclass)"
-                             for t in _CACHED_TABLES for w in ("inserted", "updated", "deleted"))
-        rows = plpy.execute(self.plan(plpy, "state", f"SELECT version, settings_version, {cols}, "
-                                                     "current_setting('drugnorm.uncommitted', true) AS uncommitted, "
-                                                     f"{written} AS written, "
-                                                     "pg_current_xact_id_if_assigned()::text AS xid "
-                                                     "FROM drugnorm.state"))
+        rows = plpy.execute(self.plan(plpy, "state", _STATE_SQL))
         if not rows:   # the seed rows are data: a restore of a schema-only dump lacks them
             raise ValueError("drugnorm is not initialised in this database (drugnorm.state is empty, as "
                              "after restoring a schema-only dump): run drugnorm-admin init")
@@ -3997,7 +4033,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '84b7abe178284c08')
+    'code', '7d4aacab8496fd00')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4008,11 +4044,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "84b7abe178284c08":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7d4aacab8496fd00":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '84b7abe178284c08'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '7d4aacab8496fd00'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4040,7 +4076,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "84b7abe178284c08":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "84b7abe178284c08"
+    _dn.CODE_VERSION = "7d4aacab8496fd00"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4056,11 +4092,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "84b7abe178284c08":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7d4aacab8496fd00":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '84b7abe178284c08'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '7d4aacab8496fd00'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4088,7 +4124,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "84b7abe178284c08":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "84b7abe178284c08"
+    _dn.CODE_VERSION = "7d4aacab8496fd00"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4101,11 +4137,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "84b7abe178284c08":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7d4aacab8496fd00":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '84b7abe178284c08'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '7d4aacab8496fd00'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4133,7 +4169,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "84b7abe178284c08":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "84b7abe178284c08"
+    _dn.CODE_VERSION = "7d4aacab8496fd00"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4148,11 +4184,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "84b7abe178284c08":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7d4aacab8496fd00":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '84b7abe178284c08'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '7d4aacab8496fd00'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4180,7 +4216,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "84b7abe178284c08":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "84b7abe178284c08"
+    _dn.CODE_VERSION = "7d4aacab8496fd00"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4193,11 +4229,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "84b7abe178284c08":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7d4aacab8496fd00":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '84b7abe178284c08'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '7d4aacab8496fd00'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4225,7 +4261,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "84b7abe178284c08":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "84b7abe178284c08"
+    _dn.CODE_VERSION = "7d4aacab8496fd00"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4359,7 +4395,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "84b7abe178284c08", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "7d4aacab8496fd00", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

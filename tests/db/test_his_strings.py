@@ -40,3 +40,11 @@ def test_a_short_maker_name_and_list_flags(bundled_db):
 def test_most_his_strings_never_reach_the_fuzzy_matcher(bundled_db):
     report = evaluate.evaluate(bundled_db, HIS)
     assert report.reached_fuzzy <= 0.25 * report.rows
+
+
+def test_a_city_beside_a_name_is_where_it_comes_from_not_a_maker(bundled_db):
+    # 南京 alone begins the names of dozens of companies: it names none of them (was 南京南大药业)
+    assert parse(bundled_db, "无水硫酸钠  500g×1瓶  南京")["manufacturer"] is None
+    doc = parse(bundled_db, "塞来昔布胶囊(西乐葆) 200mg×6片/盒 辉瑞制药有限公司（大连）")
+    assert doc["manufacturer"] == "辉瑞制药有限公司"
+    assert all(s["attribute"] != "manufacturer" or s["text"] != "大连" for s in doc["segments"])

@@ -39,9 +39,10 @@ def test_a_company_by_its_shape(fragment, company):
     assert companies.is_company(fragment) is company
 
 
-@pytest.mark.parametrize("fragment, place", [("成都", False), ("江苏省", True), ("德国", True), ("进口", True),
-                                             ("北京诺华", False)])
-def test_a_region_or_origin_beside_a_name_is_a_place(fragment, place):
+@pytest.mark.parametrize("fragment, place", [("成都", True), ("南京市", True), ("江苏省", True), ("德国", True),
+                                             ("塞浦路斯", True), ("进口", True), ("北京诺华", False),
+                                             ("南京南大", False)])
+def test_a_region_city_or_origin_beside_a_name_is_a_place(fragment, place):
     assert companies.is_place(fragment) is place
 
 
@@ -75,3 +76,4 @@ def test_the_lexicon_build_takes_its_company_tables_from_here():
     import rules
     assert rules.ZH_CORPORATE_SUFFIXES is companies.ZH_CORPORATE_SUFFIXES
     assert rules.PROVINCES is companies.PROVINCES
+    assert rules.CITIES is companies.CITIES
