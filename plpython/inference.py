@@ -58,6 +58,30 @@ def is_herb(name: str, lex) -> bool:
     return any(e.dict == "product_name" and e.dosage_form == DECOCTION_PIECE for e in lex.lookup(name))
 
 
+# How catalogues write a herb's processing (炮制) around its name, longest first: raw (生), fresh (鲜), with
+# honey (炙, 蜜), fried or scorched (炒, 焦, 麸炒), with vinegar, wine, salt or ginger juice (醋, 酒, 盐, 姜),
+# calcined (煅), processed (制); after the name charred (炭), powdered (粉), beads (阿胶珠), frost (霜).
+PROCESSING_PREFIXES = ("麸炒", "土炒", "炒焦", "醋煅", "醋炙", "酒炙", "盐炙", "蜜炙", "姜炙", "生", "鲜", "炙",
+                       "蜜", "炒", "焦", "醋", "酒", "盐", "姜", "煅", "制", "烫", "煨", "蒸", "净")
+PROCESSING_SUFFIXES = ("炭", "粉", "珠", "霜")
+
+
+def processed_herb(name: str, lex) -> str | None:
+    """The herb (its generic name) that ``name`` writes with a processing word the lexicon lacks: 生白芍,
+    炙黄精, 焦苍术, 牡丹皮炭, 阿胶珠 are decoction pieces of 白芍, 黄精, 苍术, 牡丹皮, 阿胶. What is left must be
+    a herb of two characters or more (is_herb), so 盐酸…, 醋酸…, 制霉素 and 生长抑素 are never cut this way."""
+    for prefix in PROCESSING_PREFIXES + ("",):
+        if not name.startswith(prefix):
+            continue
+        for suffix in PROCESSING_SUFFIXES + ("",):
+            if not (prefix or suffix) or not name.endswith(suffix):
+                continue
+            herb = name[len(prefix):len(name) - len(suffix)]
+            if sum(1 for ch in herb if is_hanzi(ch)) >= 2 and is_herb(herb, lex):
+                return known_generic(herb, lex)
+    return None
+
+
 def known_generic(stem: str, lex) -> str | None:
     """The generic-name standard a stem names exactly, if any."""
     for e in lex.lookup(stem):

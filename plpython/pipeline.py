@@ -24,7 +24,7 @@ import segmentation
 import settings as config
 import spec_split
 from chars import is_hanzi
-from dosage_forms import INJECTION_PREFIX
+from dosage_forms import DECOCTION_PIECE, INJECTION_PREFIX
 from merging import DRUG_NAMES, Item, Kind
 
 FIELDS = ("generic_name", "trade_name", "product_name", "dosage_form", "route", "manufacturer",
@@ -422,8 +422,9 @@ def _fragment_span(s, span):
 def _gate(fragment, lex):
     """Whether a second-type fragment goes to the fuzzy matcher: (None, its shape, None) when it does, else
     (why not, shape, known generic): "none" (no name), "company" (no manufacturer of the lexicon could be
-    it), "known" (a known generic with a form suffix). No side effects: parse asks it ahead of the loop
-    too, to hand the matcher every fragment of the input at once."""
+    it), "known" (a known generic with a form suffix), "herb" (a herb with a processing word, 生白芍:
+    inference.processed_herb). No side effects: parse asks it ahead of the loop too, to hand the matcher
+    every fragment of the input at once."""
     n_hanzi = sum(1 for ch in fragment if is_hanzi(ch))
     hanzi = n_hanzi > 0
     # one hanzi alone (片, 袋, 盐) is no name: the lexicon keeps no one-character drug terms
@@ -437,6 +438,11 @@ def _gate(fragment, lex):
         return "company", None, None
     shape = inference.shape(fragment, lex)
     known = inference.known_generic(shape.stem, lex) if shape and hanzi else None
+    if known is None and hanzi:
+        # 生白芍, 炙黄精颗粒: a herb with a processing word is that herb's piece (or granules)
+        herb = inference.processed_herb(shape.stem if shape else fragment, lex)
+        if herb is not None:
+            return "herb", shape or inference.Shape(fragment, DECOCTION_PIECE), herb
     return ("known" if known else None), shape, known
 
 
@@ -463,14 +469,15 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
         return seg
     if known:
         # 昂丹司琼口溶膜: a known generic name (or its synonym) with a form suffix the dictionaries lack
-        # is that generic's product; nothing for the fuzzy matcher to guess
+        # is that generic's product; nothing for the fuzzy matcher to guess. A processed herb is a product of
+        # its own, as written (炙冬花 is not 款冬花)
         seg.update(match="inferred", attribute="generic_name", term=shape.stem, standard=known,
                    known_generic=True, dosage_form=shape.dosage_form)
         flat.fill("generic_name", known, INFERRED)
         flat.fill("dosage_form", shape.dosage_form, INFERRED)
         prefix = INJECTION_PREFIX if fragment.startswith(INJECTION_PREFIX) else ""
-        flat.fill("product_name", merging.named_product(lex, fragment, known, prefix, _suffix(fragment, shape)),
-                  INFERRED)
+        flat.fill("product_name", fragment if why_not == "herb"
+                  else merging.named_product(lex, fragment, known, prefix, _suffix(fragment, shape)), INFERRED)
         trade = lex.first(shape.stem, ("trade_name",))
         if trade is not None:      # 灭滴灵片: the stem is a trade or common name of the lexicon
             flat.fill("trade_name", trade.standard, EXACT)

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 7d4aacab8496fd00
+-- code version 27fd1ea458edef31
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -1650,6 +1650,30 @@ def is_herb(name: str, lex) -> bool:
     return any(e.dict == "product_name" and e.dosage_form == DECOCTION_PIECE for e in lex.lookup(name))
 
 
+# How catalogues write a herb's processing (炮制) around its name, longest first: raw (生), fresh (鲜), with
+# honey (炙, 蜜), fried or scorched (炒, 焦, 麸炒), with vinegar, wine, salt or ginger juice (醋, 酒, 盐, 姜),
+# calcined (煅), processed (制); after the name charred (炭), powdered (粉), beads (阿胶珠), frost (霜).
+PROCESSING_PREFIXES = ("麸炒", "土炒", "炒焦", "醋煅", "醋炙", "酒炙", "盐炙", "蜜炙", "姜炙", "生", "鲜", "炙",
+                       "蜜", "炒", "焦", "醋", "酒", "盐", "姜", "煅", "制", "烫", "煨", "蒸", "净")
+PROCESSING_SUFFIXES = ("炭", "粉", "珠", "霜")
+
+
+def processed_herb(name: str, lex) -> str | None:
+    """The herb (its generic name) that ``name`` writes with a processing word the lexicon lacks: 生白芍,
+    炙黄精, 焦苍术, 牡丹皮炭, 阿胶珠 are decoction pieces of 白芍, 黄精, 苍术, 牡丹皮, 阿胶. What is left must be
+    a herb of two characters or more (is_herb), so 盐酸…, 醋酸…, 制霉素 and 生长抑素 are never cut this way."""
+    for prefix in PROCESSING_PREFIXES + ("",):
+        if not name.startswith(prefix):
+            continue
+        for suffix in PROCESSING_SUFFIXES + ("",):
+            if not (prefix or suffix) or not name.endswith(suffix):
+                continue
+            herb = name[len(prefix):len(name) - len(suffix)]
+            if sum(1 for ch in herb if is_hanzi(ch)) >= 2 and is_herb(herb, lex):
+                return known_generic(herb, lex)
+    return None
+
+
 def known_generic(stem: str, lex) -> str | None:
     """The generic-name standard a stem names exactly, if any."""
     for e in lex.lookup(stem):
@@ -2148,7 +2172,7 @@ import segmentation
 import settings as config
 import spec_split
 from chars import is_hanzi
-from dosage_forms import INJECTION_PREFIX
+from dosage_forms import DECOCTION_PIECE, INJECTION_PREFIX
 from merging import DRUG_NAMES, Item, Kind
 
 FIELDS = ("generic_name", "trade_name", "product_name", "dosage_form", "route", "manufacturer",
@@ -2546,8 +2570,9 @@ def _fragment_span(s, span):
 def _gate(fragment, lex):
     """Whether a second-type fragment goes to the fuzzy matcher: (None, its shape, None) when it does, else
     (why not, shape, known generic): "none" (no name), "company" (no manufacturer of the lexicon could be
-    it), "known" (a known generic with a form suffix). No side effects: parse asks it ahead of the loop
-    too, to hand the matcher every fragment of the input at once."""
+    it), "known" (a known generic with a form suffix), "herb" (a herb with a processing word, 生白芍:
+    inference.processed_herb). No side effects: parse asks it ahead of the loop too, to hand the matcher
+    every fragment of the input at once."""
     n_hanzi = sum(1 for ch in fragment if is_hanzi(ch))
     hanzi = n_hanzi > 0
     # one hanzi alone (片, 袋, 盐) is no name: the lexicon keeps no one-character drug terms
@@ -2561,6 +2586,11 @@ def _gate(fragment, lex):
         return "company", None, None
     shape = inference.shape(fragment, lex)
     known = inference.known_generic(shape.stem, lex) if shape and hanzi else None
+    if known is None and hanzi:
+        # 生白芍, 炙黄精颗粒: a herb with a processing word is that herb's piece (or granules)
+        herb = inference.processed_herb(shape.stem if shape else fragment, lex)
+        if herb is not None:
+            return "herb", shape or inference.Shape(fragment, DECOCTION_PIECE), herb
     return ("known" if known else None), shape, known
 
 
@@ -2587,14 +2617,15 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
         return seg
     if known:
         # 昂丹司琼口溶膜: a known generic name (or its synonym) with a form suffix the dictionaries lack
-        # is that generic's product; nothing for the fuzzy matcher to guess
+        # is that generic's product; nothing for the fuzzy matcher to guess. A processed herb is a product of
+        # its own, as written (炙冬花 is not 款冬花)
         seg.update(match="inferred", attribute="generic_name", term=shape.stem, standard=known,
                    known_generic=True, dosage_form=shape.dosage_form)
         flat.fill("generic_name", known, INFERRED)
         flat.fill("dosage_form", shape.dosage_form, INFERRED)
         prefix = INJECTION_PREFIX if fragment.startswith(INJECTION_PREFIX) else ""
-        flat.fill("product_name", merging.named_product(lex, fragment, known, prefix, _suffix(fragment, shape)),
-                  INFERRED)
+        flat.fill("product_name", fragment if why_not == "herb"
+                  else merging.named_product(lex, fragment, known, prefix, _suffix(fragment, shape)), INFERRED)
         trade = lex.first(shape.stem, ("trade_name",))
         if trade is not None:      # 灭滴灵片: the stem is a trade or common name of the lexicon
             flat.fill("trade_name", trade.standard, EXACT)
@@ -4033,7 +4064,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '7d4aacab8496fd00')
+    'code', '27fd1ea458edef31')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4044,11 +4075,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7d4aacab8496fd00":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "27fd1ea458edef31":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '7d4aacab8496fd00'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '27fd1ea458edef31'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4076,7 +4107,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7d4aacab8496fd00":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "7d4aacab8496fd00"
+    _dn.CODE_VERSION = "27fd1ea458edef31"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4092,11 +4123,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7d4aacab8496fd00":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "27fd1ea458edef31":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '7d4aacab8496fd00'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '27fd1ea458edef31'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4124,7 +4155,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7d4aacab8496fd00":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "7d4aacab8496fd00"
+    _dn.CODE_VERSION = "27fd1ea458edef31"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4137,11 +4168,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7d4aacab8496fd00":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "27fd1ea458edef31":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '7d4aacab8496fd00'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '27fd1ea458edef31'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4169,7 +4200,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7d4aacab8496fd00":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "7d4aacab8496fd00"
+    _dn.CODE_VERSION = "27fd1ea458edef31"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4184,11 +4215,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7d4aacab8496fd00":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "27fd1ea458edef31":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '7d4aacab8496fd00'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '27fd1ea458edef31'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4216,7 +4247,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7d4aacab8496fd00":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "7d4aacab8496fd00"
+    _dn.CODE_VERSION = "27fd1ea458edef31"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4229,11 +4260,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7d4aacab8496fd00":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "27fd1ea458edef31":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '7d4aacab8496fd00'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '27fd1ea458edef31'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4261,7 +4292,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7d4aacab8496fd00":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "7d4aacab8496fd00"
+    _dn.CODE_VERSION = "27fd1ea458edef31"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4395,7 +4426,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "7d4aacab8496fd00", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "27fd1ea458edef31", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

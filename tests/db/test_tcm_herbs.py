@@ -46,6 +46,29 @@ def test_a_dispensing_granule_is_its_herb_without_a_fuzzy_search(bundled_db, raw
     assert not searched(doc, product)
 
 
+@pytest.mark.parametrize("raw, generic, product, form", [
+    ("生当归 10g 甘肃", "当归", "生当归", "中药饮片"),     # raw (生), honey-fried (炙), scorched (焦), steamed (蒸)
+    ("炙桂枝 6g", "桂枝", "炙桂枝", "中药饮片"),
+    ("焦白术 10g", "白术", "焦白术", "中药饮片"),
+    ("蒸五味子 10g", "五味子", "蒸五味子", "中药饮片"),
+    ("艾叶炭 10g", "艾叶", "艾叶炭", "中药饮片"),         # charred: the word after the name
+    ("生黄芪颗粒 1g/10g*1袋", "黄芪", "生黄芪颗粒", "颗粒剂"),
+])
+def test_a_herb_with_a_processing_word_the_lexicon_lacks_is_a_piece_of_that_herb(bundled_db, raw, generic, product,
+                                                                                  form):
+    doc = parse(bundled_db, raw)
+    assert (doc["generic_name"], doc["product_name"], doc["dosage_form"]) == (generic, product, form)
+    assert not searched(doc, product)
+
+
+@pytest.mark.parametrize("raw, generic", [
+    ("生长抑素 3mg*1支", "生长抑素"),            # 生 + 长抑素 is no herb
+    ("制霉素片 50万U*100片", "制霉素"),          # nor 制 + 霉素
+])
+def test_a_drug_that_begins_with_a_processing_word_is_no_herb(bundled_db, raw, generic):
+    assert parse(bundled_db, raw)["generic_name"] == generic
+
+
 @pytest.mark.parametrize("raw, product, generic", [
     ("黄连上清丸 6g*10袋", "黄连上清丸", "黄连上清"),
     ("当归苦参丸 6g*10袋", "当归苦参丸", "当归苦参"),
