@@ -24,7 +24,7 @@ import segmentation
 import settings as config
 import spec_split
 from chars import is_hanzi
-from dosage_forms import DECOCTION_PIECE, INJECTION_PREFIX
+from dosage_forms import DECOCTION_PIECE, HERB_DISPENSING_FORMS, INJECTION_PREFIX
 from merging import DRUG_NAMES, Item, Kind
 
 FIELDS = ("generic_name", "trade_name", "product_name", "dosage_form", "route", "manufacturer",
@@ -438,8 +438,9 @@ def _gate(fragment, lex):
         return "company", None, None
     shape = inference.shape(fragment, lex)
     known = inference.known_generic(shape.stem, lex) if shape and hanzi else None
-    if known is None and hanzi:
-        # 生白芍, 炙黄精颗粒: a herb with a processing word is that herb's piece (or granules)
+    if known is None and hanzi and (shape is None or shape.dosage_form in HERB_DISPENSING_FORMS):
+        # 生白芍, 炙黄精颗粒: a herb with a processing word is that herb's piece (or granules); before
+        # another form it may begin a patent medicine's name, as a herb may (segmentation._glued_names)
         herb = inference.processed_herb(shape.stem if shape else fragment, lex)
         if herb is not None:
             return "herb", shape or inference.Shape(fragment, DECOCTION_PIECE), herb

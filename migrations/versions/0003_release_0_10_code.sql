@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 27fd1ea458edef31
+-- code version 419f51551797c5cb
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -2172,7 +2172,7 @@ import segmentation
 import settings as config
 import spec_split
 from chars import is_hanzi
-from dosage_forms import DECOCTION_PIECE, INJECTION_PREFIX
+from dosage_forms import DECOCTION_PIECE, HERB_DISPENSING_FORMS, INJECTION_PREFIX
 from merging import DRUG_NAMES, Item, Kind
 
 FIELDS = ("generic_name", "trade_name", "product_name", "dosage_form", "route", "manufacturer",
@@ -2586,8 +2586,9 @@ def _gate(fragment, lex):
         return "company", None, None
     shape = inference.shape(fragment, lex)
     known = inference.known_generic(shape.stem, lex) if shape and hanzi else None
-    if known is None and hanzi:
-        # 生白芍, 炙黄精颗粒: a herb with a processing word is that herb's piece (or granules)
+    if known is None and hanzi and (shape is None or shape.dosage_form in HERB_DISPENSING_FORMS):
+        # 生白芍, 炙黄精颗粒: a herb with a processing word is that herb's piece (or granules); before
+        # another form it may begin a patent medicine's name, as a herb may (segmentation._glued_names)
         herb = inference.processed_herb(shape.stem if shape else fragment, lex)
         if herb is not None:
             return "herb", shape or inference.Shape(fragment, DECOCTION_PIECE), herb
@@ -4064,7 +4065,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '27fd1ea458edef31')
+    'code', '419f51551797c5cb')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4075,11 +4076,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "27fd1ea458edef31":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "419f51551797c5cb":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '27fd1ea458edef31'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '419f51551797c5cb'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4107,7 +4108,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "27fd1ea458edef31":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "27fd1ea458edef31"
+    _dn.CODE_VERSION = "419f51551797c5cb"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4123,11 +4124,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "27fd1ea458edef31":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "419f51551797c5cb":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '27fd1ea458edef31'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '419f51551797c5cb'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4155,7 +4156,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "27fd1ea458edef31":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "27fd1ea458edef31"
+    _dn.CODE_VERSION = "419f51551797c5cb"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4168,11 +4169,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "27fd1ea458edef31":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "419f51551797c5cb":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '27fd1ea458edef31'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '419f51551797c5cb'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4200,7 +4201,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "27fd1ea458edef31":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "27fd1ea458edef31"
+    _dn.CODE_VERSION = "419f51551797c5cb"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4215,11 +4216,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "27fd1ea458edef31":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "419f51551797c5cb":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '27fd1ea458edef31'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '419f51551797c5cb'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4247,7 +4248,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "27fd1ea458edef31":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "27fd1ea458edef31"
+    _dn.CODE_VERSION = "419f51551797c5cb"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4260,11 +4261,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "27fd1ea458edef31":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "419f51551797c5cb":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '27fd1ea458edef31'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '419f51551797c5cb'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4292,7 +4293,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "27fd1ea458edef31":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "27fd1ea458edef31"
+    _dn.CODE_VERSION = "419f51551797c5cb"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4426,7 +4427,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "27fd1ea458edef31", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "419f51551797c5cb", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -64,8 +64,9 @@ def test_a_herb_with_a_processing_word_the_lexicon_lacks_is_a_piece_of_that_herb
 @pytest.mark.parametrize("raw, generic", [
     ("生长抑素 3mg*1支", "生长抑素"),            # 生 + 长抑素 is no herb
     ("制霉素片 50万U*100片", "制霉素"),          # nor 制 + 霉素
+    ("生白芍胶囊 0.3g*24粒", "生白芍"),          # a processed herb before a capsule may begin a patent medicine
 ])
-def test_a_drug_that_begins_with_a_processing_word_is_no_herb(bundled_db, raw, generic):
+def test_a_drug_that_begins_with_a_processing_word_or_a_processed_herb_is_no_herb(bundled_db, raw, generic):
     assert parse(bundled_db, raw)["generic_name"] == generic
 
 
