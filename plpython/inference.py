@@ -7,8 +7,11 @@ the generic name (the lexicon's standard when the stem is a known generic) and t
 """
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
+import companies
+import spec_split
 from chars import is_hanzi
 from dosage_forms import DECOCTION_PIECE, INJECTION_PREFIX
 from dictionary_set import DRUG_DICTS, VEHICLE_GENERICS
@@ -80,6 +83,33 @@ def processed_herb(name: str, lex) -> str | None:
             if sum(1 for ch in herb if is_hanzi(ch)) >= 2 and is_herb(herb, lex):
                 return known_generic(herb, lex)
     return None
+
+
+# A bracketed note that is no trade name: the pack, the device, the form or the use (亚邦软袋, 带吸入器, 喷雾型,
+# 手术用, 葡泰牌, 诺和锐笔芯); a trade name never holds these characters
+_NOTE_CHARACTERS = frozenset("型形袋瓶支盒装用器牌笔芯包贴")
+# a chemical's ending: a bracketed former or common generic name (美满霉素), not a trade name
+_CHEMICAL_ENDINGS = ("素", "酸", "钠", "钾", "钙", "胺", "醇", "酮", "酯", "碱", "酶")
+_TRADE_NAME_CHARACTERS = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fffa-z0-9\-·]*")
+
+
+def trade_name_shape(name: str, lex) -> bool:
+    """Whether an unknown name written in brackets beside a drug's name can be its trade name (伸宁, 得普利麻,
+    卡林-u): two to six hanzi, then letters, digits or a hyphen at most; no note word, no chemical ending, no
+    dosage-form suffix, no place (nor a name that starts with one: 美国基立福 is a maker), company, spec note
+    (按多替拉韦计) or processing word.
+
+    >>> class Lex: dosage_form_suffixes, lookup = {"片": "片剂"}, staticmethod(lambda k: ())
+    >>> [trade_name_shape(n, Lex()) for n in ("伸宁", "卡林-u", "亚邦软袋", "美满霉素", "上海", "醋煅", "伸宁片")]
+    [True, True, False, False, False, False, False]
+    """
+    n_hanzi = sum(1 for ch in name if is_hanzi(ch))
+    if not 2 <= n_hanzi <= 6 or not _TRADE_NAME_CHARACTERS.fullmatch(name):
+        return False
+    if _NOTE_CHARACTERS.intersection(name) or name.endswith(_CHEMICAL_ENDINGS) or name in PROCESSING_PREFIXES:
+        return False
+    return not (companies.is_place(name) or companies.company_place(name) or companies.is_company(name)
+                or spec_split.is_spec_note(name) or shape(name, lex))
 
 
 def known_generic(stem: str, lex) -> str | None:

@@ -245,6 +245,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
         if full is not None:
             flat.set("manufacturer", full, INFERRED)
     _residue_name(segments, flat, key_of)
+    _bracketed_trade_name(segments, raw, flat, key_of, lex)
     if len(head) < len(raw):
         segments.append({"text": raw[len(head):], "start": len(head), "end": len(raw), "match": "none",
                          "attribute": None, "term": None, "standard": None, "skipped": "max_input"})
@@ -374,6 +375,37 @@ def _residue_name(segments, flat, key_of):
         seg.update(match="inferred", attribute="product_name", term=name, standard=name, known_generic=False,
                    generic=None, dosage_form=None)
         flat.fill("product_name", name, INFERRED)
+
+
+_OPENING, _CLOSING = "([（【", ")]）】"
+
+
+def _bracketed_trade_name(segments, raw, flat, key_of, lex):
+    """复方甘露醇注射液(伸宁): catalogues write a drug's trade name in brackets right after (or before) its name.
+    When no trade name was found, an unresolved bracketed piece there that looks like one
+    (inference.trade_name_shape) is reported as the trade name as written, inferred; not when the maker's
+    name holds it (狂犬病人免疫球蛋白(同路) … 安徽同路生物: the maker's short name), nor when some
+    manufacturer of the lexicon may be it."""
+    if flat.values["trade_name"] is not None:
+        return
+    names = [seg for seg in segments if seg["attribute"] in ("product_name", "generic_name")]
+    makers = [key_of(seg["text"]) for seg in segments if seg["attribute"] == "manufacturer"]
+    for seg in segments:
+        if seg["match"] not in ("fuzzy", "none") or seg.get("accepted") or seg.get("skipped"):
+            continue
+        a, b = seg["start"], seg["end"]
+        if a == 0 or b >= len(raw) or raw[a - 1] not in _OPENING or raw[b] not in _CLOSING:
+            continue
+        if not any(n["end"] < a and not raw[n["end"]:a - 1].strip() or n["start"] > b and not raw[b + 1:n["start"]].strip()
+                   or n["start"] < a and n["end"] > b for n in names):
+            continue
+        name = key_of(seg["text"])
+        if not inference.trade_name_shape(name, lex) or any(name in m for m in makers) \
+                or companies.company_may_match(name, lex):
+            continue
+        seg.update(match="inferred", attribute="trade_name", term=seg["text"], standard=seg["text"])
+        flat.fill("trade_name", seg["text"], INFERRED)
+        return
 
 
 def _gaps(s, lo, hi, lex, items):

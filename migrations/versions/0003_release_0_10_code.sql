@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 419f51551797c5cb
+-- code version 0ad2fb2058ddbc54
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -1599,8 +1599,11 @@ the generic name (the lexicon's standard when the stem is a known generic) and t
 """
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
+import companies
+import spec_split
 from chars import is_hanzi
 from dosage_forms import DECOCTION_PIECE, INJECTION_PREFIX
 from dictionary_set import DRUG_DICTS, VEHICLE_GENERICS
@@ -1672,6 +1675,33 @@ def processed_herb(name: str, lex) -> str | None:
             if sum(1 for ch in herb if is_hanzi(ch)) >= 2 and is_herb(herb, lex):
                 return known_generic(herb, lex)
     return None
+
+
+# A bracketed note that is no trade name: the pack, the device, the form or the use (亚邦软袋, 带吸入器, 喷雾型,
+# 手术用, 葡泰牌, 诺和锐笔芯); a trade name never holds these characters
+_NOTE_CHARACTERS = frozenset("型形袋瓶支盒装用器牌笔芯包贴")
+# a chemical's ending: a bracketed former or common generic name (美满霉素), not a trade name
+_CHEMICAL_ENDINGS = ("素", "酸", "钠", "钾", "钙", "胺", "醇", "酮", "酯", "碱", "酶")
+_TRADE_NAME_CHARACTERS = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fffa-z0-9\-·]*")
+
+
+def trade_name_shape(name: str, lex) -> bool:
+    """Whether an unknown name written in brackets beside a drug's name can be its trade name (伸宁, 得普利麻,
+    卡林-u): two to six hanzi, then letters, digits or a hyphen at most; no note word, no chemical ending, no
+    dosage-form suffix, no place (nor a name that starts with one: 美国基立福 is a maker), company, spec note
+    (按多替拉韦计) or processing word.
+
+    >>> class Lex: dosage_form_suffixes, lookup = {"片": "片剂"}, staticmethod(lambda k: ())
+    >>> [trade_name_shape(n, Lex()) for n in ("伸宁", "卡林-u", "亚邦软袋", "美满霉素", "上海", "醋煅", "伸宁片")]
+    [True, True, False, False, False, False, False]
+    """
+    n_hanzi = sum(1 for ch in name if is_hanzi(ch))
+    if not 2 <= n_hanzi <= 6 or not _TRADE_NAME_CHARACTERS.fullmatch(name):
+        return False
+    if _NOTE_CHARACTERS.intersection(name) or name.endswith(_CHEMICAL_ENDINGS) or name in PROCESSING_PREFIXES:
+        return False
+    return not (companies.is_place(name) or companies.company_place(name) or companies.is_company(name)
+                or spec_split.is_spec_note(name) or shape(name, lex))
 
 
 def known_generic(stem: str, lex) -> str | None:
@@ -2393,6 +2423,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
         if full is not None:
             flat.set("manufacturer", full, INFERRED)
     _residue_name(segments, flat, key_of)
+    _bracketed_trade_name(segments, raw, flat, key_of, lex)
     if len(head) < len(raw):
         segments.append({"text": raw[len(head):], "start": len(head), "end": len(raw), "match": "none",
                          "attribute": None, "term": None, "standard": None, "skipped": "max_input"})
@@ -2522,6 +2553,37 @@ def _residue_name(segments, flat, key_of):
         seg.update(match="inferred", attribute="product_name", term=name, standard=name, known_generic=False,
                    generic=None, dosage_form=None)
         flat.fill("product_name", name, INFERRED)
+
+
+_OPENING, _CLOSING = "([（【", ")]）】"
+
+
+def _bracketed_trade_name(segments, raw, flat, key_of, lex):
+    """复方甘露醇注射液(伸宁): catalogues write a drug's trade name in brackets right after (or before) its name.
+    When no trade name was found, an unresolved bracketed piece there that looks like one
+    (inference.trade_name_shape) is reported as the trade name as written, inferred; not when the maker's
+    name holds it (狂犬病人免疫球蛋白(同路) … 安徽同路生物: the maker's short name), nor when some
+    manufacturer of the lexicon may be it."""
+    if flat.values["trade_name"] is not None:
+        return
+    names = [seg for seg in segments if seg["attribute"] in ("product_name", "generic_name")]
+    makers = [key_of(seg["text"]) for seg in segments if seg["attribute"] == "manufacturer"]
+    for seg in segments:
+        if seg["match"] not in ("fuzzy", "none") or seg.get("accepted") or seg.get("skipped"):
+            continue
+        a, b = seg["start"], seg["end"]
+        if a == 0 or b >= len(raw) or raw[a - 1] not in _OPENING or raw[b] not in _CLOSING:
+            continue
+        if not any(n["end"] < a and not raw[n["end"]:a - 1].strip() or n["start"] > b and not raw[b + 1:n["start"]].strip()
+                   or n["start"] < a and n["end"] > b for n in names):
+            continue
+        name = key_of(seg["text"])
+        if not inference.trade_name_shape(name, lex) or any(name in m for m in makers) \
+                or companies.company_may_match(name, lex):
+            continue
+        seg.update(match="inferred", attribute="trade_name", term=seg["text"], standard=seg["text"])
+        flat.fill("trade_name", seg["text"], INFERRED)
+        return
 
 
 def _gaps(s, lo, hi, lex, items):
@@ -4065,7 +4127,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '419f51551797c5cb')
+    'code', '0ad2fb2058ddbc54')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4076,11 +4138,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "419f51551797c5cb":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0ad2fb2058ddbc54":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '419f51551797c5cb'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0ad2fb2058ddbc54'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4108,7 +4170,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "419f51551797c5cb":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "419f51551797c5cb"
+    _dn.CODE_VERSION = "0ad2fb2058ddbc54"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4124,11 +4186,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "419f51551797c5cb":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0ad2fb2058ddbc54":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '419f51551797c5cb'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0ad2fb2058ddbc54'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4156,7 +4218,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "419f51551797c5cb":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "419f51551797c5cb"
+    _dn.CODE_VERSION = "0ad2fb2058ddbc54"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4169,11 +4231,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "419f51551797c5cb":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0ad2fb2058ddbc54":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '419f51551797c5cb'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0ad2fb2058ddbc54'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4201,7 +4263,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "419f51551797c5cb":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "419f51551797c5cb"
+    _dn.CODE_VERSION = "0ad2fb2058ddbc54"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4216,11 +4278,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "419f51551797c5cb":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0ad2fb2058ddbc54":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '419f51551797c5cb'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0ad2fb2058ddbc54'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4248,7 +4310,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "419f51551797c5cb":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "419f51551797c5cb"
+    _dn.CODE_VERSION = "0ad2fb2058ddbc54"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4261,11 +4323,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "419f51551797c5cb":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0ad2fb2058ddbc54":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '419f51551797c5cb'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0ad2fb2058ddbc54'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4293,7 +4355,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "419f51551797c5cb":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "419f51551797c5cb"
+    _dn.CODE_VERSION = "0ad2fb2058ddbc54"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4427,7 +4489,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "419f51551797c5cb", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "0ad2fb2058ddbc54", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -201,8 +201,10 @@ def test_two_generic_names_glued_are_one_name_the_lexicon_lacks(herb_lex):
 
 def test_an_unknown_name_before_an_unknown_bracket_keeps_the_form_after_it():
     doc = parse("阿莫西林舒巴坦(新名)胶囊 0.5g")
-    assert fields(doc) == {"generic_name": "阿莫西林舒巴坦", "product_name": "阿莫西林舒巴坦胶囊", "dosage_form": "胶囊剂"}
-    assert segments(doc)[:2] == [("阿莫西林舒巴坦(新名)胶囊", "inferred", "generic_name"), ("新名", "none", None)]
+    assert fields(doc) == {"generic_name": "阿莫西林舒巴坦", "product_name": "阿莫西林舒巴坦胶囊", "dosage_form": "胶囊剂",
+                           "trade_name": "新名"}
+    assert segments(doc)[:2] == [("阿莫西林舒巴坦(新名)胶囊", "inferred", "generic_name"),
+                                 ("新名", "inferred", "trade_name")]
 
 
 def test_a_fuzzy_match_without_the_written_form_leaves_the_form_to_the_text(herb_lex):
@@ -213,3 +215,26 @@ def test_a_fuzzy_match_without_the_written_form_leaves_the_form_to_the_text(herb
                  "m": 0.8, "n": 0.8, "s": 0.8}]
     doc = parse("蜜紫苑颗粒 2g/袋", fuzzy, herb_lex)
     assert (doc["generic_name"], doc["dosage_form"], doc["status"]) == ("紫菀", "颗粒剂", "fuzzy")
+
+
+@pytest.mark.parametrize("raw, trade", [
+    ("阿莫西林胶囊(新莫林) 0.25g*24粒", "新莫林"),          # right after the name
+    ("(新莫林)阿莫西林胶囊 0.25g*24粒", "新莫林"),          # right before it
+    ("阿莫西林胶囊 (新莫林) 0.25g*24粒", "新莫林"),         # one space apart
+])
+def test_an_unknown_name_in_brackets_beside_the_drug_is_its_trade_name_inferred(raw, trade):
+    doc = parse(raw)
+    assert (doc["trade_name"], doc["evidence"]["trade_name"]) == (trade, "inferred")
+    assert doc["product_name"] == "阿莫西林胶囊"
+
+
+@pytest.mark.parametrize("raw", [
+    "阿莫西林胶囊(亚邦软袋) 0.25g*24粒",                   # a note on the pack
+    "阿莫西林胶囊(美满霉素) 0.25g*24粒",                   # a chemical's name: a former generic
+    "阿莫西林胶囊(以阿莫西林计) 0.25g*24粒",               # a spec note
+    "阿莫西林胶囊(美国辉克) 0.25g*24粒",                   # a name starting with a place: a maker
+    "阿莫西林胶囊(同路) 0.25g*24粒 安徽同路生物制药有限公司",   # the maker's short name, written again
+    "阿莫西林胶囊 0.25g*24粒(新莫林)",                     # not beside the drug's name
+])
+def test_a_bracketed_note_or_maker_is_no_trade_name(raw):
+    assert parse(raw)["trade_name"] is None
