@@ -44,3 +44,29 @@ LEXICON_BUILD_SUFFIXES = frozenset((
     "凝胶", "栓", "口服溶液", "口服液", "糖浆", "气雾剂", "喷雾剂", "滴丸", "丸", "散", "贴剂", "干混悬剂",
     "混悬液",
 ))
+# Words of a dosage form's name that tell what kind of product it is. Two forms that share none are not one
+# product's forms (片剂 / 口服溶液剂, 鼻喷剂 / 注射液); a form without any tells nothing. A form may have
+# several (鼻喷剂: nose and spray), and 片剂 / 缓释片 / 分散片 share 片.
+_FORM_KINDS = (("注射", "injection"), ("输液", "injection"), ("针", "injection"), ("片", "tablet"),
+               ("胶囊", "capsule"), ("胶丸", "capsule"), ("颗粒", "granules"), ("干混悬", "granules"),
+               ("丸", "pill"), ("膏", "semisolid"), ("凝胶", "semisolid"), ("贴", "patch"), ("栓", "suppository"),
+               ("喷", "spray"), ("雾", "spray"), ("吸入", "spray"), ("眼", "eye"), ("鼻", "nose"), ("耳", "ear"),
+               ("口服", "oral liquid"), ("糖浆", "oral liquid"), ("合剂", "oral liquid"))
+
+
+def form_kinds(form: str) -> frozenset:
+    """>>> sorted(form_kinds("鼻喷剂")), sorted(form_kinds("缓释片")), form_kinds("溶液剂")
+    (['nose', 'spray'], ['tablet'], frozenset())
+    """
+    return frozenset(kind for word, kind in _FORM_KINDS if word in form)
+
+
+def other_product_form(written: str, linked: str) -> bool:
+    """Whether a product of form ``linked`` cannot be what a text writing form ``written`` names.
+
+    >>> other_product_form("鼻喷剂", "注射液"), other_product_form("片剂", "口服溶液剂"), other_product_form("片剂", "缓释片")
+    (True, True, False)
+    """
+    a, b = form_kinds(written), form_kinds(linked)
+    return bool(a and b) and not a & b
+

@@ -24,7 +24,7 @@ import segmentation
 import settings as config
 import spec_split
 from chars import is_hanzi
-from dosage_forms import DECOCTION_PIECE, HERB_DISPENSING_FORMS, INJECTION_PREFIX
+from dosage_forms import DECOCTION_PIECE, HERB_DISPENSING_FORMS, INJECTION_PREFIX, other_product_form
 from merging import DRUG_NAMES, Item, Kind
 
 FIELDS = ("generic_name", "trade_name", "product_name", "dosage_form", "route", "manufacturer",
@@ -80,12 +80,18 @@ class _Flat:
         is no ciprofloxacin. A drug the text names in full (exact, composed) keeps its fields either way.
         ``spelled``: generic names written inside pieces nothing resolved, heard when no field names one
         (恩格列净二甲双胍(卓和)片 is not the 甲钴胺 the lexicon links 卓和 to)."""
+        written = self.values["dosage_form"]
         for generic, product, form in self.trade_links:
             named = self.values["generic_name"]
             others = [named] if named is not None else spelled
             if generic is not None and any(not _same_drug(n, generic) for n in others):
                 continue
             self.fill("generic_name", generic, LINKED)
+            linked = form or (form_of_product(product) if product else None)
+            if written and linked and other_product_form(written, linked):
+                # 降钙素(密盖息)鼻喷剂: the lexicon links the trade name to its injection; the text writes a
+                # nasal spray of the same drug
+                continue
             self.fill("product_name", product, LINKED)
             self.fill("dosage_form", form, LINKED)
             if product and form is None:   # the form of its product, when the text tells none
@@ -211,6 +217,12 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
                         strength, strength_in_name = sp.first, in_name
             if sp.kind == "package" and package is None:
                 package = sp.display
+            segments.append(seg)
+        elif kind is Kind.EXACT and _accessory_note(s, item.start):
+            # 注射用尿促性素 75iu×1支(附2ml氯化钠注射液): what comes with the drug is not the drug
+            seg = surface(item.start, item.end)
+            e = lex.first(s[item.start:item.end])
+            seg.update(match="exact", attribute=e.dict, term=e.term, standard=e.standard, accessory=True)
             segments.append(seg)
         elif kind is Kind.EXACT:
             segments.append(exact(item.start, item.end))
@@ -375,6 +387,19 @@ def _residue_name(segments, flat, key_of):
         seg.update(match="inferred", attribute="product_name", term=name, standard=name, known_generic=False,
                    generic=None, dosage_form=None)
         flat.fill("product_name", name, INFERRED)
+
+
+# What opens a note on what comes with the drug (附2ml氯化钠注射液, 附带吸入器, 附赠…): the solvent or the device
+_ACCESSORY = "附"
+
+
+def _accessory_note(s, i):
+    """Whether position ``i`` of the normalized string is inside a bracket group that opens with 附 (comes
+    with): (附2ml氯化钠注射液). The names there are of the solvent or device packed with the drug."""
+    lo = max(s.rfind("(", 0, i), s.rfind("[", 0, i))
+    if lo < 0 or max(s.rfind(")", lo, i), s.rfind("]", lo, i)) >= 0:
+        return False
+    return s[lo + 1:i].lstrip().startswith(_ACCESSORY)
 
 
 _OPENING, _CLOSING = "([（【", ")]）】"

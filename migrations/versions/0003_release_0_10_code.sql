@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 0ad2fb2058ddbc54
+-- code version 0d02dc36577da53b
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -1589,6 +1589,32 @@ LEXICON_BUILD_SUFFIXES = frozenset((
     "凝胶", "栓", "口服溶液", "口服液", "糖浆", "气雾剂", "喷雾剂", "滴丸", "丸", "散", "贴剂", "干混悬剂",
     "混悬液",
 ))
+# Words of a dosage form's name that tell what kind of product it is. Two forms that share none are not one
+# product's forms (片剂 / 口服溶液剂, 鼻喷剂 / 注射液); a form without any tells nothing. A form may have
+# several (鼻喷剂: nose and spray), and 片剂 / 缓释片 / 分散片 share 片.
+_FORM_KINDS = (("注射", "injection"), ("输液", "injection"), ("针", "injection"), ("片", "tablet"),
+               ("胶囊", "capsule"), ("胶丸", "capsule"), ("颗粒", "granules"), ("干混悬", "granules"),
+               ("丸", "pill"), ("膏", "semisolid"), ("凝胶", "semisolid"), ("贴", "patch"), ("栓", "suppository"),
+               ("喷", "spray"), ("雾", "spray"), ("吸入", "spray"), ("眼", "eye"), ("鼻", "nose"), ("耳", "ear"),
+               ("口服", "oral liquid"), ("糖浆", "oral liquid"), ("合剂", "oral liquid"))
+
+
+def form_kinds(form: str) -> frozenset:
+    """>>> sorted(form_kinds("鼻喷剂")), sorted(form_kinds("缓释片")), form_kinds("溶液剂")
+    (['nose', 'spray'], ['tablet'], frozenset())
+    """
+    return frozenset(kind for word, kind in _FORM_KINDS if word in form)
+
+
+def other_product_form(written: str, linked: str) -> bool:
+    """Whether a product of form ``linked`` cannot be what a text writing form ``written`` names.
+
+    >>> other_product_form("鼻喷剂", "注射液"), other_product_form("片剂", "口服溶液剂"), other_product_form("片剂", "缓释片")
+    (True, True, False)
+    """
+    a, b = form_kinds(written), form_kinds(linked)
+    return bool(a and b) and not a & b
+
 $drugnorm_py$),
 ('inference', $drugnorm_py$"""Inferred products: what a product-shaped fragment tells when no dictionary holds it.
 
@@ -2202,7 +2228,7 @@ import segmentation
 import settings as config
 import spec_split
 from chars import is_hanzi
-from dosage_forms import DECOCTION_PIECE, HERB_DISPENSING_FORMS, INJECTION_PREFIX
+from dosage_forms import DECOCTION_PIECE, HERB_DISPENSING_FORMS, INJECTION_PREFIX, other_product_form
 from merging import DRUG_NAMES, Item, Kind
 
 FIELDS = ("generic_name", "trade_name", "product_name", "dosage_form", "route", "manufacturer",
@@ -2258,12 +2284,18 @@ class _Flat:
         is no ciprofloxacin. A drug the text names in full (exact, composed) keeps its fields either way.
         ``spelled``: generic names written inside pieces nothing resolved, heard when no field names one
         (恩格列净二甲双胍(卓和)片 is not the 甲钴胺 the lexicon links 卓和 to)."""
+        written = self.values["dosage_form"]
         for generic, product, form in self.trade_links:
             named = self.values["generic_name"]
             others = [named] if named is not None else spelled
             if generic is not None and any(not _same_drug(n, generic) for n in others):
                 continue
             self.fill("generic_name", generic, LINKED)
+            linked = form or (form_of_product(product) if product else None)
+            if written and linked and other_product_form(written, linked):
+                # 降钙素(密盖息)鼻喷剂: the lexicon links the trade name to its injection; the text writes a
+                # nasal spray of the same drug
+                continue
             self.fill("product_name", product, LINKED)
             self.fill("dosage_form", form, LINKED)
             if product and form is None:   # the form of its product, when the text tells none
@@ -2389,6 +2421,12 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
                         strength, strength_in_name = sp.first, in_name
             if sp.kind == "package" and package is None:
                 package = sp.display
+            segments.append(seg)
+        elif kind is Kind.EXACT and _accessory_note(s, item.start):
+            # 注射用尿促性素 75iu×1支(附2ml氯化钠注射液): what comes with the drug is not the drug
+            seg = surface(item.start, item.end)
+            e = lex.first(s[item.start:item.end])
+            seg.update(match="exact", attribute=e.dict, term=e.term, standard=e.standard, accessory=True)
             segments.append(seg)
         elif kind is Kind.EXACT:
             segments.append(exact(item.start, item.end))
@@ -2553,6 +2591,19 @@ def _residue_name(segments, flat, key_of):
         seg.update(match="inferred", attribute="product_name", term=name, standard=name, known_generic=False,
                    generic=None, dosage_form=None)
         flat.fill("product_name", name, INFERRED)
+
+
+# What opens a note on what comes with the drug (附2ml氯化钠注射液, 附带吸入器, 附赠…): the solvent or the device
+_ACCESSORY = "附"
+
+
+def _accessory_note(s, i):
+    """Whether position ``i`` of the normalized string is inside a bracket group that opens with 附 (comes
+    with): (附2ml氯化钠注射液). The names there are of the solvent or device packed with the drug."""
+    lo = max(s.rfind("(", 0, i), s.rfind("[", 0, i))
+    if lo < 0 or max(s.rfind(")", lo, i), s.rfind("]", lo, i)) >= 0:
+        return False
+    return s[lo + 1:i].lstrip().startswith(_ACCESSORY)
 
 
 _OPENING, _CLOSING = "([（【", ")]）】"
@@ -4127,7 +4178,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '0ad2fb2058ddbc54')
+    'code', '0d02dc36577da53b')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4138,11 +4189,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0ad2fb2058ddbc54":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0d02dc36577da53b":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0ad2fb2058ddbc54'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0d02dc36577da53b'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4170,7 +4221,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0ad2fb2058ddbc54":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "0ad2fb2058ddbc54"
+    _dn.CODE_VERSION = "0d02dc36577da53b"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4186,11 +4237,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0ad2fb2058ddbc54":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0d02dc36577da53b":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0ad2fb2058ddbc54'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0d02dc36577da53b'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4218,7 +4269,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0ad2fb2058ddbc54":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "0ad2fb2058ddbc54"
+    _dn.CODE_VERSION = "0d02dc36577da53b"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4231,11 +4282,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0ad2fb2058ddbc54":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0d02dc36577da53b":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0ad2fb2058ddbc54'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0d02dc36577da53b'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4263,7 +4314,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0ad2fb2058ddbc54":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "0ad2fb2058ddbc54"
+    _dn.CODE_VERSION = "0d02dc36577da53b"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4278,11 +4329,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0ad2fb2058ddbc54":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0d02dc36577da53b":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0ad2fb2058ddbc54'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0d02dc36577da53b'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4310,7 +4361,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0ad2fb2058ddbc54":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "0ad2fb2058ddbc54"
+    _dn.CODE_VERSION = "0d02dc36577da53b"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4323,11 +4374,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0ad2fb2058ddbc54":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0d02dc36577da53b":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0ad2fb2058ddbc54'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0d02dc36577da53b'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4355,7 +4406,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0ad2fb2058ddbc54":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "0ad2fb2058ddbc54"
+    _dn.CODE_VERSION = "0d02dc36577da53b"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4489,7 +4540,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "0ad2fb2058ddbc54", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "0d02dc36577da53b", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -238,3 +238,18 @@ def test_an_unknown_name_in_brackets_beside_the_drug_is_its_trade_name_inferred(
 ])
 def test_a_bracketed_note_or_maker_is_no_trade_name(raw):
     assert parse(raw)["trade_name"] is None
+
+
+def test_a_trade_names_product_of_another_form_gives_way_to_the_form_written():
+    # the lexicon links 立普妥 to the tablets; the text writes capsules of the same drug
+    doc = parse("阿托伐他汀钙胶囊(立普妥) 20mg*7粒")
+    assert (doc["generic_name"], doc["product_name"], doc["dosage_form"]) == ("阿托伐他汀钙", "阿托伐他汀钙胶囊", "胶囊剂")
+    doc = parse("阿托伐他汀钙(立普妥) 20mg*7片")              # no form written: the link stands
+    assert (doc["product_name"], doc["dosage_form"]) == ("阿托伐他汀钙片", "片剂")
+
+
+def test_what_comes_with_the_drug_is_not_the_drug():
+    doc = parse("注射用阿莫西林 0.5g×1支(附2ml阿托伐他汀钙片)")
+    assert (doc["generic_name"], doc["product_name"]) == ("阿莫西林", "注射用阿莫西林")
+    seg = next(s for s in doc["segments"] if s["text"] == "阿托伐他汀钙片")
+    assert (seg["match"], seg["attribute"], seg["accessory"]) == ("exact", "product_name", True)
