@@ -111,9 +111,9 @@ _MARK = re.compile(r"\d+(?:\.\d+)?|%|[^\W\d_]")
 
 def variant_marks(text: str) -> list[str]:
     """What tells variants of one drug apart, in order: numbers, letters (Latin, Greek, Roman numerals) and
-    %. Case and full-width forms are folded by preprocessing already, Ⅰ-Ⅴ are i-v there; spaces, hyphens and
-    brackets are not marks, for the lexicon writes one drug with and without them (罗培干扰素α-2 b and
-    α-2b, 重组人干扰素α-2b and α2b).
+    %. Case and full-width forms are folded by preprocessing already, Roman numerals are Latin letters there
+    (Ⅷ is viii, not vii: Ⅶ and Ⅷ stay apart); spaces, hyphens and brackets are not marks, for the lexicon
+    writes one drug with and without them (罗培干扰素α-2 b and α-2b, 重组人干扰素α-2b and α2b).
 
     >>> variant_marks("罗培干扰素α-2 b"), variant_marks("复方氨基酸(18aa-ii)"), variant_marks("20%脂肪乳")
     (['α', '2', 'b'], ['18', 'a', 'a', 'i', 'i'], ['20', '%'])

@@ -10,6 +10,8 @@ together. The pipeline's items (every piece of the input, in order) come in and 
   门冬氨酸钾(卫唯杰)注射液): the merged item encloses the bracketed piece, which follows it, kept; a name
   the lexicon lacks before a bracket it does not know goes to the fuzzy step with the form after it;
 - and a variant's letters or number one space apart from the name (维生素 K1): one name, if the lexicon has it.
+
+A form suffix may follow a name one space apart, as HIS strings write it (阿莫西林 胶囊, 维生素 B6 片).
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ class Kind(Enum):
     SPEC = "spec"            # detail: the spec_split spec
     EXACT = "exact"          # a first-type piece (a dictionary key)
     PENDING = "pending"      # a second-type piece, for the fuzzy step; detail: its text when a bracket splits it
-    JOINED = "joined"        # detail: the lexicon key of a name written around a bracketed piece
+    JOINED = "joined"        # detail: the lexicon key of a name the text writes otherwise (around a bracket, spaced)
     COMPOSED = "composed"    # detail: the Product the pieces make
 
 
@@ -65,8 +67,9 @@ def merge(s: str, items: list[Item], lex) -> list[Item]:
             continue
         apart = _name_written_apart(s, items[i:i + 2], lex)
         if apart:
-            out.append(apart)
-            i += 2
+            formed = _with_form(s, apart, items[i + 2] if i + 2 < len(items) else None, lex)
+            out.append(formed or apart)
+            i += 3 if formed else 2
             continue
         joined = _bracket_inside_name(s, items[i:i + 3], lex)
         if joined:
@@ -80,20 +83,22 @@ def merge(s: str, items: list[Item], lex) -> list[Item]:
             nxt = items[i + 1]
             trade = lex.first(s[a:b], ("trade_name",)) if not generic else None
             piece = lex.first(s[a:b], ("product_name",)) if not generic and not trade else None
-            if trade and trade.generic and nxt.kind in _NAME_PIECES and nxt.start == b:
+            suffix = s[nxt.start:nxt.end]
+            if trade and trade.generic and nxt.kind in _NAME_PIECES and _next_to(s, b, nxt):
                 # 速尿 + 注射液: a trade or common name with a form after it names that form of its generic,
                 # whatever product the name is linked to (速尿 → 呋塞米片); it stays a segment of its own
-                form = lex.dosage_form_suffixes.get(s[b:nxt.end])
+                form = lex.dosage_form_suffixes.get(suffix)
                 linked = lex.first(trade.product, ("product_name",)) if trade.product else None
                 if form and not (linked and linked.dosage_form == form):
-                    name = named_product(lex, trade.generic + s[b:nxt.end], trade.generic, "", s[b:nxt.end])
+                    name = named_product(lex, trade.generic + suffix, trade.generic, "", suffix)
                     out.append(Item(a, nxt.end, Kind.COMPOSED, Product(name, trade.generic, form)))
                     out.append(items[i])
                     i, done = i + 2, True
-            elif generic and nxt.kind in _NAME_PIECES and nxt.start == b:
-                form = lex.dosage_form_suffixes.get(s[b:nxt.end]) or _vehicle_form(s[b:nxt.end], lex)
+            elif generic and nxt.kind in _NAME_PIECES and _next_to(s, b, nxt):
+                # a vehicle only glued to the drug: 奥硝唑 氯化钠注射液 may be two drugs of a list
+                form = lex.dosage_form_suffixes.get(suffix) or (nxt.start == b and _vehicle_form(suffix, lex))
                 if form:
-                    name = named_product(lex, s[a:nxt.end], generic, "", s[b:nxt.end])
+                    name = named_product(lex, s[a:b] + suffix, generic, "", suffix)
                     out.append(Item(a, nxt.end, Kind.COMPOSED, Product(name, generic, form)))
                     i, done = i + 2, True
             elif piece and piece.generic and nxt.kind in _NAME_PIECES and nxt.start == b \
@@ -157,16 +162,39 @@ def _with_vehicle(s, three, lex):
 
 
 def _name_written_apart(s, two, lex):
-    """维生素 K1, 门冬胰岛素 30: the letters or number of a drug's variant, written one space apart from its
-    name. When the two make a product or generic name of the lexicon without the space, that name spans both
-    (维生素 alone names no drug, and K1 alone is no name)."""
+    """维生素 K1, 门冬胰岛素 30, 阿莫西林 胶囊: the letters or number of a drug's variant, or its form suffix,
+    written one space apart from its name. When the two make a product or generic name of the lexicon
+    without the space, that name spans both (维生素 alone names no drug, and K1 alone is no name)."""
     if len(two) < 2 or any(item.kind not in _NAME_PIECES for item in two):
         return None
     (a, b), (c, d) = ((item.start, item.end) for item in two)
-    if s[b:c] != " " or not is_hanzi(s[b - 1]) or any(is_hanzi(ch) for ch in s[c:d]):
+    mark = is_hanzi(s[b - 1]) and not any(is_hanzi(ch) for ch in s[c:d])
+    if s[b:c] != " " or not (mark or lex.dosage_form_suffixes.get(s[c:d])):
         return None
     key = s[a:b] + s[c:d]
     return Item(a, d, Kind.JOINED, key) if lex.first(key, DRUG_NAMES) else None
+
+
+def _next_to(s, b, item):
+    """Whether ``item`` follows the piece ending at ``b`` glued or one space apart (阿莫西林 胶囊, 速尿 注射液:
+    HIS strings space a name from its form as they space 维生素 from K1)."""
+    return item.start == b or (item.start == b + 1 and s[b] == " ")
+
+
+def _with_form(s, joined, nxt, lex):
+    """维生素 B6 片: a generic written apart (_name_written_apart) with a form suffix after it is that form of
+    the generic: the lexicon's product when it has it, as for 维生素B6片, else one composed."""
+    generic = _generic_entry(joined.detail, lex)
+    if not generic or nxt is None or nxt.kind not in _NAME_PIECES or not _next_to(s, joined.end, nxt):
+        return None
+    suffix = s[nxt.start:nxt.end]
+    form = lex.dosage_form_suffixes.get(suffix)
+    if not form:
+        return None
+    if lex.first(joined.detail + suffix, DRUG_NAMES):
+        return Item(joined.start, nxt.end, Kind.JOINED, joined.detail + suffix)
+    return Item(joined.start, nxt.end, Kind.COMPOSED,
+                Product(named_product(lex, joined.detail + suffix, generic, "", suffix), generic, form))
 
 
 def _bracket_inside_name(s, three, lex):

@@ -36,6 +36,9 @@ KEYS = ("input", "normalized") + FIELDS + ("strength", "package", "insurance_cla
 MAX_FUZZY = 64
 MIN_LATIN = 3
 DRUG_FIELDS = ("generic_name", "trade_name", "product_name", "dosage_form")
+# What a name the text writes otherwise than its key (merging.py's JOINED items) may be: a drug name, or a
+# trade name the lexicon writes with a space (诺和灵 R) glued in the text.
+JOINED_NAMES = DRUG_NAMES + ("trade_name",)
 
 
 class Rank(IntEnum):
@@ -176,7 +179,8 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
     for block in blocks + [Item(len(s), len(s), None)]:
         tick()
         for lo, hi in _gaps(s, cursor, block.start, lex, items):
-            items.extend(Item(p.start, p.end, Kind.EXACT if p.exact else Kind.PENDING)
+            items.extend(Item(p.start, p.end, Kind.JOINED, p.key) if p.key else
+                         Item(p.start, p.end, Kind.EXACT if p.exact else Kind.PENDING)
                          for p in seg_tool.pieces(lo, hi))
         if block.start < block.end:
             items.append(block)
@@ -185,7 +189,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
     items = merging.merge(s, items, lex)
     fuzzy.prefetch(s, items, lex)
 
-    strength = package = None
+    strength = package = package_unit = None
     strength_in_name = False
     found_markers = []
     for item in items:
@@ -216,7 +220,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
                     if not (in_name and strength is not None):
                         strength, strength_in_name = sp.first, in_name
             if sp.kind == "package" and package is None:
-                package = sp.display
+                package, package_unit = sp.display, sp.parts[0].unit
             segments.append(seg)
         elif kind is Kind.EXACT and _accessory_note(s, item.start):
             # 注射用尿促性素 75iu×1支(附2ml氯化钠注射液): what comes with the drug is not the drug
@@ -230,7 +234,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             if inner:   # 氯雷他定片(开瑞坦): a product-name synonym that holds the trade name in brackets
                 segments.append(exact(*inner, dicts=("trade_name",)))
         elif kind is Kind.JOINED:
-            segments.append(exact(item.start, item.end, DRUG_NAMES, item.detail))
+            segments.append(exact(item.start, item.end, JOINED_NAMES, item.detail))
         elif kind is Kind.COMPOSED:
             name, generic, form = item.detail
             seg = surface(item.start, item.end)
@@ -258,6 +262,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             flat.set("manufacturer", full, INFERRED)
     _residue_name(segments, flat, key_of)
     _bracketed_trade_name(segments, raw, flat, key_of, lex)
+    _counted_pieces(flat, package_unit, lex)
     if len(head) < len(raw):
         segments.append({"text": raw[len(head):], "start": len(head), "end": len(raw), "match": "none",
                          "attribute": None, "term": None, "standard": None, "skipped": "max_input"})
@@ -365,6 +370,18 @@ def _join_latin_company(segments, raw, lex, flat):
 
 def _start(item):
     return item.start
+
+
+def _counted_pieces(flat, unit, lex):
+    """黄芩片 0.5g*24片: a decoction piece is weighed (1000mg/g, 10g/袋), never counted. A package counted in
+    the unit the product's name ends with (片) is that form of the herb (tablets), not its decoction piece
+    (黄芩片 1000mg/g): the dosage form is the name's suffix's."""
+    product = flat.values["product_name"]
+    if flat.values["dosage_form"] != DECOCTION_PIECE or not unit or not product or not product.endswith(unit):
+        return
+    form = lex.dosage_form_suffixes.get(unit)
+    if form and form not in HERB_DISPENSING_FORMS:
+        flat.set("dosage_form", form, INFERRED)
 
 
 def _residue_name(segments, flat, key_of):
@@ -504,6 +521,13 @@ def _gate(fragment, lex):
     return ("known" if known else None), shape, known
 
 
+def _shape_before_mark(fragment, lex):
+    """硝苯地平缓释片ii: a variant mark after the form suffix is the product's (its Ⅱ); the stem before the
+    form is still the generic's. Read only once the fuzzy step, which sees the mark, found no entry."""
+    mark = segmentation.trailing_variant_mark(fragment)
+    return inference.shape(fragment[:-len(mark)], lex) if mark else None
+
+
 def _suffix(fragment, shape):
     """The form suffix a product-shaped fragment is written with ("" after 注射用 + a stem)."""
     prefix = INJECTION_PREFIX if fragment.startswith(INJECTION_PREFIX) else ""
@@ -545,6 +569,8 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
         seg["skipped"] = "fuzzy_budget"
         return seg
     verdict = acceptance.judge(fragment, candidates, lex, settings, key_of)
+    if not verdict.accepted and shape is None:
+        shape = _shape_before_mark(fragment, lex)
     if verdict.accepted:
         top = candidates[0]
         seg.update(match="fuzzy", attribute=top["attribute"], term=top["term"], standard=top["standard"])

@@ -13,6 +13,11 @@ points at its base.
 >>> normalize("阿\u200b莫\u0301西林 ٢mg", {}, frozenset())
 ('阿莫西林 2mg', [0, 2, 4, 5, 6, 7, 8, 9])
 
+A Roman numeral is its Latin letters, capital or small: 凝血因子Ⅸ, 凝血因子ⅸ and 凝血因子IX are one name.
+
+>>> normalize("人凝血因子Ⅸ 18AA-ⅶ", {}, frozenset())[0]
+'人凝血因子ix 18aa-vii'
+
 A subscript is its plain character: K₁ and B₁₂ of vitamins, the counts of a formula, read as K1, B12,
 C25H37NO4. A superscript is not: it is an exponent (10⁶ is not 106; cm² is a unit of the lexicon).
 
@@ -31,8 +36,12 @@ _COMPAT = {
     "（": "(", "）": ")", "【": "[", "】": "]", "〔": "(", "〕": ")", "［": "[", "］": "]",
     "、": "、", "，": ",", "；": ";", "：": ":", "！": "!", "？": "?", "／": "/",
     "–": "-", "—": "-", "－": "-", "‐": "-", "∶": ":", "﹕": ":",
-    "Ⅰ": "i", "Ⅱ": "ii", "Ⅲ": "iii", "Ⅳ": "iv", "Ⅴ": "v",
 }
+
+
+# The Roman numerals, capital and small (Ⅰ..Ⅻ, Ⅼ, Ⅽ, Ⅾ, Ⅿ, ⅰ..ⅿ): their Latin letters (Ⅷ is viii), as HIS
+# strings write them either way (人凝血因子Ⅷ and 人凝血因子VIII); the letters still tell variants apart.
+_ROMAN_LO, _ROMAN_HI = 0x2160, 0x217F
 
 
 def is_mark(ch: str) -> bool:
@@ -58,7 +67,7 @@ def fold(ch: str) -> str:
         return ""
     if ch.isdecimal():
         return str(unicodedata.decimal(ch))
-    if unicodedata.decomposition(ch).startswith("<sub>"):
+    if unicodedata.decomposition(ch).startswith("<sub>") or _ROMAN_LO <= o <= _ROMAN_HI:
         return unicodedata.normalize("NFKC", ch)
     return _COMPAT.get(ch, ch)
 

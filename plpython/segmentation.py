@@ -37,7 +37,8 @@ MAX_WORD = 40
 class Piece(NamedTuple):
     start: int
     end: int
-    exact: bool          # first-type: s[start:end] is a dictionary key
+    exact: bool          # first-type: s[start:end] is a dictionary key (or ``key`` is)
+    key: str | None = None   # the key, when the lexicon writes it with a space the text lacks (诺和灵 r)
 
 
 def protected_matches(s: str, lo: int, hi: int, protected: dict, checkpoint=None) -> list[tuple[int, int]]:
@@ -126,7 +127,51 @@ _TYPE_WORDS = frozenset("型群族类组")
 
 
 def script_runs(s: str, lo: int, hi: int) -> list[tuple[int, int]]:
-    """s[lo:hi] cut where hanzi meet Latin letters or digits; spaces and symbols go with neither."""
+    """s[lo:hi] cut where hanzi meet Latin letters or digits; spaces and symbols go with neither. A stray
+    code comes before the name (bg维生素e, h注射用); a variant mark glued right after hanzi is part of the name
+    and is not cut off: 人凝血因子ix, 注射用多粘菌素b, 青霉素g钠 (the hanzi glued after it go on the name),
+    unless the hanzi are a company's name.
+
+    >>> [[s[a:b] for a, b in script_runs(s, 0, len(s))] for s in ("bg注射用青霉素g钠", "人凝血因子ix", "阿莫西林amoxicillin")]
+    [['bg', '注射用青霉素g钠'], ['人凝血因子ix'], ['阿莫西林', 'amoxicillin']]
+    """
+    out, name = [], False      # name: out[-1] is hanzi, perhaps with a variant mark glued after them
+    for a, b in _runs(s, lo, hi):
+        if out and out[-1][1] == a and name and (is_hanzi(s[a]) or _variant_mark(s[a:b])):
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+            # a name is two hanzi or more (按fe计 is a spec's note), and a company has no variants: the
+            # letters after 有限公司 are a code (有限公司s)
+            name = b - a > 1 and is_hanzi(s[b - 1]) and is_hanzi(s[b - 2]) and not companies.is_company(s[a:b])
+    return out
+
+
+# A variant mark after a name: a few Latin letters (Roman numerals, as preprocessing writes them: ix, viii),
+# perhaps a number after them (q10). Longer runs are words or codes of their own.
+_MARK_LETTERS = 4
+
+
+def _variant_mark(run: str) -> bool:
+    letters = run.rstrip("0123456789")
+    return 0 < len(letters) <= _MARK_LETTERS and letters.isascii() and letters.isalpha() \
+        and len(run) - len(letters) <= 2
+
+
+def trailing_variant_mark(text: str) -> str:
+    """The variant mark glued after the hanzi that end ``text`` ("" if none).
+
+    >>> trailing_variant_mark("硝苯地平缓释片ii"), trailing_variant_mark("辅酶q10"), trailing_variant_mark("ii")
+    ('ii', 'q10', '')
+    """
+    i = len(text)
+    while i > 0 and text[i - 1].isascii() and text[i - 1].isalnum():
+        i -= 1
+    return text[i:] if 0 < i < len(text) and is_hanzi(text[i - 1]) and _variant_mark(text[i:]) else ""
+
+
+def _runs(s: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """s[lo:hi] cut wherever hanzi meet Latin letters or digits (but a letter before 型: b型嗜血菌)."""
     out, start, kind = [], lo, None
     for i in range(lo, hi + 1):
         k = None if i == hi else ("h" if is_hanzi(s[i]) else ("w" if is_word_char(s[i]) else "x"))
@@ -248,8 +293,9 @@ class Segmenter:
                 continue
             mixed = self._mixed_key_at(a, b)
             if mixed:   # 维c|片: a key that crosses scripts is not cut at the script boundary
-                out.append(Piece(a, mixed, True))
-                out.extend(self._words(mixed, b))
+                j, key = mixed
+                out.append(Piece(a, j, True, key))
+                out.extend(self._words(j, b))
                 continue
             for x, y in script_runs(self.s, a, b):
                 x, y = _trim_symbols(self.s, x, y)
@@ -286,13 +332,20 @@ class Segmenter:
                 return True
         return False
 
-    def _mixed_key_at(self, a: int, b: int) -> int | None:
-        """The end of the longest key starting at ``a`` that holds hanzi and Latin letters alike."""
+    def _mixed_key_at(self, a: int, b: int) -> tuple[int, str | None] | None:
+        """(end, None) of the longest key starting at ``a`` that holds hanzi and Latin letters alike, or (end,
+        key) when the key spaces a variant mark from the name that the text glues (诺和灵r: 诺和灵 r)."""
         for j in range(min(b, a + self.max_len), a + 1, -1):
             word = self.s[a:j]
-            if any(is_hanzi(ch) for ch in word) and any(ch.isascii() and ch.isalpha() for ch in word) \
-                    and self.is_key(a, j):
-                return j
+            if not (any(is_hanzi(ch) for ch in word) and any(ch.isascii() and ch.isalpha() for ch in word)) \
+                    or j < b and _glue(word[-1], self.s[j]):
+                continue     # never inside a Latin word: 硝苯地平缓释片ii is not 硝苯地平缓释片i + i
+            if self.is_key(a, j):
+                return j, None
+            mark = trailing_variant_mark(word)
+            spaced = word[:-len(mark)] + " " + mark if mark else None
+            if spaced and self.lex.has(spaced):
+                return j, spaced
         return None
 
 

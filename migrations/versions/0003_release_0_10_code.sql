@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 0d02dc36577da53b
+-- code version f9d2a7ae44eae449
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -525,9 +525,9 @@ _MARK = re.compile(r"\d+(?:\.\d+)?|%|[^\W\d_]")
 
 def variant_marks(text: str) -> list[str]:
     """What tells variants of one drug apart, in order: numbers, letters (Latin, Greek, Roman numerals) and
-    %. Case and full-width forms are folded by preprocessing already, Ⅰ-Ⅴ are i-v there; spaces, hyphens and
-    brackets are not marks, for the lexicon writes one drug with and without them (罗培干扰素α-2 b and
-    α-2b, 重组人干扰素α-2b and α2b).
+    %. Case and full-width forms are folded by preprocessing already, Roman numerals are Latin letters there
+    (Ⅷ is viii, not vii: Ⅶ and Ⅷ stay apart); spaces, hyphens and brackets are not marks, for the lexicon
+    writes one drug with and without them (罗培干扰素α-2 b and α-2b, 重组人干扰素α-2b and α2b).
 
     >>> variant_marks("罗培干扰素α-2 b"), variant_marks("复方氨基酸(18aa-ii)"), variant_marks("20%脂肪乳")
     (['α', '2', 'b'], ['18', 'a', 'a', 'i', 'i'], ['20', '%'])
@@ -1983,6 +1983,8 @@ together. The pipeline's items (every piece of the input, in order) come in and 
   门冬氨酸钾(卫唯杰)注射液): the merged item encloses the bracketed piece, which follows it, kept; a name
   the lexicon lacks before a bracket it does not know goes to the fuzzy step with the form after it;
 - and a variant's letters or number one space apart from the name (维生素 K1): one name, if the lexicon has it.
+
+A form suffix may follow a name one space apart, as HIS strings write it (阿莫西林 胶囊, 维生素 B6 片).
 """
 from __future__ import annotations
 
@@ -2003,7 +2005,7 @@ class Kind(Enum):
     SPEC = "spec"            # detail: the spec_split spec
     EXACT = "exact"          # a first-type piece (a dictionary key)
     PENDING = "pending"      # a second-type piece, for the fuzzy step; detail: its text when a bracket splits it
-    JOINED = "joined"        # detail: the lexicon key of a name written around a bracketed piece
+    JOINED = "joined"        # detail: the lexicon key of a name the text writes otherwise (around a bracket, spaced)
     COMPOSED = "composed"    # detail: the Product the pieces make
 
 
@@ -2038,8 +2040,9 @@ def merge(s: str, items: list[Item], lex) -> list[Item]:
             continue
         apart = _name_written_apart(s, items[i:i + 2], lex)
         if apart:
-            out.append(apart)
-            i += 2
+            formed = _with_form(s, apart, items[i + 2] if i + 2 < len(items) else None, lex)
+            out.append(formed or apart)
+            i += 3 if formed else 2
             continue
         joined = _bracket_inside_name(s, items[i:i + 3], lex)
         if joined:
@@ -2053,20 +2056,22 @@ def merge(s: str, items: list[Item], lex) -> list[Item]:
             nxt = items[i + 1]
             trade = lex.first(s[a:b], ("trade_name",)) if not generic else None
             piece = lex.first(s[a:b], ("product_name",)) if not generic and not trade else None
-            if trade and trade.generic and nxt.kind in _NAME_PIECES and nxt.start == b:
+            suffix = s[nxt.start:nxt.end]
+            if trade and trade.generic and nxt.kind in _NAME_PIECES and _next_to(s, b, nxt):
                 # 速尿 + 注射液: a trade or common name with a form after it names that form of its generic,
                 # whatever product the name is linked to (速尿 → 呋塞米片); it stays a segment of its own
-                form = lex.dosage_form_suffixes.get(s[b:nxt.end])
+                form = lex.dosage_form_suffixes.get(suffix)
                 linked = lex.first(trade.product, ("product_name",)) if trade.product else None
                 if form and not (linked and linked.dosage_form == form):
-                    name = named_product(lex, trade.generic + s[b:nxt.end], trade.generic, "", s[b:nxt.end])
+                    name = named_product(lex, trade.generic + suffix, trade.generic, "", suffix)
                     out.append(Item(a, nxt.end, Kind.COMPOSED, Product(name, trade.generic, form)))
                     out.append(items[i])
                     i, done = i + 2, True
-            elif generic and nxt.kind in _NAME_PIECES and nxt.start == b:
-                form = lex.dosage_form_suffixes.get(s[b:nxt.end]) or _vehicle_form(s[b:nxt.end], lex)
+            elif generic and nxt.kind in _NAME_PIECES and _next_to(s, b, nxt):
+                # a vehicle only glued to the drug: 奥硝唑 氯化钠注射液 may be two drugs of a list
+                form = lex.dosage_form_suffixes.get(suffix) or (nxt.start == b and _vehicle_form(suffix, lex))
                 if form:
-                    name = named_product(lex, s[a:nxt.end], generic, "", s[b:nxt.end])
+                    name = named_product(lex, s[a:b] + suffix, generic, "", suffix)
                     out.append(Item(a, nxt.end, Kind.COMPOSED, Product(name, generic, form)))
                     i, done = i + 2, True
             elif piece and piece.generic and nxt.kind in _NAME_PIECES and nxt.start == b \
@@ -2130,16 +2135,39 @@ def _with_vehicle(s, three, lex):
 
 
 def _name_written_apart(s, two, lex):
-    """维生素 K1, 门冬胰岛素 30: the letters or number of a drug's variant, written one space apart from its
-    name. When the two make a product or generic name of the lexicon without the space, that name spans both
-    (维生素 alone names no drug, and K1 alone is no name)."""
+    """维生素 K1, 门冬胰岛素 30, 阿莫西林 胶囊: the letters or number of a drug's variant, or its form suffix,
+    written one space apart from its name. When the two make a product or generic name of the lexicon
+    without the space, that name spans both (维生素 alone names no drug, and K1 alone is no name)."""
     if len(two) < 2 or any(item.kind not in _NAME_PIECES for item in two):
         return None
     (a, b), (c, d) = ((item.start, item.end) for item in two)
-    if s[b:c] != " " or not is_hanzi(s[b - 1]) or any(is_hanzi(ch) for ch in s[c:d]):
+    mark = is_hanzi(s[b - 1]) and not any(is_hanzi(ch) for ch in s[c:d])
+    if s[b:c] != " " or not (mark or lex.dosage_form_suffixes.get(s[c:d])):
         return None
     key = s[a:b] + s[c:d]
     return Item(a, d, Kind.JOINED, key) if lex.first(key, DRUG_NAMES) else None
+
+
+def _next_to(s, b, item):
+    """Whether ``item`` follows the piece ending at ``b`` glued or one space apart (阿莫西林 胶囊, 速尿 注射液:
+    HIS strings space a name from its form as they space 维生素 from K1)."""
+    return item.start == b or (item.start == b + 1 and s[b] == " ")
+
+
+def _with_form(s, joined, nxt, lex):
+    """维生素 B6 片: a generic written apart (_name_written_apart) with a form suffix after it is that form of
+    the generic: the lexicon's product when it has it, as for 维生素B6片, else one composed."""
+    generic = _generic_entry(joined.detail, lex)
+    if not generic or nxt is None or nxt.kind not in _NAME_PIECES or not _next_to(s, joined.end, nxt):
+        return None
+    suffix = s[nxt.start:nxt.end]
+    form = lex.dosage_form_suffixes.get(suffix)
+    if not form:
+        return None
+    if lex.first(joined.detail + suffix, DRUG_NAMES):
+        return Item(joined.start, nxt.end, Kind.JOINED, joined.detail + suffix)
+    return Item(joined.start, nxt.end, Kind.COMPOSED,
+                Product(named_product(lex, joined.detail + suffix, generic, "", suffix), generic, form))
 
 
 def _bracket_inside_name(s, three, lex):
@@ -2240,6 +2268,9 @@ KEYS = ("input", "normalized") + FIELDS + ("strength", "package", "insurance_cla
 MAX_FUZZY = 64
 MIN_LATIN = 3
 DRUG_FIELDS = ("generic_name", "trade_name", "product_name", "dosage_form")
+# What a name the text writes otherwise than its key (merging.py's JOINED items) may be: a drug name, or a
+# trade name the lexicon writes with a space (诺和灵 R) glued in the text.
+JOINED_NAMES = DRUG_NAMES + ("trade_name",)
 
 
 class Rank(IntEnum):
@@ -2380,7 +2411,8 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
     for block in blocks + [Item(len(s), len(s), None)]:
         tick()
         for lo, hi in _gaps(s, cursor, block.start, lex, items):
-            items.extend(Item(p.start, p.end, Kind.EXACT if p.exact else Kind.PENDING)
+            items.extend(Item(p.start, p.end, Kind.JOINED, p.key) if p.key else
+                         Item(p.start, p.end, Kind.EXACT if p.exact else Kind.PENDING)
                          for p in seg_tool.pieces(lo, hi))
         if block.start < block.end:
             items.append(block)
@@ -2389,7 +2421,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
     items = merging.merge(s, items, lex)
     fuzzy.prefetch(s, items, lex)
 
-    strength = package = None
+    strength = package = package_unit = None
     strength_in_name = False
     found_markers = []
     for item in items:
@@ -2420,7 +2452,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
                     if not (in_name and strength is not None):
                         strength, strength_in_name = sp.first, in_name
             if sp.kind == "package" and package is None:
-                package = sp.display
+                package, package_unit = sp.display, sp.parts[0].unit
             segments.append(seg)
         elif kind is Kind.EXACT and _accessory_note(s, item.start):
             # 注射用尿促性素 75iu×1支(附2ml氯化钠注射液): what comes with the drug is not the drug
@@ -2434,7 +2466,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             if inner:   # 氯雷他定片(开瑞坦): a product-name synonym that holds the trade name in brackets
                 segments.append(exact(*inner, dicts=("trade_name",)))
         elif kind is Kind.JOINED:
-            segments.append(exact(item.start, item.end, DRUG_NAMES, item.detail))
+            segments.append(exact(item.start, item.end, JOINED_NAMES, item.detail))
         elif kind is Kind.COMPOSED:
             name, generic, form = item.detail
             seg = surface(item.start, item.end)
@@ -2462,6 +2494,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             flat.set("manufacturer", full, INFERRED)
     _residue_name(segments, flat, key_of)
     _bracketed_trade_name(segments, raw, flat, key_of, lex)
+    _counted_pieces(flat, package_unit, lex)
     if len(head) < len(raw):
         segments.append({"text": raw[len(head):], "start": len(head), "end": len(raw), "match": "none",
                          "attribute": None, "term": None, "standard": None, "skipped": "max_input"})
@@ -2569,6 +2602,18 @@ def _join_latin_company(segments, raw, lex, flat):
 
 def _start(item):
     return item.start
+
+
+def _counted_pieces(flat, unit, lex):
+    """黄芩片 0.5g*24片: a decoction piece is weighed (1000mg/g, 10g/袋), never counted. A package counted in
+    the unit the product's name ends with (片) is that form of the herb (tablets), not its decoction piece
+    (黄芩片 1000mg/g): the dosage form is the name's suffix's."""
+    product = flat.values["product_name"]
+    if flat.values["dosage_form"] != DECOCTION_PIECE or not unit or not product or not product.endswith(unit):
+        return
+    form = lex.dosage_form_suffixes.get(unit)
+    if form and form not in HERB_DISPENSING_FORMS:
+        flat.set("dosage_form", form, INFERRED)
 
 
 def _residue_name(segments, flat, key_of):
@@ -2708,6 +2753,13 @@ def _gate(fragment, lex):
     return ("known" if known else None), shape, known
 
 
+def _shape_before_mark(fragment, lex):
+    """硝苯地平缓释片ii: a variant mark after the form suffix is the product's (its Ⅱ); the stem before the
+    form is still the generic's. Read only once the fuzzy step, which sees the mark, found no entry."""
+    mark = segmentation.trailing_variant_mark(fragment)
+    return inference.shape(fragment[:-len(mark)], lex) if mark else None
+
+
 def _suffix(fragment, shape):
     """The form suffix a product-shaped fragment is written with ("" after 注射用 + a stem)."""
     prefix = INJECTION_PREFIX if fragment.startswith(INJECTION_PREFIX) else ""
@@ -2749,6 +2801,8 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
         seg["skipped"] = "fuzzy_budget"
         return seg
     verdict = acceptance.judge(fragment, candidates, lex, settings, key_of)
+    if not verdict.accepted and shape is None:
+        shape = _shape_before_mark(fragment, lex)
     if verdict.accepted:
         top = candidates[0]
         seg.update(match="fuzzy", attribute=top["attribute"], term=top["term"], standard=top["standard"])
@@ -2798,6 +2852,11 @@ points at its base.
 >>> normalize("阿\u200b莫\u0301西林 ٢mg", {}, frozenset())
 ('阿莫西林 2mg', [0, 2, 4, 5, 6, 7, 8, 9])
 
+A Roman numeral is its Latin letters, capital or small: 凝血因子Ⅸ, 凝血因子ⅸ and 凝血因子IX are one name.
+
+>>> normalize("人凝血因子Ⅸ 18AA-ⅶ", {}, frozenset())[0]
+'人凝血因子ix 18aa-vii'
+
 A subscript is its plain character: K₁ and B₁₂ of vitamins, the counts of a formula, read as K1, B12,
 C25H37NO4. A superscript is not: it is an exponent (10⁶ is not 106; cm² is a unit of the lexicon).
 
@@ -2816,8 +2875,12 @@ _COMPAT = {
     "（": "(", "）": ")", "【": "[", "】": "]", "〔": "(", "〕": ")", "［": "[", "］": "]",
     "、": "、", "，": ",", "；": ";", "：": ":", "！": "!", "？": "?", "／": "/",
     "–": "-", "—": "-", "－": "-", "‐": "-", "∶": ":", "﹕": ":",
-    "Ⅰ": "i", "Ⅱ": "ii", "Ⅲ": "iii", "Ⅳ": "iv", "Ⅴ": "v",
 }
+
+
+# The Roman numerals, capital and small (Ⅰ..Ⅻ, Ⅼ, Ⅽ, Ⅾ, Ⅿ, ⅰ..ⅿ): their Latin letters (Ⅷ is viii), as HIS
+# strings write them either way (人凝血因子Ⅷ and 人凝血因子VIII); the letters still tell variants apart.
+_ROMAN_LO, _ROMAN_HI = 0x2160, 0x217F
 
 
 def is_mark(ch: str) -> bool:
@@ -2843,7 +2906,7 @@ def fold(ch: str) -> str:
         return ""
     if ch.isdecimal():
         return str(unicodedata.decimal(ch))
-    if unicodedata.decomposition(ch).startswith("<sub>"):
+    if unicodedata.decomposition(ch).startswith("<sub>") or _ROMAN_LO <= o <= _ROMAN_HI:
         return unicodedata.normalize("NFKC", ch)
     return _COMPAT.get(ch, ch)
 
@@ -3124,7 +3187,8 @@ MAX_WORD = 40
 class Piece(NamedTuple):
     start: int
     end: int
-    exact: bool          # first-type: s[start:end] is a dictionary key
+    exact: bool          # first-type: s[start:end] is a dictionary key (or ``key`` is)
+    key: str | None = None   # the key, when the lexicon writes it with a space the text lacks (诺和灵 r)
 
 
 def protected_matches(s: str, lo: int, hi: int, protected: dict, checkpoint=None) -> list[tuple[int, int]]:
@@ -3213,7 +3277,51 @@ _TYPE_WORDS = frozenset("型群族类组")
 
 
 def script_runs(s: str, lo: int, hi: int) -> list[tuple[int, int]]:
-    """s[lo:hi] cut where hanzi meet Latin letters or digits; spaces and symbols go with neither."""
+    """s[lo:hi] cut where hanzi meet Latin letters or digits; spaces and symbols go with neither. A stray
+    code comes before the name (bg维生素e, h注射用); a variant mark glued right after hanzi is part of the name
+    and is not cut off: 人凝血因子ix, 注射用多粘菌素b, 青霉素g钠 (the hanzi glued after it go on the name),
+    unless the hanzi are a company's name.
+
+    >>> [[s[a:b] for a, b in script_runs(s, 0, len(s))] for s in ("bg注射用青霉素g钠", "人凝血因子ix", "阿莫西林amoxicillin")]
+    [['bg', '注射用青霉素g钠'], ['人凝血因子ix'], ['阿莫西林', 'amoxicillin']]
+    """
+    out, name = [], False      # name: out[-1] is hanzi, perhaps with a variant mark glued after them
+    for a, b in _runs(s, lo, hi):
+        if out and out[-1][1] == a and name and (is_hanzi(s[a]) or _variant_mark(s[a:b])):
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+            # a name is two hanzi or more (按fe计 is a spec's note), and a company has no variants: the
+            # letters after 有限公司 are a code (有限公司s)
+            name = b - a > 1 and is_hanzi(s[b - 1]) and is_hanzi(s[b - 2]) and not companies.is_company(s[a:b])
+    return out
+
+
+# A variant mark after a name: a few Latin letters (Roman numerals, as preprocessing writes them: ix, viii),
+# perhaps a number after them (q10). Longer runs are words or codes of their own.
+_MARK_LETTERS = 4
+
+
+def _variant_mark(run: str) -> bool:
+    letters = run.rstrip("0123456789")
+    return 0 < len(letters) <= _MARK_LETTERS and letters.isascii() and letters.isalpha() \
+        and len(run) - len(letters) <= 2
+
+
+def trailing_variant_mark(text: str) -> str:
+    """The variant mark glued after the hanzi that end ``text`` ("" if none).
+
+    >>> trailing_variant_mark("硝苯地平缓释片ii"), trailing_variant_mark("辅酶q10"), trailing_variant_mark("ii")
+    ('ii', 'q10', '')
+    """
+    i = len(text)
+    while i > 0 and text[i - 1].isascii() and text[i - 1].isalnum():
+        i -= 1
+    return text[i:] if 0 < i < len(text) and is_hanzi(text[i - 1]) and _variant_mark(text[i:]) else ""
+
+
+def _runs(s: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """s[lo:hi] cut wherever hanzi meet Latin letters or digits (but a letter before 型: b型嗜血菌)."""
     out, start, kind = [], lo, None
     for i in range(lo, hi + 1):
         k = None if i == hi else ("h" if is_hanzi(s[i]) else ("w" if is_word_char(s[i]) else "x"))
@@ -3335,8 +3443,9 @@ class Segmenter:
                 continue
             mixed = self._mixed_key_at(a, b)
             if mixed:   # 维c|片: a key that crosses scripts is not cut at the script boundary
-                out.append(Piece(a, mixed, True))
-                out.extend(self._words(mixed, b))
+                j, key = mixed
+                out.append(Piece(a, j, True, key))
+                out.extend(self._words(j, b))
                 continue
             for x, y in script_runs(self.s, a, b):
                 x, y = _trim_symbols(self.s, x, y)
@@ -3373,13 +3482,20 @@ class Segmenter:
                 return True
         return False
 
-    def _mixed_key_at(self, a: int, b: int) -> int | None:
-        """The end of the longest key starting at ``a`` that holds hanzi and Latin letters alike."""
+    def _mixed_key_at(self, a: int, b: int) -> tuple[int, str | None] | None:
+        """(end, None) of the longest key starting at ``a`` that holds hanzi and Latin letters alike, or (end,
+        key) when the key spaces a variant mark from the name that the text glues (诺和灵r: 诺和灵 r)."""
         for j in range(min(b, a + self.max_len), a + 1, -1):
             word = self.s[a:j]
-            if any(is_hanzi(ch) for ch in word) and any(ch.isascii() and ch.isalpha() for ch in word) \
-                    and self.is_key(a, j):
-                return j
+            if not (any(is_hanzi(ch) for ch in word) and any(ch.isascii() and ch.isalpha() for ch in word)) \
+                    or j < b and _glue(word[-1], self.s[j]):
+                continue     # never inside a Latin word: 硝苯地平缓释片ii is not 硝苯地平缓释片i + i
+            if self.is_key(a, j):
+                return j, None
+            mark = trailing_variant_mark(word)
+            spaced = word[:-len(mark)] + " " + mark if mark else None
+            if spaced and self.lex.has(spaced):
+                return j, spaced
         return None
 
 
@@ -4178,7 +4294,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '0d02dc36577da53b')
+    'code', 'f9d2a7ae44eae449')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4189,11 +4305,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0d02dc36577da53b":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f9d2a7ae44eae449":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0d02dc36577da53b'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f9d2a7ae44eae449'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4221,7 +4337,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0d02dc36577da53b":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "0d02dc36577da53b"
+    _dn.CODE_VERSION = "f9d2a7ae44eae449"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4237,11 +4353,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0d02dc36577da53b":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f9d2a7ae44eae449":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0d02dc36577da53b'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f9d2a7ae44eae449'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4269,7 +4385,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0d02dc36577da53b":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "0d02dc36577da53b"
+    _dn.CODE_VERSION = "f9d2a7ae44eae449"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4282,11 +4398,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0d02dc36577da53b":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f9d2a7ae44eae449":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0d02dc36577da53b'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f9d2a7ae44eae449'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4314,7 +4430,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0d02dc36577da53b":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "0d02dc36577da53b"
+    _dn.CODE_VERSION = "f9d2a7ae44eae449"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4329,11 +4445,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0d02dc36577da53b":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f9d2a7ae44eae449":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0d02dc36577da53b'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f9d2a7ae44eae449'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4361,7 +4477,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0d02dc36577da53b":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "0d02dc36577da53b"
+    _dn.CODE_VERSION = "f9d2a7ae44eae449"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4374,11 +4490,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0d02dc36577da53b":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f9d2a7ae44eae449":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0d02dc36577da53b'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f9d2a7ae44eae449'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4406,7 +4522,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0d02dc36577da53b":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "0d02dc36577da53b"
+    _dn.CODE_VERSION = "f9d2a7ae44eae449"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4540,7 +4656,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "0d02dc36577da53b", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "f9d2a7ae44eae449", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -114,3 +114,13 @@ def test_only_a_herb_is_sold_as_its_decoction_piece(bundled_db):
     doc = parse(bundled_db, "桑菊饮片 0.3g*24片")          # tablets of the formula 桑菊饮, not a 饮片
     assert doc["dosage_form"] == "片剂"
     assert parse(bundled_db, "白术饮片 10g")["dosage_form"] == "中药饮片"
+
+
+@pytest.mark.parametrize("raw, form", [
+    ("黄芩片 1000mg/g 河北", "中药饮片"),   # weighed: the pharmacopoeia's sliced piece of 黄芩
+    ("黄芩片 10g/袋", "中药饮片"),
+    ("黄芩片 0.5g*24片", "片剂"),          # counted in the tablets its name ends with: tablets, not slices
+])
+def test_a_decoction_piece_is_weighed_never_counted(bundled_db, raw, form):
+    doc = parse(bundled_db, raw)
+    assert (doc["product_name"], doc["generic_name"], doc["dosage_form"]) == ("黄芩片", "黄芩", form)

@@ -90,3 +90,61 @@ def test_an_insulin_letter_is_no_antibiotic_grade(bundled_db):
     with psycopg.connect(bundled_db) as conn:
         doc = conn.execute("SELECT drug_parse('诺和灵 R 3ml:300单位')").fetchone()[0]
     assert doc["markers"] == [] and doc["generic_name"] != "30/70混合重组人胰岛素"
+
+
+@pytest.mark.parametrize("raw, generic, product", [
+    # a Roman numeral is its Latin letters, full-width or not, capital or small, past Ⅴ too
+    ("重组人凝血因子IX 500IU", "重组人凝血因子Ⅸ", None),
+    ("注射用重组人凝血因子ⅶa 1mg", "重组人凝血因子VIIa", "注射用重组人凝血因子VIIa"),
+    ("复方氨基酸注射液(18AA-VII) 250ml", "复方氨基酸", "复方氨基酸注射液(18AA-Ⅶ)"),
+    ("先锋霉素ⅵ", "头孢拉定", None),
+])
+def test_a_roman_numeral_is_read_whatever_its_characters(bundled_db, raw, generic, product):
+    with psycopg.connect(bundled_db) as conn:
+        doc = conn.execute("SELECT drug_parse(%s)", (raw,)).fetchone()[0]
+    assert (doc["generic_name"], doc["product_name"], doc["status"]) == (generic, product, "exact")
+
+
+@pytest.mark.parametrize("raw, name", [
+    # the lexicon has 人凝血因子 (the insurance name of the family) and 人凝血因子Ⅷ, no factor Ⅸ of plasma:
+    # the numeral is part of the name, never dropped, never another factor's
+    ("人凝血因子IX 500IU", "人凝血因子ix"),
+    ("人凝血因子Ⅸ(泰邦) 500IU", "人凝血因子ix"),
+    ("凝血因子IX 500IU", "凝血因子ix"),
+])
+def test_a_variant_mark_glued_after_a_name_is_part_of_it(bundled_db, raw, name):
+    with psycopg.connect(bundled_db) as conn:
+        doc = conn.execute("SELECT drug_parse(%s)", (raw,)).fetchone()[0]
+    assert (doc["product_name"], doc["generic_name"], doc["status"]) == (name, None, "inferred")
+
+
+def test_a_factor_for_injection_keeps_its_numeral(bundled_db):
+    with psycopg.connect(bundled_db) as conn:
+        doc = conn.execute("SELECT drug_parse('注射用人凝血因子Ⅸ 500IU')").fetchone()[0]
+    assert (doc["generic_name"], doc["product_name"]) == ("人凝血因子ix", "注射用人凝血因子ix")
+
+
+def test_another_variant_of_a_product_is_not_the_one_the_lexicon_has(bundled_db):
+    # the lexicon has 硝苯地平缓释片Ⅰ, (Ⅰ) and (Ⅲ): Ⅱ is none of them, but its generic is still 硝苯地平
+    with psycopg.connect(bundled_db) as conn:
+        doc = conn.execute("SELECT drug_parse('硝苯地平缓释片II(伲福达) 20mg*42片/盒')").fetchone()[0]
+    assert (doc["product_name"], doc["generic_name"], doc["dosage_form"]) == ("硝苯地平缓释片ii", "硝苯地平", "缓释片")
+    assert doc["status"] == "inferred"
+
+
+def test_a_trade_name_the_lexicon_spaces_from_its_letter_is_found_glued(bundled_db):
+    # 诺和灵 R (regular insulin) is not 诺和灵 alone, which the lexicon links to the 30/70 premix
+    with psycopg.connect(bundled_db) as conn:
+        doc = conn.execute("SELECT drug_parse('诺和灵R笔芯 300u:3ml 诺和诺德（中国）制药有限公司')").fetchone()[0]
+    assert (doc["trade_name"], doc["product_name"]) == ("诺和灵 R", "生物合成人胰岛素注射液")
+
+
+@pytest.mark.parametrize("raw, product", [
+    ("维生素 B6 片 10mg*100片", "维生素B6片"),      # as 维生素B6片: the name and its form written apart
+    ("维生素B6 片 10mg*100片", "维生素B6片"),
+    ("维生素 K1 注射液 1ml:10mg", "维生素K1注射液"),
+])
+def test_a_name_and_its_form_written_apart_are_one_product(bundled_db, raw, product):
+    with psycopg.connect(bundled_db) as conn:
+        doc = conn.execute("SELECT drug_parse(%s)", (raw,)).fetchone()[0]
+    assert (doc["product_name"], doc["status"]) == (product, "exact")

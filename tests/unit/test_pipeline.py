@@ -176,13 +176,18 @@ HERBS = [   # a few herbs as lexicon/build_default.py writes them (lexicon/curat
 ]
 
 
+def mini_lexicon_with(folder, rows):
+    """The mini lexicon with more (dict, term, standard, generic, dosage_form) rows."""
+    path = folder / "lexicon.tsv"
+    path.write_text(minilex.DATA.joinpath("mini_lexicon.tsv").read_text(encoding="utf-8")
+                    + "".join("\t".join((d, t, s, g, "", f, "tests")) + "\n" for d, t, s, g, f in rows),
+                    encoding="utf-8")
+    return minilex.load(path)
+
+
 @pytest.fixture(scope="module")
 def herb_lex(tmp_path_factory):
-    path = tmp_path_factory.mktemp("lex") / "lexicon.tsv"
-    rows = [(d, t, s, g, "", f, "tests") for d, t, s, g, f in HERBS]
-    path.write_text(minilex.DATA.joinpath("mini_lexicon.tsv").read_text(encoding="utf-8")
-                    + "".join("\t".join(r) + "\n" for r in rows), encoding="utf-8")
-    return minilex.load(path)
+    return mini_lexicon_with(tmp_path_factory.mktemp("lex"), HERBS)
 
 
 def test_a_decoction_piece_and_a_form_after_it_compose_that_form_of_its_herb(herb_lex):
@@ -253,3 +258,55 @@ def test_what_comes_with_the_drug_is_not_the_drug():
     assert (doc["generic_name"], doc["product_name"]) == ("阿莫西林", "注射用阿莫西林")
     seg = next(s for s in doc["segments"] if s["text"] == "阿托伐他汀钙片")
     assert (seg["match"], seg["attribute"], seg["accessory"]) == ("exact", "product_name", True)
+
+
+VARIANTS = [   # names with a variant's letters, as the bundled lexicon writes them
+    ("generic_name", "维生素B6", "", "", ""), ("product_name", "维生素B6片", "", "维生素B6", "片剂"),
+    ("generic_name", "维生素K1", "", "", ""),
+    ("trade_name", "诺和灵 R", "", "", ""),
+]
+
+
+@pytest.fixture(scope="module")
+def variant_lex(tmp_path_factory):
+    return mini_lexicon_with(tmp_path_factory.mktemp("lex"), VARIANTS)
+
+
+@pytest.mark.parametrize("raw", ["维生素B6片", "维生素 B6 片", "维生素B6 片", "维生素 B6片"])
+def test_a_name_and_its_form_written_apart_are_the_product_written_together(variant_lex, raw):
+    doc = parse(raw + " 10mg*100片", lex=variant_lex)
+    assert fields(doc) == {"generic_name": "维生素B6", "product_name": "维生素B6片", "dosage_form": "片剂"}
+    assert doc["status"] == "exact"
+
+
+@pytest.mark.parametrize("raw, product, generic, form", [
+    ("维生素 K1 注射液", "维生素k1注射液", "维生素K1", "注射液"),
+    ("阿莫西林 注射液", "阿莫西林注射液", "阿莫西林", "注射液"),
+    ("左克 注射液", "盐酸左氧氟沙星注射液", "盐酸左氧氟沙星", "注射液"),   # not the tablets 左克 links to
+])
+def test_a_form_one_space_after_a_name_composes_its_product(variant_lex, raw, product, generic, form):
+    doc = parse(raw, lex=variant_lex)
+    assert (doc["product_name"], doc["generic_name"], doc["dosage_form"]) == (product, generic, form)
+
+
+def test_a_variant_mark_the_lexicon_spaces_from_the_name_is_found_glued(variant_lex):
+    doc = parse("诺和灵R笔芯 300u:3ml", lex=variant_lex)
+    assert doc["trade_name"] == "诺和灵 R"
+    assert segments(doc)[0] == ("诺和灵R", "exact", "trade_name")
+
+
+def test_a_variant_mark_after_the_form_is_the_products_and_the_stem_still_the_generics():
+    doc = parse("硝苯地平控释片II 30mg*7片")
+    assert fields(doc) == {"generic_name": "硝苯地平", "product_name": "硝苯地平控释片ii", "dosage_form": "控释片"}
+    assert doc["status"] == "inferred"
+
+
+def test_a_decoction_piece_is_weighed_and_a_name_counted_in_its_suffix_is_that_form(tmp_path):
+    # 黄芩片 as the bundled lexicon has it: the herb's sliced piece (Chinese Pharmacopoeia 2020, vol. I)
+    herb_lex = mini_lexicon_with(tmp_path, [("dosage_form", "中药饮片", "", "", ""), ("generic_name", "黄芩", "", "", ""),
+                                            ("product_name", "黄芩片", "", "黄芩", "中药饮片")])
+    doc = parse("黄芩片 1000mg/g", lex=herb_lex)
+    assert (doc["product_name"], doc["generic_name"], doc["dosage_form"]) == ("黄芩片", "黄芩", "中药饮片")
+    doc = parse("黄芩片 0.5g*24片", lex=herb_lex)
+    assert (doc["product_name"], doc["generic_name"], doc["dosage_form"]) == ("黄芩片", "黄芩", "片剂")
+    assert doc["evidence"]["dosage_form"] == "inferred"

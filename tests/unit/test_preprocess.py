@@ -27,6 +27,22 @@ def test_subscripts_are_plain_characters_but_superscripts_stay_exponents():
     assert normalize_key("1×10⁶IU 100cm²", {}, frozenset()) == "1×10⁶iu 100cm²"
 
 
+@pytest.mark.parametrize("written, letters", [
+    ("Ⅰ", "i"), ("Ⅳ", "iv"), ("Ⅵ", "vi"), ("Ⅶ", "vii"), ("Ⅷ", "viii"), ("Ⅸ", "ix"), ("Ⅹ", "x"), ("Ⅺ", "xi"),
+    ("Ⅻ", "xii"), ("ⅰ", "i"), ("ⅵ", "vi"), ("ⅶ", "vii"), ("ⅸ", "ix"), ("ⅻ", "xii"), ("Ⅿ", "m"),
+])
+def test_roman_numerals_are_their_latin_letters_capital_or_small(written, letters):
+    assert normalize_key(f"人凝血因子{written}", {}, frozenset()) == f"人凝血因子{letters}"
+
+
+def test_a_roman_numeral_keeps_its_variant_apart_and_points_at_its_raw_character():
+    assert normalize_key("凝血因子Ⅶ", {}, frozenset()) != normalize_key("凝血因子Ⅷ", {}, frozenset())
+    assert normalize_key("18AA-Ⅸ", {}, frozenset()) == normalize_key("18AA-IX", {}, frozenset()) == "18aa-ix"
+    raw = "因子Ⅷa"
+    s, off = normalize(raw, {}, frozenset())
+    assert s == "因子viiia" and [raw[i] for i in off] == list("因子ⅧⅧⅧⅧa")
+
+
 def test_offsets_point_back_into_the_raw_string():
     raw = "▲（立普妥）片"
     s, off = normalize(raw, {}, frozenset("▲"))

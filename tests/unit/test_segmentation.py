@@ -48,3 +48,22 @@ def test_two_generic_names_that_touch_are_one_name_the_dictionaries_lack():
     assert cut("硝苯地平布洛芬") == [("硝苯地平布洛芬", False)]
     assert cut("硝苯地平 布洛芬") == [("硝苯地平", True), ("布洛芬", True)]
     assert cut("诺和龙瑞格列奈") == [("诺和龙", True), ("瑞格列奈", True)]     # a trade name and its generic
+
+
+@pytest.mark.parametrize("text, pieces", [
+    ("硝苯地平Ⅸ", [("硝苯地平ix", False)]),                      # a Roman numeral after the name is part of it
+    ("阿莫西林B胶囊", [("阿莫西林b胶囊", False)]),                  # so is a letter, and the hanzi glued after it
+    ("BG阿莫西林胶囊", [("bg", False), ("阿莫西林胶囊", True)]),     # a code before the name is not
+    ("按Fe计", [("按", False), ("fe", False), ("计", False)]),       # one hanzi is no name
+    ("阿莫西林amoxicillin", [("阿莫西林", True), ("amoxicillin", False)]),  # a Latin word is no mark
+])
+def test_a_variant_mark_glued_after_a_name_stays_with_it(text, pieces):
+    assert cut(text) == pieces
+
+
+def test_a_name_with_latin_letters_is_not_matched_inside_a_latin_word():
+    # 硝苯地平缓释片ii is not the lexicon's 硝苯地平缓释片i with an i left over: that is another variant
+    lex = minilex.load()
+    lex.by_key["硝苯地平缓释片i"] = lex.by_key["硝苯地平控释片"]
+    s = "硝苯地平缓释片ii"
+    assert [(s[p.start:p.end], p.exact) for p in Segmenter(s, lex).pieces(0, len(s))] == [("硝苯地平缓释片ii", False)]
