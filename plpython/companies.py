@@ -70,9 +70,14 @@ COUNTRIES = ("中国", "美国", "日本", "德国", "英国", "法国", "瑞士
              "阿根廷", "墨西哥", "新西兰", "南非", "斯洛文尼亚", "克罗地亚", "冰岛", "卢森堡", "土耳其", "塞浦路斯")
 # Where a drug comes from, as catalogues note it next to the name: never a drug name itself.
 ORIGINS = COUNTRIES + ("进口", "国产", "合资", "原研")
-# The places that tell a group's companies apart (company_place), longest first: 内蒙古 before 内蒙.
+# The places that tell a group's companies apart (company_place, company_city), longest first: 内蒙古 before
+# 内蒙. 吉林 is the province's (a city's name the same as its province tells nothing more).
 _CITY_SET = frozenset(CITIES)
-_PLACES_LONGEST_FIRST = tuple(sorted(set(PROVINCES + COUNTRIES) - {"中国"}, key=len, reverse=True))
+_PLACES_LONGEST_FIRST = tuple(sorted(set(PROVINCES + COUNTRIES), key=len, reverse=True))
+_CITIES_LONGEST_FIRST = tuple(sorted(_CITY_SET - set(PROVINCES), key=len, reverse=True))
+_COUNTRY_SET = frozenset(COUNTRIES) - {"中国"}
+# The words that make a company a branch of another (珠海联邦制药股份有限公司中山分公司).
+_BRANCH_WORDS = ("分公司", "分厂")
 
 # Everything that ends a manufacturer's name without naming the company (company_core strips them, in
 # this order, until none is left): legal forms, group and branch words, works (厂), Latin legal forms.
@@ -130,11 +135,27 @@ def is_legal_form(word: str, after_a_name: bool = False) -> bool:
 def is_bracketed_company(word: str) -> bool:
     """诺华制药(北京)有限公司: a region in brackets before the corporate suffix, which does not cut the name
     (segmentation keeps such a word whole)."""
-    close = word.rfind(")")
+    return bracketed_company_end(word) > 0
+
+
+def bracketed_company_end(word: str) -> int:
+    """Where the bracketed company a word holds ends (is_bracketed_company), 0 when it holds none. A short
+    Latin code that a catalogue glues after the suffix is not part of the name (萌蒂(英国)制药有限公司S).
+
+    >>> bracketed_company_end("萌蒂(英国)制药有限公司s"), bracketed_company_end("氯化钠注射液(百特)")
+    (12, 0)
+    """
+    code = len(word) - len(word.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    end = len(word) - code if code <= _MAX_CODE else len(word)
+    close = word.rfind(")", 0, end)
     if close <= 0 or "(" not in word[:close] or word.startswith("("):
-        return False
-    tail = word[close + 1:]
-    return bool(tail) and any(tail.endswith(suf) for suf in CORPORATE_SUFFIXES) and len(tail) <= 10
+        return 0
+    tail = word[close + 1:end]
+    return end if tail and tail.endswith(CORPORATE_SUFFIXES) and len(tail) <= 10 else 0
+
+
+# The longest catalogue code glued after a company name (ZSY).
+_MAX_CODE = 3
 
 
 def company_core(name: str) -> str:
@@ -184,36 +205,94 @@ def same_company(a: str, b: str) -> bool:
 
     >>> same_company("上海恒瑞医药股份有限公司", "江苏恒瑞医药股份有限公司"), same_company("恒瑞医药", "江苏恒瑞医药")
     (False, True)
+
+    A group's name written with its country names the foreign company, not a longer-named one of the group
+    that states no country (礼来(美国)公司 is not 礼来苏州制药); a branch is not its parent company; a
+    legal form alone (Co.Ltd) names no company, and a Latin name is a prefix of another only at a word's end.
+
+    >>> same_company("礼来(美国)公司", "礼来苏州制药"), same_company("珠海联邦制药", "珠海联邦制药中山分公司")
+    (False, False)
+    >>> same_company("co.ltd", "codal synto ltd"), same_company("pierre", "pierre fabre medicament")
+    (False, True)
     """
     ca, cb = company_core(a), company_core(b)
-    if not ca or not cb:
+    if not _names_a_company(ca) or not _names_a_company(cb):
         return False
-    if places_differ(a, b):
+    if places_differ(a, b) or is_branch(a) != is_branch(b):
         return False
-    return ca == cb or (min(len(ca), len(cb)) >= 2 and (ca.startswith(cb) or cb.startswith(ca)))
+    if ca == cb:
+        return True
+    short, long_ = sorted((ca, cb), key=len)
+    if len(short) < 2 or not long_.startswith(short):
+        return False
+    if short[-1].isascii() and short[-1].isalnum() and long_[len(short)].isascii() and long_[len(short)].isalnum():
+        return False        # pfizer is not pfizerxyz, co not codal
+    return (company_place(a) in _COUNTRY_SET) == (company_place(b) in _COUNTRY_SET)
+
+
+def _names_a_company(core: str) -> bool:
+    """Whether a core name holds a name, not only a legal form (co of Co.Ltd)."""
+    return bool(core) and not is_legal_form(core, after_a_name=True) and core not in CORPORATE_SUFFIXES
+
+
+def is_branch(name: str) -> bool:
+    """Whether a manufacturer's name is a branch's (拜耳医药保健有限公司广州分公司)."""
+    return any(w in name for w in _BRANCH_WORDS)
 
 
 def places_differ(a: str, b: str) -> bool:
-    """Whether two manufacturers' names state different places (company_place)."""
+    """Whether two manufacturers' names state different places: provinces or countries (company_place), or
+    cities (company_city). A city and a province are not compared: the city may lie in it."""
     pa, pb = company_place(a), company_place(b)
-    return bool(pa and pb and pa != pb)
+    if pa and pb and pa != pb:
+        return True
+    ca, cb = company_city(a), company_city(b)
+    return bool(ca and cb and ca != cb)
 
 
 def company_place(name: str) -> str | None:
     """The province or country a manufacturer's name states, at its start or in brackets (北京诺华制药,
-    诺华制药(北京)有限公司: 北京); None when it states none. 中国 says no more than a Chinese company does.
+    诺华制药(北京)有限公司: 北京); None when it states none. 中国 at the start says no more than a Chinese
+    company does; in brackets it names a foreign group's Chinese company (葛兰素史克(中国)投资有限公司).
 
     >>> company_place("江苏省恒瑞医药"), company_place("辉凌(德国)制药有限公司"), company_place("中国医药集团")
     ('江苏', '德国', None)
+    >>> company_place("远大医药(中国)有限公司")
+    '中国'
     """
     places = _PLACES_LONGEST_FIRST
     for p in places:
         if name.startswith(p):
-            return p
+            return None if p == "中国" else p
     if "(" in name:
         for p in places:
             if "(" + p in name:
                 return p
+    return None
+
+
+def company_city(name: str) -> str | None:
+    """The prefecture-level city a manufacturer's name states: a branch's (珠海联邦制药股份有限公司中山分公司:
+    中山), else at its start, after its province (大连美罗药业, 浙江省杭州…), or in brackets (辉瑞制药有限公司(大连)).
+
+    >>> company_city("辉瑞制药(大连)有限公司"), company_city("珠海联邦制药股份有限公司中山分公司"), company_city("礼来苏州制药")
+    ('大连', '中山', None)
+    """
+    for w in _BRANCH_WORDS:
+        i = name.find(w)
+        if i > 0:
+            city = next((c for c in _CITIES_LONGEST_FIRST if name.endswith(c, 0, i)), None)
+            if city:
+                return city
+    s = name
+    for p in PROVINCES:
+        if s.startswith(p):
+            s = s[len(p):]
+            s = next((s[len(t):] for t in _REGION_TAILS if s.startswith(t)), s)
+            break
+    for c in _CITIES_LONGEST_FIRST:
+        if s.startswith(c) or "(" + c + ")" in name:
+            return c
     return None
 
 

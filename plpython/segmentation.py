@@ -166,10 +166,11 @@ class Segmenter:
         start = lo
         for i in range(lo, hi + 1):
             if i == hi or self.s[i] == " ":
-                if start < i and companies.is_bracketed_company(self.s[start:i]):
+                end = start + companies.bracketed_company_end(self.s[start:i]) if start < i else start
+                if end > start:
                     out.extend(self._symbols(lo, start))
-                    out.append(Piece(start, i, self.is_key(start, i)))
-                    lo = i
+                    out.append(Piece(start, end, self.is_key(start, end)))
+                    lo = end
                 start = i + 1
         return out + self._symbols(lo, hi)
 

@@ -48,3 +48,18 @@ def test_a_city_beside_a_name_is_where_it_comes_from_not_a_maker(bundled_db):
     doc = parse(bundled_db, "塞来昔布胶囊(西乐葆) 200mg×6片/盒 辉瑞制药有限公司（大连）")
     assert doc["manufacturer"] == "辉瑞制药有限公司"
     assert all(s["attribute"] != "manufacturer" or s["text"] != "大连" for s in doc["segments"])
+
+
+def test_a_foreign_company_written_with_its_country_is_reported_as_written(bundled_db):
+    # a catalogue code (S) glued after the name cut it before the suffix (was 制药有限公司, 礼来苏州制药有限公司)
+    assert parse(bundled_db, "盐酸羟考酮注射液(奥诺美)10mg*1支萌蒂(英国)制药有限公司S")["manufacturer"] \
+        == "萌蒂(英国)制药有限公司"
+    assert parse(bundled_db, "盐酸托莫西汀 10mg×7粒/盒 礼来（美国）公司S")["manufacturer"] == "礼来(美国)公司"
+    # the group's Chinese holding is not its Tianjin company (was 葛兰素史克（天津）有限公司)
+    doc = parse(bundled_db, "拉莫三嗪片  50mg×30片/盒  葛兰素史克（中国）投资有限公司")
+    assert doc["manufacturer"] == "葛兰素史克(中国)投资有限公司"
+
+
+def test_a_parent_company_is_not_its_branch(bundled_db):
+    doc = parse(bundled_db, "阿莫西林颗粒0.125g*24袋珠海联邦制药股份有限公司")
+    assert doc["manufacturer"] == "珠海联邦制药股份有限公司"

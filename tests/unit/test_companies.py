@@ -15,6 +15,23 @@ def test_manufacturers_are_the_same_company_only_when_their_core_names_agree(a, 
     assert companies.same_company(a, b) is same
 
 
+@pytest.mark.parametrize("a, b, same", [
+    ("辉瑞制药有限公司(大连)", "辉瑞制药(无锡)有限公司", False),       # cities in brackets
+    ("葛兰素史克(中国)投资有限公司", "葛兰素史克(天津)有限公司", False),  # (中国): the group's Chinese company
+    ("中国大冢制药厂", "中国大冢制药有限公司", True),               # 中国 first: a Chinese company, no place
+    ("礼来(美国)公司", "礼来苏州制药有限公司", False),               # a country, and another company's longer name
+    ("诺华制药(瑞士)有限公司", "诺华制药有限公司", True),           # a country, the same core name
+    ("珠海联邦制药股份有限公司", "珠海联邦制药股份有限公司中山分公司", False),   # a parent is not its branch
+    ("拜耳医药保健有限公司广州分公司", "拜耳医药保健有限公司广州分公司分装", True),
+    ("co.ltd", "codal synto ltd", False),                            # a legal form alone names no company
+    ("pierre", "pierre fabre medicament", True),
+    ("pfizer", "pfizerxyz ltd", False),                             # a Latin prefix ends at a word's end
+])
+def test_places_branches_and_legal_forms_tell_a_groups_companies_apart(a, b, same):
+    assert companies.same_company(a, b) is same
+    assert companies.same_company(b, a) is same
+
+
 @pytest.mark.parametrize("name, core", [
     ("诺华制药(北京)有限公司", "诺华制药"),
     ("北京诺华制药有限公司", "诺华制药"),
@@ -50,6 +67,21 @@ def test_a_region_in_brackets_before_the_suffix_keeps_a_company_word_whole():
     assert companies.is_bracketed_company("诺华制药(北京)有限公司")
     assert not companies.is_bracketed_company("(北京)诺华制药有限公司")
     assert not companies.is_bracketed_company("氯化钠注射液(百特)")
+
+
+def test_a_catalogue_code_glued_after_a_bracketed_company_is_not_part_of_its_name():
+    assert companies.bracketed_company_end("萌蒂(英国)制药有限公司s") == len("萌蒂(英国)制药有限公司")
+    assert companies.bracketed_company_end("礼来(美国)公司zsy") == len("礼来(美国)公司")
+    assert companies.bracketed_company_end("礼来(美国)公司") == len("礼来(美国)公司")
+    assert companies.bracketed_company_end("礼来(美国)公司abcd") == 0     # no code: a word that goes on
+
+
+@pytest.mark.parametrize("name, city", [("辉瑞制药(大连)有限公司", "大连"), ("辉瑞制药有限公司(大连)", "大连"),
+                                        ("大连美罗药业股份有限公司", "大连"), ("浙江省杭州民生药业", "杭州"),
+                                        ("珠海联邦制药股份有限公司中山分公司", "中山"), ("礼来苏州制药有限公司", None),
+                                        ("吉林敖东药业", None)])
+def test_the_city_of_a_company_is_at_its_start_in_brackets_or_its_branchs(name, city):
+    assert companies.company_city(name) == city
 
 
 def test_a_latin_company_cut_at_its_spaces_is_one_name():
