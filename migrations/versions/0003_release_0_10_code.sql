@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 73d6bc5f7ae929e9
+-- code version 42ab72dec70b705b
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -736,7 +736,8 @@ lexicon build (lexicon/rules.py) takes its suffix and region tables from here.
   legal form as the last word (Baxter S.A., Abbott B.V.).
 - Core name: the name without bracketed notes, region words and corporate suffixes:
   诺华制药(北京)有限公司 and 北京诺华制药有限公司 are both 诺华制药; two names are one company when their
-  cores agree or one starts with the other.
+  cores agree or one starts with the other, and they state no different places (province, city, country;
+  places_differ) and are not a parent and its branch.
 - Places: a region or an origin noted beside a name (江苏, 德国, 进口) is neither a drug nor a maker.
 
 >>> company_core("诺华制药(北京)有限公司"), is_company("上海禾丰制药"), is_company("阿莫西林胶囊")
@@ -845,8 +846,15 @@ def is_place(fragment: str) -> bool:
 def is_company(fragment: str) -> bool:
     """A manufacturer's name by its shape: 江阴天江药业有限公司, 诺华制药(北京)有限公司, Baxter S.A., and the
     short names of HIS catalogues: 上海禾丰制药, 国药集团宜宾制药; a Latin legal form alone (B.V., AG) is
-    the last word of a company name that spaces cut up."""
+    the last word of a company name that spaces cut up; a place in brackets after one (诺华制药(瑞士)) is its.
+
+    >>> is_company("诺华制药(瑞士)"), is_company("阿莫西林胶囊(国产)")
+    (True, False)
+    """
     f = fragment.rstrip(" .")
+    open_ = f.rfind("(")
+    if open_ > 0 and f.endswith(")") and is_place(f[open_ + 1:-1]):
+        f = f[:open_].rstrip()
     words = f.split()
     if is_legal_form(f) or (len(words) > 1 and is_legal_form(words[-1], after_a_name=True)):
         return True
@@ -880,7 +888,15 @@ def bracketed_company_end(word: str) -> int:
     if close <= 0 or "(" not in word[:close] or word.startswith("("):
         return 0
     tail = word[close + 1:end]
-    return end if tail and tail.endswith(CORPORATE_SUFFIXES) and len(tail) <= 10 else 0
+    if tail and tail.endswith(CORPORATE_SUFFIXES) and len(tail) <= 10:
+        return end
+    # a place in brackets after a company's short name, or before its industry word: 默沙东制药(美国),
+    # 博福-益普生(天津)制药 (catalogues write the company of a group so)
+    open_ = word.rfind("(", 0, close)
+    if open_ > 0 and is_place(word[open_ + 1:close]) and \
+            (tail in SHORT_NAME_TAILS or (not tail and is_company(word[:open_]))):
+        return end
+    return 0
 
 
 # The longest catalogue code glued after a company name (ZSY).
@@ -976,7 +992,23 @@ def places_differ(a: str, b: str) -> bool:
     if pa and pb and pa != pb:
         return True
     ca, cb = company_city(a), company_city(b)
-    return bool(ca and cb and ca != cb)
+    if ca and cb and ca != cb:
+        return True
+    # a foreign country is not China: not a city there (默沙东制药(美国) is not 杭州默沙东制药), nor a company
+    # with a Chinese legal name that states no country (礼来(美国)公司 is not 礼来苏州制药有限公司); a place in
+    # China is not a company named in Latin alone (百特医疗用品贸易(上海)有限公司 is not Baxter Holding BV)
+    fa, fb = pa in _COUNTRY_SET, pb in _COUNTRY_SET
+    if fa != fb:
+        return _chinese_legal_name(b if fa else a) or bool(cb if fa else ca)
+    if not (fa or fb):
+        return bool((pa or ca) and not has_hanzi(b)) or bool((pb or cb) and not has_hanzi(a))
+    return False
+
+
+def _chinese_legal_name(name: str) -> bool:
+    """A name in hanzi with a Chinese legal form (有限公司), stating no country: a company in China."""
+    return has_hanzi(name) and name.rstrip(" .").endswith(REGION_BRACKET_SUFFIXES) and \
+        company_place(name) not in _COUNTRY_SET
 
 
 def company_place(name: str) -> str | None:
@@ -4113,7 +4145,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '73d6bc5f7ae929e9')
+    'code', '42ab72dec70b705b')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4124,11 +4156,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "73d6bc5f7ae929e9":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "42ab72dec70b705b":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '73d6bc5f7ae929e9'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '42ab72dec70b705b'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4156,7 +4188,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "73d6bc5f7ae929e9":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "73d6bc5f7ae929e9"
+    _dn.CODE_VERSION = "42ab72dec70b705b"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4172,11 +4204,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "73d6bc5f7ae929e9":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "42ab72dec70b705b":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '73d6bc5f7ae929e9'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '42ab72dec70b705b'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4204,7 +4236,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "73d6bc5f7ae929e9":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "73d6bc5f7ae929e9"
+    _dn.CODE_VERSION = "42ab72dec70b705b"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4217,11 +4249,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "73d6bc5f7ae929e9":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "42ab72dec70b705b":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '73d6bc5f7ae929e9'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '42ab72dec70b705b'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4249,7 +4281,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "73d6bc5f7ae929e9":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "73d6bc5f7ae929e9"
+    _dn.CODE_VERSION = "42ab72dec70b705b"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4264,11 +4296,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "73d6bc5f7ae929e9":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "42ab72dec70b705b":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '73d6bc5f7ae929e9'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '42ab72dec70b705b'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4296,7 +4328,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "73d6bc5f7ae929e9":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "73d6bc5f7ae929e9"
+    _dn.CODE_VERSION = "42ab72dec70b705b"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4309,11 +4341,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "73d6bc5f7ae929e9":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "42ab72dec70b705b":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '73d6bc5f7ae929e9'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '42ab72dec70b705b'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4341,7 +4373,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "73d6bc5f7ae929e9":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "73d6bc5f7ae929e9"
+    _dn.CODE_VERSION = "42ab72dec70b705b"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4475,7 +4507,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "73d6bc5f7ae929e9", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "42ab72dec70b705b", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -46,7 +46,7 @@ def test_a_city_beside_a_name_is_where_it_comes_from_not_a_maker(bundled_db):
     # 南京 alone begins the names of dozens of companies: it names none of them (was 南京南大药业)
     assert parse(bundled_db, "无水硫酸钠  500g×1瓶  南京")["manufacturer"] is None
     doc = parse(bundled_db, "塞来昔布胶囊(西乐葆) 200mg×6片/盒 辉瑞制药有限公司（大连）")
-    assert doc["manufacturer"] == "辉瑞制药有限公司"
+    assert doc["manufacturer"] == "辉瑞制药（大连）有限公司"      # the place in brackets is the company's
     assert all(s["attribute"] != "manufacturer" or s["text"] != "大连" for s in doc["segments"])
 
 
@@ -63,3 +63,16 @@ def test_a_foreign_company_written_with_its_country_is_reported_as_written(bundl
 def test_a_parent_company_is_not_its_branch(bundled_db):
     doc = parse(bundled_db, "阿莫西林颗粒0.125g*24袋珠海联邦制药股份有限公司")
     assert doc["manufacturer"] == "珠海联邦制药股份有限公司"
+
+
+def test_a_place_in_brackets_after_a_companys_name_tells_the_groups_companies_apart(bundled_db):
+    # were 辉瑞制药有限公司 (the Dalian company), 杭州默沙东制药有限公司, 青海制药有限公司 (制药 alone)
+    assert parse(bundled_db, "注射用表柔比星(法玛新),10mg×1支,辉瑞制药有限公司（无锡）")["manufacturer"] \
+        == "辉瑞制药（无锡）有限公司"
+    assert parse(bundled_db, "舒更葡糖钠注射液（布瑞亭） 2ml：200.000mg*1瓶/瓶 默沙东制药（美国）")["manufacturer"] \
+        == "默沙东制药(美国)"
+    assert parse(bundled_db, "聚乙二醇口服散剂(福松) 10g×10袋/盒 法国 博福-益普生（天津）制药")["manufacturer"] \
+        == "博福-益普生(天津)制药有限公司"
+    # a place in China is not the group's company abroad (was Baxter Holding BV)
+    doc = parse(bundled_db, "注射用多种维生素(12)(施尼维他),5ml×1支,百特医疗用品贸易(上海)有限公司")
+    assert doc["manufacturer"] == "百特医疗用品贸易(上海)有限公司"

@@ -20,7 +20,10 @@ def test_manufacturers_are_the_same_company_only_when_their_core_names_agree(a, 
     ("葛兰素史克(中国)投资有限公司", "葛兰素史克(天津)有限公司", False),  # (中国): the group's Chinese company
     ("中国大冢制药厂", "中国大冢制药有限公司", True),               # 中国 first: a Chinese company, no place
     ("礼来(美国)公司", "礼来苏州制药有限公司", False),               # a country, and another company's longer name
-    ("诺华制药(瑞士)有限公司", "诺华制药有限公司", True),           # a country, the same core name
+    ("诺华制药(瑞士)有限公司", "诺华制药有限公司", False),          # a Chinese legal name, no country: in China
+    ("默沙东制药(美国)", "杭州默沙东制药有限公司", False),           # a country is no city in China
+    ("百特医疗用品贸易(上海)有限公司", "baxter holding bv", False),   # a place in China is no Latin-named company
+    ("诺华制药(瑞士)", "诺华制药(进口)", True),                     # which standard of the group: the lexicon's
     ("珠海联邦制药股份有限公司", "珠海联邦制药股份有限公司中山分公司", False),   # a parent is not its branch
     ("拜耳医药保健有限公司广州分公司", "拜耳医药保健有限公司广州分公司分装", True),
     ("co.ltd", "codal synto ltd", False),                            # a legal form alone names no company
@@ -76,6 +79,18 @@ def test_a_catalogue_code_glued_after_a_bracketed_company_is_not_part_of_its_nam
     assert companies.bracketed_company_end("礼来(美国)公司abcd") == 0     # no code: a word that goes on
 
 
+@pytest.mark.parametrize("word", ["默沙东制药(美国)", "博福-益普生(天津)制药", "辉瑞制药有限公司(大连)"])
+def test_a_place_in_brackets_after_a_short_name_or_before_its_industry_word_is_the_companys(word):
+    assert companies.bracketed_company_end(word) == len(word)
+    assert companies.is_company(word)
+
+
+@pytest.mark.parametrize("word", ["阿莫西林胶囊(国产)", "氯化钠注射液(百特)", "布洛芬(北京)"])
+def test_a_place_in_brackets_after_a_drug_is_no_company(word):
+    assert companies.bracketed_company_end(word) == 0
+    assert not companies.is_company(word)
+
+
 @pytest.mark.parametrize("name, city", [("辉瑞制药(大连)有限公司", "大连"), ("辉瑞制药有限公司(大连)", "大连"),
                                         ("大连美罗药业股份有限公司", "大连"), ("浙江省杭州民生药业", "杭州"),
                                         ("珠海联邦制药股份有限公司中山分公司", "中山"), ("礼来苏州制药有限公司", None),
@@ -109,3 +124,16 @@ def test_the_lexicon_build_takes_its_company_tables_from_here():
     assert rules.ZH_CORPORATE_SUFFIXES is companies.ZH_CORPORATE_SUFFIXES
     assert rules.PROVINCES is companies.PROVINCES
     assert rules.CITIES is companies.CITIES
+
+
+@pytest.mark.parametrize("a, b, differ", [
+    ("默沙东制药(美国)", "杭州默沙东制药有限公司", True),          # a foreign country is no city in China
+    ("礼来(美国)公司", "礼来苏州制药有限公司", True),              # nor a Chinese legal name stating no country
+    ("百特医疗用品贸易(上海)有限公司", "baxter holding bv", True),  # a place in China is no Latin-named company
+    ("辉瑞制药有限公司(大连)", "辉瑞制药(无锡)有限公司", True),
+    ("诺华制药(瑞士)", "诺华制药(进口)", False),
+    ("大连美罗药业", "辽宁美罗药业", False),                      # a city and a province are not compared
+])
+def test_the_places_two_names_state(a, b, differ):
+    assert companies.places_differ(a, b) is differ
+    assert companies.places_differ(b, a) is differ
