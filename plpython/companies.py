@@ -81,10 +81,13 @@ _COUNTRY_SET = frozenset(COUNTRIES) - {"中国"}
 _BRANCH_WORDS = ("分公司", "分厂")
 
 # Everything that ends a manufacturer's name without naming the company (company_core strips them, in
-# this order, until none is left): legal forms, group and branch words, works (厂), Latin legal forms.
-CORPORATE_SUFFIXES = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "总公司", "分公司",
+# this order, until none is left): a packer's note (PACKER_WORDS), legal forms, group and branch words, works
+# (厂), Latin legal forms.
+CORPORATE_SUFFIXES = ("分包装", "分装", "股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "总公司", "分公司",
                       "公司", "株式会社", "集团", "总厂", "药厂", "制药厂", "厂", "gmbh", "ltd.", "ltd", "inc.",
                       "inc", "co.", "corporation", "s.a.", "s.p.a.", "a/s", "ag", "n.v.", "limited")
+# The words of a packer's note: 拜耳医药保健有限公司分装 (packed by it) names the packer, not the maker.
+PACKER_WORDS = ("分包装", "分装")
 # Their Chinese legal-form and group words only: a short name (lexicon/rules.py manufacturer_short_name)
 # loses these and keeps its works word (上海市信谊药厂有限公司 → 信谊药厂).
 ZH_CORPORATE_SUFFIXES = tuple(x for x in CORPORATE_SUFFIXES if x.endswith(("公司", "集团")))
@@ -123,8 +126,13 @@ def is_company(fragment: str) -> bool:
     (True, False)
     """
     f = fragment.rstrip(" .")
+    packer = is_packer(f)
+    if packer:
+        f = f[:-len(next(w for w in PACKER_WORDS if f.endswith(w)))]
     open_ = f.rfind("(")
     if open_ > 0 and f.endswith(")") and is_place(f[open_ + 1:-1]):
+        if packer:
+            return True         # 施维雅(天津)分装: packed by the group's company there
         f = f[:open_].rstrip()
     words = f.split()
     if is_legal_form(f) or (len(words) > 1 and is_legal_form(words[-1], after_a_name=True)):
@@ -132,6 +140,11 @@ def is_company(fragment: str) -> bool:
     if len(f) >= 4 and any(f.endswith(w.strip()) or w in f for w in COMPANY_WORDS):
         return True
     return any(f.endswith(t) and sum(1 for ch in f[:-len(t)] if is_hanzi(ch)) >= 2 for t in SHORT_NAME_TAILS)
+
+
+def is_packer(fragment: str) -> bool:
+    """Whether a manufacturer's name is a packer's note (拜耳医药保健有限公司分装, 施维雅(天津)分装)."""
+    return fragment.rstrip(" ).").endswith(PACKER_WORDS)
 
 
 def is_legal_form(word: str, after_a_name: bool = False) -> bool:

@@ -46,16 +46,18 @@ class Rank(IntEnum):
     FUZZY = 3          # an accepted fuzzy match
     FUZZY_LINKED = 4   # a link from one
     INFERRED = 5       # an inference from a fragment's shape (a product, a company, the residue)
-    LINKED_FORM = 6    # the form of a trade name's linked product: only when the text tells none
-    UNSET = 7
+    PACKER = 6         # a packer's note matched fuzzily or inferred: the maker only when the text names no other
+    LINKED_FORM = 7    # the form of a trade name's linked product: only when the text tells none
+    UNSET = 8
 
 
-EXACT, COMPOSED, LINKED, FUZZY, FUZZY_LINKED, INFERRED, LINKED_FORM = (
-    Rank.EXACT, Rank.COMPOSED, Rank.LINKED, Rank.FUZZY, Rank.FUZZY_LINKED, Rank.INFERRED, Rank.LINKED_FORM)
+EXACT, COMPOSED, LINKED, FUZZY, FUZZY_LINKED, INFERRED, PACKER, LINKED_FORM = (
+    Rank.EXACT, Rank.COMPOSED, Rank.LINKED, Rank.FUZZY, Rank.FUZZY_LINKED, Rank.INFERRED, Rank.PACKER,
+    Rank.LINKED_FORM)
 # What each rank says about a flat field, for reports (``evidence``); an exact match of a synonym says
 # "synonym".
 EVIDENCE = {EXACT: "exact", COMPOSED: "inferred", LINKED: "link", FUZZY: "fuzzy", FUZZY_LINKED: "fuzzy",
-            INFERRED: "inferred", LINKED_FORM: "link"}
+            INFERRED: "inferred", PACKER: "inferred", LINKED_FORM: "link"}
 
 
 class _Flat:
@@ -456,10 +458,12 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
     why_not, shape, known = _gate(fragment, lex)
     if why_not == "none":
         return seg
+    # a packer's note (拜耳医药保健有限公司分装) names the maker only when nothing else does
+    maker_rank = PACKER if companies.is_packer(fragment) else None
     if why_not == "company":
         # a company the lexicon cannot hold (no manufacturer with its core name): no fuzzy search
         seg.update(match="inferred", attribute="manufacturer", term=fragment, standard=fragment)
-        flat.fill("manufacturer", fragment, INFERRED)
+        flat.fill("manufacturer", fragment, maker_rank or INFERRED)
         return seg
     if known:
         # 昂丹司琼口溶膜: a known generic name (or its synonym) with a form suffix the dictionaries lack
@@ -485,7 +489,10 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
         seg.update(match="fuzzy", attribute=top["attribute"], term=top["term"], standard=top["standard"])
         top_key = key_of(top["term"])
         e = lex.first(top_key, (top["attribute"],))
-        flat.fill(top["attribute"], top["standard"], FUZZY)
+        if top["attribute"] == "manufacturer" and maker_rank:
+            flat.fill("manufacturer", top["standard"], maker_rank, "fuzzy")
+        else:
+            flat.fill(top["attribute"], top["standard"], FUZZY)
         flat.fill("generic_name", top.get("generic"), FUZZY_LINKED)
         if shape and not top_key.endswith(_suffix(fragment, shape)):
             # 蜜紫苑颗粒 → 蜜紫菀 (a decoction piece): the match lacks the written form, which says more
@@ -497,7 +504,7 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
             flat.fill("dosage_form", shape.dosage_form, INFERRED)
     elif companies.is_company(fragment):
         seg.update(match="inferred", attribute="manufacturer", term=fragment, standard=fragment)
-        flat.fill("manufacturer", fragment, INFERRED)
+        flat.fill("manufacturer", fragment, maker_rank or INFERRED)
     elif shape and hanzi:
         known = inference.known_generic(shape.stem, lex)
         seg.update(match="inferred", attribute="generic_name", term=shape.stem,

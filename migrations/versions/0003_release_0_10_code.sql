@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 42ab72dec70b705b
+-- code version 96f65ab2c56eeee2
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -810,10 +810,13 @@ _COUNTRY_SET = frozenset(COUNTRIES) - {"中国"}
 _BRANCH_WORDS = ("分公司", "分厂")
 
 # Everything that ends a manufacturer's name without naming the company (company_core strips them, in
-# this order, until none is left): legal forms, group and branch words, works (厂), Latin legal forms.
-CORPORATE_SUFFIXES = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "总公司", "分公司",
+# this order, until none is left): a packer's note (PACKER_WORDS), legal forms, group and branch words, works
+# (厂), Latin legal forms.
+CORPORATE_SUFFIXES = ("分包装", "分装", "股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "总公司", "分公司",
                       "公司", "株式会社", "集团", "总厂", "药厂", "制药厂", "厂", "gmbh", "ltd.", "ltd", "inc.",
                       "inc", "co.", "corporation", "s.a.", "s.p.a.", "a/s", "ag", "n.v.", "limited")
+# The words of a packer's note: 拜耳医药保健有限公司分装 (packed by it) names the packer, not the maker.
+PACKER_WORDS = ("分包装", "分装")
 # Their Chinese legal-form and group words only: a short name (lexicon/rules.py manufacturer_short_name)
 # loses these and keeps its works word (上海市信谊药厂有限公司 → 信谊药厂).
 ZH_CORPORATE_SUFFIXES = tuple(x for x in CORPORATE_SUFFIXES if x.endswith(("公司", "集团")))
@@ -852,8 +855,13 @@ def is_company(fragment: str) -> bool:
     (True, False)
     """
     f = fragment.rstrip(" .")
+    packer = is_packer(f)
+    if packer:
+        f = f[:-len(next(w for w in PACKER_WORDS if f.endswith(w)))]
     open_ = f.rfind("(")
     if open_ > 0 and f.endswith(")") and is_place(f[open_ + 1:-1]):
+        if packer:
+            return True         # 施维雅(天津)分装: packed by the group's company there
         f = f[:open_].rstrip()
     words = f.split()
     if is_legal_form(f) or (len(words) > 1 and is_legal_form(words[-1], after_a_name=True)):
@@ -861,6 +869,11 @@ def is_company(fragment: str) -> bool:
     if len(f) >= 4 and any(f.endswith(w.strip()) or w in f for w in COMPANY_WORDS):
         return True
     return any(f.endswith(t) and sum(1 for ch in f[:-len(t)] if is_hanzi(ch)) >= 2 for t in SHORT_NAME_TAILS)
+
+
+def is_packer(fragment: str) -> bool:
+    """Whether a manufacturer's name is a packer's note (拜耳医药保健有限公司分装, 施维雅(天津)分装)."""
+    return fragment.rstrip(" ).").endswith(PACKER_WORDS)
 
 
 def is_legal_form(word: str, after_a_name: bool = False) -> bool:
@@ -2281,16 +2294,18 @@ class Rank(IntEnum):
     FUZZY = 3          # an accepted fuzzy match
     FUZZY_LINKED = 4   # a link from one
     INFERRED = 5       # an inference from a fragment's shape (a product, a company, the residue)
-    LINKED_FORM = 6    # the form of a trade name's linked product: only when the text tells none
-    UNSET = 7
+    PACKER = 6         # a packer's note matched fuzzily or inferred: the maker only when the text names no other
+    LINKED_FORM = 7    # the form of a trade name's linked product: only when the text tells none
+    UNSET = 8
 
 
-EXACT, COMPOSED, LINKED, FUZZY, FUZZY_LINKED, INFERRED, LINKED_FORM = (
-    Rank.EXACT, Rank.COMPOSED, Rank.LINKED, Rank.FUZZY, Rank.FUZZY_LINKED, Rank.INFERRED, Rank.LINKED_FORM)
+EXACT, COMPOSED, LINKED, FUZZY, FUZZY_LINKED, INFERRED, PACKER, LINKED_FORM = (
+    Rank.EXACT, Rank.COMPOSED, Rank.LINKED, Rank.FUZZY, Rank.FUZZY_LINKED, Rank.INFERRED, Rank.PACKER,
+    Rank.LINKED_FORM)
 # What each rank says about a flat field, for reports (``evidence``); an exact match of a synonym says
 # "synonym".
 EVIDENCE = {EXACT: "exact", COMPOSED: "inferred", LINKED: "link", FUZZY: "fuzzy", FUZZY_LINKED: "fuzzy",
-            INFERRED: "inferred", LINKED_FORM: "link"}
+            INFERRED: "inferred", PACKER: "inferred", LINKED_FORM: "link"}
 
 
 class _Flat:
@@ -2691,10 +2706,12 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
     why_not, shape, known = _gate(fragment, lex)
     if why_not == "none":
         return seg
+    # a packer's note (拜耳医药保健有限公司分装) names the maker only when nothing else does
+    maker_rank = PACKER if companies.is_packer(fragment) else None
     if why_not == "company":
         # a company the lexicon cannot hold (no manufacturer with its core name): no fuzzy search
         seg.update(match="inferred", attribute="manufacturer", term=fragment, standard=fragment)
-        flat.fill("manufacturer", fragment, INFERRED)
+        flat.fill("manufacturer", fragment, maker_rank or INFERRED)
         return seg
     if known:
         # 昂丹司琼口溶膜: a known generic name (or its synonym) with a form suffix the dictionaries lack
@@ -2720,7 +2737,10 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
         seg.update(match="fuzzy", attribute=top["attribute"], term=top["term"], standard=top["standard"])
         top_key = key_of(top["term"])
         e = lex.first(top_key, (top["attribute"],))
-        flat.fill(top["attribute"], top["standard"], FUZZY)
+        if top["attribute"] == "manufacturer" and maker_rank:
+            flat.fill("manufacturer", top["standard"], maker_rank, "fuzzy")
+        else:
+            flat.fill(top["attribute"], top["standard"], FUZZY)
         flat.fill("generic_name", top.get("generic"), FUZZY_LINKED)
         if shape and not top_key.endswith(_suffix(fragment, shape)):
             # 蜜紫苑颗粒 → 蜜紫菀 (a decoction piece): the match lacks the written form, which says more
@@ -2732,7 +2752,7 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
             flat.fill("dosage_form", shape.dosage_form, INFERRED)
     elif companies.is_company(fragment):
         seg.update(match="inferred", attribute="manufacturer", term=fragment, standard=fragment)
-        flat.fill("manufacturer", fragment, INFERRED)
+        flat.fill("manufacturer", fragment, maker_rank or INFERRED)
     elif shape and hanzi:
         known = inference.known_generic(shape.stem, lex)
         seg.update(match="inferred", attribute="generic_name", term=shape.stem,
@@ -4145,7 +4165,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '42ab72dec70b705b')
+    'code', '96f65ab2c56eeee2')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4156,11 +4176,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "42ab72dec70b705b":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "96f65ab2c56eeee2":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '42ab72dec70b705b'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '96f65ab2c56eeee2'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4188,7 +4208,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "42ab72dec70b705b":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "42ab72dec70b705b"
+    _dn.CODE_VERSION = "96f65ab2c56eeee2"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4204,11 +4224,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "42ab72dec70b705b":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "96f65ab2c56eeee2":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '42ab72dec70b705b'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '96f65ab2c56eeee2'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4236,7 +4256,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "42ab72dec70b705b":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "42ab72dec70b705b"
+    _dn.CODE_VERSION = "96f65ab2c56eeee2"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4249,11 +4269,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "42ab72dec70b705b":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "96f65ab2c56eeee2":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '42ab72dec70b705b'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '96f65ab2c56eeee2'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4281,7 +4301,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "42ab72dec70b705b":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "42ab72dec70b705b"
+    _dn.CODE_VERSION = "96f65ab2c56eeee2"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4296,11 +4316,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "42ab72dec70b705b":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "96f65ab2c56eeee2":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '42ab72dec70b705b'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '96f65ab2c56eeee2'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4328,7 +4348,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "42ab72dec70b705b":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "42ab72dec70b705b"
+    _dn.CODE_VERSION = "96f65ab2c56eeee2"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4341,11 +4361,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "42ab72dec70b705b":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "96f65ab2c56eeee2":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '42ab72dec70b705b'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '96f65ab2c56eeee2'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4373,7 +4393,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "42ab72dec70b705b":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "42ab72dec70b705b"
+    _dn.CODE_VERSION = "96f65ab2c56eeee2"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4507,7 +4527,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "42ab72dec70b705b", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "96f65ab2c56eeee2", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -76,3 +76,11 @@ def test_a_place_in_brackets_after_a_companys_name_tells_the_groups_companies_ap
     # a place in China is not the group's company abroad (was Baxter Holding BV)
     doc = parse(bundled_db, "注射用多种维生素(12)(施尼维他),5ml×1支,百特医疗用品贸易(上海)有限公司")
     assert doc["manufacturer"] == "百特医疗用品贸易(上海)有限公司"
+
+
+def test_a_packers_note_is_not_the_maker(bundled_db):
+    # were 施维雅（天津）制药有限公司 and 拜耳医药保健有限公司广州分公司, the packers
+    doc = parse(bundled_db, "格列齐特缓释片(达美康),60.000mg*15片/盒,施维雅（法国）药厂  施维雅(天津)分装")
+    assert doc["manufacturer"] == "施维雅(法国)药厂"
+    doc = parse(bundled_db, "雌二醇片  1mg*21片  德国 Schering GmbH & Co.Produktions KG(拜耳医药保健有限公司广州分公司分装)")
+    assert doc["manufacturer"].startswith("schering")

@@ -130,6 +130,17 @@ def test_a_latin_company_name_cut_at_its_spaces_is_one_manufacturer():
     assert segments(doc)[-1] == ("Fleet laboratories Limited", "inferred", "manufacturer")
 
 
+def test_a_packers_note_names_the_maker_only_when_the_string_names_no_other():
+    def fuzzy(fragment):
+        return [{"term": "辉瑞制药有限公司", "standard": "辉瑞制药有限公司", "attribute": "manufacturer",
+                 "generic": None, "m": 0.9, "n": 0.9, "s": 0.9}] if "辉瑞" in fragment else []
+    doc = parse("立普妥 20mg*7片 德国某某制药有限公司(辉瑞制药公司分装)", fuzzy)
+    assert doc["manufacturer"] == "德国某某制药有限公司"       # the packer's fuzzy match was the maker
+    assert segments(doc)[-1] == ("辉瑞制药公司分装", "fuzzy", "manufacturer")
+    alone = parse("立普妥 20mg*7片 辉瑞制药公司分装", fuzzy)
+    assert alone["manufacturer"] == "辉瑞制药有限公司" and alone["evidence"]["manufacturer"] == "fuzzy"
+
+
 def test_what_is_left_of_a_string_without_a_drug_name_is_its_product_name():
     doc = parse("重组人凝血酶 500IU")
     assert fields(doc) == {"product_name": "重组人凝血酶"}
