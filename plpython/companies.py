@@ -94,7 +94,7 @@ ZH_CORPORATE_SUFFIXES = tuple(x for x in CORPORATE_SUFFIXES if x.endswith(("公�
 # The legal forms before which catalogues of joint ventures put the region in brackets (诺华制药(北京)有限公司).
 REGION_BRACKET_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司")
 # Words that make a fragment a company wherever they stand in it (or at its end, for " ag").
-COMPANY_WORDS = ("有限公司", "公司", "株式会社", "药厂", "制药厂", "gmbh", "ltd", "inc", "corporation",
+COMPANY_WORDS = ("有限公司", "公司", "株式会社", "药厂", "制药厂", "总厂", "gmbh", "ltd", "inc", "corporation",
                  "limited", "s.a.", "s.p.a.", "n.v.", " ag")
 # How the short names of HIS catalogues end (上海禾丰制药, 江苏恒瑞医药, 石药集团, 长春金赛生物): words of an
 # industry, never the end of a drug name.
@@ -254,6 +254,9 @@ def same_company(a: str, b: str) -> bool:
     short, long_ = sorted((ca, cb), key=len)
     if len(short) < 2 or not long_.startswith(short):
         return False
+    rest = long_[len(short):]
+    if "集团" in rest and len(rest[rest.index("集团") + 2:].replace("股份", "")) >= 2:
+        return False        # 丽珠集团丽宝 is a member of 丽珠集团, 东北制药集团沈阳第一制药 one of 东北制药
     if short[-1].isascii() and short[-1].isalnum() and long_[len(short)].isascii() and long_[len(short)].isalnum():
         return False        # pfizer is not pfizerxyz, co not codal
     return (company_place(a) in _COUNTRY_SET) == (company_place(b) in _COUNTRY_SET)
@@ -265,8 +268,12 @@ def _names_a_company(core: str) -> bool:
 
 
 def is_branch(name: str) -> bool:
-    """Whether a manufacturer's name is a branch's (拜耳医药保健有限公司广州分公司)."""
-    return any(w in name for w in _BRANCH_WORDS)
+    """Whether a manufacturer's name is a branch's (拜耳医药保健有限公司广州分公司) or a plant's, a works named
+    after its company (成都华神集团股份有限公司制药厂, 武田药品工业株式会社大阪工厂)."""
+    if any(w in name for w in _BRANCH_WORDS):
+        return True
+    s = name.rstrip(" )")
+    return s.endswith("厂") and any(0 < s.find(w) < len(s) - len(w) - 1 for w in ("公司", "株式会社"))
 
 
 def places_differ(a: str, b: str) -> bool:

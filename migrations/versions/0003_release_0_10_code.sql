@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 96f65ab2c56eeee2
+-- code version eb8801f28cd31a59
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -823,7 +823,7 @@ ZH_CORPORATE_SUFFIXES = tuple(x for x in CORPORATE_SUFFIXES if x.endswith(("公�
 # The legal forms before which catalogues of joint ventures put the region in brackets (诺华制药(北京)有限公司).
 REGION_BRACKET_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司")
 # Words that make a fragment a company wherever they stand in it (or at its end, for " ag").
-COMPANY_WORDS = ("有限公司", "公司", "株式会社", "药厂", "制药厂", "gmbh", "ltd", "inc", "corporation",
+COMPANY_WORDS = ("有限公司", "公司", "株式会社", "药厂", "制药厂", "总厂", "gmbh", "ltd", "inc", "corporation",
                  "limited", "s.a.", "s.p.a.", "n.v.", " ag")
 # How the short names of HIS catalogues end (上海禾丰制药, 江苏恒瑞医药, 石药集团, 长春金赛生物): words of an
 # industry, never the end of a drug name.
@@ -983,6 +983,9 @@ def same_company(a: str, b: str) -> bool:
     short, long_ = sorted((ca, cb), key=len)
     if len(short) < 2 or not long_.startswith(short):
         return False
+    rest = long_[len(short):]
+    if "集团" in rest and len(rest[rest.index("集团") + 2:].replace("股份", "")) >= 2:
+        return False        # 丽珠集团丽宝 is a member of 丽珠集团, 东北制药集团沈阳第一制药 one of 东北制药
     if short[-1].isascii() and short[-1].isalnum() and long_[len(short)].isascii() and long_[len(short)].isalnum():
         return False        # pfizer is not pfizerxyz, co not codal
     return (company_place(a) in _COUNTRY_SET) == (company_place(b) in _COUNTRY_SET)
@@ -994,8 +997,12 @@ def _names_a_company(core: str) -> bool:
 
 
 def is_branch(name: str) -> bool:
-    """Whether a manufacturer's name is a branch's (拜耳医药保健有限公司广州分公司)."""
-    return any(w in name for w in _BRANCH_WORDS)
+    """Whether a manufacturer's name is a branch's (拜耳医药保健有限公司广州分公司) or a plant's, a works named
+    after its company (成都华神集团股份有限公司制药厂, 武田药品工业株式会社大阪工厂)."""
+    if any(w in name for w in _BRANCH_WORDS):
+        return True
+    s = name.rstrip(" )")
+    return s.endswith("厂") and any(0 < s.find(w) < len(s) - len(w) - 1 for w in ("公司", "株式会社"))
 
 
 def places_differ(a: str, b: str) -> bool:
@@ -4165,7 +4172,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '96f65ab2c56eeee2')
+    'code', 'eb8801f28cd31a59')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4176,11 +4183,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "96f65ab2c56eeee2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "eb8801f28cd31a59":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '96f65ab2c56eeee2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'eb8801f28cd31a59'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4208,7 +4215,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "96f65ab2c56eeee2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "96f65ab2c56eeee2"
+    _dn.CODE_VERSION = "eb8801f28cd31a59"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4224,11 +4231,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "96f65ab2c56eeee2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "eb8801f28cd31a59":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '96f65ab2c56eeee2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'eb8801f28cd31a59'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4256,7 +4263,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "96f65ab2c56eeee2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "96f65ab2c56eeee2"
+    _dn.CODE_VERSION = "eb8801f28cd31a59"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4269,11 +4276,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "96f65ab2c56eeee2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "eb8801f28cd31a59":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '96f65ab2c56eeee2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'eb8801f28cd31a59'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4301,7 +4308,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "96f65ab2c56eeee2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "96f65ab2c56eeee2"
+    _dn.CODE_VERSION = "eb8801f28cd31a59"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4316,11 +4323,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "96f65ab2c56eeee2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "eb8801f28cd31a59":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '96f65ab2c56eeee2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'eb8801f28cd31a59'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4348,7 +4355,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "96f65ab2c56eeee2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "96f65ab2c56eeee2"
+    _dn.CODE_VERSION = "eb8801f28cd31a59"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4361,11 +4368,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "96f65ab2c56eeee2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "eb8801f28cd31a59":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '96f65ab2c56eeee2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'eb8801f28cd31a59'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4393,7 +4400,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "96f65ab2c56eeee2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "96f65ab2c56eeee2"
+    _dn.CODE_VERSION = "eb8801f28cd31a59"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4527,7 +4534,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "96f65ab2c56eeee2", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "eb8801f28cd31a59", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

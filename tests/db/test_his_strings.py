@@ -84,3 +84,10 @@ def test_a_packers_note_is_not_the_maker(bundled_db):
     assert doc["manufacturer"] == "施维雅(法国)药厂"
     doc = parse(bundled_db, "雌二醇片  1mg*21片  德国 Schering GmbH & Co.Produktions KG(拜耳医药保健有限公司广州分公司分装)")
     assert doc["manufacturer"].startswith("schering")
+
+
+def test_a_group_member_or_a_works_is_not_another_company_of_the_group(bundled_db):
+    # were 东北制药集团沈阳第一制药有限公司, 成都华神集团股份有限公司制药厂, 丽珠集团丽珠制药厂
+    assert parse(bundled_db, "卡前列甲酯栓|0.5mg×1枚|东北制药总厂")["manufacturer"] == "东北制药总厂"
+    assert parse(bundled_db, "三七通舒胶囊 0.200g*12粒/盒 成都华神集团有限公司")["manufacturer"] == "成都华神集团有限公司"
+    assert parse(bundled_db, "注射用尿促性素 75iu×1支(附2ml氯化钠注射液) 丽珠集团丽宝")["manufacturer"] is None

@@ -26,6 +26,12 @@ def test_manufacturers_are_the_same_company_only_when_their_core_names_agree(a, 
     ("诺华制药(瑞士)", "诺华制药(进口)", True),                     # which standard of the group: the lexicon's
     ("珠海联邦制药股份有限公司", "珠海联邦制药股份有限公司中山分公司", False),   # a parent is not its branch
     ("拜耳医药保健有限公司广州分公司", "拜耳医药保健有限公司广州分公司分装", True),
+    ("丽珠集团丽宝", "丽珠集团", False),                                # a member of a group is not the group
+    ("东北制药总厂", "东北制药集团沈阳第一制药", False),
+    ("西藏藏药集团股份", "西藏藏药集团", True),
+    ("成都华神集团有限公司", "成都华神集团股份有限公司制药厂", False),        # nor a company its works
+    ("日本武田药品工业株式会社", "日本(武田药品工业株式会社大阪工厂)", False),
+    ("汕头金石制药总厂有限公司", "汕头金石制药总厂", True),
     ("co.ltd", "codal synto ltd", False),                            # a legal form alone names no company
     ("pierre", "pierre fabre medicament", True),
     ("pfizer", "pfizerxyz ltd", False),                             # a Latin prefix ends at a word's end
@@ -52,6 +58,7 @@ def test_the_core_name_drops_brackets_regions_and_corporate_suffixes(name, core)
     ("Fleet laboratories Limited", True),
     ("B.V.", True),                 # a dotted legal form alone: the last word of a cut-up name
     ("AG", False),                  # a bare short one alone is a code
+    ("东北制药总厂", True),           # the works word of the old state factories
     ("阿莫西林胶囊", False),
     ("制药", False),                # an industry word needs two hanzi of a name before it
 ])
