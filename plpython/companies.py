@@ -403,16 +403,20 @@ def latin_company_runs(segments: list, raw: str) -> list[tuple[int, int, int, in
 
 def full_name_of_short_names(segments: list, key_of) -> str | None:
     """氯化钠注射液(百特) … 上海百特医疗用品有限公司: a full company name the lexicon lacks names the legal
-    entity; a short name inside it (百特, a synonym) only names the group, whose standard may be another
-    entity of it (Baxter SA). Returns the first inferred company name that holds every short name matched
-    exactly, or None when some exact manufacturer match is a standard (never such a short name)."""
+    entity; a short name inside it (百特, a synonym; 济民可信, accepted fuzzily as 江西济民可信金水宝制药) only
+    names the group, whose standard may be another entity of it (Baxter SA). Returns the first inferred company
+    name that holds every short name matched exactly or accepted, or None when some exact manufacturer match
+    is a standard (never such a short name)."""
     shorts = set()
     for seg in segments:
-        if seg["match"] == "exact" and seg["attribute"] == "manufacturer":
+        if seg["attribute"] != "manufacturer":
+            continue
+        if seg["match"] == "exact":
             if seg["term"] == seg["standard"]:
                 return None
-            shorts.add(seg["term"])
-    shorts = {key_of(term) for term in shorts}
+            shorts.add(key_of(seg["term"]))
+        elif seg["match"] == "fuzzy" and seg.get("accepted"):
+            shorts.add(key_of(seg["text"]))
     named = [seg["term"] for seg in segments if seg["match"] == "inferred" and seg["attribute"] == "manufacturer"]
     for full in named:
         if all(short in full for short in shorts):

@@ -242,7 +242,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
                    for _, std in acceptance.generics_spelled(key_of(seg["text"]), lex)]
     flat.link_trade_names(form_of_product, spelled)
     _join_latin_company(segments, raw, lex, flat)
-    if flat.rank["manufacturer"] == EXACT:
+    if flat.rank["manufacturer"] in (EXACT, FUZZY):
         full = companies.full_name_of_short_names(segments, key_of)
         if full is not None:
             flat.set("manufacturer", full, INFERRED)

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version eb8801f28cd31a59
+-- code version efbb75681860a2e3
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -1132,16 +1132,20 @@ def latin_company_runs(segments: list, raw: str) -> list[tuple[int, int, int, in
 
 def full_name_of_short_names(segments: list, key_of) -> str | None:
     """氯化钠注射液(百特) … 上海百特医疗用品有限公司: a full company name the lexicon lacks names the legal
-    entity; a short name inside it (百特, a synonym) only names the group, whose standard may be another
-    entity of it (Baxter SA). Returns the first inferred company name that holds every short name matched
-    exactly, or None when some exact manufacturer match is a standard (never such a short name)."""
+    entity; a short name inside it (百特, a synonym; 济民可信, accepted fuzzily as 江西济民可信金水宝制药) only
+    names the group, whose standard may be another entity of it (Baxter SA). Returns the first inferred company
+    name that holds every short name matched exactly or accepted, or None when some exact manufacturer match
+    is a standard (never such a short name)."""
     shorts = set()
     for seg in segments:
-        if seg["match"] == "exact" and seg["attribute"] == "manufacturer":
+        if seg["attribute"] != "manufacturer":
+            continue
+        if seg["match"] == "exact":
             if seg["term"] == seg["standard"]:
                 return None
-            shorts.add(seg["term"])
-    shorts = {key_of(term) for term in shorts}
+            shorts.add(key_of(seg["term"]))
+        elif seg["match"] == "fuzzy" and seg.get("accepted"):
+            shorts.add(key_of(seg["text"]))
     named = [seg["term"] for seg in segments if seg["match"] == "inferred" and seg["attribute"] == "manufacturer"]
     for full in named:
         if all(short in full for short in shorts):
@@ -2497,7 +2501,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
                    for _, std in acceptance.generics_spelled(key_of(seg["text"]), lex)]
     flat.link_trade_names(form_of_product, spelled)
     _join_latin_company(segments, raw, lex, flat)
-    if flat.rank["manufacturer"] == EXACT:
+    if flat.rank["manufacturer"] in (EXACT, FUZZY):
         full = companies.full_name_of_short_names(segments, key_of)
         if full is not None:
             flat.set("manufacturer", full, INFERRED)
@@ -4172,7 +4176,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'eb8801f28cd31a59')
+    'code', 'efbb75681860a2e3')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4183,11 +4187,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "eb8801f28cd31a59":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "efbb75681860a2e3":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'eb8801f28cd31a59'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'efbb75681860a2e3'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4215,7 +4219,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "eb8801f28cd31a59":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "eb8801f28cd31a59"
+    _dn.CODE_VERSION = "efbb75681860a2e3"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4231,11 +4235,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "eb8801f28cd31a59":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "efbb75681860a2e3":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'eb8801f28cd31a59'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'efbb75681860a2e3'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4263,7 +4267,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "eb8801f28cd31a59":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "eb8801f28cd31a59"
+    _dn.CODE_VERSION = "efbb75681860a2e3"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4276,11 +4280,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "eb8801f28cd31a59":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "efbb75681860a2e3":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'eb8801f28cd31a59'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'efbb75681860a2e3'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4308,7 +4312,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "eb8801f28cd31a59":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "eb8801f28cd31a59"
+    _dn.CODE_VERSION = "efbb75681860a2e3"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4323,11 +4327,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "eb8801f28cd31a59":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "efbb75681860a2e3":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'eb8801f28cd31a59'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'efbb75681860a2e3'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4355,7 +4359,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "eb8801f28cd31a59":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "eb8801f28cd31a59"
+    _dn.CODE_VERSION = "efbb75681860a2e3"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4368,11 +4372,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "eb8801f28cd31a59":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "efbb75681860a2e3":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'eb8801f28cd31a59'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'efbb75681860a2e3'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4400,7 +4404,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "eb8801f28cd31a59":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "eb8801f28cd31a59"
+    _dn.CODE_VERSION = "efbb75681860a2e3"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4534,7 +4538,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "eb8801f28cd31a59", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "efbb75681860a2e3", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

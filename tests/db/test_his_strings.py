@@ -91,3 +91,9 @@ def test_a_group_member_or_a_works_is_not_another_company_of_the_group(bundled_d
     assert parse(bundled_db, "卡前列甲酯栓|0.5mg×1枚|东北制药总厂")["manufacturer"] == "东北制药总厂"
     assert parse(bundled_db, "三七通舒胶囊 0.200g*12粒/盒 成都华神集团有限公司")["manufacturer"] == "成都华神集团有限公司"
     assert parse(bundled_db, "注射用尿促性素 75iu×1支(附2ml氯化钠注射液) 丽珠集团丽宝")["manufacturer"] is None
+
+
+def test_a_full_company_name_beats_its_short_name_in_brackets(bundled_db):
+    # 济民可信 alone was accepted as 江西济民可信金水宝制药有限公司, another company of the group
+    doc = parse(bundled_db, "醒脑静注射液（济民可信）|10.000ml（天然麝香）*1支/支|无锡济民可信山禾药业股份有限公司")
+    assert doc["manufacturer"] == "无锡济民可信山禾药业股份有限公司"

@@ -151,3 +151,13 @@ def test_a_packers_note_is_a_company_whose_core_is_the_packers():
     assert companies.is_company("施维雅(天津)分装")
     assert companies.company_core("拜耳医药保健有限公司分装") == companies.company_core("拜耳医药保健有限公司")
     assert companies.bracketed_company_end("施维雅(天津)分装") == len("施维雅(天津)分装")
+
+
+def test_a_full_company_name_beats_a_short_name_inside_it_accepted_fuzzily():
+    segments = [{"text": "济民可信", "match": "fuzzy", "accepted": True, "attribute": "manufacturer",
+                 "term": "济民可信金水宝制药", "standard": "江西济民可信金水宝制药有限公司"},
+                {"text": "无锡济民可信山禾药业股份有限公司", "match": "inferred", "attribute": "manufacturer",
+                 "term": "无锡济民可信山禾药业股份有限公司", "standard": "无锡济民可信山禾药业股份有限公司"}]
+    assert companies.full_name_of_short_names(segments, str.lower) == "无锡济民可信山禾药业股份有限公司"
+    other = dict(segments[1], term="无锡山禾药业股份有限公司")    # not the company the short name names
+    assert companies.full_name_of_short_names([segments[0], other], str.lower) is None
