@@ -245,7 +245,7 @@ def same_company(a: str, b: str) -> bool:
     (False, True)
     """
     ca, cb = company_core(a), company_core(b)
-    if not _names_a_company(ca) or not _names_a_company(cb):
+    if not names_a_company(a) or not names_a_company(b):
         return False
     if places_differ(a, b) or is_branch(a) != is_branch(b):
         return False
@@ -262,9 +262,20 @@ def same_company(a: str, b: str) -> bool:
     return (company_place(a) in _COUNTRY_SET) == (company_place(b) in _COUNTRY_SET)
 
 
-def _names_a_company(core: str) -> bool:
-    """Whether a core name holds a name, not only a legal form (co of Co.Ltd)."""
-    return bool(core) and not is_legal_form(core, after_a_name=True) and core not in CORPORATE_SUFFIXES
+def names_a_company(name: str) -> bool:
+    """Whether a company's name holds a name, not only a legal form or an industry word (Ltd, 有限公司,
+    制药有限公司: what is left when a catalogue code or a bracket cuts a name).
+
+    >>> names_a_company("co.ltd"), names_a_company("制药有限公司"), names_a_company("萌蒂制药有限公司")
+    (False, False, True)
+    >>> names_a_company("天津药业")     # the region is the name
+    True
+    """
+    core = company_core(name)
+    if core in SHORT_NAME_TAILS:
+        return not name.startswith(core)
+    return bool(core) and not is_legal_form(core, after_a_name=True) \
+        and not any(suf.startswith(core) for suf in CORPORATE_SUFFIXES)
 
 
 def is_branch(name: str) -> bool:

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version efbb75681860a2e3
+-- code version c0fb1ab3d5f38c6d
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -974,7 +974,7 @@ def same_company(a: str, b: str) -> bool:
     (False, True)
     """
     ca, cb = company_core(a), company_core(b)
-    if not _names_a_company(ca) or not _names_a_company(cb):
+    if not names_a_company(a) or not names_a_company(b):
         return False
     if places_differ(a, b) or is_branch(a) != is_branch(b):
         return False
@@ -991,9 +991,20 @@ def same_company(a: str, b: str) -> bool:
     return (company_place(a) in _COUNTRY_SET) == (company_place(b) in _COUNTRY_SET)
 
 
-def _names_a_company(core: str) -> bool:
-    """Whether a core name holds a name, not only a legal form (co of Co.Ltd)."""
-    return bool(core) and not is_legal_form(core, after_a_name=True) and core not in CORPORATE_SUFFIXES
+def names_a_company(name: str) -> bool:
+    """Whether a company's name holds a name, not only a legal form or an industry word (Ltd, 有限公司,
+    制药有限公司: what is left when a catalogue code or a bracket cuts a name).
+
+    >>> names_a_company("co.ltd"), names_a_company("制药有限公司"), names_a_company("萌蒂制药有限公司")
+    (False, False, True)
+    >>> names_a_company("天津药业")     # the region is the name
+    True
+    """
+    core = company_core(name)
+    if core in SHORT_NAME_TAILS:
+        return not name.startswith(core)
+    return bool(core) and not is_legal_form(core, after_a_name=True) \
+        and not any(suf.startswith(core) for suf in CORPORATE_SUFFIXES)
 
 
 def is_branch(name: str) -> bool:
@@ -2599,14 +2610,16 @@ def _outside(spans, taken):
 
 def _join_latin_company(segments, raw, lex, flat):
     """Fleet laboratories Limited: each Latin company name that spaces cut up (companies.py) becomes one
-    inferred manufacturer segment. It fills the field when nothing stronger than a fuzzy match did, and that
-    match, if any, was one of its words (Abbott)."""
+    inferred manufacturer segment. It fills the field when nothing stronger than a packer's note did, or a
+    fuzzy match of one of its words (Abbott), or a name joined after it (the runs come right to left)."""
+    later = set()
     for j, i, lo, hi in companies.latin_company_runs(segments, raw):
         name = " ".join(preprocess.normalize(raw[lo:hi], lex.t2s, lex.irrelevant)[0].split())
-        joined = {x["standard"] for x in segments[j:i + 1] if x["attribute"] == "manufacturer"}
-        if flat.rank["manufacturer"] >= FUZZY and (flat.values["manufacturer"] in joined
-                                                    or flat.values["manufacturer"] is None):
+        joined = {x["standard"] for x in segments[j:i + 1] if x["attribute"] == "manufacturer"} | later
+        if flat.rank["manufacturer"] > INFERRED or (flat.rank["manufacturer"] >= FUZZY
+                                                     and flat.values["manufacturer"] in joined):
             flat.set("manufacturer", name, INFERRED)
+            later.add(name)
         segments[j:i + 1] = [{"text": raw[lo:hi], "start": lo, "end": hi, "match": "inferred",
                               "attribute": "manufacturer", "term": name, "standard": name}]
 
@@ -2717,12 +2730,16 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
     why_not, shape, known = _gate(fragment, lex)
     if why_not == "none":
         return seg
-    # a packer's note (拜耳医药保健有限公司分装) names the maker only when nothing else does
-    maker_rank = PACKER if companies.is_packer(fragment) else None
+    # a packer's note (拜耳医药保健有限公司分装) names the maker only when nothing else does; a legal form or an
+    # industry word alone (Ltd, 制药有限公司) is the end of a name cut short: the segment, for
+    # _join_latin_company, but never the field
+    maker_rank = PACKER if companies.is_packer(fragment) else INFERRED
+    infer_maker = companies.names_a_company(fragment)
     if why_not == "company":
         # a company the lexicon cannot hold (no manufacturer with its core name): no fuzzy search
         seg.update(match="inferred", attribute="manufacturer", term=fragment, standard=fragment)
-        flat.fill("manufacturer", fragment, maker_rank or INFERRED)
+        if infer_maker:
+            flat.fill("manufacturer", fragment, maker_rank)
         return seg
     if known:
         # 昂丹司琼口溶膜: a known generic name (or its synonym) with a form suffix the dictionaries lack
@@ -2748,8 +2765,8 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
         seg.update(match="fuzzy", attribute=top["attribute"], term=top["term"], standard=top["standard"])
         top_key = key_of(top["term"])
         e = lex.first(top_key, (top["attribute"],))
-        if top["attribute"] == "manufacturer" and maker_rank:
-            flat.fill("manufacturer", top["standard"], maker_rank, "fuzzy")
+        if top["attribute"] == "manufacturer" and maker_rank == PACKER:
+            flat.fill("manufacturer", top["standard"], PACKER, "fuzzy")
         else:
             flat.fill(top["attribute"], top["standard"], FUZZY)
         flat.fill("generic_name", top.get("generic"), FUZZY_LINKED)
@@ -2763,7 +2780,8 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
             flat.fill("dosage_form", shape.dosage_form, INFERRED)
     elif companies.is_company(fragment):
         seg.update(match="inferred", attribute="manufacturer", term=fragment, standard=fragment)
-        flat.fill("manufacturer", fragment, maker_rank or INFERRED)
+        if infer_maker:
+            flat.fill("manufacturer", fragment, maker_rank)
     elif shape and hanzi:
         known = inference.known_generic(shape.stem, lex)
         seg.update(match="inferred", attribute="generic_name", term=shape.stem,
@@ -4176,7 +4194,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'efbb75681860a2e3')
+    'code', 'c0fb1ab3d5f38c6d')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4187,11 +4205,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "efbb75681860a2e3":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0fb1ab3d5f38c6d":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'efbb75681860a2e3'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c0fb1ab3d5f38c6d'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4219,7 +4237,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "efbb75681860a2e3":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "efbb75681860a2e3"
+    _dn.CODE_VERSION = "c0fb1ab3d5f38c6d"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4235,11 +4253,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "efbb75681860a2e3":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0fb1ab3d5f38c6d":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'efbb75681860a2e3'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c0fb1ab3d5f38c6d'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4267,7 +4285,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "efbb75681860a2e3":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "efbb75681860a2e3"
+    _dn.CODE_VERSION = "c0fb1ab3d5f38c6d"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4280,11 +4298,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "efbb75681860a2e3":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0fb1ab3d5f38c6d":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'efbb75681860a2e3'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c0fb1ab3d5f38c6d'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4312,7 +4330,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "efbb75681860a2e3":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "efbb75681860a2e3"
+    _dn.CODE_VERSION = "c0fb1ab3d5f38c6d"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4327,11 +4345,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "efbb75681860a2e3":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0fb1ab3d5f38c6d":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'efbb75681860a2e3'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c0fb1ab3d5f38c6d'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4359,7 +4377,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "efbb75681860a2e3":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "efbb75681860a2e3"
+    _dn.CODE_VERSION = "c0fb1ab3d5f38c6d"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4372,11 +4390,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "efbb75681860a2e3":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0fb1ab3d5f38c6d":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'efbb75681860a2e3'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c0fb1ab3d5f38c6d'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4404,7 +4422,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "efbb75681860a2e3":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "efbb75681860a2e3"
+    _dn.CODE_VERSION = "c0fb1ab3d5f38c6d"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4538,7 +4556,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "efbb75681860a2e3", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "c0fb1ab3d5f38c6d", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

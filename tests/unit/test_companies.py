@@ -161,3 +161,9 @@ def test_a_full_company_name_beats_a_short_name_inside_it_accepted_fuzzily():
     assert companies.full_name_of_short_names(segments, str.lower) == "无锡济民可信山禾药业股份有限公司"
     other = dict(segments[1], term="无锡山禾药业股份有限公司")    # not the company the short name names
     assert companies.full_name_of_short_names([segments[0], other], str.lower) is None
+
+
+@pytest.mark.parametrize("name, names", [("ltd", False), ("co.ltd", False), ("有限公司", False), ("制药有限公司", False),
+                                         ("天津药业", True), ("fleet laboratories limited", True)])
+def test_a_legal_form_or_an_industry_word_alone_names_no_company(name, names):
+    assert companies.names_a_company(name) is names

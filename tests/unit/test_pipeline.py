@@ -141,6 +141,13 @@ def test_a_packers_note_names_the_maker_only_when_the_string_names_no_other():
     assert alone["manufacturer"] == "辉瑞制药有限公司" and alone["evidence"]["manufacturer"] == "fuzzy"
 
 
+def test_a_legal_form_or_an_industry_word_alone_is_no_maker():
+    # what is left when a glued spec (5mlAlcon) or a catalogue code cuts a name short
+    for raw in ("立普妥 20mg*7片 5mlAlcon Laboratories(UK) Ltd.", "立普妥 20mg*7片 (英国)制药有限公司"):
+        assert parse(raw)["manufacturer"] is None, raw
+    assert parse("立普妥 20mg*7片 天津药业")["manufacturer"] == "天津药业"     # the region is the name
+
+
 def test_what_is_left_of_a_string_without_a_drug_name_is_its_product_name():
     doc = parse("重组人凝血酶 500IU")
     assert fields(doc) == {"product_name": "重组人凝血酶"}
