@@ -183,6 +183,20 @@ def bracketed_company_end(word: str) -> int:
     return 0
 
 
+def region_and_suffix_end(word: str) -> int:
+    """Where ``(上海)有限公司``, a place in brackets and a corporate suffix, ends in a word (0: it is not one):
+    the rest of a company's name that a space cut off (通用电气药业 (上海)有限公司).
+
+    >>> region_and_suffix_end("(上海)有限公司s"), region_and_suffix_end("(乙)")
+    (8, 0)
+    """
+    close = word.find(")")
+    if not word.startswith("(") or close < 0 or not is_place(word[1:close]):
+        return 0
+    end = bracketed_company_end("名" + word)    # any name before the bracket: only what follows it counts
+    return end - 1 if end else 0
+
+
 # The longest catalogue code glued after a company name (ZSY).
 _MAX_CODE = 3
 

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version c0fb1ab3d5f38c6d
+-- code version a05946d6e5401723
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -910,6 +910,20 @@ def bracketed_company_end(word: str) -> int:
             (tail in SHORT_NAME_TAILS or (not tail and is_company(word[:open_]))):
         return end
     return 0
+
+
+def region_and_suffix_end(word: str) -> int:
+    """Where ``(上海)有限公司``, a place in brackets and a corporate suffix, ends in a word (0: it is not one):
+    the rest of a company's name that a space cut off (通用电气药业 (上海)有限公司).
+
+    >>> region_and_suffix_end("(上海)有限公司s"), region_and_suffix_end("(乙)")
+    (8, 0)
+    """
+    close = word.find(")")
+    if not word.startswith("(") or close < 0 or not is_place(word[1:close]):
+        return 0
+    end = bracketed_company_end("名" + word)    # any name before the bracket: only what follows it counts
+    return end - 1 if end else 0
 
 
 # The longest catalogue code glued after a company name (ZSY).
@@ -3265,15 +3279,21 @@ class Segmenter:
         if hi - lo > MAX_PIECE:
             return [Piece(lo, hi, False)]
         out = []
-        start = lo
+        start = prev = lo
         for i in range(lo, hi + 1):
             if i == hi or self.s[i] == " ":
                 end = start + companies.bracketed_company_end(self.s[start:i]) if start < i else start
-                if end > start:
-                    out.extend(self._symbols(lo, start))
-                    out.append(Piece(start, end, self.is_key(start, end)))
+                first = start
+                if end == start and lo <= prev < start and companies.is_company(self.s[prev:start].strip()):
+                    # 通用电气药业 (上海)有限公司: a space before the region in brackets
+                    tail = companies.region_and_suffix_end(self.s[start:i])
+                    if tail:
+                        first, end = prev, start + tail
+                if end > first:
+                    out.extend(self._symbols(lo, first))
+                    out.append(Piece(first, end, self.is_key(first, end)))
                     lo = end
-                start = i + 1
+                prev, start = start, i + 1
         return out + self._symbols(lo, hi)
 
     def _symbols(self, lo: int, hi: int) -> list[Piece]:
@@ -4194,7 +4214,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'c0fb1ab3d5f38c6d')
+    'code', 'a05946d6e5401723')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4205,11 +4225,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0fb1ab3d5f38c6d":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a05946d6e5401723":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c0fb1ab3d5f38c6d'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a05946d6e5401723'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4237,7 +4257,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0fb1ab3d5f38c6d":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c0fb1ab3d5f38c6d"
+    _dn.CODE_VERSION = "a05946d6e5401723"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4253,11 +4273,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0fb1ab3d5f38c6d":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a05946d6e5401723":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c0fb1ab3d5f38c6d'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a05946d6e5401723'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4285,7 +4305,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0fb1ab3d5f38c6d":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c0fb1ab3d5f38c6d"
+    _dn.CODE_VERSION = "a05946d6e5401723"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4298,11 +4318,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0fb1ab3d5f38c6d":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a05946d6e5401723":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c0fb1ab3d5f38c6d'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a05946d6e5401723'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4330,7 +4350,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0fb1ab3d5f38c6d":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c0fb1ab3d5f38c6d"
+    _dn.CODE_VERSION = "a05946d6e5401723"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4345,11 +4365,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0fb1ab3d5f38c6d":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a05946d6e5401723":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c0fb1ab3d5f38c6d'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a05946d6e5401723'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4377,7 +4397,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0fb1ab3d5f38c6d":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c0fb1ab3d5f38c6d"
+    _dn.CODE_VERSION = "a05946d6e5401723"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4390,11 +4410,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0fb1ab3d5f38c6d":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a05946d6e5401723":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c0fb1ab3d5f38c6d'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a05946d6e5401723'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4422,7 +4442,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0fb1ab3d5f38c6d":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c0fb1ab3d5f38c6d"
+    _dn.CODE_VERSION = "a05946d6e5401723"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4556,7 +4576,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "c0fb1ab3d5f38c6d", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "a05946d6e5401723", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -97,3 +97,8 @@ def test_a_full_company_name_beats_its_short_name_in_brackets(bundled_db):
     # 济民可信 alone was accepted as 江西济民可信金水宝制药有限公司, another company of the group
     doc = parse(bundled_db, "醒脑静注射液（济民可信）|10.000ml（天然麝香）*1支/支|无锡济民可信山禾药业股份有限公司")
     assert doc["manufacturer"] == "无锡济民可信山禾药业股份有限公司"
+
+
+def test_a_space_before_a_region_in_brackets_does_not_cut_a_company_name(bundled_db):
+    doc = parse(bundled_db, "钆双胺注射液(欧乃影)|4.305g×15ml/瓶|通用电气药业 （上海）有限公司")
+    assert doc["manufacturer"] == "通用电气药业 (上海)有限公司"     # was 通用电气药业, and 有限公司 a maker

@@ -148,6 +148,12 @@ def test_a_legal_form_or_an_industry_word_alone_is_no_maker():
     assert parse("立普妥 20mg*7片 天津药业")["manufacturer"] == "天津药业"     # the region is the name
 
 
+def test_a_space_before_a_region_in_brackets_does_not_cut_a_company_name():
+    doc = parse("立普妥 20mg*7片 某某药业 （上海）有限公司")
+    assert doc["manufacturer"] == "某某药业 (上海)有限公司"
+    assert segments(doc)[-1] == ("某某药业 （上海）有限公司", "inferred", "manufacturer")
+
+
 def test_what_is_left_of_a_string_without_a_drug_name_is_its_product_name():
     doc = parse("重组人凝血酶 500IU")
     assert fields(doc) == {"product_name": "重组人凝血酶"}
