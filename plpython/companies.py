@@ -126,9 +126,9 @@ def is_company(fragment: str) -> bool:
     (True, False)
     """
     f = fragment.rstrip(" .")
-    packer = is_packer(f)
+    packer = next((w for w in PACKER_WORDS if f.endswith(w)), None)
     if packer:
-        f = f[:-len(next(w for w in PACKER_WORDS if f.endswith(w)))]
+        f = f[:-len(packer)]
     open_ = f.rfind("(")
     if open_ > 0 and f.endswith(")") and is_place(f[open_ + 1:-1]):
         if packer:

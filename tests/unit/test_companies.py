@@ -149,6 +149,7 @@ def test_the_places_two_names_state(a, b, differ):
 def test_a_packers_note_is_a_company_whose_core_is_the_packers():
     assert companies.is_packer("拜耳医药保健有限公司分装") and companies.is_packer("施维雅(天津)分装")
     assert companies.is_company("施维雅(天津)分装")
+    assert companies.is_company("(拜耳医药保健有限公司分装)")     # a note's closing bracket (raised StopIteration)
     assert companies.company_core("拜耳医药保健有限公司分装") == companies.company_core("拜耳医药保健有限公司")
     assert companies.bracketed_company_end("施维雅(天津)分装") == len("施维雅(天津)分装")
 
