@@ -16,7 +16,7 @@ from salts import NOT_SALTS, SALT_PREFIXES, SALT_SUFFIXES, salt_base  # noqa: E4
 
 # Provinces, corporate suffixes and the other company tables are the server's (plpython/companies.py).
 from companies import (CITIES, COUNTRIES, PROVINCE_TAILS, PROVINCES, REGION_BRACKET_SUFFIXES,  # noqa: E402
-                       ZH_CORPORATE_SUFFIXES)
+                       ZH_CORPORATE_SUFFIXES, is_place)
 
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -39,6 +39,8 @@ def plausible_term(dictionary: str, term: str) -> bool:
             return latin_product_name(term)
         shape = product_form(term)
         return has_hanzi(shape[0] if shape else term)
+    if dictionary == "manufacturer" and is_place(term):    # 意大利: where it comes from, not who makes it
+        return False
     if has_hanzi(term):
         return True
     need = _MIN_LATIN[dictionary]
@@ -113,9 +115,22 @@ def manufacturer_short_name(name: str) -> str | None:
                     break
             break
     s = s.strip("()（） ")
-    if len(s) < 2 or s == name:
+    if len(s) < 2 or s == name or _names_nothing(s):
         return None
     return s
+
+
+def _names_nothing(s: str) -> bool:
+    """Whether a name without its region holds only its industry word (青海制药有限公司 → 制药, 鞍山制药有限公司
+    → 制药(鞍山)有限公司): the region was the name, and the rest would name every company of the industry.
+
+    >>> _names_nothing("制药"), _names_nothing("制药厂"), _names_nothing("制药(集团)"), _names_nothing("信谊药厂")
+    (True, True, True, False)
+    """
+    s = s.replace("(集团)", "").replace("（集团）", "")
+    s = s[:-1] if s.endswith("厂") else s
+    s = s[:-2] if s.endswith("集团") else s
+    return not s or (_industry_word(s) == s)
 
 
 _NOTE = re.compile(r"\s*[（(][^()（）]*(分装|国|原名|原[:：]|日本|德国|美国|法国|英国|意大利|瑞士|比利时|"
@@ -156,7 +171,7 @@ def region_in_brackets(name: str) -> list[str]:
     if region is None or suffix is None:
         return []
     core = name[len(region):-len(suffix)]
-    if core.startswith(PROVINCE_TAILS) or len(core) < 2:
+    if core.startswith(PROVINCE_TAILS) or len(core) < 2 or _names_nothing(core):
         return []
     out = [f"{core}({region}){suffix}"]
     word = next((w for w in _TRADE_WORDS if core.endswith(w) and len(core) - len(w) >= 2), None)

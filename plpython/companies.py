@@ -7,7 +7,8 @@ lexicon build (lexicon/rules.py) takes its suffix and region tables from here.
   legal form as the last word (Baxter S.A., Abbott B.V.).
 - Core name: the name without bracketed notes, region words and corporate suffixes:
   诺华制药(北京)有限公司 and 北京诺华制药有限公司 are both 诺华制药; two names are one company when their
-  cores agree or one starts with the other.
+  cores agree or one starts with the other, and they state no different places (province, city, country;
+  places_differ) and are not a parent and its branch.
 - Places: a region or an origin noted beside a name (江苏, 德国, 进口) is neither a drug nor a maker.
 
 >>> company_core("诺华制药(北京)有限公司"), is_company("上海禾丰制药"), is_company("阿莫西林胶囊")
@@ -70,22 +71,30 @@ COUNTRIES = ("中国", "美国", "日本", "德国", "英国", "法国", "瑞士
              "阿根廷", "墨西哥", "新西兰", "南非", "斯洛文尼亚", "克罗地亚", "冰岛", "卢森堡", "土耳其", "塞浦路斯")
 # Where a drug comes from, as catalogues note it next to the name: never a drug name itself.
 ORIGINS = COUNTRIES + ("进口", "国产", "合资", "原研")
-# The places that tell a group's companies apart (company_place), longest first: 内蒙古 before 内蒙.
+# The places that tell a group's companies apart (company_place, company_city), longest first: 内蒙古 before
+# 内蒙. 吉林 is the province's (a city's name the same as its province tells nothing more).
 _CITY_SET = frozenset(CITIES)
-_PLACES_LONGEST_FIRST = tuple(sorted(set(PROVINCES + COUNTRIES) - {"中国"}, key=len, reverse=True))
+_PLACES_LONGEST_FIRST = tuple(sorted(set(PROVINCES + COUNTRIES), key=len, reverse=True))
+_CITIES_LONGEST_FIRST = tuple(sorted(_CITY_SET - set(PROVINCES), key=len, reverse=True))
+_COUNTRY_SET = frozenset(COUNTRIES) - {"中国"}
+# The words that make a company a branch of another (珠海联邦制药股份有限公司中山分公司).
+_BRANCH_WORDS = ("分公司", "分厂")
 
 # Everything that ends a manufacturer's name without naming the company (company_core strips them, in
-# this order, until none is left): legal forms, group and branch words, works (厂), Latin legal forms.
-CORPORATE_SUFFIXES = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "总公司", "分公司",
+# this order, until none is left): a packer's note (PACKER_WORDS), legal forms, group and branch words, works
+# (厂), Latin legal forms.
+CORPORATE_SUFFIXES = ("分包装", "分装", "股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "总公司", "分公司",
                       "公司", "株式会社", "集团", "总厂", "药厂", "制药厂", "厂", "gmbh", "ltd.", "ltd", "inc.",
                       "inc", "co.", "corporation", "s.a.", "s.p.a.", "a/s", "ag", "n.v.", "limited")
+# The words of a packer's note: 拜耳医药保健有限公司分装 (packed by it) names the packer, not the maker.
+PACKER_WORDS = ("分包装", "分装")
 # Their Chinese legal-form and group words only: a short name (lexicon/rules.py manufacturer_short_name)
 # loses these and keeps its works word (上海市信谊药厂有限公司 → 信谊药厂).
 ZH_CORPORATE_SUFFIXES = tuple(x for x in CORPORATE_SUFFIXES if x.endswith(("公司", "集团")))
 # The legal forms before which catalogues of joint ventures put the region in brackets (诺华制药(北京)有限公司).
 REGION_BRACKET_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司")
 # Words that make a fragment a company wherever they stand in it (or at its end, for " ag").
-COMPANY_WORDS = ("有限公司", "公司", "株式会社", "药厂", "制药厂", "gmbh", "ltd", "inc", "corporation",
+COMPANY_WORDS = ("有限公司", "公司", "株式会社", "药厂", "制药厂", "总厂", "gmbh", "ltd", "inc", "corporation",
                  "limited", "s.a.", "s.p.a.", "n.v.", " ag")
 # How the short names of HIS catalogues end (上海禾丰制药, 江苏恒瑞医药, 石药集团, 长春金赛生物): words of an
 # industry, never the end of a drug name.
@@ -111,14 +120,31 @@ def is_place(fragment: str) -> bool:
 def is_company(fragment: str) -> bool:
     """A manufacturer's name by its shape: 江阴天江药业有限公司, 诺华制药(北京)有限公司, Baxter S.A., and the
     short names of HIS catalogues: 上海禾丰制药, 国药集团宜宾制药; a Latin legal form alone (B.V., AG) is
-    the last word of a company name that spaces cut up."""
+    the last word of a company name that spaces cut up; a place in brackets after one (诺华制药(瑞士)) is its.
+
+    >>> is_company("诺华制药(瑞士)"), is_company("阿莫西林胶囊(国产)")
+    (True, False)
+    """
     f = fragment.rstrip(" .")
+    packer = next((w for w in PACKER_WORDS if f.endswith(w)), None)
+    if packer:
+        f = f[:-len(packer)]
+    open_ = f.rfind("(")
+    if open_ > 0 and f.endswith(")") and is_place(f[open_ + 1:-1]):
+        if packer:
+            return True         # 施维雅(天津)分装: packed by the group's company there
+        f = f[:open_].rstrip()
     words = f.split()
     if is_legal_form(f) or (len(words) > 1 and is_legal_form(words[-1], after_a_name=True)):
         return True
     if len(f) >= 4 and any(f.endswith(w.strip()) or w in f for w in COMPANY_WORDS):
         return True
     return any(f.endswith(t) and sum(1 for ch in f[:-len(t)] if is_hanzi(ch)) >= 2 for t in SHORT_NAME_TAILS)
+
+
+def is_packer(fragment: str) -> bool:
+    """Whether a manufacturer's name is a packer's note (拜耳医药保健有限公司分装, 施维雅(天津)分装)."""
+    return fragment.rstrip(" ).").endswith(PACKER_WORDS)
 
 
 def is_legal_form(word: str, after_a_name: bool = False) -> bool:
@@ -130,11 +156,49 @@ def is_legal_form(word: str, after_a_name: bool = False) -> bool:
 def is_bracketed_company(word: str) -> bool:
     """诺华制药(北京)有限公司: a region in brackets before the corporate suffix, which does not cut the name
     (segmentation keeps such a word whole)."""
-    close = word.rfind(")")
+    return bracketed_company_end(word) > 0
+
+
+def bracketed_company_end(word: str) -> int:
+    """Where the bracketed company a word holds ends (is_bracketed_company), 0 when it holds none. A short
+    Latin code that a catalogue glues after the suffix is not part of the name (萌蒂(英国)制药有限公司S).
+
+    >>> bracketed_company_end("萌蒂(英国)制药有限公司s"), bracketed_company_end("氯化钠注射液(百特)")
+    (12, 0)
+    """
+    code = len(word) - len(word.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    end = len(word) - code if code <= _MAX_CODE else len(word)
+    close = word.rfind(")", 0, end)
     if close <= 0 or "(" not in word[:close] or word.startswith("("):
-        return False
-    tail = word[close + 1:]
-    return bool(tail) and any(tail.endswith(suf) for suf in CORPORATE_SUFFIXES) and len(tail) <= 10
+        return 0
+    tail = word[close + 1:end]
+    if tail and tail.endswith(CORPORATE_SUFFIXES) and len(tail) <= 10:
+        return end
+    # a place in brackets after a company's short name, or before its industry word: 默沙东制药(美国),
+    # 博福-益普生(天津)制药 (catalogues write the company of a group so)
+    open_ = word.rfind("(", 0, close)
+    if open_ > 0 and is_place(word[open_ + 1:close]) and \
+            (tail in SHORT_NAME_TAILS or (not tail and is_company(word[:open_]))):
+        return end
+    return 0
+
+
+def region_and_suffix_end(word: str) -> int:
+    """Where ``(上海)有限公司``, a place in brackets and a corporate suffix, ends in a word (0: it is not one):
+    the rest of a company's name that a space cut off (通用电气药业 (上海)有限公司).
+
+    >>> region_and_suffix_end("(上海)有限公司s"), region_and_suffix_end("(乙)")
+    (8, 0)
+    """
+    close = word.find(")")
+    if not word.startswith("(") or close < 0 or not is_place(word[1:close]):
+        return 0
+    end = bracketed_company_end("名" + word)    # any name before the bracket: only what follows it counts
+    return end - 1 if end else 0
+
+
+# The longest catalogue code glued after a company name (ZSY).
+_MAX_CODE = 3
 
 
 def company_core(name: str) -> str:
@@ -184,36 +248,128 @@ def same_company(a: str, b: str) -> bool:
 
     >>> same_company("上海恒瑞医药股份有限公司", "江苏恒瑞医药股份有限公司"), same_company("恒瑞医药", "江苏恒瑞医药")
     (False, True)
+
+    A group's name written with its country names the foreign company, not a longer-named one of the group
+    that states no country (礼来(美国)公司 is not 礼来苏州制药); a branch is not its parent company; a
+    legal form alone (Co.Ltd) names no company, and a Latin name is a prefix of another only at a word's end.
+
+    >>> same_company("礼来(美国)公司", "礼来苏州制药"), same_company("珠海联邦制药", "珠海联邦制药中山分公司")
+    (False, False)
+    >>> same_company("co.ltd", "codal synto ltd"), same_company("pierre", "pierre fabre medicament")
+    (False, True)
     """
     ca, cb = company_core(a), company_core(b)
-    if not ca or not cb:
+    if not names_a_company(a) or not names_a_company(b):
         return False
-    if places_differ(a, b):
+    if places_differ(a, b) or is_branch(a) != is_branch(b):
         return False
-    return ca == cb or (min(len(ca), len(cb)) >= 2 and (ca.startswith(cb) or cb.startswith(ca)))
+    if ca == cb:
+        return True
+    short, long_ = sorted((ca, cb), key=len)
+    if len(short) < 2 or not long_.startswith(short):
+        return False
+    rest = long_[len(short):]
+    if "集团" in rest and len(rest[rest.index("集团") + 2:].replace("股份", "")) >= 2:
+        return False        # 丽珠集团丽宝 is a member of 丽珠集团, 东北制药集团沈阳第一制药 one of 东北制药
+    if short[-1].isascii() and short[-1].isalnum() and long_[len(short)].isascii() and long_[len(short)].isalnum():
+        return False        # pfizer is not pfizerxyz, co not codal
+    return (company_place(a) in _COUNTRY_SET) == (company_place(b) in _COUNTRY_SET)
+
+
+def names_a_company(name: str) -> bool:
+    """Whether a company's name holds a name, not only a legal form or an industry word (Ltd, 有限公司,
+    制药有限公司: what is left when a catalogue code or a bracket cuts a name).
+
+    >>> names_a_company("co.ltd"), names_a_company("制药有限公司"), names_a_company("萌蒂制药有限公司")
+    (False, False, True)
+    >>> names_a_company("天津药业")     # the region is the name
+    True
+    """
+    core = company_core(name)
+    if core in SHORT_NAME_TAILS:
+        return not name.startswith(core)
+    return bool(core) and not is_legal_form(core, after_a_name=True) \
+        and not any(suf.startswith(core) for suf in CORPORATE_SUFFIXES)
+
+
+def is_branch(name: str) -> bool:
+    """Whether a manufacturer's name is a branch's (拜耳医药保健有限公司广州分公司) or a plant's, a works named
+    after its company (成都华神集团股份有限公司制药厂, 武田药品工业株式会社大阪工厂)."""
+    if any(w in name for w in _BRANCH_WORDS):
+        return True
+    s = name.rstrip(" )")
+    return s.endswith("厂") and any(0 < s.find(w) < len(s) - len(w) - 1 for w in ("公司", "株式会社"))
 
 
 def places_differ(a: str, b: str) -> bool:
-    """Whether two manufacturers' names state different places (company_place)."""
+    """Whether two manufacturers' names state different places: provinces or countries (company_place), or
+    cities (company_city). A city and a province are not compared: the city may lie in it."""
     pa, pb = company_place(a), company_place(b)
-    return bool(pa and pb and pa != pb)
+    if pa and pb and pa != pb:
+        return True
+    ca, cb = company_city(a), company_city(b)
+    if ca and cb and ca != cb:
+        return True
+    # a foreign country is not China: not a city there (默沙东制药(美国) is not 杭州默沙东制药), nor a company
+    # with a Chinese legal name that states no country (礼来(美国)公司 is not 礼来苏州制药有限公司); a place in
+    # China is not a company named in Latin alone (百特医疗用品贸易(上海)有限公司 is not Baxter Holding BV)
+    fa, fb = pa in _COUNTRY_SET, pb in _COUNTRY_SET
+    if fa != fb:
+        return _chinese_legal_name(b if fa else a) or bool(cb if fa else ca)
+    if not (fa or fb):
+        return bool((pa or ca) and not has_hanzi(b)) or bool((pb or cb) and not has_hanzi(a))
+    return False
+
+
+def _chinese_legal_name(name: str) -> bool:
+    """A name in hanzi with a Chinese legal form (有限公司), stating no country: a company in China."""
+    return has_hanzi(name) and name.rstrip(" .").endswith(REGION_BRACKET_SUFFIXES) and \
+        company_place(name) not in _COUNTRY_SET
 
 
 def company_place(name: str) -> str | None:
     """The province or country a manufacturer's name states, at its start or in brackets (北京诺华制药,
-    诺华制药(北京)有限公司: 北京); None when it states none. 中国 says no more than a Chinese company does.
+    诺华制药(北京)有限公司: 北京); None when it states none. 中国 at the start says no more than a Chinese
+    company does; in brackets it names a foreign group's Chinese company (葛兰素史克(中国)投资有限公司).
 
     >>> company_place("江苏省恒瑞医药"), company_place("辉凌(德国)制药有限公司"), company_place("中国医药集团")
     ('江苏', '德国', None)
+    >>> company_place("远大医药(中国)有限公司")
+    '中国'
     """
     places = _PLACES_LONGEST_FIRST
     for p in places:
         if name.startswith(p):
-            return p
+            return None if p == "中国" else p
     if "(" in name:
         for p in places:
             if "(" + p in name:
                 return p
+    return None
+
+
+def company_city(name: str) -> str | None:
+    """The prefecture-level city a manufacturer's name states: a branch's (珠海联邦制药股份有限公司中山分公司:
+    中山), else at its start, after its province (大连美罗药业, 浙江省杭州…), or in brackets (辉瑞制药有限公司(大连)).
+
+    >>> company_city("辉瑞制药(大连)有限公司"), company_city("珠海联邦制药股份有限公司中山分公司"), company_city("礼来苏州制药")
+    ('大连', '中山', None)
+    """
+    for w in _BRANCH_WORDS:
+        i = name.find(w)
+        if i > 0:
+            city = next((c for c in _CITIES_LONGEST_FIRST if name.endswith(c, 0, i)), None)
+            if city:
+                return city
+    s = name
+    for p in PROVINCES:
+        if s.startswith(p):
+            s = s[len(p):]
+            s = next((s[len(t):] for t in _REGION_TAILS if s.startswith(t)), s)
+            break
+    for c in _CITIES_LONGEST_FIRST:
+        if s.startswith(c) or "(" + c + ")" in name:
+            return c
     return None
 
 
@@ -272,16 +428,20 @@ def latin_company_runs(segments: list, raw: str) -> list[tuple[int, int, int, in
 
 def full_name_of_short_names(segments: list, key_of) -> str | None:
     """氯化钠注射液(百特) … 上海百特医疗用品有限公司: a full company name the lexicon lacks names the legal
-    entity; a short name inside it (百特, a synonym) only names the group, whose standard may be another
-    entity of it (Baxter SA). Returns the first inferred company name that holds every short name matched
-    exactly, or None when some exact manufacturer match is a standard (never such a short name)."""
+    entity; a short name inside it (百特, a synonym; 济民可信, accepted fuzzily as 江西济民可信金水宝制药) only
+    names the group, whose standard may be another entity of it (Baxter SA). Returns the first inferred company
+    name that holds every short name matched exactly or accepted, or None when some exact manufacturer match
+    is a standard (never such a short name)."""
     shorts = set()
     for seg in segments:
-        if seg["match"] == "exact" and seg["attribute"] == "manufacturer":
+        if seg["attribute"] != "manufacturer":
+            continue
+        if seg["match"] == "exact":
             if seg["term"] == seg["standard"]:
                 return None
-            shorts.add(seg["term"])
-    shorts = {key_of(term) for term in shorts}
+            shorts.add(key_of(seg["term"]))
+        elif seg["match"] == "fuzzy" and seg.get("accepted"):
+            shorts.add(key_of(seg["text"]))
     named = [seg["term"] for seg in segments if seg["match"] == "inferred" and seg["attribute"] == "manufacturer"]
     for full in named:
         if all(short in full for short in shorts):

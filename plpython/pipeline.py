@@ -49,16 +49,18 @@ class Rank(IntEnum):
     FUZZY = 3          # an accepted fuzzy match
     FUZZY_LINKED = 4   # a link from one
     INFERRED = 5       # an inference from a fragment's shape (a product, a company, the residue)
-    LINKED_FORM = 6    # the form of a trade name's linked product: only when the text tells none
-    UNSET = 7
+    PACKER = 6         # a packer's note matched fuzzily or inferred: the maker only when the text names no other
+    LINKED_FORM = 7    # the form of a trade name's linked product: only when the text tells none
+    UNSET = 8
 
 
-EXACT, COMPOSED, LINKED, FUZZY, FUZZY_LINKED, INFERRED, LINKED_FORM = (
-    Rank.EXACT, Rank.COMPOSED, Rank.LINKED, Rank.FUZZY, Rank.FUZZY_LINKED, Rank.INFERRED, Rank.LINKED_FORM)
+EXACT, COMPOSED, LINKED, FUZZY, FUZZY_LINKED, INFERRED, PACKER, LINKED_FORM = (
+    Rank.EXACT, Rank.COMPOSED, Rank.LINKED, Rank.FUZZY, Rank.FUZZY_LINKED, Rank.INFERRED, Rank.PACKER,
+    Rank.LINKED_FORM)
 # What each rank says about a flat field, for reports (``evidence``); an exact match of a synonym says
 # "synonym".
 EVIDENCE = {EXACT: "exact", COMPOSED: "inferred", LINKED: "link", FUZZY: "fuzzy", FUZZY_LINKED: "fuzzy",
-            INFERRED: "inferred", LINKED_FORM: "link"}
+            INFERRED: "inferred", PACKER: "inferred", LINKED_FORM: "link"}
 
 
 class _Flat:
@@ -256,7 +258,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
                    for _, std in acceptance.generics_spelled(key_of(seg["text"]), lex)]
     flat.link_trade_names(form_of_product, spelled)
     _join_latin_company(segments, raw, lex, flat)
-    if flat.rank["manufacturer"] == EXACT:
+    if flat.rank["manufacturer"] in (EXACT, FUZZY):
         full = companies.full_name_of_short_names(segments, key_of)
         if full is not None:
             flat.set("manufacturer", full, INFERRED)
@@ -356,14 +358,16 @@ def _outside(spans, taken):
 
 def _join_latin_company(segments, raw, lex, flat):
     """Fleet laboratories Limited: each Latin company name that spaces cut up (companies.py) becomes one
-    inferred manufacturer segment. It fills the field when nothing stronger than a fuzzy match did, and that
-    match, if any, was one of its words (Abbott)."""
+    inferred manufacturer segment. It fills the field when nothing stronger than a packer's note did, or a
+    fuzzy match of one of its words (Abbott), or a name joined after it (the runs come right to left)."""
+    later = set()
     for j, i, lo, hi in companies.latin_company_runs(segments, raw):
         name = " ".join(preprocess.normalize(raw[lo:hi], lex.t2s, lex.irrelevant)[0].split())
-        joined = {x["standard"] for x in segments[j:i + 1] if x["attribute"] == "manufacturer"}
-        if flat.rank["manufacturer"] >= FUZZY and (flat.values["manufacturer"] in joined
-                                                    or flat.values["manufacturer"] is None):
+        joined = {x["standard"] for x in segments[j:i + 1] if x["attribute"] == "manufacturer"} | later
+        if flat.rank["manufacturer"] > INFERRED or (flat.rank["manufacturer"] >= FUZZY
+                                                     and flat.values["manufacturer"] in joined):
             flat.set("manufacturer", name, INFERRED)
+            later.add(name)
         segments[j:i + 1] = [{"text": raw[lo:hi], "start": lo, "end": hi, "match": "inferred",
                               "attribute": "manufacturer", "term": name, "standard": name}]
 
@@ -544,10 +548,16 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
     why_not, shape, known = _gate(fragment, lex)
     if why_not == "none":
         return seg
+    # a packer's note (拜耳医药保健有限公司分装) names the maker only when nothing else does; a legal form or an
+    # industry word alone (Ltd, 制药有限公司) is the end of a name cut short: the segment, for
+    # _join_latin_company, but never the field
+    maker_rank = PACKER if companies.is_packer(fragment) else INFERRED
+    infer_maker = companies.names_a_company(fragment)
     if why_not == "company":
         # a company the lexicon cannot hold (no manufacturer with its core name): no fuzzy search
         seg.update(match="inferred", attribute="manufacturer", term=fragment, standard=fragment)
-        flat.fill("manufacturer", fragment, INFERRED)
+        if infer_maker:
+            flat.fill("manufacturer", fragment, maker_rank)
         return seg
     if known:
         # 昂丹司琼口溶膜: a known generic name (or its synonym) with a form suffix the dictionaries lack
@@ -576,7 +586,10 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
         seg.update(match="fuzzy", attribute=top["attribute"], term=top["term"], standard=top["standard"])
         top_key = key_of(top["term"])
         e = lex.first(top_key, (top["attribute"],))
-        flat.fill(top["attribute"], top["standard"], FUZZY)
+        if top["attribute"] == "manufacturer" and maker_rank == PACKER:
+            flat.fill("manufacturer", top["standard"], PACKER, "fuzzy")
+        else:
+            flat.fill(top["attribute"], top["standard"], FUZZY)
         flat.fill("generic_name", top.get("generic"), FUZZY_LINKED)
         if shape and not top_key.endswith(_suffix(fragment, shape)):
             # 蜜紫苑颗粒 → 蜜紫菀 (a decoction piece): the match lacks the written form, which says more
@@ -588,7 +601,8 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
             flat.fill("dosage_form", shape.dosage_form, INFERRED)
     elif companies.is_company(fragment):
         seg.update(match="inferred", attribute="manufacturer", term=fragment, standard=fragment)
-        flat.fill("manufacturer", fragment, INFERRED)
+        if infer_maker:
+            flat.fill("manufacturer", fragment, maker_rank)
     elif shape and hanzi:
         known = inference.known_generic(shape.stem, lex)
         seg.update(match="inferred", attribute="generic_name", term=shape.stem,

@@ -208,14 +208,21 @@ class Segmenter:
         if hi - lo > MAX_PIECE:
             return [Piece(lo, hi, False)]
         out = []
-        start = lo
+        start = prev = lo
         for i in range(lo, hi + 1):
             if i == hi or self.s[i] == " ":
-                if start < i and companies.is_bracketed_company(self.s[start:i]):
-                    out.extend(self._symbols(lo, start))
-                    out.append(Piece(start, i, self.is_key(start, i)))
-                    lo = i
-                start = i + 1
+                end = start + companies.bracketed_company_end(self.s[start:i]) if start < i else start
+                first = start
+                if end == start and lo <= prev < start and companies.is_company(self.s[prev:start].strip()):
+                    # 通用电气药业 (上海)有限公司: a space before the region in brackets
+                    tail = companies.region_and_suffix_end(self.s[start:i])
+                    if tail:
+                        first, end = prev, start + tail
+                if end > first:
+                    out.extend(self._symbols(lo, first))
+                    out.append(Piece(first, end, self.is_key(first, end)))
+                    lo = end
+                prev, start = start, i + 1
         return out + self._symbols(lo, hi)
 
     def _symbols(self, lo: int, hi: int) -> list[Piece]:

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version f9d2a7ae44eae449
+-- code version 5183ae78afcdf56a
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -736,7 +736,8 @@ lexicon build (lexicon/rules.py) takes its suffix and region tables from here.
   legal form as the last word (Baxter S.A., Abbott B.V.).
 - Core name: the name without bracketed notes, region words and corporate suffixes:
   诺华制药(北京)有限公司 and 北京诺华制药有限公司 are both 诺华制药; two names are one company when their
-  cores agree or one starts with the other.
+  cores agree or one starts with the other, and they state no different places (province, city, country;
+  places_differ) and are not a parent and its branch.
 - Places: a region or an origin noted beside a name (江苏, 德国, 进口) is neither a drug nor a maker.
 
 >>> company_core("诺华制药(北京)有限公司"), is_company("上海禾丰制药"), is_company("阿莫西林胶囊")
@@ -799,22 +800,30 @@ COUNTRIES = ("中国", "美国", "日本", "德国", "英国", "法国", "瑞士
              "阿根廷", "墨西哥", "新西兰", "南非", "斯洛文尼亚", "克罗地亚", "冰岛", "卢森堡", "土耳其", "塞浦路斯")
 # Where a drug comes from, as catalogues note it next to the name: never a drug name itself.
 ORIGINS = COUNTRIES + ("进口", "国产", "合资", "原研")
-# The places that tell a group's companies apart (company_place), longest first: 内蒙古 before 内蒙.
+# The places that tell a group's companies apart (company_place, company_city), longest first: 内蒙古 before
+# 内蒙. 吉林 is the province's (a city's name the same as its province tells nothing more).
 _CITY_SET = frozenset(CITIES)
-_PLACES_LONGEST_FIRST = tuple(sorted(set(PROVINCES + COUNTRIES) - {"中国"}, key=len, reverse=True))
+_PLACES_LONGEST_FIRST = tuple(sorted(set(PROVINCES + COUNTRIES), key=len, reverse=True))
+_CITIES_LONGEST_FIRST = tuple(sorted(_CITY_SET - set(PROVINCES), key=len, reverse=True))
+_COUNTRY_SET = frozenset(COUNTRIES) - {"中国"}
+# The words that make a company a branch of another (珠海联邦制药股份有限公司中山分公司).
+_BRANCH_WORDS = ("分公司", "分厂")
 
 # Everything that ends a manufacturer's name without naming the company (company_core strips them, in
-# this order, until none is left): legal forms, group and branch words, works (厂), Latin legal forms.
-CORPORATE_SUFFIXES = ("股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "总公司", "分公司",
+# this order, until none is left): a packer's note (PACKER_WORDS), legal forms, group and branch words, works
+# (厂), Latin legal forms.
+CORPORATE_SUFFIXES = ("分包装", "分装", "股份有限公司", "有限责任公司", "集团有限公司", "有限公司", "集团公司", "总公司", "分公司",
                       "公司", "株式会社", "集团", "总厂", "药厂", "制药厂", "厂", "gmbh", "ltd.", "ltd", "inc.",
                       "inc", "co.", "corporation", "s.a.", "s.p.a.", "a/s", "ag", "n.v.", "limited")
+# The words of a packer's note: 拜耳医药保健有限公司分装 (packed by it) names the packer, not the maker.
+PACKER_WORDS = ("分包装", "分装")
 # Their Chinese legal-form and group words only: a short name (lexicon/rules.py manufacturer_short_name)
 # loses these and keeps its works word (上海市信谊药厂有限公司 → 信谊药厂).
 ZH_CORPORATE_SUFFIXES = tuple(x for x in CORPORATE_SUFFIXES if x.endswith(("公司", "集团")))
 # The legal forms before which catalogues of joint ventures put the region in brackets (诺华制药(北京)有限公司).
 REGION_BRACKET_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司")
 # Words that make a fragment a company wherever they stand in it (or at its end, for " ag").
-COMPANY_WORDS = ("有限公司", "公司", "株式会社", "药厂", "制药厂", "gmbh", "ltd", "inc", "corporation",
+COMPANY_WORDS = ("有限公司", "公司", "株式会社", "药厂", "制药厂", "总厂", "gmbh", "ltd", "inc", "corporation",
                  "limited", "s.a.", "s.p.a.", "n.v.", " ag")
 # How the short names of HIS catalogues end (上海禾丰制药, 江苏恒瑞医药, 石药集团, 长春金赛生物): words of an
 # industry, never the end of a drug name.
@@ -840,14 +849,31 @@ def is_place(fragment: str) -> bool:
 def is_company(fragment: str) -> bool:
     """A manufacturer's name by its shape: 江阴天江药业有限公司, 诺华制药(北京)有限公司, Baxter S.A., and the
     short names of HIS catalogues: 上海禾丰制药, 国药集团宜宾制药; a Latin legal form alone (B.V., AG) is
-    the last word of a company name that spaces cut up."""
+    the last word of a company name that spaces cut up; a place in brackets after one (诺华制药(瑞士)) is its.
+
+    >>> is_company("诺华制药(瑞士)"), is_company("阿莫西林胶囊(国产)")
+    (True, False)
+    """
     f = fragment.rstrip(" .")
+    packer = next((w for w in PACKER_WORDS if f.endswith(w)), None)
+    if packer:
+        f = f[:-len(packer)]
+    open_ = f.rfind("(")
+    if open_ > 0 and f.endswith(")") and is_place(f[open_ + 1:-1]):
+        if packer:
+            return True         # 施维雅(天津)分装: packed by the group's company there
+        f = f[:open_].rstrip()
     words = f.split()
     if is_legal_form(f) or (len(words) > 1 and is_legal_form(words[-1], after_a_name=True)):
         return True
     if len(f) >= 4 and any(f.endswith(w.strip()) or w in f for w in COMPANY_WORDS):
         return True
     return any(f.endswith(t) and sum(1 for ch in f[:-len(t)] if is_hanzi(ch)) >= 2 for t in SHORT_NAME_TAILS)
+
+
+def is_packer(fragment: str) -> bool:
+    """Whether a manufacturer's name is a packer's note (拜耳医药保健有限公司分装, 施维雅(天津)分装)."""
+    return fragment.rstrip(" ).").endswith(PACKER_WORDS)
 
 
 def is_legal_form(word: str, after_a_name: bool = False) -> bool:
@@ -859,11 +885,49 @@ def is_legal_form(word: str, after_a_name: bool = False) -> bool:
 def is_bracketed_company(word: str) -> bool:
     """诺华制药(北京)有限公司: a region in brackets before the corporate suffix, which does not cut the name
     (segmentation keeps such a word whole)."""
-    close = word.rfind(")")
+    return bracketed_company_end(word) > 0
+
+
+def bracketed_company_end(word: str) -> int:
+    """Where the bracketed company a word holds ends (is_bracketed_company), 0 when it holds none. A short
+    Latin code that a catalogue glues after the suffix is not part of the name (萌蒂(英国)制药有限公司S).
+
+    >>> bracketed_company_end("萌蒂(英国)制药有限公司s"), bracketed_company_end("氯化钠注射液(百特)")
+    (12, 0)
+    """
+    code = len(word) - len(word.rstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    end = len(word) - code if code <= _MAX_CODE else len(word)
+    close = word.rfind(")", 0, end)
     if close <= 0 or "(" not in word[:close] or word.startswith("("):
-        return False
-    tail = word[close + 1:]
-    return bool(tail) and any(tail.endswith(suf) for suf in CORPORATE_SUFFIXES) and len(tail) <= 10
+        return 0
+    tail = word[close + 1:end]
+    if tail and tail.endswith(CORPORATE_SUFFIXES) and len(tail) <= 10:
+        return end
+    # a place in brackets after a company's short name, or before its industry word: 默沙东制药(美国),
+    # 博福-益普生(天津)制药 (catalogues write the company of a group so)
+    open_ = word.rfind("(", 0, close)
+    if open_ > 0 and is_place(word[open_ + 1:close]) and \
+            (tail in SHORT_NAME_TAILS or (not tail and is_company(word[:open_]))):
+        return end
+    return 0
+
+
+def region_and_suffix_end(word: str) -> int:
+    """Where ``(上海)有限公司``, a place in brackets and a corporate suffix, ends in a word (0: it is not one):
+    the rest of a company's name that a space cut off (通用电气药业 (上海)有限公司).
+
+    >>> region_and_suffix_end("(上海)有限公司s"), region_and_suffix_end("(乙)")
+    (8, 0)
+    """
+    close = word.find(")")
+    if not word.startswith("(") or close < 0 or not is_place(word[1:close]):
+        return 0
+    end = bracketed_company_end("名" + word)    # any name before the bracket: only what follows it counts
+    return end - 1 if end else 0
+
+
+# The longest catalogue code glued after a company name (ZSY).
+_MAX_CODE = 3
 
 
 def company_core(name: str) -> str:
@@ -913,36 +977,128 @@ def same_company(a: str, b: str) -> bool:
 
     >>> same_company("上海恒瑞医药股份有限公司", "江苏恒瑞医药股份有限公司"), same_company("恒瑞医药", "江苏恒瑞医药")
     (False, True)
+
+    A group's name written with its country names the foreign company, not a longer-named one of the group
+    that states no country (礼来(美国)公司 is not 礼来苏州制药); a branch is not its parent company; a
+    legal form alone (Co.Ltd) names no company, and a Latin name is a prefix of another only at a word's end.
+
+    >>> same_company("礼来(美国)公司", "礼来苏州制药"), same_company("珠海联邦制药", "珠海联邦制药中山分公司")
+    (False, False)
+    >>> same_company("co.ltd", "codal synto ltd"), same_company("pierre", "pierre fabre medicament")
+    (False, True)
     """
     ca, cb = company_core(a), company_core(b)
-    if not ca or not cb:
+    if not names_a_company(a) or not names_a_company(b):
         return False
-    if places_differ(a, b):
+    if places_differ(a, b) or is_branch(a) != is_branch(b):
         return False
-    return ca == cb or (min(len(ca), len(cb)) >= 2 and (ca.startswith(cb) or cb.startswith(ca)))
+    if ca == cb:
+        return True
+    short, long_ = sorted((ca, cb), key=len)
+    if len(short) < 2 or not long_.startswith(short):
+        return False
+    rest = long_[len(short):]
+    if "集团" in rest and len(rest[rest.index("集团") + 2:].replace("股份", "")) >= 2:
+        return False        # 丽珠集团丽宝 is a member of 丽珠集团, 东北制药集团沈阳第一制药 one of 东北制药
+    if short[-1].isascii() and short[-1].isalnum() and long_[len(short)].isascii() and long_[len(short)].isalnum():
+        return False        # pfizer is not pfizerxyz, co not codal
+    return (company_place(a) in _COUNTRY_SET) == (company_place(b) in _COUNTRY_SET)
+
+
+def names_a_company(name: str) -> bool:
+    """Whether a company's name holds a name, not only a legal form or an industry word (Ltd, 有限公司,
+    制药有限公司: what is left when a catalogue code or a bracket cuts a name).
+
+    >>> names_a_company("co.ltd"), names_a_company("制药有限公司"), names_a_company("萌蒂制药有限公司")
+    (False, False, True)
+    >>> names_a_company("天津药业")     # the region is the name
+    True
+    """
+    core = company_core(name)
+    if core in SHORT_NAME_TAILS:
+        return not name.startswith(core)
+    return bool(core) and not is_legal_form(core, after_a_name=True) \
+        and not any(suf.startswith(core) for suf in CORPORATE_SUFFIXES)
+
+
+def is_branch(name: str) -> bool:
+    """Whether a manufacturer's name is a branch's (拜耳医药保健有限公司广州分公司) or a plant's, a works named
+    after its company (成都华神集团股份有限公司制药厂, 武田药品工业株式会社大阪工厂)."""
+    if any(w in name for w in _BRANCH_WORDS):
+        return True
+    s = name.rstrip(" )")
+    return s.endswith("厂") and any(0 < s.find(w) < len(s) - len(w) - 1 for w in ("公司", "株式会社"))
 
 
 def places_differ(a: str, b: str) -> bool:
-    """Whether two manufacturers' names state different places (company_place)."""
+    """Whether two manufacturers' names state different places: provinces or countries (company_place), or
+    cities (company_city). A city and a province are not compared: the city may lie in it."""
     pa, pb = company_place(a), company_place(b)
-    return bool(pa and pb and pa != pb)
+    if pa and pb and pa != pb:
+        return True
+    ca, cb = company_city(a), company_city(b)
+    if ca and cb and ca != cb:
+        return True
+    # a foreign country is not China: not a city there (默沙东制药(美国) is not 杭州默沙东制药), nor a company
+    # with a Chinese legal name that states no country (礼来(美国)公司 is not 礼来苏州制药有限公司); a place in
+    # China is not a company named in Latin alone (百特医疗用品贸易(上海)有限公司 is not Baxter Holding BV)
+    fa, fb = pa in _COUNTRY_SET, pb in _COUNTRY_SET
+    if fa != fb:
+        return _chinese_legal_name(b if fa else a) or bool(cb if fa else ca)
+    if not (fa or fb):
+        return bool((pa or ca) and not has_hanzi(b)) or bool((pb or cb) and not has_hanzi(a))
+    return False
+
+
+def _chinese_legal_name(name: str) -> bool:
+    """A name in hanzi with a Chinese legal form (有限公司), stating no country: a company in China."""
+    return has_hanzi(name) and name.rstrip(" .").endswith(REGION_BRACKET_SUFFIXES) and \
+        company_place(name) not in _COUNTRY_SET
 
 
 def company_place(name: str) -> str | None:
     """The province or country a manufacturer's name states, at its start or in brackets (北京诺华制药,
-    诺华制药(北京)有限公司: 北京); None when it states none. 中国 says no more than a Chinese company does.
+    诺华制药(北京)有限公司: 北京); None when it states none. 中国 at the start says no more than a Chinese
+    company does; in brackets it names a foreign group's Chinese company (葛兰素史克(中国)投资有限公司).
 
     >>> company_place("江苏省恒瑞医药"), company_place("辉凌(德国)制药有限公司"), company_place("中国医药集团")
     ('江苏', '德国', None)
+    >>> company_place("远大医药(中国)有限公司")
+    '中国'
     """
     places = _PLACES_LONGEST_FIRST
     for p in places:
         if name.startswith(p):
-            return p
+            return None if p == "中国" else p
     if "(" in name:
         for p in places:
             if "(" + p in name:
                 return p
+    return None
+
+
+def company_city(name: str) -> str | None:
+    """The prefecture-level city a manufacturer's name states: a branch's (珠海联邦制药股份有限公司中山分公司:
+    中山), else at its start, after its province (大连美罗药业, 浙江省杭州…), or in brackets (辉瑞制药有限公司(大连)).
+
+    >>> company_city("辉瑞制药(大连)有限公司"), company_city("珠海联邦制药股份有限公司中山分公司"), company_city("礼来苏州制药")
+    ('大连', '中山', None)
+    """
+    for w in _BRANCH_WORDS:
+        i = name.find(w)
+        if i > 0:
+            city = next((c for c in _CITIES_LONGEST_FIRST if name.endswith(c, 0, i)), None)
+            if city:
+                return city
+    s = name
+    for p in PROVINCES:
+        if s.startswith(p):
+            s = s[len(p):]
+            s = next((s[len(t):] for t in _REGION_TAILS if s.startswith(t)), s)
+            break
+    for c in _CITIES_LONGEST_FIRST:
+        if s.startswith(c) or "(" + c + ")" in name:
+            return c
     return None
 
 
@@ -1001,16 +1157,20 @@ def latin_company_runs(segments: list, raw: str) -> list[tuple[int, int, int, in
 
 def full_name_of_short_names(segments: list, key_of) -> str | None:
     """氯化钠注射液(百特) … 上海百特医疗用品有限公司: a full company name the lexicon lacks names the legal
-    entity; a short name inside it (百特, a synonym) only names the group, whose standard may be another
-    entity of it (Baxter SA). Returns the first inferred company name that holds every short name matched
-    exactly, or None when some exact manufacturer match is a standard (never such a short name)."""
+    entity; a short name inside it (百特, a synonym; 济民可信, accepted fuzzily as 江西济民可信金水宝制药) only
+    names the group, whose standard may be another entity of it (Baxter SA). Returns the first inferred company
+    name that holds every short name matched exactly or accepted, or None when some exact manufacturer match
+    is a standard (never such a short name)."""
     shorts = set()
     for seg in segments:
-        if seg["match"] == "exact" and seg["attribute"] == "manufacturer":
+        if seg["attribute"] != "manufacturer":
+            continue
+        if seg["match"] == "exact":
             if seg["term"] == seg["standard"]:
                 return None
-            shorts.add(seg["term"])
-    shorts = {key_of(term) for term in shorts}
+            shorts.add(key_of(seg["term"]))
+        elif seg["match"] == "fuzzy" and seg.get("accepted"):
+            shorts.add(key_of(seg["text"]))
     named = [seg["term"] for seg in segments if seg["match"] == "inferred" and seg["attribute"] == "manufacturer"]
     for full in named:
         if all(short in full for short in shorts):
@@ -2281,16 +2441,18 @@ class Rank(IntEnum):
     FUZZY = 3          # an accepted fuzzy match
     FUZZY_LINKED = 4   # a link from one
     INFERRED = 5       # an inference from a fragment's shape (a product, a company, the residue)
-    LINKED_FORM = 6    # the form of a trade name's linked product: only when the text tells none
-    UNSET = 7
+    PACKER = 6         # a packer's note matched fuzzily or inferred: the maker only when the text names no other
+    LINKED_FORM = 7    # the form of a trade name's linked product: only when the text tells none
+    UNSET = 8
 
 
-EXACT, COMPOSED, LINKED, FUZZY, FUZZY_LINKED, INFERRED, LINKED_FORM = (
-    Rank.EXACT, Rank.COMPOSED, Rank.LINKED, Rank.FUZZY, Rank.FUZZY_LINKED, Rank.INFERRED, Rank.LINKED_FORM)
+EXACT, COMPOSED, LINKED, FUZZY, FUZZY_LINKED, INFERRED, PACKER, LINKED_FORM = (
+    Rank.EXACT, Rank.COMPOSED, Rank.LINKED, Rank.FUZZY, Rank.FUZZY_LINKED, Rank.INFERRED, Rank.PACKER,
+    Rank.LINKED_FORM)
 # What each rank says about a flat field, for reports (``evidence``); an exact match of a synonym says
 # "synonym".
 EVIDENCE = {EXACT: "exact", COMPOSED: "inferred", LINKED: "link", FUZZY: "fuzzy", FUZZY_LINKED: "fuzzy",
-            INFERRED: "inferred", LINKED_FORM: "link"}
+            INFERRED: "inferred", PACKER: "inferred", LINKED_FORM: "link"}
 
 
 class _Flat:
@@ -2488,7 +2650,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
                    for _, std in acceptance.generics_spelled(key_of(seg["text"]), lex)]
     flat.link_trade_names(form_of_product, spelled)
     _join_latin_company(segments, raw, lex, flat)
-    if flat.rank["manufacturer"] == EXACT:
+    if flat.rank["manufacturer"] in (EXACT, FUZZY):
         full = companies.full_name_of_short_names(segments, key_of)
         if full is not None:
             flat.set("manufacturer", full, INFERRED)
@@ -2588,14 +2750,16 @@ def _outside(spans, taken):
 
 def _join_latin_company(segments, raw, lex, flat):
     """Fleet laboratories Limited: each Latin company name that spaces cut up (companies.py) becomes one
-    inferred manufacturer segment. It fills the field when nothing stronger than a fuzzy match did, and that
-    match, if any, was one of its words (Abbott)."""
+    inferred manufacturer segment. It fills the field when nothing stronger than a packer's note did, or a
+    fuzzy match of one of its words (Abbott), or a name joined after it (the runs come right to left)."""
+    later = set()
     for j, i, lo, hi in companies.latin_company_runs(segments, raw):
         name = " ".join(preprocess.normalize(raw[lo:hi], lex.t2s, lex.irrelevant)[0].split())
-        joined = {x["standard"] for x in segments[j:i + 1] if x["attribute"] == "manufacturer"}
-        if flat.rank["manufacturer"] >= FUZZY and (flat.values["manufacturer"] in joined
-                                                    or flat.values["manufacturer"] is None):
+        joined = {x["standard"] for x in segments[j:i + 1] if x["attribute"] == "manufacturer"} | later
+        if flat.rank["manufacturer"] > INFERRED or (flat.rank["manufacturer"] >= FUZZY
+                                                     and flat.values["manufacturer"] in joined):
             flat.set("manufacturer", name, INFERRED)
+            later.add(name)
         segments[j:i + 1] = [{"text": raw[lo:hi], "start": lo, "end": hi, "match": "inferred",
                               "attribute": "manufacturer", "term": name, "standard": name}]
 
@@ -2776,10 +2940,16 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
     why_not, shape, known = _gate(fragment, lex)
     if why_not == "none":
         return seg
+    # a packer's note (拜耳医药保健有限公司分装) names the maker only when nothing else does; a legal form or an
+    # industry word alone (Ltd, 制药有限公司) is the end of a name cut short: the segment, for
+    # _join_latin_company, but never the field
+    maker_rank = PACKER if companies.is_packer(fragment) else INFERRED
+    infer_maker = companies.names_a_company(fragment)
     if why_not == "company":
         # a company the lexicon cannot hold (no manufacturer with its core name): no fuzzy search
         seg.update(match="inferred", attribute="manufacturer", term=fragment, standard=fragment)
-        flat.fill("manufacturer", fragment, INFERRED)
+        if infer_maker:
+            flat.fill("manufacturer", fragment, maker_rank)
         return seg
     if known:
         # 昂丹司琼口溶膜: a known generic name (or its synonym) with a form suffix the dictionaries lack
@@ -2808,7 +2978,10 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
         seg.update(match="fuzzy", attribute=top["attribute"], term=top["term"], standard=top["standard"])
         top_key = key_of(top["term"])
         e = lex.first(top_key, (top["attribute"],))
-        flat.fill(top["attribute"], top["standard"], FUZZY)
+        if top["attribute"] == "manufacturer" and maker_rank == PACKER:
+            flat.fill("manufacturer", top["standard"], PACKER, "fuzzy")
+        else:
+            flat.fill(top["attribute"], top["standard"], FUZZY)
         flat.fill("generic_name", top.get("generic"), FUZZY_LINKED)
         if shape and not top_key.endswith(_suffix(fragment, shape)):
             # 蜜紫苑颗粒 → 蜜紫菀 (a decoction piece): the match lacks the written form, which says more
@@ -2820,7 +2993,8 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
             flat.fill("dosage_form", shape.dosage_form, INFERRED)
     elif companies.is_company(fragment):
         seg.update(match="inferred", attribute="manufacturer", term=fragment, standard=fragment)
-        flat.fill("manufacturer", fragment, INFERRED)
+        if infer_maker:
+            flat.fill("manufacturer", fragment, maker_rank)
     elif shape and hanzi:
         known = inference.known_generic(shape.stem, lex)
         seg.update(match="inferred", attribute="generic_name", term=shape.stem,
@@ -3358,14 +3532,21 @@ class Segmenter:
         if hi - lo > MAX_PIECE:
             return [Piece(lo, hi, False)]
         out = []
-        start = lo
+        start = prev = lo
         for i in range(lo, hi + 1):
             if i == hi or self.s[i] == " ":
-                if start < i and companies.is_bracketed_company(self.s[start:i]):
-                    out.extend(self._symbols(lo, start))
-                    out.append(Piece(start, i, self.is_key(start, i)))
-                    lo = i
-                start = i + 1
+                end = start + companies.bracketed_company_end(self.s[start:i]) if start < i else start
+                first = start
+                if end == start and lo <= prev < start and companies.is_company(self.s[prev:start].strip()):
+                    # 通用电气药业 (上海)有限公司: a space before the region in brackets
+                    tail = companies.region_and_suffix_end(self.s[start:i])
+                    if tail:
+                        first, end = prev, start + tail
+                if end > first:
+                    out.extend(self._symbols(lo, first))
+                    out.append(Piece(first, end, self.is_key(first, end)))
+                    lo = end
+                prev, start = start, i + 1
         return out + self._symbols(lo, hi)
 
     def _symbols(self, lo: int, hi: int) -> list[Piece]:
@@ -4294,7 +4475,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'f9d2a7ae44eae449')
+    'code', '5183ae78afcdf56a')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4305,11 +4486,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f9d2a7ae44eae449":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "5183ae78afcdf56a":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f9d2a7ae44eae449'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '5183ae78afcdf56a'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4337,7 +4518,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f9d2a7ae44eae449":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f9d2a7ae44eae449"
+    _dn.CODE_VERSION = "5183ae78afcdf56a"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4353,11 +4534,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f9d2a7ae44eae449":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "5183ae78afcdf56a":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f9d2a7ae44eae449'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '5183ae78afcdf56a'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4385,7 +4566,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f9d2a7ae44eae449":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f9d2a7ae44eae449"
+    _dn.CODE_VERSION = "5183ae78afcdf56a"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4398,11 +4579,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f9d2a7ae44eae449":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "5183ae78afcdf56a":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f9d2a7ae44eae449'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '5183ae78afcdf56a'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4430,7 +4611,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f9d2a7ae44eae449":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f9d2a7ae44eae449"
+    _dn.CODE_VERSION = "5183ae78afcdf56a"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4445,11 +4626,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f9d2a7ae44eae449":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "5183ae78afcdf56a":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f9d2a7ae44eae449'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '5183ae78afcdf56a'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4477,7 +4658,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f9d2a7ae44eae449":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f9d2a7ae44eae449"
+    _dn.CODE_VERSION = "5183ae78afcdf56a"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4490,11 +4671,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f9d2a7ae44eae449":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "5183ae78afcdf56a":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f9d2a7ae44eae449'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '5183ae78afcdf56a'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4522,7 +4703,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f9d2a7ae44eae449":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f9d2a7ae44eae449"
+    _dn.CODE_VERSION = "5183ae78afcdf56a"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4656,7 +4837,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "f9d2a7ae44eae449", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "5183ae78afcdf56a", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

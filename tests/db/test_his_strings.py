@@ -46,5 +46,59 @@ def test_a_city_beside_a_name_is_where_it_comes_from_not_a_maker(bundled_db):
     # 南京 alone begins the names of dozens of companies: it names none of them (was 南京南大药业)
     assert parse(bundled_db, "无水硫酸钠  500g×1瓶  南京")["manufacturer"] is None
     doc = parse(bundled_db, "塞来昔布胶囊(西乐葆) 200mg×6片/盒 辉瑞制药有限公司（大连）")
-    assert doc["manufacturer"] == "辉瑞制药有限公司"
+    assert doc["manufacturer"] == "辉瑞制药（大连）有限公司"      # the place in brackets is the company's
     assert all(s["attribute"] != "manufacturer" or s["text"] != "大连" for s in doc["segments"])
+
+
+def test_a_foreign_company_written_with_its_country_is_reported_as_written(bundled_db):
+    # a catalogue code (S) glued after the name cut it before the suffix (was 制药有限公司, 礼来苏州制药有限公司)
+    assert parse(bundled_db, "盐酸羟考酮注射液(奥诺美)10mg*1支萌蒂(英国)制药有限公司S")["manufacturer"] \
+        == "萌蒂(英国)制药有限公司"
+    assert parse(bundled_db, "盐酸托莫西汀 10mg×7粒/盒 礼来（美国）公司S")["manufacturer"] == "礼来(美国)公司"
+    # the group's Chinese holding is not its Tianjin company (was 葛兰素史克（天津）有限公司)
+    doc = parse(bundled_db, "拉莫三嗪片  50mg×30片/盒  葛兰素史克（中国）投资有限公司")
+    assert doc["manufacturer"] == "葛兰素史克(中国)投资有限公司"
+
+
+def test_a_parent_company_is_not_its_branch(bundled_db):
+    doc = parse(bundled_db, "阿莫西林颗粒0.125g*24袋珠海联邦制药股份有限公司")
+    assert doc["manufacturer"] == "珠海联邦制药股份有限公司"
+
+
+def test_a_place_in_brackets_after_a_companys_name_tells_the_groups_companies_apart(bundled_db):
+    # were 辉瑞制药有限公司 (the Dalian company), 杭州默沙东制药有限公司, 青海制药有限公司 (制药 alone)
+    assert parse(bundled_db, "注射用表柔比星(法玛新),10mg×1支,辉瑞制药有限公司（无锡）")["manufacturer"] \
+        == "辉瑞制药（无锡）有限公司"
+    assert parse(bundled_db, "舒更葡糖钠注射液（布瑞亭） 2ml：200.000mg*1瓶/瓶 默沙东制药（美国）")["manufacturer"] \
+        == "默沙东制药(美国)"
+    assert parse(bundled_db, "聚乙二醇口服散剂(福松) 10g×10袋/盒 法国 博福-益普生（天津）制药")["manufacturer"] \
+        == "博福-益普生(天津)制药有限公司"
+    # a place in China is not the group's company abroad (was Baxter Holding BV)
+    doc = parse(bundled_db, "注射用多种维生素(12)(施尼维他),5ml×1支,百特医疗用品贸易(上海)有限公司")
+    assert doc["manufacturer"] == "百特医疗用品贸易(上海)有限公司"
+
+
+def test_a_packers_note_is_not_the_maker(bundled_db):
+    # were 施维雅（天津）制药有限公司 and 拜耳医药保健有限公司广州分公司, the packers
+    doc = parse(bundled_db, "格列齐特缓释片(达美康),60.000mg*15片/盒,施维雅（法国）药厂  施维雅(天津)分装")
+    assert doc["manufacturer"] == "施维雅(法国)药厂"
+    doc = parse(bundled_db, "雌二醇片  1mg*21片  德国 Schering GmbH & Co.Produktions KG(拜耳医药保健有限公司广州分公司分装)")
+    assert doc["manufacturer"].startswith("schering")
+
+
+def test_a_group_member_or_a_works_is_not_another_company_of_the_group(bundled_db):
+    # were 东北制药集团沈阳第一制药有限公司, 成都华神集团股份有限公司制药厂, 丽珠集团丽珠制药厂
+    assert parse(bundled_db, "卡前列甲酯栓|0.5mg×1枚|东北制药总厂")["manufacturer"] == "东北制药总厂"
+    assert parse(bundled_db, "三七通舒胶囊 0.200g*12粒/盒 成都华神集团有限公司")["manufacturer"] == "成都华神集团有限公司"
+    assert parse(bundled_db, "注射用尿促性素 75iu×1支(附2ml氯化钠注射液) 丽珠集团丽宝")["manufacturer"] is None
+
+
+def test_a_full_company_name_beats_its_short_name_in_brackets(bundled_db):
+    # 济民可信 alone was accepted as 江西济民可信金水宝制药有限公司, another company of the group
+    doc = parse(bundled_db, "醒脑静注射液（济民可信）|10.000ml（天然麝香）*1支/支|无锡济民可信山禾药业股份有限公司")
+    assert doc["manufacturer"] == "无锡济民可信山禾药业股份有限公司"
+
+
+def test_a_space_before_a_region_in_brackets_does_not_cut_a_company_name(bundled_db):
+    doc = parse(bundled_db, "钆双胺注射液(欧乃影)|4.305g×15ml/瓶|通用电气药业 （上海）有限公司")
+    assert doc["manufacturer"] == "通用电气药业 (上海)有限公司"     # was 通用电气药业, and 有限公司 a maker

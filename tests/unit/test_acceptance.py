@@ -114,6 +114,16 @@ def test_a_group_company_of_another_place_is_not_accepted():
     assert no_place.accepted
 
 
+def test_a_foreign_company_is_not_accepted_as_its_groups_chinese_one():
+    # 礼来(美国)公司 shares 礼来 with 礼来苏州制药, which is another company; 萌蒂(英国) is not 萌蒂(北京) either
+    lilly = judge("礼来(美国)公司", cand("礼来苏州制药", "manufacturer", 0.9, standard="礼来苏州制药有限公司"))
+    gsk = judge("葛兰素史克(中国)投资有限公司", cand("葛兰素史克(天津)有限公司", "manufacturer", 0.9))
+    mundi = judge("萌蒂(英国)制药有限公司", cand("萌蒂(北京)医药有限公司", "manufacturer", 0.9,
+                                            standard="北京萌蒂医药有限公司"))
+    assert lilly.near_miss and gsk.near_miss and mundi.near_miss
+    assert not (lilly.accepted or gsk.accepted or mundi.accepted)
+
+
 def test_a_company_is_never_accepted_as_a_drug():
     v = judge("上海禾丰制药", cand("禾丰片", "product_name", 0.9))
     assert v.near_miss and not v.accepted

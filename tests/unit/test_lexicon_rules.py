@@ -35,6 +35,8 @@ def test_salt_and_base(generic, expected):
     ("辉瑞制药有限公司", "辉瑞制药"),
     ("上海市信谊药厂有限公司", "信谊药厂"),
     ("德国泰德制药厂", None),         # nothing to strip: no short name is invented
+    ("青海制药有限公司", None),       # the region is the name: 制药 alone would name every maker
+    ("海南制药厂有限公司", None),
 ])
 def test_manufacturer_short_name(name, short):
     assert rules.manufacturer_short_name(name) == short
@@ -62,6 +64,7 @@ def test_notes_of_country_and_repacker_are_stripped():
     ("manufacturer", "－－－－", False),       # placeholders of the registration lists
     ("manufacturer", "NULL", False),
     ("manufacturer", "UCB Pharma S.A.", True),
+    ("manufacturer", "意大利", False),         # a country: where a drug comes from, not who makes it
     ("route", "iv", True),                    # abbreviations are what routes are
 ])
 def test_plausible_term(dictionary, term, ok):
@@ -79,6 +82,8 @@ def test_a_former_name_note_is_stripped():
     ("上海市信谊药厂有限公司", []),       # 上海市: the region is part of the registered name
     ("辉瑞制药有限公司", []),             # no region first
     ("北京制药厂", []),                   # no corporate suffix
+    ("青海制药有限公司", []),             # the region is the name: 制药(青海)有限公司 names no company
+    ("昆明制药集团股份有限公司", []),
 ])
 def test_region_in_brackets(name, spellings):
     assert rules.region_in_brackets(name) == spellings

@@ -130,6 +130,30 @@ def test_a_latin_company_name_cut_at_its_spaces_is_one_manufacturer():
     assert segments(doc)[-1] == ("Fleet laboratories Limited", "inferred", "manufacturer")
 
 
+def test_a_packers_note_names_the_maker_only_when_the_string_names_no_other():
+    def fuzzy(fragment):
+        return [{"term": "辉瑞制药有限公司", "standard": "辉瑞制药有限公司", "attribute": "manufacturer",
+                 "generic": None, "m": 0.9, "n": 0.9, "s": 0.9}] if "辉瑞" in fragment else []
+    doc = parse("立普妥 20mg*7片 德国某某制药有限公司(辉瑞制药公司分装)", fuzzy)
+    assert doc["manufacturer"] == "德国某某制药有限公司"       # the packer's fuzzy match was the maker
+    assert segments(doc)[-1] == ("辉瑞制药公司分装", "fuzzy", "manufacturer")
+    alone = parse("立普妥 20mg*7片 辉瑞制药公司分装", fuzzy)
+    assert alone["manufacturer"] == "辉瑞制药有限公司" and alone["evidence"]["manufacturer"] == "fuzzy"
+
+
+def test_a_legal_form_or_an_industry_word_alone_is_no_maker():
+    # what is left when a glued spec (5mlAlcon) or a catalogue code cuts a name short
+    for raw in ("立普妥 20mg*7片 5mlAlcon Laboratories(UK) Ltd.", "立普妥 20mg*7片 (英国)制药有限公司"):
+        assert parse(raw)["manufacturer"] is None, raw
+    assert parse("立普妥 20mg*7片 天津药业")["manufacturer"] == "天津药业"     # the region is the name
+
+
+def test_a_space_before_a_region_in_brackets_does_not_cut_a_company_name():
+    doc = parse("立普妥 20mg*7片 某某药业 （上海）有限公司")
+    assert doc["manufacturer"] == "某某药业 (上海)有限公司"
+    assert segments(doc)[-1] == ("某某药业 （上海）有限公司", "inferred", "manufacturer")
+
+
 def test_what_is_left_of_a_string_without_a_drug_name_is_its_product_name():
     doc = parse("重组人凝血酶 500IU")
     assert fields(doc) == {"product_name": "重组人凝血酶"}
