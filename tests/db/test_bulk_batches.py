@@ -130,9 +130,12 @@ def test_ctrl_c_stops_the_command_line_at_once_and_says_what_was_kept(mini_db):
     make_table(mini_db, 3000, repeat=1)
     work = work_table(mini_db)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
+    # Ctrl-C as a terminal sends it: a shell that runs the suite in the background (`pytest &`) hands its
+    # children SIGINT ignored, and Python then installs no KeyboardInterrupt handler
     proc = subprocess.Popen([sys.executable, "-m", "drugnorm_admin.cli", "--dsn", mini_db, "parse-table",
                              "--table", "big", "--column", "raw", "--into", "norm", "--jobs", "2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         parsed = 0
         deadline = time.monotonic() + 120
