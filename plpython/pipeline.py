@@ -268,6 +268,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
     if len(head) < len(raw):
         segments.append({"text": raw[len(head):], "start": len(head), "end": len(raw), "match": "none",
                          "attribute": None, "term": None, "standard": None, "skipped": "max_input"})
+    _as_written(segments, flat, s, offsets, head)
     doc.update(flat.values)
     doc["evidence"] = {f: flat.evidence[f] for f in FIELDS if flat.values[f] is not None}
     doc["status"] = _status(flat)
@@ -276,6 +277,25 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
     doc["insurance_class"], doc["self_pay_ratio"], doc["markers"] = markers.summary(found_markers)
     doc["segments"] = segments
     return doc
+
+
+def _as_written(segments, flat, s, offsets, head):
+    """Names inferred from the text are cut from the normalized string, whose letters are lower case (the
+    keys are); they are reported with the case the input writes them in: 维生素B1注射液, Schering GmbH, 重组人凝血因子VIII
+    (Ⅷ), not 维生素b1注射液."""
+    def written(text):
+        i = s.find(text) if text else -1
+        if i < 0:
+            return text
+        return "".join(ch.upper() if ch.islower() and head[offsets[i + k]].isupper() and len(ch.upper()) == 1
+                       else ch for k, ch in enumerate(text))
+
+    for f in FIELDS:
+        if flat.rank[f] in (COMPOSED, INFERRED, PACKER) and flat.values[f] is not None:
+            flat.values[f] = written(flat.values[f])
+    for seg in segments:
+        if seg["match"] == "inferred":
+            seg["term"], seg["standard"] = written(seg["term"]), written(seg["standard"])
 
 
 def _same_drug(a: str, b: str) -> bool:

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 5183ae78afcdf56a
+-- code version ba0882fbb19a75af
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -2660,6 +2660,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
     if len(head) < len(raw):
         segments.append({"text": raw[len(head):], "start": len(head), "end": len(raw), "match": "none",
                          "attribute": None, "term": None, "standard": None, "skipped": "max_input"})
+    _as_written(segments, flat, s, offsets, head)
     doc.update(flat.values)
     doc["evidence"] = {f: flat.evidence[f] for f in FIELDS if flat.values[f] is not None}
     doc["status"] = _status(flat)
@@ -2668,6 +2669,25 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
     doc["insurance_class"], doc["self_pay_ratio"], doc["markers"] = markers.summary(found_markers)
     doc["segments"] = segments
     return doc
+
+
+def _as_written(segments, flat, s, offsets, head):
+    """Names inferred from the text are cut from the normalized string, whose letters are lower case (the
+    keys are); they are reported with the case the input writes them in: 维生素B1注射液, Schering GmbH, 重组人凝血因子VIII
+    (Ⅷ), not 维生素b1注射液."""
+    def written(text):
+        i = s.find(text) if text else -1
+        if i < 0:
+            return text
+        return "".join(ch.upper() if ch.islower() and head[offsets[i + k]].isupper() and len(ch.upper()) == 1
+                       else ch for k, ch in enumerate(text))
+
+    for f in FIELDS:
+        if flat.rank[f] in (COMPOSED, INFERRED, PACKER) and flat.values[f] is not None:
+            flat.values[f] = written(flat.values[f])
+    for seg in segments:
+        if seg["match"] == "inferred":
+            seg["term"], seg["standard"] = written(seg["term"]), written(seg["standard"])
 
 
 def _same_drug(a: str, b: str) -> bool:
@@ -4475,7 +4495,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '5183ae78afcdf56a')
+    'code', 'ba0882fbb19a75af')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4486,11 +4506,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "5183ae78afcdf56a":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ba0882fbb19a75af":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '5183ae78afcdf56a'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ba0882fbb19a75af'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4518,7 +4538,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "5183ae78afcdf56a":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "5183ae78afcdf56a"
+    _dn.CODE_VERSION = "ba0882fbb19a75af"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4534,11 +4554,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "5183ae78afcdf56a":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ba0882fbb19a75af":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '5183ae78afcdf56a'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ba0882fbb19a75af'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4566,7 +4586,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "5183ae78afcdf56a":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "5183ae78afcdf56a"
+    _dn.CODE_VERSION = "ba0882fbb19a75af"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4579,11 +4599,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "5183ae78afcdf56a":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ba0882fbb19a75af":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '5183ae78afcdf56a'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ba0882fbb19a75af'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4611,7 +4631,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "5183ae78afcdf56a":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "5183ae78afcdf56a"
+    _dn.CODE_VERSION = "ba0882fbb19a75af"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4626,11 +4646,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "5183ae78afcdf56a":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ba0882fbb19a75af":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '5183ae78afcdf56a'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ba0882fbb19a75af'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4658,7 +4678,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "5183ae78afcdf56a":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "5183ae78afcdf56a"
+    _dn.CODE_VERSION = "ba0882fbb19a75af"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4671,11 +4691,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "5183ae78afcdf56a":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ba0882fbb19a75af":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '5183ae78afcdf56a'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ba0882fbb19a75af'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4703,7 +4723,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "5183ae78afcdf56a":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "5183ae78afcdf56a"
+    _dn.CODE_VERSION = "ba0882fbb19a75af"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4837,7 +4857,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "5183ae78afcdf56a", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "ba0882fbb19a75af", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -126,7 +126,7 @@ def test_a_company_no_manufacturer_could_be_is_inferred_without_a_fuzzy_search()
 
 def test_a_latin_company_name_cut_at_its_spaces_is_one_manufacturer():
     doc = parse("立普妥 Fleet laboratories Limited")
-    assert doc["manufacturer"] == "fleet laboratories limited"
+    assert doc["manufacturer"] == "Fleet laboratories Limited"          # as written, not the lower-case key
     assert segments(doc)[-1] == ("Fleet laboratories Limited", "inferred", "manufacturer")
 
 
@@ -321,7 +321,7 @@ def test_a_variant_mark_the_lexicon_spaces_from_the_name_is_found_glued(variant_
 
 def test_a_variant_mark_after_the_form_is_the_products_and_the_stem_still_the_generics():
     doc = parse("硝苯地平控释片II 30mg*7片")
-    assert fields(doc) == {"generic_name": "硝苯地平", "product_name": "硝苯地平控释片ii", "dosage_form": "控释片"}
+    assert fields(doc) == {"generic_name": "硝苯地平", "product_name": "硝苯地平控释片II", "dosage_form": "控释片"}
     assert doc["status"] == "inferred"
 
 
@@ -334,3 +334,13 @@ def test_a_decoction_piece_is_weighed_and_a_name_counted_in_its_suffix_is_that_f
     doc = parse("黄芩片 0.5g*24片", lex=herb_lex)
     assert (doc["product_name"], doc["generic_name"], doc["dosage_form"]) == ("黄芩片", "黄芩", "片剂")
     assert doc["evidence"]["dosage_form"] == "inferred"
+
+
+@pytest.mark.parametrize("raw, product", [
+    ("维生素B1注射液 2ml:100mg", "维生素B1注射液"),      # an inferred name keeps the case it is written in
+    ("维生素b1注射液 2ml:100mg", "维生素b1注射液"),
+    ("人凝血因子Ⅸ注射液 200IU", "人凝血因子IX注射液"),   # a Roman numeral character is its capital letters
+])
+def test_an_inferred_name_is_reported_as_written_not_as_its_key(raw, product):
+    assert parse(raw)["product_name"] == product
+
