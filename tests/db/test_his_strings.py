@@ -48,3 +48,13 @@ def test_a_city_beside_a_name_is_where_it_comes_from_not_a_maker(bundled_db):
     doc = parse(bundled_db, "塞来昔布胶囊(西乐葆) 200mg×6片/盒 辉瑞制药有限公司（大连）")
     assert doc["manufacturer"] == "辉瑞制药有限公司"
     assert all(s["attribute"] != "manufacturer" or s["text"] != "大连" for s in doc["segments"])
+
+
+def test_a_bracketed_note_maker_or_piece_of_the_name_is_no_trade_name(bundled_db):
+    # a maker's short name inside a lexicon maker's name (华润双鹤药业), a note in words, a piece of the name
+    for raw in ("(双鹤)硝苯地平控释片 30mg×12片", "布洛芬混悬液（儿童）100ml:2g 上海强生",
+                "维生素C咀嚼片(橙味) 100mg×60片", "注射用单磷酸阿糖腺苷(阿糖) 0.1g"):
+        assert parse(bundled_db, raw)["trade_name"] is None, raw
+    # a trade name the lexicon lacks is still one
+    doc = parse(bundled_db, "盐酸昂丹司琼片(枢丹) 8mg×12片 齐鲁制药有限公司")
+    assert (doc["trade_name"], doc["evidence"]["trade_name"]) == ("枢丹", "inferred")
