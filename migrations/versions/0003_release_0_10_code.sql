@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version bcac8d0fa2ba4f38
+-- code version af840acd332cd4bc
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -1691,22 +1691,30 @@ def processed_herb(name: str, lex) -> str | None:
 
 
 # A bracketed note that is no trade name: the pack, the device, the form or the use (亚邦软袋, 带吸入器, 喷雾型,
-# 手术用, 葡泰牌, 诺和锐笔芯, 预充式, 附注射器, 喷剂), a dose or a strength in words (小剂量, 大规格, 短效, 高渗,
-# 万单位, 十毫升), a flavour (橙味), a source (猪源, 小牛, 重组), who it is for (婴幼儿), how it is bought, kept or
-# handed out (过评, 仿制, 冷藏, 急救, 门诊, 赠药): of the 2,860 trade names of the lexicon and the dev sets, none
-# holds these characters but five written with their form or pack (肠泰合剂, 诺和锐50 特充) and 长效消心痛
-_NOTE_CHARACTERS = frozenset("型形袋瓶支盒装用器牌笔芯包贴" "针充预附罐剂量规效渗位毫味猪牛羊组评仿藏救院诊赠婴")
-# Notes written with characters trade names use too: who the drug is for (儿童, 成人), a size or a strength
-# (双倍, 高浓度, 低分子, 日片), how it is bought or marked (集采中选, 国谈, 医保, 独家, 处方, 毒麻), a colour or a
-# coating (白色, 黄绿, 薄膜衣红), a source or how it is made (马血清, 基因工程, 减毒), how it is kept (冷链, 避光).
-# A name made of these alone, before a dosage-form suffix at most, is a note; of those 2,860 trade names only
-# notes are (浓缩丸, 糖衣片).
+# 手术用, 葡泰牌, 诺和锐笔芯, 预充式, 附注射器, 喷剂, 咀嚼), a dose or a strength in words (小剂量, 大规格, 短效,
+# 高渗, 万单位, 十毫升, 四价), a flavour (橙味), a source (猪源, 小牛, 鼠源, 鸡胚, 重组, 细胞, 左旋), who it is for
+# (婴幼儿), how it is bought, kept or handed out (过评, 仿制, 限二线, 自费, 冷藏, 冻干, 遮光, 储备, 急救, 门诊, 赠药,
+# 皮试, 国药准字): of the 2,860 trade names of the lexicon and the dev sets, none holds these characters but five
+# written with their form or pack (肠泰合剂, 诺和锐50 特充) and 长效消心痛
+_NOTE_CHARACTERS = frozenset("型形袋瓶支盒装用器牌笔芯包贴" "针充预附罐剂量规效渗位毫味猪牛羊组评仿藏救院诊赠婴"
+                             "价旋胞胚鼠兔次试验准限线费储库冻遮潮封燥苗嚼肛")
+# Notes written with characters trade names use too: who the drug is for (儿童, 成人, 新生儿), a size or a strength
+# (双倍, 高浓度, 低分子, 日片), the release or the route (缓控释, 阴道, 舌下), the origin (进口药, 原研进口) and
+# how it is bought or marked (集采中选, 过一致性, 国谈, 医保, 独家, 处方, 毒麻, 甲类, 中成药), the department
+# (眼科), a colour or a coating (白色, 淡黄, 薄膜衣红), a source or how it is made (马血清, 汉逊酵母, 基因工程,
+# 减毒, 人源化, 无水), how it is kept (冷链, 避光, 无菌). A name made of these alone, before a dosage-form suffix
+# at most, is a note; of those 2,860 trade names only notes are (浓缩丸, 糖衣片).
 _NOTE_WORDS = tuple(sorted((
-    "儿童", "小儿", "成人", "老年", "幼儿", "双倍", "加强", "强效", "浓度", "浓缩", "分子", "集采", "中选", "采购",
-    "带量", "国谈", "医保", "自费", "独家", "临采", "门诊", "处方", "自备", "停用", "备用", "血清", "基因", "工程",
-    "减毒", "灭活", "裂解", "冷链", "避光", "阴凉", "常温", "毒麻", "麻醉", "精神", "薄膜衣", "糖衣",
-    "高", "低", "大", "小", "中", "短", "长", "浓", "稀", "日", "夜", "新", "老", "非", "药", "车", "马")
-    + tuple("红橙黄绿青蓝紫白黑棕灰粉色"), key=len, reverse=True))
+    "儿童", "小儿", "成人", "老年", "幼儿", "新生儿", "早产儿", "青少年", "老人", "妇女", "孕妇", "产妇",
+    "双倍", "加强", "强效", "浓度", "浓缩", "分子", "缓释", "控释", "速释", "迟释", "肠溶", "集采", "中选", "采购",
+    "带量", "国谈", "医保", "自费", "独家", "临采", "门诊", "处方", "自备", "停用", "备用", "临时", "特殊", "甲类",
+    "乙类", "丙类", "毒麻", "麻醉", "精神", "血清", "基因", "工程", "减毒", "灭活", "裂解", "人源", "人源化", "人血",
+    "多糖", "结合", "合成", "天然", "无水", "一水", "二水", "冷链", "避光", "阴凉", "常温", "无菌", "灭菌", "消毒",
+    "薄膜衣", "糖衣", "含糖", "缓控释", "阴道", "直肠", "口含", "舌下", "局部", "全身", "注射", "静脉", "肌内", "皮下",
+    "一致性", "过", "通过", "中成药", "中药", "西药", "儿科", "妇科", "眼科", "皮肤科", "专科", "酵母", "汉逊", "杆菌",
+    "大肠", "菌", "二倍体", "孕产妇", "高", "低", "大", "小", "中", "短", "长", "浓", "稀", "日", "夜", "新", "老", "非",
+    "无", "药", "车", "马", "糖", "淡", "浅", "深") + companies.ORIGINS + tuple("红橙黄绿青蓝紫白黑棕灰粉色"),
+    key=len, reverse=True))
 # a number written in words (八十万, 二十支 has 支 already)
 _NUMERALS = frozenset("一二三四五六七八九十百千万")
 # a chemical's ending: a bracketed former or common generic name (美满霉素), not a trade name
@@ -4178,7 +4186,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'bcac8d0fa2ba4f38')
+    'code', 'af840acd332cd4bc')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4189,11 +4197,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bcac8d0fa2ba4f38":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "af840acd332cd4bc":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'bcac8d0fa2ba4f38'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'af840acd332cd4bc'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4221,7 +4229,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bcac8d0fa2ba4f38":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "bcac8d0fa2ba4f38"
+    _dn.CODE_VERSION = "af840acd332cd4bc"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4237,11 +4245,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bcac8d0fa2ba4f38":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "af840acd332cd4bc":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'bcac8d0fa2ba4f38'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'af840acd332cd4bc'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4269,7 +4277,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bcac8d0fa2ba4f38":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "bcac8d0fa2ba4f38"
+    _dn.CODE_VERSION = "af840acd332cd4bc"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4282,11 +4290,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bcac8d0fa2ba4f38":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "af840acd332cd4bc":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'bcac8d0fa2ba4f38'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'af840acd332cd4bc'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4314,7 +4322,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bcac8d0fa2ba4f38":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "bcac8d0fa2ba4f38"
+    _dn.CODE_VERSION = "af840acd332cd4bc"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4329,11 +4337,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bcac8d0fa2ba4f38":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "af840acd332cd4bc":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'bcac8d0fa2ba4f38'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'af840acd332cd4bc'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4361,7 +4369,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bcac8d0fa2ba4f38":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "bcac8d0fa2ba4f38"
+    _dn.CODE_VERSION = "af840acd332cd4bc"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4374,11 +4382,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bcac8d0fa2ba4f38":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "af840acd332cd4bc":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'bcac8d0fa2ba4f38'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'af840acd332cd4bc'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4406,7 +4414,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bcac8d0fa2ba4f38":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "bcac8d0fa2ba4f38"
+    _dn.CODE_VERSION = "af840acd332cd4bc"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4540,7 +4548,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "bcac8d0fa2ba4f38", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "af840acd332cd4bc", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -247,6 +247,8 @@ def test_a_bracketed_note_or_maker_is_no_trade_name(raw):
     "过评", "仿制", "冷藏", "急救", "门诊", "赠药",  # how it is bought, kept or handed out
     "儿童", "成人", "集采中选", "国谈", "医保", "毒麻",  # notes in words whose characters trade names use too
     "白色", "黄绿", "薄膜衣红", "马血清", "基因工程", "夜片", "八十万",
+    "四价", "汉逊酵母", "鸡胚细胞", "冻干", "皮试", "限二线",   # valency, expression system, form, use
+    "舌下", "缓控释", "过一致性", "进口药", "原研进口", "眼科", "淡黄",
 ])
 def test_a_note_in_words_is_no_trade_name(note):
     assert parse(f"阿莫西林胶囊({note}) 0.25g*24粒")["trade_name"] is None
