@@ -376,11 +376,7 @@ def company_city(name: str) -> str | None:
 def company_may_match(fragment: str, lex) -> bool:
     """Whether some manufacturer of the lexicon could be the same company as ``fragment`` (same_company:
     equal core names, or one a prefix of the other). When none can, the fuzzy matcher has nothing to find."""
-    cores = getattr(lex, "_company_cores", None)
-    if cores is None:
-        cores = sorted({company_core(k) for k, es in ((k, lex.lookup(k)) for k in lex.by_key)
-                        if any(e.dict == "manufacturer" for e in es)} - {""})
-        lex._company_cores = cores
+    cores = _company_cores(lex)
     core = company_core(fragment)
     if len(core) < 2:
         return _contains(cores, core)
@@ -388,6 +384,22 @@ def company_may_match(fragment: str, lex) -> bool:
     if i < len(cores) and cores[i].startswith(core):
         return True
     return any(_contains(cores, core[:n]) for n in range(2, len(core)))
+
+
+def inside_a_company_name(fragment: str, lex) -> bool:
+    """Whether ``fragment`` is written inside the core name of some manufacturer of the lexicon: 双鹤 in
+    华润双鹤药业, 以岭 in 石家庄以岭药业, the short names catalogues write for their makers."""
+    return any(fragment in core for core in _company_cores(lex))
+
+
+def _company_cores(lex) -> list[str]:
+    """The core names of the lexicon's manufacturers, sorted; computed once per lexicon."""
+    cores = getattr(lex, "_company_cores", None)
+    if cores is None:
+        cores = sorted({company_core(k) for k, es in ((k, lex.lookup(k)) for k in lex.by_key)
+                        if any(e.dict == "manufacturer" for e in es)} - {""})
+        lex._company_cores = cores
+    return cores
 
 
 def _contains(sorted_list, x) -> bool:

@@ -368,7 +368,8 @@ class StoredLexicon(MemoryLexicon):
 
     @property
     def _company_cores(self):
-        """The core names of the manufacturers (companies.company_may_match), computed on first use."""
+        """The core names of the manufacturers (companies.company_may_match, inside_a_company_name), computed on first
+        use."""
         if self._cores is None:
             import companies
             self._cores = sorted({companies.company_core(k) for k in self.fetch_manufacturers()} - {""})

@@ -86,8 +86,32 @@ def processed_herb(name: str, lex) -> str | None:
 
 
 # A bracketed note that is no trade name: the pack, the device, the form or the use (亚邦软袋, 带吸入器, 喷雾型,
-# 手术用, 葡泰牌, 诺和锐笔芯); a trade name never holds these characters
-_NOTE_CHARACTERS = frozenset("型形袋瓶支盒装用器牌笔芯包贴")
+# 手术用, 葡泰牌, 诺和锐笔芯, 预充式, 附注射器, 喷剂, 咀嚼), a dose or a strength in words (小剂量, 大规格, 短效,
+# 高渗, 万单位, 十毫升, 四价), a flavour (橙味), a source (猪源, 小牛, 鼠源, 鸡胚, 重组, 细胞, 左旋), who it is for
+# (婴幼儿), how it is bought, kept or handed out (过评, 仿制, 限二线, 自费, 冷藏, 冻干, 遮光, 储备, 急救, 门诊, 赠药,
+# 皮试, 国药准字): of the 2,860 trade names of the lexicon and the dev sets, none holds these characters but five
+# written with their form or pack (肠泰合剂, 诺和锐50 特充) and 长效消心痛
+_NOTE_CHARACTERS = frozenset("型形袋瓶支盒装用器牌笔芯包贴" "针充预附罐剂量规效渗位毫味猪牛羊组评仿藏救院诊赠婴"
+                             "价旋胞胚鼠兔次试验准限线费储库冻遮潮封燥苗嚼肛")
+# Notes written with characters trade names use too: who the drug is for (儿童, 成人, 新生儿), a size or a strength
+# (双倍, 高浓度, 低分子, 日片), the release or the route (缓控释, 阴道, 舌下), the origin (进口药, 原研进口) and
+# how it is bought or marked (集采中选, 过一致性, 国谈, 医保, 独家, 处方, 毒麻, 甲类, 中成药), the department
+# (眼科), a colour or a coating (白色, 淡黄, 薄膜衣红), a source or how it is made (马血清, 汉逊酵母, 基因工程,
+# 减毒, 人源化, 无水), how it is kept (冷链, 避光, 无菌). A name made of these alone, before a dosage-form suffix
+# at most, is a note; of those 2,860 trade names only notes are (浓缩丸, 糖衣片).
+_NOTE_WORDS = tuple(sorted((
+    "儿童", "小儿", "成人", "老年", "幼儿", "新生儿", "早产儿", "青少年", "老人", "妇女", "孕妇", "产妇",
+    "双倍", "加强", "强效", "浓度", "浓缩", "分子", "缓释", "控释", "速释", "迟释", "肠溶", "集采", "中选", "采购",
+    "带量", "国谈", "医保", "自费", "独家", "临采", "门诊", "处方", "自备", "停用", "备用", "临时", "特殊", "甲类",
+    "乙类", "丙类", "毒麻", "麻醉", "精神", "血清", "基因", "工程", "减毒", "灭活", "裂解", "人源", "人源化", "人血",
+    "多糖", "结合", "合成", "天然", "无水", "一水", "二水", "冷链", "避光", "阴凉", "常温", "无菌", "灭菌", "消毒",
+    "薄膜衣", "糖衣", "含糖", "缓控释", "阴道", "直肠", "口含", "舌下", "局部", "全身", "注射", "静脉", "肌内", "皮下",
+    "一致性", "过", "通过", "中成药", "中药", "西药", "儿科", "妇科", "眼科", "皮肤科", "专科", "酵母", "汉逊", "杆菌",
+    "大肠", "菌", "二倍体", "孕产妇", "高", "低", "大", "小", "中", "短", "长", "浓", "稀", "日", "夜", "新", "老", "非",
+    "无", "药", "车", "马", "糖", "淡", "浅", "深") + companies.ORIGINS + tuple("红橙黄绿青蓝紫白黑棕灰粉色"),
+    key=len, reverse=True))
+# a number written in words (八十万, 二十支 has 支 already)
+_NUMERALS = frozenset("一二三四五六七八九十百千万")
 # a chemical's ending: a bracketed former or common generic name (美满霉素), not a trade name
 _CHEMICAL_ENDINGS = ("素", "酸", "钠", "钾", "钙", "胺", "醇", "酮", "酯", "碱", "酶")
 _TRADE_NAME_CHARACTERS = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fffa-z0-9\-·]*")
@@ -102,14 +126,32 @@ def trade_name_shape(name: str, lex) -> bool:
     >>> class Lex: dosage_form_suffixes, lookup = {"片": "片剂"}, staticmethod(lambda k: ())
     >>> [trade_name_shape(n, Lex()) for n in ("伸宁", "卡林-u", "亚邦软袋", "美满霉素", "上海", "醋煅", "伸宁片")]
     [True, True, False, False, False, False, False]
+    >>> [trade_name_shape(n, Lex()) for n in ("橙味", "小剂量", "儿童", "集采中选", "白色", "夜片", "新白欣")]
+    [False, False, False, False, False, False, True]
     """
     n_hanzi = sum(1 for ch in name if is_hanzi(ch))
     if not 2 <= n_hanzi <= 6 or not _TRADE_NAME_CHARACTERS.fullmatch(name):
         return False
-    if _NOTE_CHARACTERS.intersection(name) or name.endswith(_CHEMICAL_ENDINGS) or name in PROCESSING_PREFIXES:
+    if _NOTE_CHARACTERS.intersection(name) or name.endswith(_CHEMICAL_ENDINGS) or name in PROCESSING_PREFIXES \
+            or _note_words_only(name, lex) or _NUMERALS.issuperset(name):
         return False
     return not (companies.is_place(name) or companies.company_place(name) or companies.is_company(name)
                 or spec_split.is_spec_note(name) or shape(name, lex))
+
+
+def _note_words_only(name: str, lex) -> bool:
+    """Whether a name is made of _NOTE_WORDS alone, before a dosage-form suffix at most (儿童, 集采中选, 夜片)."""
+    for n in range(min(len(name) - 1, 8), 0, -1):
+        if lex.dosage_form_suffixes.get(name[-n:]):
+            name = name[:-n]
+            break
+    i = 0
+    while i < len(name):
+        word = next((w for w in _NOTE_WORDS if name.startswith(w, i)), None)
+        if word is None:
+            return False
+        i += len(word)
+    return True
 
 
 def known_generic(stem: str, lex) -> str | None:

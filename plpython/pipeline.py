@@ -451,7 +451,8 @@ def _bracketed_trade_name(segments, raw, flat, key_of, lex):
     When no trade name was found, an unresolved bracketed piece there that looks like one
     (inference.trade_name_shape) is reported as the trade name as written, inferred; not when the maker's
     name holds it (狂犬病人免疫球蛋白(同路) … 安徽同路生物: the maker's short name), nor when some
-    manufacturer of the lexicon may be it."""
+    manufacturer of the lexicon may be it or holds it (双鹤 in 华润双鹤药业), nor when it repeats a piece of the
+    drug's name (注射用单磷酸阿糖腺苷(阿糖))."""
     if flat.values["trade_name"] is not None:
         return
     names = [seg for seg in segments if seg["attribute"] in ("product_name", "generic_name")]
@@ -462,12 +463,15 @@ def _bracketed_trade_name(segments, raw, flat, key_of, lex):
         a, b = seg["start"], seg["end"]
         if a == 0 or b >= len(raw) or raw[a - 1] not in _OPENING or raw[b] not in _CLOSING:
             continue
-        if not any(n["end"] < a and not raw[n["end"]:a - 1].strip() or n["start"] > b and not raw[b + 1:n["start"]].strip()
-                   or n["start"] < a and n["end"] > b for n in names):
+        beside = [raw[n["start"]:n["end"]] for n in names
+                  if n["end"] < a and not raw[n["end"]:a - 1].strip() or n["start"] > b and not raw[b + 1:n["start"]].strip()]
+        beside += [raw[n["start"]:a - 1] + raw[b + 1:n["end"]] for n in names if n["start"] < a and n["end"] > b]
+        if not beside:
             continue
         name = key_of(seg["text"])
         if not inference.trade_name_shape(name, lex) or any(name in m for m in makers) \
-                or companies.company_may_match(name, lex):
+                or any(name in key_of(text) for text in beside) \
+                or companies.company_may_match(name, lex) or companies.inside_a_company_name(name, lex):
             continue
         seg.update(match="inferred", attribute="trade_name", term=seg["text"], standard=seg["text"])
         flat.fill("trade_name", seg["text"], INFERRED)

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version ba0882fbb19a75af
+-- code version f62f93ffb6f4af62
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -1105,11 +1105,7 @@ def company_city(name: str) -> str | None:
 def company_may_match(fragment: str, lex) -> bool:
     """Whether some manufacturer of the lexicon could be the same company as ``fragment`` (same_company:
     equal core names, or one a prefix of the other). When none can, the fuzzy matcher has nothing to find."""
-    cores = getattr(lex, "_company_cores", None)
-    if cores is None:
-        cores = sorted({company_core(k) for k, es in ((k, lex.lookup(k)) for k in lex.by_key)
-                        if any(e.dict == "manufacturer" for e in es)} - {""})
-        lex._company_cores = cores
+    cores = _company_cores(lex)
     core = company_core(fragment)
     if len(core) < 2:
         return _contains(cores, core)
@@ -1117,6 +1113,22 @@ def company_may_match(fragment: str, lex) -> bool:
     if i < len(cores) and cores[i].startswith(core):
         return True
     return any(_contains(cores, core[:n]) for n in range(2, len(core)))
+
+
+def inside_a_company_name(fragment: str, lex) -> bool:
+    """Whether ``fragment`` is written inside the core name of some manufacturer of the lexicon: 双鹤 in
+    华润双鹤药业, 以岭 in 石家庄以岭药业, the short names catalogues write for their makers."""
+    return any(fragment in core for core in _company_cores(lex))
+
+
+def _company_cores(lex) -> list[str]:
+    """The core names of the lexicon's manufacturers, sorted; computed once per lexicon."""
+    cores = getattr(lex, "_company_cores", None)
+    if cores is None:
+        cores = sorted({company_core(k) for k, es in ((k, lex.lookup(k)) for k in lex.by_key)
+                        if any(e.dict == "manufacturer" for e in es)} - {""})
+        lex._company_cores = cores
+    return cores
 
 
 def _contains(sorted_list, x) -> bool:
@@ -1547,7 +1559,8 @@ class StoredLexicon(MemoryLexicon):
 
     @property
     def _company_cores(self):
-        """The core names of the manufacturers (companies.company_may_match), computed on first use."""
+        """The core names of the manufacturers (companies.company_may_match, inside_a_company_name), computed on first
+        use."""
         if self._cores is None:
             import companies
             self._cores = sorted({companies.company_core(k) for k in self.fetch_manufacturers()} - {""})
@@ -1864,8 +1877,32 @@ def processed_herb(name: str, lex) -> str | None:
 
 
 # A bracketed note that is no trade name: the pack, the device, the form or the use (亚邦软袋, 带吸入器, 喷雾型,
-# 手术用, 葡泰牌, 诺和锐笔芯); a trade name never holds these characters
-_NOTE_CHARACTERS = frozenset("型形袋瓶支盒装用器牌笔芯包贴")
+# 手术用, 葡泰牌, 诺和锐笔芯, 预充式, 附注射器, 喷剂, 咀嚼), a dose or a strength in words (小剂量, 大规格, 短效,
+# 高渗, 万单位, 十毫升, 四价), a flavour (橙味), a source (猪源, 小牛, 鼠源, 鸡胚, 重组, 细胞, 左旋), who it is for
+# (婴幼儿), how it is bought, kept or handed out (过评, 仿制, 限二线, 自费, 冷藏, 冻干, 遮光, 储备, 急救, 门诊, 赠药,
+# 皮试, 国药准字): of the 2,860 trade names of the lexicon and the dev sets, none holds these characters but five
+# written with their form or pack (肠泰合剂, 诺和锐50 特充) and 长效消心痛
+_NOTE_CHARACTERS = frozenset("型形袋瓶支盒装用器牌笔芯包贴" "针充预附罐剂量规效渗位毫味猪牛羊组评仿藏救院诊赠婴"
+                             "价旋胞胚鼠兔次试验准限线费储库冻遮潮封燥苗嚼肛")
+# Notes written with characters trade names use too: who the drug is for (儿童, 成人, 新生儿), a size or a strength
+# (双倍, 高浓度, 低分子, 日片), the release or the route (缓控释, 阴道, 舌下), the origin (进口药, 原研进口) and
+# how it is bought or marked (集采中选, 过一致性, 国谈, 医保, 独家, 处方, 毒麻, 甲类, 中成药), the department
+# (眼科), a colour or a coating (白色, 淡黄, 薄膜衣红), a source or how it is made (马血清, 汉逊酵母, 基因工程,
+# 减毒, 人源化, 无水), how it is kept (冷链, 避光, 无菌). A name made of these alone, before a dosage-form suffix
+# at most, is a note; of those 2,860 trade names only notes are (浓缩丸, 糖衣片).
+_NOTE_WORDS = tuple(sorted((
+    "儿童", "小儿", "成人", "老年", "幼儿", "新生儿", "早产儿", "青少年", "老人", "妇女", "孕妇", "产妇",
+    "双倍", "加强", "强效", "浓度", "浓缩", "分子", "缓释", "控释", "速释", "迟释", "肠溶", "集采", "中选", "采购",
+    "带量", "国谈", "医保", "自费", "独家", "临采", "门诊", "处方", "自备", "停用", "备用", "临时", "特殊", "甲类",
+    "乙类", "丙类", "毒麻", "麻醉", "精神", "血清", "基因", "工程", "减毒", "灭活", "裂解", "人源", "人源化", "人血",
+    "多糖", "结合", "合成", "天然", "无水", "一水", "二水", "冷链", "避光", "阴凉", "常温", "无菌", "灭菌", "消毒",
+    "薄膜衣", "糖衣", "含糖", "缓控释", "阴道", "直肠", "口含", "舌下", "局部", "全身", "注射", "静脉", "肌内", "皮下",
+    "一致性", "过", "通过", "中成药", "中药", "西药", "儿科", "妇科", "眼科", "皮肤科", "专科", "酵母", "汉逊", "杆菌",
+    "大肠", "菌", "二倍体", "孕产妇", "高", "低", "大", "小", "中", "短", "长", "浓", "稀", "日", "夜", "新", "老", "非",
+    "无", "药", "车", "马", "糖", "淡", "浅", "深") + companies.ORIGINS + tuple("红橙黄绿青蓝紫白黑棕灰粉色"),
+    key=len, reverse=True))
+# a number written in words (八十万, 二十支 has 支 already)
+_NUMERALS = frozenset("一二三四五六七八九十百千万")
 # a chemical's ending: a bracketed former or common generic name (美满霉素), not a trade name
 _CHEMICAL_ENDINGS = ("素", "酸", "钠", "钾", "钙", "胺", "醇", "酮", "酯", "碱", "酶")
 _TRADE_NAME_CHARACTERS = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fffa-z0-9\-·]*")
@@ -1880,14 +1917,32 @@ def trade_name_shape(name: str, lex) -> bool:
     >>> class Lex: dosage_form_suffixes, lookup = {"片": "片剂"}, staticmethod(lambda k: ())
     >>> [trade_name_shape(n, Lex()) for n in ("伸宁", "卡林-u", "亚邦软袋", "美满霉素", "上海", "醋煅", "伸宁片")]
     [True, True, False, False, False, False, False]
+    >>> [trade_name_shape(n, Lex()) for n in ("橙味", "小剂量", "儿童", "集采中选", "白色", "夜片", "新白欣")]
+    [False, False, False, False, False, False, True]
     """
     n_hanzi = sum(1 for ch in name if is_hanzi(ch))
     if not 2 <= n_hanzi <= 6 or not _TRADE_NAME_CHARACTERS.fullmatch(name):
         return False
-    if _NOTE_CHARACTERS.intersection(name) or name.endswith(_CHEMICAL_ENDINGS) or name in PROCESSING_PREFIXES:
+    if _NOTE_CHARACTERS.intersection(name) or name.endswith(_CHEMICAL_ENDINGS) or name in PROCESSING_PREFIXES \
+            or _note_words_only(name, lex) or _NUMERALS.issuperset(name):
         return False
     return not (companies.is_place(name) or companies.company_place(name) or companies.is_company(name)
                 or spec_split.is_spec_note(name) or shape(name, lex))
+
+
+def _note_words_only(name: str, lex) -> bool:
+    """Whether a name is made of _NOTE_WORDS alone, before a dosage-form suffix at most (儿童, 集采中选, 夜片)."""
+    for n in range(min(len(name) - 1, 8), 0, -1):
+        if lex.dosage_form_suffixes.get(name[-n:]):
+            name = name[:-n]
+            break
+    i = 0
+    while i < len(name):
+        word = next((w for w in _NOTE_WORDS if name.startswith(w, i)), None)
+        if word is None:
+            return False
+        i += len(word)
+    return True
 
 
 def known_generic(stem: str, lex) -> str | None:
@@ -2843,7 +2898,8 @@ def _bracketed_trade_name(segments, raw, flat, key_of, lex):
     When no trade name was found, an unresolved bracketed piece there that looks like one
     (inference.trade_name_shape) is reported as the trade name as written, inferred; not when the maker's
     name holds it (狂犬病人免疫球蛋白(同路) … 安徽同路生物: the maker's short name), nor when some
-    manufacturer of the lexicon may be it."""
+    manufacturer of the lexicon may be it or holds it (双鹤 in 华润双鹤药业), nor when it repeats a piece of the
+    drug's name (注射用单磷酸阿糖腺苷(阿糖))."""
     if flat.values["trade_name"] is not None:
         return
     names = [seg for seg in segments if seg["attribute"] in ("product_name", "generic_name")]
@@ -2854,12 +2910,15 @@ def _bracketed_trade_name(segments, raw, flat, key_of, lex):
         a, b = seg["start"], seg["end"]
         if a == 0 or b >= len(raw) or raw[a - 1] not in _OPENING or raw[b] not in _CLOSING:
             continue
-        if not any(n["end"] < a and not raw[n["end"]:a - 1].strip() or n["start"] > b and not raw[b + 1:n["start"]].strip()
-                   or n["start"] < a and n["end"] > b for n in names):
+        beside = [raw[n["start"]:n["end"]] for n in names
+                  if n["end"] < a and not raw[n["end"]:a - 1].strip() or n["start"] > b and not raw[b + 1:n["start"]].strip()]
+        beside += [raw[n["start"]:a - 1] + raw[b + 1:n["end"]] for n in names if n["start"] < a and n["end"] > b]
+        if not beside:
             continue
         name = key_of(seg["text"])
         if not inference.trade_name_shape(name, lex) or any(name in m for m in makers) \
-                or companies.company_may_match(name, lex):
+                or any(name in key_of(text) for text in beside) \
+                or companies.company_may_match(name, lex) or companies.inside_a_company_name(name, lex):
             continue
         seg.update(match="inferred", attribute="trade_name", term=seg["text"], standard=seg["text"])
         flat.fill("trade_name", seg["text"], INFERRED)
@@ -4495,7 +4554,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'ba0882fbb19a75af')
+    'code', 'f62f93ffb6f4af62')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4506,11 +4565,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ba0882fbb19a75af":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f62f93ffb6f4af62":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ba0882fbb19a75af'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f62f93ffb6f4af62'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4538,7 +4597,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ba0882fbb19a75af":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "ba0882fbb19a75af"
+    _dn.CODE_VERSION = "f62f93ffb6f4af62"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4554,11 +4613,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ba0882fbb19a75af":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f62f93ffb6f4af62":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ba0882fbb19a75af'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f62f93ffb6f4af62'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4586,7 +4645,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ba0882fbb19a75af":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "ba0882fbb19a75af"
+    _dn.CODE_VERSION = "f62f93ffb6f4af62"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4599,11 +4658,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ba0882fbb19a75af":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f62f93ffb6f4af62":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ba0882fbb19a75af'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f62f93ffb6f4af62'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4631,7 +4690,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ba0882fbb19a75af":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "ba0882fbb19a75af"
+    _dn.CODE_VERSION = "f62f93ffb6f4af62"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4646,11 +4705,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ba0882fbb19a75af":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f62f93ffb6f4af62":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ba0882fbb19a75af'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f62f93ffb6f4af62'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4678,7 +4737,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ba0882fbb19a75af":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "ba0882fbb19a75af"
+    _dn.CODE_VERSION = "f62f93ffb6f4af62"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4691,11 +4750,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ba0882fbb19a75af":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f62f93ffb6f4af62":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ba0882fbb19a75af'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f62f93ffb6f4af62'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4723,7 +4782,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ba0882fbb19a75af":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "ba0882fbb19a75af"
+    _dn.CODE_VERSION = "f62f93ffb6f4af62"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4857,7 +4916,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "ba0882fbb19a75af", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "f62f93ffb6f4af62", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

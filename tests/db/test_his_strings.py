@@ -102,3 +102,13 @@ def test_a_full_company_name_beats_its_short_name_in_brackets(bundled_db):
 def test_a_space_before_a_region_in_brackets_does_not_cut_a_company_name(bundled_db):
     doc = parse(bundled_db, "钆双胺注射液(欧乃影)|4.305g×15ml/瓶|通用电气药业 （上海）有限公司")
     assert doc["manufacturer"] == "通用电气药业 (上海)有限公司"     # was 通用电气药业, and 有限公司 a maker
+
+
+def test_a_bracketed_note_maker_or_piece_of_the_name_is_no_trade_name(bundled_db):
+    # a maker's short name inside a lexicon maker's name (华润双鹤药业), a note in words, a piece of the name
+    for raw in ("(双鹤)硝苯地平控释片 30mg×12片", "布洛芬混悬液（儿童）100ml:2g 上海强生",
+                "维生素C咀嚼片(橙味) 100mg×60片", "注射用单磷酸阿糖腺苷(阿糖) 0.1g"):
+        assert parse(bundled_db, raw)["trade_name"] is None, raw
+    # a trade name the lexicon lacks is still one
+    doc = parse(bundled_db, "盐酸昂丹司琼片(枢丹) 8mg×12片 齐鲁制药有限公司")
+    assert (doc["trade_name"], doc["evidence"]["trade_name"]) == ("枢丹", "inferred")

@@ -344,3 +344,31 @@ def test_a_decoction_piece_is_weighed_and_a_name_counted_in_its_suffix_is_that_f
 def test_an_inferred_name_is_reported_as_written_not_as_its_key(raw, product):
     assert parse(raw)["product_name"] == product
 
+
+@pytest.mark.parametrize("note", [
+    "预充式", "附储雾罐", "单剂量",             # the pack or the device
+    "小剂量", "短效", "高渗", "十毫升", "万单位",  # a dose, a strength or a concentration in words
+    "橙味", "猪源", "重组", "婴幼儿",           # a flavour, a source, who it is for
+    "过评", "仿制", "冷藏", "急救", "门诊", "赠药",  # how it is bought, kept or handed out
+    "儿童", "成人", "集采中选", "国谈", "医保", "毒麻",  # notes in words whose characters trade names use too
+    "白色", "黄绿", "薄膜衣红", "马血清", "基因工程", "夜片", "八十万",
+    "四价", "汉逊酵母", "鸡胚细胞", "冻干", "皮试", "限二线",   # valency, expression system, form, use
+    "舌下", "缓控释", "过一致性", "进口药", "原研进口", "眼科", "淡黄",
+])
+def test_a_note_in_words_is_no_trade_name(note):
+    assert parse(f"阿莫西林胶囊({note}) 0.25g*24粒")["trade_name"] is None
+
+
+def test_a_piece_of_a_manufacturer_s_name_is_its_short_name_not_a_trade_name():
+    # 利康 is written inside 阿斯利康制药, as 双鹤 is in 华润双鹤药业
+    assert parse("阿莫西林胶囊(利康) 0.25g*24粒")["trade_name"] is None
+    assert parse("阿莫西林胶囊(新白欣) 0.25g*24粒")["trade_name"] == "新白欣"   # a coined name still is one
+
+
+@pytest.mark.parametrize("raw", [
+    "阿莫西林胶囊(阿莫) 0.25g*24粒",          # after the name, as 注射用单磷酸阿糖腺苷(阿糖)
+    "(西林)阿莫西林胶囊 0.25g*24粒",          # before it
+    "阿莫西林(西林)胶囊 0.25g*24粒",          # inside it
+])
+def test_a_bracketed_piece_of_the_drug_s_own_name_is_no_trade_name(raw):
+    assert parse(raw)["trade_name"] is None
