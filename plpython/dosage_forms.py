@@ -55,7 +55,9 @@ _FORM_KINDS = (("注射", "injection"), ("输液", "injection"), ("针", "inject
 
 
 def form_kinds(form: str) -> frozenset:
-    """>>> sorted(form_kinds("鼻喷剂")), sorted(form_kinds("缓释片")), form_kinds("溶液剂")
+    """What kinds of product a dosage form's name tells (_FORM_KINDS).
+
+    >>> sorted(form_kinds("鼻喷剂")), sorted(form_kinds("缓释片")), form_kinds("溶液剂")
     (['nose', 'spray'], ['tablet'], frozenset())
     """
     return frozenset(kind for word, kind in _FORM_KINDS if word in form)
