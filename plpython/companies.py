@@ -93,9 +93,10 @@ PACKER_WORDS = ("分包装", "分装")
 ZH_CORPORATE_SUFFIXES = tuple(x for x in CORPORATE_SUFFIXES if x.endswith(("公司", "集团")))
 # The legal forms before which catalogues of joint ventures put the region in brackets (诺华制药(北京)有限公司).
 REGION_BRACKET_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司")
-# Words that make a fragment a company wherever they stand in it (or at its end, for " ag").
-COMPANY_WORDS = ("有限公司", "公司", "株式会社", "药厂", "制药厂", "总厂", "gmbh", "ltd", "inc", "corporation",
-                 "limited", "s.a.", "s.p.a.", "n.v.", " ag")
+# Words that make a fragment a company wherever they stand in it (or at its end, for " ag"); the institutes
+# of biological products (兰州生物制品研究所) make vaccines and blood products.
+COMPANY_WORDS = ("有限公司", "公司", "株式会社", "药厂", "制药厂", "总厂", "研究所", "研究院", "gmbh", "ltd", "inc",
+                 "corporation", "limited", "s.a.", "s.p.a.", "n.v.", " ag")
 # How the short names of HIS catalogues end (上海禾丰制药, 江苏恒瑞医药, 石药集团, 长春金赛生物): words of an
 # industry, never the end of a drug name.
 SHORT_NAME_TAILS = ("制药", "药业", "医药", "生物", "集团", "生化", "药厂", "制药厂", "股份", "实业", "医疗")

@@ -168,3 +168,7 @@ def test_a_full_company_name_beats_a_short_name_inside_it_accepted_fuzzily():
                                          ("天津药业", True), ("fleet laboratories limited", True)])
 def test_a_legal_form_or_an_industry_word_alone_names_no_company(name, names):
     assert companies.names_a_company(name) is names
+
+
+def test_an_institute_of_biological_products_is_a_company():
+    assert companies.is_company("兰州生物制品研究所") and companies.is_company("天津药物研究院药业有限责任公司")
