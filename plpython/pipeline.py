@@ -477,7 +477,9 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
         flat.fill("generic_name", known, INFERRED)
         flat.fill("dosage_form", shape.dosage_form, INFERRED)
         prefix = INJECTION_PREFIX if fragment.startswith(INJECTION_PREFIX) else ""
-        flat.fill("product_name", fragment if why_not == "herb"
+        # 生白芍饮片 is the piece 生白芍, as the lexicon names pieces; 生黄芪颗粒 keeps its form
+        herb_product = shape.stem if shape.dosage_form == DECOCTION_PIECE else fragment
+        flat.fill("product_name", herb_product if why_not == "herb"
                   else merging.named_product(lex, fragment, known, prefix, _suffix(fragment, shape)), INFERRED)
         trade = lex.first(shape.stem, ("trade_name",))
         if trade is not None:      # 灭滴灵片: the stem is a trade or common name of the lexicon

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 419f51551797c5cb
+-- code version 81a11268f78629e4
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -1622,8 +1622,8 @@ def shape(fragment: str, lex) -> Shape | None:
     stem, form = body, None
     for n in range(min(len(body) - 2, 8), 0, -1):
         form = lex.dosage_form_suffixes.get(body[-n:])
-        if form == DECOCTION_PIECE and not is_herb(body[:-n], lex):
-            form = None        # 桑菊饮片: a tablet of 桑菊饮; only a herb is sold as its decoction piece
+        if form == DECOCTION_PIECE and not is_herb(body[:-n], lex) and processed_herb(body[:-n], lex) is None:
+            form = None        # 桑菊饮片: a tablet of 桑菊饮; only a herb (生白芍) is sold as its decoction piece
         if form and (n == 1 or body[-n] not in _STEM_ENDINGS
                      or known_generic(body[:-n], lex) and not is_herb(body[:-n], lex)):
             stem = body[:-n]
@@ -1656,12 +1656,17 @@ def is_herb(name: str, lex) -> bool:
 PROCESSING_PREFIXES = ("麸炒", "土炒", "炒焦", "醋煅", "醋炙", "酒炙", "盐炙", "蜜炙", "姜炙", "生", "鲜", "炙",
                        "蜜", "炒", "焦", "醋", "酒", "盐", "姜", "煅", "制", "烫", "煨", "蒸", "净")
 PROCESSING_SUFFIXES = ("炭", "粉", "珠", "霜")
+# Frost (制霜) is what an oily seed leaves once its oil is pressed out (苦杏仁霜, 木鳖子霜); after any other herb
+# 霜 is a cream (霜剂, as 维A酸霜): 芦荟霜, 薄荷霜 are no pieces of 芦荟, 薄荷.
+FROST = "霜"
+SEED_ENDINGS = ("子", "仁")
 
 
 def processed_herb(name: str, lex) -> str | None:
     """The herb (its generic name) that ``name`` writes with a processing word the lexicon lacks: 生白芍,
     炙黄精, 焦苍术, 牡丹皮炭, 阿胶珠 are decoction pieces of 白芍, 黄精, 苍术, 牡丹皮, 阿胶. What is left must be
-    a herb of two characters or more (is_herb), so 盐酸…, 醋酸…, 制霉素 and 生长抑素 are never cut this way."""
+    a herb of two characters or more (is_herb), so 盐酸…, 醋酸…, 制霉素 and 生长抑素 are never cut this way;
+    霜 follows a seed only (FROST)."""
     for prefix in PROCESSING_PREFIXES + ("",):
         if not name.startswith(prefix):
             continue
@@ -1669,6 +1674,8 @@ def processed_herb(name: str, lex) -> str | None:
             if not (prefix or suffix) or not name.endswith(suffix):
                 continue
             herb = name[len(prefix):len(name) - len(suffix)]
+            if suffix == FROST and not herb.endswith(SEED_ENDINGS):
+                continue
             if sum(1 for ch in herb if is_hanzi(ch)) >= 2 and is_herb(herb, lex):
                 return known_generic(herb, lex)
     return None
@@ -2625,7 +2632,9 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
         flat.fill("generic_name", known, INFERRED)
         flat.fill("dosage_form", shape.dosage_form, INFERRED)
         prefix = INJECTION_PREFIX if fragment.startswith(INJECTION_PREFIX) else ""
-        flat.fill("product_name", fragment if why_not == "herb"
+        # 生白芍饮片 is the piece 生白芍, as the lexicon names pieces; 生黄芪颗粒 keeps its form
+        herb_product = shape.stem if shape.dosage_form == DECOCTION_PIECE else fragment
+        flat.fill("product_name", herb_product if why_not == "herb"
                   else merging.named_product(lex, fragment, known, prefix, _suffix(fragment, shape)), INFERRED)
         trade = lex.first(shape.stem, ("trade_name",))
         if trade is not None:      # 灭滴灵片: the stem is a trade or common name of the lexicon
@@ -4065,7 +4074,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '419f51551797c5cb')
+    'code', '81a11268f78629e4')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4076,11 +4085,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "419f51551797c5cb":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "81a11268f78629e4":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '419f51551797c5cb'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '81a11268f78629e4'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4108,7 +4117,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "419f51551797c5cb":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "419f51551797c5cb"
+    _dn.CODE_VERSION = "81a11268f78629e4"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4124,11 +4133,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "419f51551797c5cb":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "81a11268f78629e4":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '419f51551797c5cb'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '81a11268f78629e4'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4156,7 +4165,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "419f51551797c5cb":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "419f51551797c5cb"
+    _dn.CODE_VERSION = "81a11268f78629e4"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4169,11 +4178,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "419f51551797c5cb":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "81a11268f78629e4":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '419f51551797c5cb'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '81a11268f78629e4'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4201,7 +4210,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "419f51551797c5cb":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "419f51551797c5cb"
+    _dn.CODE_VERSION = "81a11268f78629e4"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4216,11 +4225,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "419f51551797c5cb":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "81a11268f78629e4":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '419f51551797c5cb'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '81a11268f78629e4'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4248,7 +4257,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "419f51551797c5cb":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "419f51551797c5cb"
+    _dn.CODE_VERSION = "81a11268f78629e4"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4261,11 +4270,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "419f51551797c5cb":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "81a11268f78629e4":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '419f51551797c5cb'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '81a11268f78629e4'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4293,7 +4302,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "419f51551797c5cb":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "419f51551797c5cb"
+    _dn.CODE_VERSION = "81a11268f78629e4"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4427,7 +4436,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "419f51551797c5cb", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "81a11268f78629e4", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
