@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 81a11268f78629e4
+-- code version dda5f80725f4cc0a
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -2578,7 +2578,7 @@ def _gate(fragment, lex):
     """Whether a second-type fragment goes to the fuzzy matcher: (None, its shape, None) when it does, else
     (why not, shape, known generic): "none" (no name), "company" (no manufacturer of the lexicon could be
     it), "known" (a known generic with a form suffix), "herb" (a herb with a processing word, 生白芍:
-    inference.processed_herb). No side effects: parse asks it ahead of the loop too, to hand the matcher
+    inference.processed_herb), "patent" (such a herb before another form, 炙甘草合剂). No side effects: parse asks it ahead of the loop too, to hand the matcher
     every fragment of the input at once."""
     n_hanzi = sum(1 for ch in fragment if is_hanzi(ch))
     hanzi = n_hanzi > 0
@@ -2592,6 +2592,11 @@ def _gate(fragment, lex):
     if companies.is_company(fragment) and not companies.company_may_match(fragment, lex):
         return "company", None, None
     shape = inference.shape(fragment, lex)
+    if shape and hanzi and shape.dosage_form not in HERB_DISPENSING_FORMS \
+            and inference.processed_herb(shape.stem, lex) is not None:
+        # 炙甘草合剂, 生白芍胶囊: a processed herb before another form begins a patent medicine's name (a
+        # formula, not 甘草); the matcher could only take it for the herb's piece
+        return "patent", shape, None
     known = inference.known_generic(shape.stem, lex) if shape and hanzi else None
     if known is None and hanzi and (shape is None or shape.dosage_form in HERB_DISPENSING_FORMS):
         # 生白芍, 炙黄精颗粒: a herb with a processing word is that herb's piece (or granules); before
@@ -2608,6 +2613,16 @@ def _suffix(fragment, shape):
     return fragment[len(prefix) + len(shape.stem):]
 
 
+def _inferred_product(seg, flat, fragment, shape, known):
+    """A product-shaped fragment no dictionary holds: its stem (or the known generic it names) is the generic
+    name, its suffix the dosage form, the fragment the product name."""
+    seg.update(match="inferred", attribute="generic_name", term=shape.stem, standard=known or shape.stem,
+               known_generic=known is not None, dosage_form=shape.dosage_form)
+    flat.fill("generic_name", known or shape.stem, INFERRED)
+    flat.fill("dosage_form", shape.dosage_form, INFERRED)
+    flat.fill("product_name", fragment, INFERRED)
+
+
 def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None) -> dict:
     """``text``: the fragment when a bracket splits it (merging._bracket_inside_name), else s[span]."""
     a, b = _fragment_span(s, span)
@@ -2622,6 +2637,9 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
         # a company the lexicon cannot hold (no manufacturer with its core name): no fuzzy search
         seg.update(match="inferred", attribute="manufacturer", term=fragment, standard=fragment)
         flat.fill("manufacturer", fragment, INFERRED)
+        return seg
+    if why_not == "patent":
+        _inferred_product(seg, flat, fragment, shape, None)
         return seg
     if known:
         # 昂丹司琼口溶膜: a known generic name (or its synonym) with a form suffix the dictionaries lack
@@ -2664,13 +2682,7 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
         seg.update(match="inferred", attribute="manufacturer", term=fragment, standard=fragment)
         flat.fill("manufacturer", fragment, INFERRED)
     elif shape and hanzi:
-        known = inference.known_generic(shape.stem, lex)
-        seg.update(match="inferred", attribute="generic_name", term=shape.stem,
-                   standard=known or shape.stem, known_generic=known is not None,
-                   dosage_form=shape.dosage_form)
-        flat.fill("generic_name", known or shape.stem, INFERRED)
-        flat.fill("dosage_form", shape.dosage_form, INFERRED)
-        flat.fill("product_name", fragment, INFERRED)
+        _inferred_product(seg, flat, fragment, shape, inference.known_generic(shape.stem, lex))
     elif candidates:
         seg["match"] = "fuzzy"
     if candidates:
@@ -4074,7 +4086,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '81a11268f78629e4')
+    'code', 'dda5f80725f4cc0a')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4085,11 +4097,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "81a11268f78629e4":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dda5f80725f4cc0a":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '81a11268f78629e4'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'dda5f80725f4cc0a'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4117,7 +4129,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "81a11268f78629e4":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "81a11268f78629e4"
+    _dn.CODE_VERSION = "dda5f80725f4cc0a"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4133,11 +4145,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "81a11268f78629e4":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dda5f80725f4cc0a":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '81a11268f78629e4'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'dda5f80725f4cc0a'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4165,7 +4177,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "81a11268f78629e4":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "81a11268f78629e4"
+    _dn.CODE_VERSION = "dda5f80725f4cc0a"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4178,11 +4190,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "81a11268f78629e4":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dda5f80725f4cc0a":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '81a11268f78629e4'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'dda5f80725f4cc0a'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4210,7 +4222,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "81a11268f78629e4":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "81a11268f78629e4"
+    _dn.CODE_VERSION = "dda5f80725f4cc0a"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4225,11 +4237,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "81a11268f78629e4":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dda5f80725f4cc0a":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '81a11268f78629e4'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'dda5f80725f4cc0a'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4257,7 +4269,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "81a11268f78629e4":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "81a11268f78629e4"
+    _dn.CODE_VERSION = "dda5f80725f4cc0a"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4270,11 +4282,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "81a11268f78629e4":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dda5f80725f4cc0a":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '81a11268f78629e4'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'dda5f80725f4cc0a'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4302,7 +4314,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "81a11268f78629e4":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "81a11268f78629e4"
+    _dn.CODE_VERSION = "dda5f80725f4cc0a"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4436,7 +4448,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "81a11268f78629e4", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "dda5f80725f4cc0a", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -74,6 +74,7 @@ def test_a_cream_named_after_a_herb_is_no_piece_of_it(bundled_db, raw):
     ("生长抑素 3mg*1支", "生长抑素"),            # 生 + 长抑素 is no herb
     ("制霉素片 50万U*100片", "制霉素"),          # nor 制 + 霉素
     ("生白芍胶囊 0.3g*24粒", "生白芍"),          # a processed herb before a capsule may begin a patent medicine
+    ("炙甘草合剂 150ml", "炙甘草"),              # a formula (炙甘草汤), not 甘草, though the lexicon lists 炙甘草
 ])
 def test_a_drug_that_begins_with_a_processing_word_or_a_processed_herb_is_no_herb(bundled_db, raw, generic):
     assert parse(bundled_db, raw)["generic_name"] == generic
