@@ -33,8 +33,8 @@ def shape(fragment: str, lex) -> Shape | None:
     stem, form = body, None
     for n in range(min(len(body) - 2, 8), 0, -1):
         form = lex.dosage_form_suffixes.get(body[-n:])
-        if form == DECOCTION_PIECE and not is_herb(body[:-n], lex):
-            form = None        # 桑菊饮片: a tablet of 桑菊饮; only a herb is sold as its decoction piece
+        if form == DECOCTION_PIECE and not is_herb(body[:-n], lex) and processed_herb(body[:-n], lex) is None:
+            form = None        # 桑菊饮片: a tablet of 桑菊饮; only a herb (生白芍) is sold as its decoction piece
         if form and (n == 1 or body[-n] not in _STEM_ENDINGS
                      or known_generic(body[:-n], lex) and not is_herb(body[:-n], lex)):
             stem = body[:-n]
@@ -67,12 +67,17 @@ def is_herb(name: str, lex) -> bool:
 PROCESSING_PREFIXES = ("麸炒", "土炒", "炒焦", "醋煅", "醋炙", "酒炙", "盐炙", "蜜炙", "姜炙", "生", "鲜", "炙",
                        "蜜", "炒", "焦", "醋", "酒", "盐", "姜", "煅", "制", "烫", "煨", "蒸", "净")
 PROCESSING_SUFFIXES = ("炭", "粉", "珠", "霜")
+# Frost (制霜) is what an oily seed leaves once its oil is pressed out (苦杏仁霜, 木鳖子霜); after any other herb
+# 霜 is a cream (霜剂, as 维A酸霜): 芦荟霜, 薄荷霜 are no pieces of 芦荟, 薄荷.
+FROST = "霜"
+SEED_ENDINGS = ("子", "仁")
 
 
 def processed_herb(name: str, lex) -> str | None:
     """The herb (its generic name) that ``name`` writes with a processing word the lexicon lacks: 生白芍,
     炙黄精, 焦苍术, 牡丹皮炭, 阿胶珠 are decoction pieces of 白芍, 黄精, 苍术, 牡丹皮, 阿胶. What is left must be
-    a herb of two characters or more (is_herb), so 盐酸…, 醋酸…, 制霉素 and 生长抑素 are never cut this way."""
+    a herb of two characters or more (is_herb), so 盐酸…, 醋酸…, 制霉素 and 生长抑素 are never cut this way;
+    霜 follows a seed only (FROST)."""
     for prefix in PROCESSING_PREFIXES + ("",):
         if not name.startswith(prefix):
             continue
@@ -80,6 +85,8 @@ def processed_herb(name: str, lex) -> str | None:
             if not (prefix or suffix) or not name.endswith(suffix):
                 continue
             herb = name[len(prefix):len(name) - len(suffix)]
+            if suffix == FROST and not herb.endswith(SEED_ENDINGS):
+                continue
             if sum(1 for ch in herb if is_hanzi(ch)) >= 2 and is_herb(herb, lex):
                 return known_generic(herb, lex)
     return None

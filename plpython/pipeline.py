@@ -525,7 +525,7 @@ def _gate(fragment, lex):
     """Whether a second-type fragment goes to the fuzzy matcher: (None, its shape, None) when it does, else
     (why not, shape, known generic): "none" (no name), "company" (no manufacturer of the lexicon could be
     it), "known" (a known generic with a form suffix), "herb" (a herb with a processing word, 生白芍:
-    inference.processed_herb). No side effects: parse asks it ahead of the loop too, to hand the matcher
+    inference.processed_herb), "patent" (such a herb before another form, 炙甘草合剂). No side effects: parse asks it ahead of the loop too, to hand the matcher
     every fragment of the input at once."""
     n_hanzi = sum(1 for ch in fragment if is_hanzi(ch))
     hanzi = n_hanzi > 0
@@ -539,6 +539,11 @@ def _gate(fragment, lex):
     if companies.is_company(fragment) and not companies.company_may_match(fragment, lex):
         return "company", None, None
     shape = inference.shape(fragment, lex)
+    if shape and hanzi and shape.dosage_form not in HERB_DISPENSING_FORMS \
+            and inference.processed_herb(shape.stem, lex) is not None:
+        # 炙甘草合剂, 生白芍胶囊: a processed herb before another form begins a patent medicine's name (a
+        # formula, not 甘草); the matcher could only take it for the herb's piece
+        return "patent", shape, None
     known = inference.known_generic(shape.stem, lex) if shape and hanzi else None
     if known is None and hanzi and (shape is None or shape.dosage_form in HERB_DISPENSING_FORMS):
         # 生白芍, 炙黄精颗粒: a herb with a processing word is that herb's piece (or granules); before
@@ -562,6 +567,16 @@ def _suffix(fragment, shape):
     return fragment[len(prefix) + len(shape.stem):]
 
 
+def _inferred_product(seg, flat, fragment, shape, known):
+    """A product-shaped fragment no dictionary holds: its stem (or the known generic it names) is the generic
+    name, its suffix the dosage form, the fragment the product name."""
+    seg.update(match="inferred", attribute="generic_name", term=shape.stem, standard=known or shape.stem,
+               known_generic=known is not None, dosage_form=shape.dosage_form)
+    flat.fill("generic_name", known or shape.stem, INFERRED)
+    flat.fill("dosage_form", shape.dosage_form, INFERRED)
+    flat.fill("product_name", fragment, INFERRED)
+
+
 def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None) -> dict:
     """``text``: the fragment when a bracket splits it (merging._bracket_inside_name), else s[span]."""
     a, b = _fragment_span(s, span)
@@ -583,6 +598,9 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
         if infer_maker:
             flat.fill("manufacturer", fragment, maker_rank)
         return seg
+    if why_not == "patent":
+        _inferred_product(seg, flat, fragment, shape, None)
+        return seg
     if known:
         # 昂丹司琼口溶膜: a known generic name (or its synonym) with a form suffix the dictionaries lack
         # is that generic's product; nothing for the fuzzy matcher to guess. A processed herb is a product of
@@ -592,7 +610,9 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
         flat.fill("generic_name", known, INFERRED)
         flat.fill("dosage_form", shape.dosage_form, INFERRED)
         prefix = INJECTION_PREFIX if fragment.startswith(INJECTION_PREFIX) else ""
-        flat.fill("product_name", fragment if why_not == "herb"
+        # 生白芍饮片 is the piece 生白芍, as the lexicon names pieces; 生黄芪颗粒 keeps its form
+        herb_product = shape.stem if shape.dosage_form == DECOCTION_PIECE else fragment
+        flat.fill("product_name", herb_product if why_not == "herb"
                   else merging.named_product(lex, fragment, known, prefix, _suffix(fragment, shape)), INFERRED)
         trade = lex.first(shape.stem, ("trade_name",))
         if trade is not None:      # 灭滴灵片: the stem is a trade or common name of the lexicon
@@ -628,13 +648,7 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
         if infer_maker:
             flat.fill("manufacturer", fragment, maker_rank)
     elif shape and hanzi:
-        known = inference.known_generic(shape.stem, lex)
-        seg.update(match="inferred", attribute="generic_name", term=shape.stem,
-                   standard=known or shape.stem, known_generic=known is not None,
-                   dosage_form=shape.dosage_form)
-        flat.fill("generic_name", known or shape.stem, INFERRED)
-        flat.fill("dosage_form", shape.dosage_form, INFERRED)
-        flat.fill("product_name", fragment, INFERRED)
+        _inferred_product(seg, flat, fragment, shape, inference.known_generic(shape.stem, lex))
     elif candidates:
         seg["match"] = "fuzzy"
     if candidates:

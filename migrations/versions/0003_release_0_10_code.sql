@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version edca50241987094e
+-- code version 1b53b6cd3234ac52
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -1827,8 +1827,8 @@ def shape(fragment: str, lex) -> Shape | None:
     stem, form = body, None
     for n in range(min(len(body) - 2, 8), 0, -1):
         form = lex.dosage_form_suffixes.get(body[-n:])
-        if form == DECOCTION_PIECE and not is_herb(body[:-n], lex):
-            form = None        # 桑菊饮片: a tablet of 桑菊饮; only a herb is sold as its decoction piece
+        if form == DECOCTION_PIECE and not is_herb(body[:-n], lex) and processed_herb(body[:-n], lex) is None:
+            form = None        # 桑菊饮片: a tablet of 桑菊饮; only a herb (生白芍) is sold as its decoction piece
         if form and (n == 1 or body[-n] not in _STEM_ENDINGS
                      or known_generic(body[:-n], lex) and not is_herb(body[:-n], lex)):
             stem = body[:-n]
@@ -1861,12 +1861,17 @@ def is_herb(name: str, lex) -> bool:
 PROCESSING_PREFIXES = ("麸炒", "土炒", "炒焦", "醋煅", "醋炙", "酒炙", "盐炙", "蜜炙", "姜炙", "生", "鲜", "炙",
                        "蜜", "炒", "焦", "醋", "酒", "盐", "姜", "煅", "制", "烫", "煨", "蒸", "净")
 PROCESSING_SUFFIXES = ("炭", "粉", "珠", "霜")
+# Frost (制霜) is what an oily seed leaves once its oil is pressed out (苦杏仁霜, 木鳖子霜); after any other herb
+# 霜 is a cream (霜剂, as 维A酸霜): 芦荟霜, 薄荷霜 are no pieces of 芦荟, 薄荷.
+FROST = "霜"
+SEED_ENDINGS = ("子", "仁")
 
 
 def processed_herb(name: str, lex) -> str | None:
     """The herb (its generic name) that ``name`` writes with a processing word the lexicon lacks: 生白芍,
     炙黄精, 焦苍术, 牡丹皮炭, 阿胶珠 are decoction pieces of 白芍, 黄精, 苍术, 牡丹皮, 阿胶. What is left must be
-    a herb of two characters or more (is_herb), so 盐酸…, 醋酸…, 制霉素 and 生长抑素 are never cut this way."""
+    a herb of two characters or more (is_herb), so 盐酸…, 醋酸…, 制霉素 and 生长抑素 are never cut this way;
+    霜 follows a seed only (FROST)."""
     for prefix in PROCESSING_PREFIXES + ("",):
         if not name.startswith(prefix):
             continue
@@ -1874,6 +1879,8 @@ def processed_herb(name: str, lex) -> str | None:
             if not (prefix or suffix) or not name.endswith(suffix):
                 continue
             herb = name[len(prefix):len(name) - len(suffix)]
+            if suffix == FROST and not herb.endswith(SEED_ENDINGS):
+                continue
             if sum(1 for ch in herb if is_hanzi(ch)) >= 2 and is_herb(herb, lex):
                 return known_generic(herb, lex)
     return None
@@ -2975,7 +2982,7 @@ def _gate(fragment, lex):
     """Whether a second-type fragment goes to the fuzzy matcher: (None, its shape, None) when it does, else
     (why not, shape, known generic): "none" (no name), "company" (no manufacturer of the lexicon could be
     it), "known" (a known generic with a form suffix), "herb" (a herb with a processing word, 生白芍:
-    inference.processed_herb). No side effects: parse asks it ahead of the loop too, to hand the matcher
+    inference.processed_herb), "patent" (such a herb before another form, 炙甘草合剂). No side effects: parse asks it ahead of the loop too, to hand the matcher
     every fragment of the input at once."""
     n_hanzi = sum(1 for ch in fragment if is_hanzi(ch))
     hanzi = n_hanzi > 0
@@ -2989,6 +2996,11 @@ def _gate(fragment, lex):
     if companies.is_company(fragment) and not companies.company_may_match(fragment, lex):
         return "company", None, None
     shape = inference.shape(fragment, lex)
+    if shape and hanzi and shape.dosage_form not in HERB_DISPENSING_FORMS \
+            and inference.processed_herb(shape.stem, lex) is not None:
+        # 炙甘草合剂, 生白芍胶囊: a processed herb before another form begins a patent medicine's name (a
+        # formula, not 甘草); the matcher could only take it for the herb's piece
+        return "patent", shape, None
     known = inference.known_generic(shape.stem, lex) if shape and hanzi else None
     if known is None and hanzi and (shape is None or shape.dosage_form in HERB_DISPENSING_FORMS):
         # 生白芍, 炙黄精颗粒: a herb with a processing word is that herb's piece (or granules); before
@@ -3012,6 +3024,16 @@ def _suffix(fragment, shape):
     return fragment[len(prefix) + len(shape.stem):]
 
 
+def _inferred_product(seg, flat, fragment, shape, known):
+    """A product-shaped fragment no dictionary holds: its stem (or the known generic it names) is the generic
+    name, its suffix the dosage form, the fragment the product name."""
+    seg.update(match="inferred", attribute="generic_name", term=shape.stem, standard=known or shape.stem,
+               known_generic=known is not None, dosage_form=shape.dosage_form)
+    flat.fill("generic_name", known or shape.stem, INFERRED)
+    flat.fill("dosage_form", shape.dosage_form, INFERRED)
+    flat.fill("product_name", fragment, INFERRED)
+
+
 def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None) -> dict:
     """``text``: the fragment when a bracket splits it (merging._bracket_inside_name), else s[span]."""
     a, b = _fragment_span(s, span)
@@ -3033,6 +3055,9 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
         if infer_maker:
             flat.fill("manufacturer", fragment, maker_rank)
         return seg
+    if why_not == "patent":
+        _inferred_product(seg, flat, fragment, shape, None)
+        return seg
     if known:
         # 昂丹司琼口溶膜: a known generic name (or its synonym) with a form suffix the dictionaries lack
         # is that generic's product; nothing for the fuzzy matcher to guess. A processed herb is a product of
@@ -3042,7 +3067,9 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
         flat.fill("generic_name", known, INFERRED)
         flat.fill("dosage_form", shape.dosage_form, INFERRED)
         prefix = INJECTION_PREFIX if fragment.startswith(INJECTION_PREFIX) else ""
-        flat.fill("product_name", fragment if why_not == "herb"
+        # 生白芍饮片 is the piece 生白芍, as the lexicon names pieces; 生黄芪颗粒 keeps its form
+        herb_product = shape.stem if shape.dosage_form == DECOCTION_PIECE else fragment
+        flat.fill("product_name", herb_product if why_not == "herb"
                   else merging.named_product(lex, fragment, known, prefix, _suffix(fragment, shape)), INFERRED)
         trade = lex.first(shape.stem, ("trade_name",))
         if trade is not None:      # 灭滴灵片: the stem is a trade or common name of the lexicon
@@ -3078,13 +3105,7 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
         if infer_maker:
             flat.fill("manufacturer", fragment, maker_rank)
     elif shape and hanzi:
-        known = inference.known_generic(shape.stem, lex)
-        seg.update(match="inferred", attribute="generic_name", term=shape.stem,
-                   standard=known or shape.stem, known_generic=known is not None,
-                   dosage_form=shape.dosage_form)
-        flat.fill("generic_name", known or shape.stem, INFERRED)
-        flat.fill("dosage_form", shape.dosage_form, INFERRED)
-        flat.fill("product_name", fragment, INFERRED)
+        _inferred_product(seg, flat, fragment, shape, inference.known_generic(shape.stem, lex))
     elif candidates:
         seg["match"] = "fuzzy"
     if candidates:
@@ -4557,7 +4578,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'edca50241987094e')
+    'code', '1b53b6cd3234ac52')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4568,11 +4589,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "edca50241987094e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b53b6cd3234ac52":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'edca50241987094e'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1b53b6cd3234ac52'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4600,7 +4621,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "edca50241987094e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "edca50241987094e"
+    _dn.CODE_VERSION = "1b53b6cd3234ac52"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4616,11 +4637,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "edca50241987094e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b53b6cd3234ac52":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'edca50241987094e'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1b53b6cd3234ac52'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4648,7 +4669,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "edca50241987094e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "edca50241987094e"
+    _dn.CODE_VERSION = "1b53b6cd3234ac52"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4661,11 +4682,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "edca50241987094e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b53b6cd3234ac52":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'edca50241987094e'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1b53b6cd3234ac52'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4693,7 +4714,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "edca50241987094e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "edca50241987094e"
+    _dn.CODE_VERSION = "1b53b6cd3234ac52"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4708,11 +4729,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "edca50241987094e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b53b6cd3234ac52":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'edca50241987094e'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1b53b6cd3234ac52'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4740,7 +4761,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "edca50241987094e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "edca50241987094e"
+    _dn.CODE_VERSION = "1b53b6cd3234ac52"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4753,11 +4774,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "edca50241987094e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b53b6cd3234ac52":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'edca50241987094e'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1b53b6cd3234ac52'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4785,7 +4806,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "edca50241987094e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "edca50241987094e"
+    _dn.CODE_VERSION = "1b53b6cd3234ac52"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4919,7 +4940,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "edca50241987094e", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "1b53b6cd3234ac52", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

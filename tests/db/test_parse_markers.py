@@ -51,3 +51,10 @@ def test_a_hospital_adds_its_own_marker_with_load_dict(marker_db, tmp_path):
                    "formulary_marker\t协\t院内协定\t\n", encoding="utf-8")
     loader.load(marker_db, [own], log=lambda *_: None)
     assert parse(marker_db, "(协)阿莫西林胶囊")["markers"] == ["院内协定"]
+
+
+def test_a_hospital_preparation_tag_is_a_marker_not_the_drug_name(marker_db):
+    # 院内制剂 (a preparation of the hospital itself) beside a name the lexicon lacks: the name is the product
+    doc = parse(marker_db, "紫草霜 20g 院内制剂")
+    assert doc["markers"] == ["医疗机构制剂"]
+    assert doc["product_name"] == "紫草霜"

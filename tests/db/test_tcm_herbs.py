@@ -53,6 +53,8 @@ def test_a_dispensing_granule_is_its_herb_without_a_fuzzy_search(bundled_db, raw
     ("蒸五味子 10g", "五味子", "蒸五味子", "中药饮片"),
     ("艾叶炭 10g", "艾叶", "艾叶炭", "中药饮片"),         # charred: the word after the name
     ("生黄芪颗粒 1g/10g*1袋", "黄芪", "生黄芪颗粒", "颗粒剂"),
+    ("生白芍饮片 10g", "白芍", "生白芍", "中药饮片"),    # the form written out: the piece as the lexicon names one
+    ("苦杏仁霜 6g", "苦杏仁", "苦杏仁霜", "中药饮片"),    # frost: a seed with its oil pressed out
 ])
 def test_a_herb_with_a_processing_word_the_lexicon_lacks_is_a_piece_of_that_herb(bundled_db, raw, generic, product,
                                                                                   form):
@@ -61,10 +63,18 @@ def test_a_herb_with_a_processing_word_the_lexicon_lacks_is_a_piece_of_that_herb
     assert not searched(doc, product)
 
 
+@pytest.mark.parametrize("raw", ["芦荟霜 50g*1支", "薄荷霜 20g", "珍珠霜 20g"])
+def test_a_cream_named_after_a_herb_is_no_piece_of_it(bundled_db, raw):
+    # 霜 after a herb that is no seed is a cream (霜剂, as 维A酸霜), not the herb's frost
+    doc = parse(bundled_db, raw)
+    assert (doc["generic_name"], doc["dosage_form"]) == (None, None)
+
+
 @pytest.mark.parametrize("raw, generic", [
     ("生长抑素 3mg*1支", "生长抑素"),            # 生 + 长抑素 is no herb
     ("制霉素片 50万U*100片", "制霉素"),          # nor 制 + 霉素
     ("生白芍胶囊 0.3g*24粒", "生白芍"),          # a processed herb before a capsule may begin a patent medicine
+    ("炙甘草合剂 150ml", "炙甘草"),              # a formula (炙甘草汤), not 甘草, though the lexicon lists 炙甘草
 ])
 def test_a_drug_that_begins_with_a_processing_word_or_a_processed_herb_is_no_herb(bundled_db, raw, generic):
     assert parse(bundled_db, raw)["generic_name"] == generic
