@@ -361,3 +361,16 @@ def test_entries_that_get_one_key_and_mean_different_things_stop_the_upgrade(tmp
     assert "维生素K₁注射液 (generic 阿莫西林, dosage_form 注射液)" in err and "维生素K1注射液 (generic 布洛芬, dosage_form 注射液)" in err
     assert "'维生素k1注射液'" in err and "drugnorm-admin 0.9.0" in err
     assert migrate.current(empty_db) == PREVIOUS_RELEASE
+
+
+def test_the_script_of_migrate_sql_computes_the_keys_too(tmp_path, empty_db, capsys):
+    _on_0_9(empty_db, tmp_path, VITAMIN_K1)
+    assert cli.main(["--dsn", empty_db, "migrate", "--sql"]) == 0
+    script = tmp_path / "upgrade.sql"
+    script.write_text(capsys.readouterr().out, encoding="utf-8")
+    res = subprocess.run([str(pgserver.find_bindir() / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", empty_db,
+                          "-f", str(script)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-2000:]
+    with psycopg.connect(empty_db) as conn:
+        assert conn.execute("SELECT key FROM drugnorm.entry WHERE term = '维生素K₁'").fetchone()[0] == "维生素k1"
+        assert conn.execute("SELECT drug_parse('维生素K₁')->>'generic_name'").fetchone()[0] == "维生素K₁"
