@@ -21,7 +21,6 @@ DECLARE
     first_pass boolean;
     v bigint;
     bad record;
-    n_bad bigint;
 BEGIN
     SELECT greatest(s.version, (SELECT max(version) FROM drugnorm.lexicon_version)) + 1 INTO v
     FROM drugnorm.state s;
