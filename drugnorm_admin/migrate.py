@@ -338,7 +338,13 @@ class _Recorder:
 
 
 def _reason(e: Exception) -> str:
-    return str(getattr(e, "orig", None) or e).strip()
+    """One line: the server's message, detail and hint, without the CONTEXT of a PL/pgSQL block."""
+    orig = getattr(e, "orig", None) or e
+    diag = getattr(orig, "diag", None)
+    if diag is not None and diag.message_primary:
+        return " ".join(" ".join(p.split()) for p in (diag.message_primary, diag.message_detail, diag.message_hint)
+                        if p)
+    return str(orig).strip()
 
 
 def _warn_locale(dsn: str, log) -> None:

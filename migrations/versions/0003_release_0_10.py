@@ -38,8 +38,11 @@ def upgrade() -> None:
     _run(revision + "_schema.sql")
     _load_hanzi()
     _run(revision + "_code.sql")
+    # Every entry's key by this release's normalization, with what is derived from keys (see the file).
+    _run(revision + "_rekey.sql")
 
 
 def downgrade() -> None:
+    # Keys stay as 0.10 computed them (README, Upgrading: Rolling back).
     _run(revision + "_schema_down.sql")
     _run(revision + "_code_down.sql")

@@ -253,3 +253,124 @@ def test_migrate_refuses_to_upgrade_a_schema_whose_objects_changed_owner(db_owne
     with pytest.raises(AdminError, match=f"table drugnorm.py_module \\(owned by {role}\\)"):
         migrate.upgrade(admin_dsn, **QUIET)
     assert migrate.current(admin_dsn) == PREVIOUS_RELEASE
+
+
+# --- keys: 0.10 normalizes text differently (a subscript is its plain character: K₁ is K1), and every key
+# was computed by 0.9.0's normalization when it was loaded --------------------------------------------------
+
+VITAMIN_K1 = ("dict\tterm\tstandard\tgeneric\tproduct\tdosage_form\n"
+              "generic_name\t维生素K₁\t\t\t\t\n"
+              "product_name\t维生素K₁注射液\t\t维生素K₁\t\t注射液\n")
+ENTRY_COLUMNS = "dict, term, key, readings, tokens, dim_len, char_sq, pinyin, initials"
+
+
+def _on_0_9(dsn, tmp_path, hospital: str) -> None:
+    """A 0.9.0 database holding the tests' bundled lexicon and a hospital's own dictionary file."""
+    migrate.upgrade(dsn, PREVIOUS_RELEASE, **QUIET)
+    own = tmp_path / "hospital.tsv"
+    own.write_text(hospital, encoding="utf-8")
+    loader.load(dsn, [DATA / "mini_lexicon.tsv"], **QUIET)
+    loader.load(dsn, [own], **QUIET)
+
+
+def _derived(dsn, terms) -> dict:
+    """What is computed from the keys of some entries: their columns, postings, lookup codes, weights, and
+    the frequencies of their tokens."""
+    with psycopg.connect(dsn) as conn:
+        ids = [r[0] for r in conn.execute("SELECT id FROM drugnorm.entry WHERE term = ANY(%s)", (terms,))]
+        return {
+            "entries": conn.execute(f"SELECT {ENTRY_COLUMNS} FROM drugnorm.entry WHERE id = ANY(%s) "
+                                    "ORDER BY dict, term", (ids,)).fetchall(),
+            "postings": conn.execute("SELECT e.term, p.token, p.len FROM drugnorm.posting p JOIN drugnorm.entry e "
+                                     "ON e.id = p.entry_id WHERE e.id = ANY(%s) ORDER BY 1, 2", (ids,)).fetchall(),
+            "codes": conn.execute("SELECT e.term, c.code, c.kind, c.variant FROM drugnorm.lookup_code c "
+                                  "JOIN drugnorm.entry e ON e.id = c.entry_id WHERE e.id = ANY(%s) ORDER BY 1, 2, 3",
+                                  (ids,)).fetchall(),
+            "weights": conn.execute("SELECT e.term, round(u.w::numeric, 9) FROM drugnorm.entry_weight x JOIN "
+                                    "drugnorm.entry e ON e.id = x.entry_id CROSS JOIN unnest(x.w) AS u(w) "
+                                    "WHERE e.id = ANY(%s) ORDER BY 1", (ids,)).fetchall(),
+            "df": conn.execute("SELECT ts.token, ts.df, (SELECT count(*) FROM drugnorm.entry e "
+                               "WHERE ts.token = ANY(e.tokens))::int FROM drugnorm.token_stat ts WHERE ts.token IN "
+                               "(SELECT unnest(tokens) FROM drugnorm.entry WHERE id = ANY(%s)) ORDER BY 1",
+                               (ids,)).fetchall(),
+            "stale_postings": conn.execute("SELECT count(*) FROM drugnorm.posting p WHERE NOT EXISTS (SELECT FROM "
+                                           "drugnorm.entry e WHERE e.id = p.entry_id AND p.token = ANY(e.tokens))"
+                                           ).fetchone()[0],
+        }
+
+
+def test_an_upgrade_computes_the_keys_0_10_normalizes_differently(pg_server, tmp_path, empty_db):
+    # 0.9.0 kept the subscript: the hospital's 维生素K₁ has key 维生素k₁, which no 0.10 input gives.
+    _on_0_9(empty_db, tmp_path, VITAMIN_K1)
+    with psycopg.connect(empty_db) as conn:
+        assert conn.execute("SELECT key FROM drugnorm.entry WHERE term = '维生素K₁'").fetchone()[0] == "维生素k₁"
+
+    assert cli.main(["--dsn", empty_db, "migrate"]) == 0
+    with psycopg.connect(empty_db) as conn:
+        doc = conn.execute("SELECT drug_parse('维生素K₁注射液 1ml:10mg')").fetchone()[0]
+        assert (doc["product_name"], doc["generic_name"], doc["status"]) == ("维生素K₁注射液", "维生素K₁", "exact")
+        # the fuzzy scoring reads the new key's tokens: the entry scores in full against its own key
+        top = conn.execute("SELECT term, s FROM drug_candidates('维生素K1') LIMIT 1").fetchone()
+        assert top[0] == "维生素K₁" and top[1] == pytest.approx(1.0)
+        assert conn.execute("SELECT term FROM drug_lookup('wsskk1') LIMIT 1").fetchone()[0] == "维生素K₁"
+        event = conn.execute("SELECT v.what FROM drugnorm.lexicon_version v JOIN drugnorm.state s "
+                             "ON s.version = v.version").fetchone()[0]
+        assert event["rekeyed"] == 2 and event["kept_0_9_keys"] == []
+
+    # exactly what loading the same files with 0.10 gives
+    fresh = pg_server.create_db()
+    try:
+        fresh_dsn = pg_server.dsn(fresh)
+        migrate.upgrade(fresh_dsn, **QUIET)
+        loader.load(fresh_dsn, [DATA / "mini_lexicon.tsv", tmp_path / "hospital.tsv"], **QUIET)
+        upgraded = _derived(empty_db, ["维生素K₁", "维生素K₁注射液"])
+        assert upgraded == _derived(fresh_dsn, ["维生素K₁", "维生素K₁注射液"])
+        assert all(df == count for _, df, count in upgraded["df"]) and upgraded["stale_postings"] == 0
+    finally:
+        pg_server.drop_db(fresh)
+
+    # a downgrade restores 0.9.0's code and leaves the keys as 0.10 computed them
+    migrate.downgrade(empty_db, PREVIOUS_RELEASE, **QUIET)
+    with psycopg.connect(empty_db) as conn:
+        assert conn.execute("SELECT key FROM drugnorm.entry WHERE term = '维生素K₁'").fetchone()[0] == "维生素k1"
+
+
+def test_entries_that_get_one_key_and_mean_the_same_are_both_kept(tmp_path, empty_db):
+    # The hospital wrote K1 both ways: the synonym with a subscript keeps its 0.9.0 key, and says so.
+    _on_0_9(empty_db, tmp_path, "dict\tterm\tstandard\tgeneric\ngeneric_name\t维生素K1\t\t\ngeneric_name\t维生素K₁\t维生素K1\t\n")
+    assert cli.main(["--dsn", empty_db, "migrate"]) == 0
+    with psycopg.connect(empty_db) as conn:
+        rows = conn.execute("SELECT term, key, standard_id IS NULL FROM drugnorm.entry "
+                            "WHERE term LIKE '维生素K%' ORDER BY term").fetchall()
+        assert rows == [("维生素K1", "维生素k1", True), ("维生素K₁", "维生素k₁", False)]
+        what = conn.execute("SELECT v.what FROM drugnorm.lexicon_version v JOIN drugnorm.state s "
+                            "ON s.version = v.version").fetchone()[0]
+        assert what["kept_0_9_keys"] == [{"dict": "generic_name", "term": "维生素K₁", "key": "维生素k₁",
+                                          "new_key": "维生素k1"}]
+        assert conn.execute("SELECT drug_parse('维生素K₁')->>'generic_name'").fetchone()[0] == "维生素K1"
+
+
+def test_entries_that_get_one_key_and_mean_different_things_stop_the_upgrade(tmp_path, empty_db, capsys):
+    _on_0_9(empty_db, tmp_path, "dict\tterm\tstandard\tgeneric\tproduct\tdosage_form\n"
+                                "product_name\t维生素K₁注射液\t\t阿莫西林\t\t注射液\n"
+                                "product_name\t维生素K1注射液\t\t布洛芬\t\t注射液\n")
+    assert cli.main(["--dsn", empty_db, "migrate"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert "migration 0003: product_name entries " in err and " and " in err     # both, with what they mean
+    assert "维生素K₁注射液 (generic 阿莫西林, dosage_form 注射液)" in err and "维生素K1注射液 (generic 布洛芬, dosage_form 注射液)" in err
+    assert "'维生素k1注射液'" in err and "drugnorm-admin 0.9.0" in err
+    assert migrate.current(empty_db) == PREVIOUS_RELEASE
+
+
+def test_the_script_of_migrate_sql_computes_the_keys_too(tmp_path, empty_db, capsys):
+    _on_0_9(empty_db, tmp_path, VITAMIN_K1)
+    assert cli.main(["--dsn", empty_db, "migrate", "--sql"]) == 0
+    script = tmp_path / "upgrade.sql"
+    script.write_text(capsys.readouterr().out, encoding="utf-8")
+    res = subprocess.run([str(pgserver.find_bindir() / "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", empty_db,
+                          "-f", str(script)], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr[-2000:]
+    with psycopg.connect(empty_db) as conn:
+        assert conn.execute("SELECT key FROM drugnorm.entry WHERE term = '维生素K₁'").fetchone()[0] == "维生素k1"
+        assert conn.execute("SELECT drug_parse('维生素K₁')->>'generic_name'").fetchone()[0] == "维生素K₁"

@@ -108,7 +108,8 @@ def test_migrate_sql_prints_the_frozen_files_in_order_and_the_python_steps():
     script = migrate.sql_script(None)
     files = [line[3:] for line in script.splitlines() if line.startswith("-- versions/")]
     assert files == ["versions/0001_lexicon_schema.sql", "versions/0002_functions.sql",
-                     "versions/0003_release_0_10_schema.sql", "versions/0003_release_0_10_code.sql"]
+                     "versions/0003_release_0_10_schema.sql", "versions/0003_release_0_10_code.sql",
+                     "versions/0003_release_0_10_rekey.sql"]
     for f in files:   # each file whole, as it is frozen
         assert (migrate.MIGRATIONS_DIR / f).read_text(encoding="utf-8").rstrip() in script
     # revision 0003 loads the hanzi data in Python: printed as the statements it sends, its data as COPY

@@ -34,3 +34,14 @@ def test_scoring_sql_reads_the_same_dimensions():
 def test_readings_are_phrase_aware_and_empty_where_no_hanzi():
     assert scoring_index.readings("长春新碱") == "chang chun xin jian"
     assert scoring_index.readings("VC片") == "  pian"
+
+
+def test_the_0_10_upgrade_indexes_re_keyed_entries_by_the_same_dimensions():
+    # migrations/versions/0003_release_0_10_rekey.sql writes postings as sql/scoring_index.sql does (frozen,
+    # it cannot read it): the recall tokens, and the entry's characters as len
+    rekey = (Path(__file__).resolve().parents[2] / "migrations" / "versions" / "0003_release_0_10_rekey.sql"
+             ).read_text(encoding="utf-8")
+    recall = ", ".join(f"'{d}'" for d in scoring_index.RECALL_DIMS)
+    assert f"left(t.tok, 1) = ANY (ARRAY[{recall}])" in rekey
+    length = " + ".join(f"x.dim_len[{scoring_index.SCORING_DIMS.index(d) + 1}]" for d in scoring_index.CHARACTER_DIMS)
+    assert f"least({length}, 32767)" in rekey
