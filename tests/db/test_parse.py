@@ -156,7 +156,7 @@ def test_a_full_company_name_beats_a_short_name_inside_it(mini_db):
 
 def test_a_latin_company_name_cut_at_its_spaces_is_one_manufacturer(mini_db):
     doc = parse(mini_db, "阿莫西林胶囊 0.25g Fleet laboratories Limited")
-    assert doc["manufacturer"] == "fleet laboratories limited"
+    assert doc["manufacturer"] == "Fleet laboratories Limited"      # as written
     assert seg(doc, "Fleet laboratories Limited")["match"] == "inferred"
     assert doc["product_name"] == "阿莫西林胶囊"      # the drug before it is not swallowed
 
