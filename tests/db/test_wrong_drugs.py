@@ -108,9 +108,9 @@ def test_a_roman_numeral_is_read_whatever_its_characters(bundled_db, raw, generi
 @pytest.mark.parametrize("raw, name", [
     # the lexicon has 人凝血因子 (the insurance name of the family) and 人凝血因子Ⅷ, no factor Ⅸ of plasma:
     # the numeral is part of the name, never dropped, never another factor's
-    ("人凝血因子IX 500IU", "人凝血因子ix"),
-    ("人凝血因子Ⅸ(泰邦) 500IU", "人凝血因子ix"),
-    ("凝血因子IX 500IU", "凝血因子ix"),
+    ("人凝血因子IX 500IU", "人凝血因子IX"),
+    ("人凝血因子Ⅸ(泰邦) 500IU", "人凝血因子IX"),
+    ("凝血因子IX 500IU", "凝血因子IX"),
 ])
 def test_a_variant_mark_glued_after_a_name_is_part_of_it(bundled_db, raw, name):
     with psycopg.connect(bundled_db) as conn:
@@ -121,14 +121,14 @@ def test_a_variant_mark_glued_after_a_name_is_part_of_it(bundled_db, raw, name):
 def test_a_factor_for_injection_keeps_its_numeral(bundled_db):
     with psycopg.connect(bundled_db) as conn:
         doc = conn.execute("SELECT drug_parse('注射用人凝血因子Ⅸ 500IU')").fetchone()[0]
-    assert (doc["generic_name"], doc["product_name"]) == ("人凝血因子ix", "注射用人凝血因子ix")
+    assert (doc["generic_name"], doc["product_name"]) == ("人凝血因子IX", "注射用人凝血因子IX")
 
 
 def test_another_variant_of_a_product_is_not_the_one_the_lexicon_has(bundled_db):
     # the lexicon has 硝苯地平缓释片Ⅰ, (Ⅰ) and (Ⅲ): Ⅱ is none of them, but its generic is still 硝苯地平
     with psycopg.connect(bundled_db) as conn:
         doc = conn.execute("SELECT drug_parse('硝苯地平缓释片II(伲福达) 20mg*42片/盒')").fetchone()[0]
-    assert (doc["product_name"], doc["generic_name"], doc["dosage_form"]) == ("硝苯地平缓释片ii", "硝苯地平", "缓释片")
+    assert (doc["product_name"], doc["generic_name"], doc["dosage_form"]) == ("硝苯地平缓释片II", "硝苯地平", "缓释片")
     assert doc["status"] == "inferred"
 
 
