@@ -115,6 +115,37 @@ def _unpack(data: bytes) -> str:
     return zlib.decompress(data).decode()
 
 
+class _SeenOnce:
+    """Which raw strings a backend has parsed once, approximately: a bitmap indexed by the string's hash
+    (256 KB, whatever the strings). A result is cached the second time its string is parsed, so a
+    statement over distinct strings (CREATE TABLE AS over DISTINCT values, parse-table) does not pay for
+    compressing results that will never be asked again (5 % of a new string's cost), and a column of
+    repeated values pays one parse more per repeated value. A false "seen" only caches a result early.
+    Cleared after 2^18 strings, when about one bit in nine is set."""
+
+    BITS = 1 << 21
+    LIMIT = 1 << 18
+
+    def __init__(self):
+        self.clear()
+
+    def clear(self) -> None:
+        self.bits = bytearray(self.BITS >> 3)
+        self.added = 0
+
+    def check_and_add(self, text: str) -> bool:
+        """Whether ``text`` was seen before; marks it seen."""
+        h = hash(text) & (self.BITS - 1)
+        byte, bit = h >> 3, 1 << (h & 7)
+        if self.bits[byte] & bit:
+            return True
+        if self.added >= self.LIMIT:
+            self.clear()
+        self.bits[byte] |= bit
+        self.added += 1
+        return False
+
+
 class View:
     """A lexicon read in one snapshot, the settings typed against it, and what was computed with them.
 
@@ -131,6 +162,7 @@ class View:
         self.settings = {}
         self.settings_sig = None
         self.results = _Cache(RESULT_CACHE_BYTES)
+        self.seen_once = _SeenOnce()     # results are cached on second sight
         # fuzzy candidates per fragment: fragments (manufacturers, products) repeat across many strings
         self.fragments = _Cache(FRAGMENT_CACHE_BYTES)
 
@@ -444,7 +476,8 @@ def parse(plpy, GD, raw):
     result = pipeline.parse(raw, lex, _Matcher(plpy, b), st, _Interrupts(plpy, b))
     result["lexicon_version"] = version
     out = json.dumps(result, ensure_ascii=False, separators=_COMPACT)   # jsonb keeps no spacing anyway
-    if b.keep and len(raw) <= 1000:   # long strings are rarely repeated; don't let them fill the cache
+    # long strings are rarely repeated; don't let them fill the cache
+    if b.keep and len(raw) <= 1000 and b.seen_once.check_and_add(raw):
         b.results.put(raw, _pack(out), b.settings["cache_entries"])
     return out
 

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 1b53b6cd3234ac52
+-- code version 99b7aaf4f5ae432e
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -1119,7 +1119,15 @@ def company_may_match(fragment: str, lex) -> bool:
 def inside_a_company_name(fragment: str, lex) -> bool:
     """Whether ``fragment`` is written inside the core name of some manufacturer of the lexicon: 双鹤 in
     华润双鹤药业, 以岭 in 石家庄以岭药业, the short names catalogues write for their makers."""
-    return any(fragment in core for core in _company_cores(lex))
+    return "\n" not in fragment and fragment in _joined_company_cores(lex)
+
+
+def _joined_company_cores(lex) -> str:
+    """The core names on lines of one string: one substring search instead of a loop over thousands."""
+    joined = getattr(lex, "_joined_cores", None)
+    if joined is None:
+        joined = lex._joined_cores = "\n".join(_company_cores(lex))
+    return joined
 
 
 def _company_cores(lex) -> list[str]:
@@ -3907,6 +3915,37 @@ def _unpack(data: bytes) -> str:
     return zlib.decompress(data).decode()
 
 
+class _SeenOnce:
+    """Which raw strings a backend has parsed once, approximately: a bitmap indexed by the string's hash
+    (256 KB, whatever the strings). A result is cached the second time its string is parsed, so a
+    statement over distinct strings (CREATE TABLE AS over DISTINCT values, parse-table) does not pay for
+    compressing results that will never be asked again (5 % of a new string's cost), and a column of
+    repeated values pays one parse more per repeated value. A false "seen" only caches a result early.
+    Cleared after 2^18 strings, when about one bit in nine is set."""
+
+    BITS = 1 << 21
+    LIMIT = 1 << 18
+
+    def __init__(self):
+        self.clear()
+
+    def clear(self) -> None:
+        self.bits = bytearray(self.BITS >> 3)
+        self.added = 0
+
+    def check_and_add(self, text: str) -> bool:
+        """Whether ``text`` was seen before; marks it seen."""
+        h = hash(text) & (self.BITS - 1)
+        byte, bit = h >> 3, 1 << (h & 7)
+        if self.bits[byte] & bit:
+            return True
+        if self.added >= self.LIMIT:
+            self.clear()
+        self.bits[byte] |= bit
+        self.added += 1
+        return False
+
+
 class View:
     """A lexicon read in one snapshot, the settings typed against it, and what was computed with them.
 
@@ -3923,6 +3962,7 @@ class View:
         self.settings = {}
         self.settings_sig = None
         self.results = _Cache(RESULT_CACHE_BYTES)
+        self.seen_once = _SeenOnce()     # results are cached on second sight
         # fuzzy candidates per fragment: fragments (manufacturers, products) repeat across many strings
         self.fragments = _Cache(FRAGMENT_CACHE_BYTES)
 
@@ -4236,7 +4276,8 @@ def parse(plpy, GD, raw):
     result = pipeline.parse(raw, lex, _Matcher(plpy, b), st, _Interrupts(plpy, b))
     result["lexicon_version"] = version
     out = json.dumps(result, ensure_ascii=False, separators=_COMPACT)   # jsonb keeps no spacing anyway
-    if b.keep and len(raw) <= 1000:   # long strings are rarely repeated; don't let them fill the cache
+    # long strings are rarely repeated; don't let them fill the cache
+    if b.keep and len(raw) <= 1000 and b.seen_once.check_and_add(raw):
         b.results.put(raw, _pack(out), b.settings["cache_entries"])
     return out
 
@@ -4578,7 +4619,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '1b53b6cd3234ac52')
+    'code', '99b7aaf4f5ae432e')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4589,11 +4630,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b53b6cd3234ac52":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99b7aaf4f5ae432e":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1b53b6cd3234ac52'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '99b7aaf4f5ae432e'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4621,7 +4662,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b53b6cd3234ac52":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "1b53b6cd3234ac52"
+    _dn.CODE_VERSION = "99b7aaf4f5ae432e"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4637,11 +4678,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b53b6cd3234ac52":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99b7aaf4f5ae432e":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1b53b6cd3234ac52'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '99b7aaf4f5ae432e'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4669,7 +4710,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b53b6cd3234ac52":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "1b53b6cd3234ac52"
+    _dn.CODE_VERSION = "99b7aaf4f5ae432e"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4682,11 +4723,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b53b6cd3234ac52":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99b7aaf4f5ae432e":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1b53b6cd3234ac52'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '99b7aaf4f5ae432e'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4714,7 +4755,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b53b6cd3234ac52":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "1b53b6cd3234ac52"
+    _dn.CODE_VERSION = "99b7aaf4f5ae432e"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4729,11 +4770,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b53b6cd3234ac52":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99b7aaf4f5ae432e":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1b53b6cd3234ac52'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '99b7aaf4f5ae432e'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4761,7 +4802,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b53b6cd3234ac52":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "1b53b6cd3234ac52"
+    _dn.CODE_VERSION = "99b7aaf4f5ae432e"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4774,11 +4815,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b53b6cd3234ac52":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99b7aaf4f5ae432e":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1b53b6cd3234ac52'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '99b7aaf4f5ae432e'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4806,7 +4847,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1b53b6cd3234ac52":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "1b53b6cd3234ac52"
+    _dn.CODE_VERSION = "99b7aaf4f5ae432e"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4940,7 +4981,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "1b53b6cd3234ac52", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "99b7aaf4f5ae432e", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -45,6 +45,7 @@ def test_the_result_cache_is_bounded_in_bytes_whatever_cache_entries_says(monkey
     raws = ["".join(rnd.choice(HANZI) for _ in range(900)) for _ in range(200)]
     for raw in raws:
         server.parse(plpy, GD, raw)
+        server.parse(plpy, GD, raw)     # cached from its second sight
     assert held(b.results) <= 256 * 1024
     assert 10 < len(b.results) < len(raws)
     assert raws[-1] in dict(b.results.items())            # the most recent stay
@@ -54,7 +55,8 @@ def test_cache_entries_still_bounds_the_number_of_results():
     b, GD = backend()
     plpy = FakePlpy(cache_entries="5")
     for i in range(20):
-        server.parse(plpy, GD, f"阿莫西林胶囊 {i}mg")
+        for _ in range(2):
+            server.parse(plpy, GD, f"阿莫西林胶囊 {i}mg")
     assert len(b.results) == 5
 
 
@@ -73,3 +75,23 @@ def test_a_cache_hit_gives_the_same_result():
     plpy = FakePlpy()
     first = server.parse(plpy, GD, "阿莫西林胶囊 0.25g")
     assert server.parse(plpy, GD, "阿莫西林胶囊 0.25g") == first and len(b.results) == 1
+
+
+def test_a_result_is_cached_the_second_time_its_string_is_parsed():
+    # a statement over distinct strings does not pay for caching results nobody asks for again
+    b, GD = backend()
+    plpy = FakePlpy()
+    first = server.parse(plpy, GD, "阿莫西林胶囊 0.25g")
+    assert len(b.results) == 0
+    assert server.parse(plpy, GD, "阿莫西林胶囊 0.25g") == first and len(b.results) == 1
+    assert server.parse(plpy, GD, "阿莫西林胶囊 0.25g") == first and len(b.results) == 1
+
+
+def test_what_was_seen_once_is_forgotten_in_bounded_memory():
+    seen = server._SeenOnce()
+    seen.LIMIT = 100
+    assert [seen.check_and_add(f"s{i}") for i in range(100)].count(True) < 10
+    assert seen.check_and_add("s5")
+    seen.check_and_add("one more")           # the 101st string clears the bitmap
+    assert not seen.check_and_add("s5")
+    assert len(seen.bits) == server._SeenOnce.BITS // 8
