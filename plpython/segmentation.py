@@ -24,8 +24,9 @@ from typing import NamedTuple
 import char_models
 import companies
 import inference
+import spec_split
 from chars import is_hanzi, is_word_char
-from dictionary_set import PROTECTED_PREFIX
+from dictionary_set import DRUG_DICTS, PROTECTED_PREFIX
 from dosage_forms import HERB_DISPENSING_FORMS
 
 # Pending strings longer than this are not names; they are reported unmatched rather than searched.
@@ -298,6 +299,10 @@ class Segmenter:
             if words and not self._glued_names(words):
                 out.extend(Piece(x, y, True) for x, y in words)
                 continue
+            lead = self._after_note_lead(a, b)
+            if lead:
+                out.extend((Piece(a, lead, False), Piece(lead, b, True)))
+                continue
             mixed = self._mixed_key_at(a, b)
             if mixed:   # 维c|片: a key that crosses scripts is not cut at the script boundary
                 j, key = mixed
@@ -313,8 +318,21 @@ class Segmenter:
                     if words and not self._glued_names(words):
                         out.extend(Piece(p, q, True) for p, q in words)
                         continue
+                    lead = self._after_note_lead(x, y)
+                    if lead:
+                        out.extend((Piece(x, lead, False), Piece(lead, y, True)))
+                        continue
                 out.append(Piece(x, y, False))
         return out
+
+    def _after_note_lead(self, a: int, b: int) -> int | None:
+        """Where a known drug name starts after the words of a spec note glued before it (每揿含丙酸氟替卡松,
+        和富马酸福莫特罗): the rest must be one drug's name, so a name that merely starts with such a word
+        (和血明目片, 含化上清片) is left whole, and so is a note about a form (含饮片)."""
+        m = spec_split.NOTE_LEAD.match(self.s, a, b)
+        if m and m.end() < b and any(e.dict in DRUG_DICTS for e in self.lex.lookup(self.s[m.end():b])):
+            return m.end()
+        return None
 
     def _glued_names(self, words: list[tuple[int, int]]) -> bool:
         """Whether a cover glues drug names, hanzi to hanzi, into a name the dictionaries lack: two generic

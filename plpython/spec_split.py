@@ -163,7 +163,12 @@ def _extend(s, i, hi, units, max_len, kind):
 # 50μg) and chemical formulas (C₂₅H₃₇NO₄, c25h37no4 once preprocessing folded its subscripts, with hydrates
 # and salts after a dot: ·HCl·3H₂O): never a drug name, so they go to no fuzzy search. A formula counts two
 # elements at least: K1 and B12 are vitamins.
-_SPEC_NOTE = re.compile(r"每.{1,3}|相当于.*|以.+计|计算|按.+计|[0-9]*(?:[()·•]*[0-9]*[a-z]+[0-9]+){2,}[a-z0-9()·•]*")
+_SPEC_NOTE = re.compile(r"每.{1,3}|每[^含]{1,7}含|递送剂量为|相当于.*|以.+计|计算|按.+计"
+                        r"|[0-9]*(?:[()·•]*[0-9]*[a-z]+[0-9]+){2,}[a-z0-9()·•]*")
+# The words a spec note writes right before the ingredient they introduce, glued to its name: 每片含|盐酸二甲双胍,
+# 和|富马酸福莫特罗, 与|氯化钠, 递送剂量为|丙酸氟替卡松, 按|帕利哌酮 (segmentation cuts them off a known name).
+# 相当于 is not one: 相当于饮片 is a note whole.
+NOTE_LEAD = re.compile(r"每[^含]{1,7}含|递送剂量为|含|和|与|及|并|或|按|以")
 
 
 def is_spec_note(fragment: str) -> bool:

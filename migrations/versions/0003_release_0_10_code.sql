@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 99b7aaf4f5ae432e
+-- code version c51555b7b0b8780d
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -3459,8 +3459,9 @@ from typing import NamedTuple
 import char_models
 import companies
 import inference
+import spec_split
 from chars import is_hanzi, is_word_char
-from dictionary_set import PROTECTED_PREFIX
+from dictionary_set import DRUG_DICTS, PROTECTED_PREFIX
 from dosage_forms import HERB_DISPENSING_FORMS
 
 # Pending strings longer than this are not names; they are reported unmatched rather than searched.
@@ -3733,6 +3734,10 @@ class Segmenter:
             if words and not self._glued_names(words):
                 out.extend(Piece(x, y, True) for x, y in words)
                 continue
+            lead = self._after_note_lead(a, b)
+            if lead:
+                out.extend((Piece(a, lead, False), Piece(lead, b, True)))
+                continue
             mixed = self._mixed_key_at(a, b)
             if mixed:   # 维c|片: a key that crosses scripts is not cut at the script boundary
                 j, key = mixed
@@ -3748,8 +3753,21 @@ class Segmenter:
                     if words and not self._glued_names(words):
                         out.extend(Piece(p, q, True) for p, q in words)
                         continue
+                    lead = self._after_note_lead(x, y)
+                    if lead:
+                        out.extend((Piece(x, lead, False), Piece(lead, y, True)))
+                        continue
                 out.append(Piece(x, y, False))
         return out
+
+    def _after_note_lead(self, a: int, b: int) -> int | None:
+        """Where a known drug name starts after the words of a spec note glued before it (每揿含丙酸氟替卡松,
+        和富马酸福莫特罗): the rest must be one drug's name, so a name that merely starts with such a word
+        (和血明目片, 含化上清片) is left whole, and so is a note about a form (含饮片)."""
+        m = spec_split.NOTE_LEAD.match(self.s, a, b)
+        if m and m.end() < b and any(e.dict in DRUG_DICTS for e in self.lex.lookup(self.s[m.end():b])):
+            return m.end()
+        return None
 
     def _glued_names(self, words: list[tuple[int, int]]) -> bool:
         """Whether a cover glues drug names, hanzi to hanzi, into a name the dictionaries lack: two generic
@@ -4596,7 +4614,12 @@ def _extend(s, i, hi, units, max_len, kind):
 # 50μg) and chemical formulas (C₂₅H₃₇NO₄, c25h37no4 once preprocessing folded its subscripts, with hydrates
 # and salts after a dot: ·HCl·3H₂O): never a drug name, so they go to no fuzzy search. A formula counts two
 # elements at least: K1 and B12 are vitamins.
-_SPEC_NOTE = re.compile(r"每.{1,3}|相当于.*|以.+计|计算|按.+计|[0-9]*(?:[()·•]*[0-9]*[a-z]+[0-9]+){2,}[a-z0-9()·•]*")
+_SPEC_NOTE = re.compile(r"每.{1,3}|每[^含]{1,7}含|递送剂量为|相当于.*|以.+计|计算|按.+计"
+                        r"|[0-9]*(?:[()·•]*[0-9]*[a-z]+[0-9]+){2,}[a-z0-9()·•]*")
+# The words a spec note writes right before the ingredient they introduce, glued to its name: 每片含|盐酸二甲双胍,
+# 和|富马酸福莫特罗, 与|氯化钠, 递送剂量为|丙酸氟替卡松, 按|帕利哌酮 (segmentation cuts them off a known name).
+# 相当于 is not one: 相当于饮片 is a note whole.
+NOTE_LEAD = re.compile(r"每[^含]{1,7}含|递送剂量为|含|和|与|及|并|或|按|以")
 
 
 def is_spec_note(fragment: str) -> bool:
@@ -4619,7 +4642,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '99b7aaf4f5ae432e')
+    'code', 'c51555b7b0b8780d')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4630,11 +4653,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99b7aaf4f5ae432e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c51555b7b0b8780d":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '99b7aaf4f5ae432e'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c51555b7b0b8780d'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4662,7 +4685,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99b7aaf4f5ae432e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "99b7aaf4f5ae432e"
+    _dn.CODE_VERSION = "c51555b7b0b8780d"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4678,11 +4701,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99b7aaf4f5ae432e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c51555b7b0b8780d":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '99b7aaf4f5ae432e'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c51555b7b0b8780d'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4710,7 +4733,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99b7aaf4f5ae432e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "99b7aaf4f5ae432e"
+    _dn.CODE_VERSION = "c51555b7b0b8780d"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4723,11 +4746,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99b7aaf4f5ae432e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c51555b7b0b8780d":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '99b7aaf4f5ae432e'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c51555b7b0b8780d'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4755,7 +4778,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99b7aaf4f5ae432e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "99b7aaf4f5ae432e"
+    _dn.CODE_VERSION = "c51555b7b0b8780d"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4770,11 +4793,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99b7aaf4f5ae432e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c51555b7b0b8780d":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '99b7aaf4f5ae432e'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c51555b7b0b8780d'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4802,7 +4825,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99b7aaf4f5ae432e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "99b7aaf4f5ae432e"
+    _dn.CODE_VERSION = "c51555b7b0b8780d"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4815,11 +4838,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99b7aaf4f5ae432e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c51555b7b0b8780d":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '99b7aaf4f5ae432e'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c51555b7b0b8780d'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4847,7 +4870,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99b7aaf4f5ae432e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "99b7aaf4f5ae432e"
+    _dn.CODE_VERSION = "c51555b7b0b8780d"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4981,7 +5004,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "99b7aaf4f5ae432e", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "c51555b7b0b8780d", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -372,3 +372,29 @@ def test_a_piece_of_a_manufacturer_s_name_is_its_short_name_not_a_trade_name():
 ])
 def test_a_bracketed_piece_of_the_drug_s_own_name_is_no_trade_name(raw):
     assert parse(raw)["trade_name"] is None
+
+
+@pytest.mark.parametrize("raw, ingredients", [
+    ("每片含盐酸二甲双胍500mg", ["盐酸二甲双胍"]),
+    ("每片含苯磺酸氨氯地平5mg和阿托伐他汀钙10mg", ["苯磺酸氨氯地平", "阿托伐他汀钙"]),
+    ("布洛芬0.2g与阿莫西林0.25g", ["布洛芬", "阿莫西林"]),
+    ("每揿含布洛芬100μg，递送剂量为布洛芬80μg", ["布洛芬", "布洛芬"]),
+])
+def test_the_words_of_a_spec_note_glued_before_an_ingredient_do_not_hide_it(raw, ingredients):
+    asked = []
+    doc = parse(raw, fuzzy=lambda f: asked.append(f) or [])
+    assert [s["text"] for s in doc["segments"] if s["match"] == "exact"] == ingredients
+    assert asked == []          # nothing left for the fuzzy matcher: the note words are no names
+
+
+def test_a_name_that_only_starts_like_a_note_word_stays_whole():
+    # 和 + 胃康片 is no known name: the whole goes to the matcher, as any unknown name
+    asked = []
+    parse("和胃康片 0.3g", fuzzy=lambda f: asked.append(f) or [])
+    assert asked == ["和胃康片"]
+
+
+def test_a_note_word_before_a_form_is_no_ingredient():
+    # 含饮片 (contains decoction pieces) says what the preparation holds, not which drug: no form is taken from it
+    doc = parse("每盒含胶囊24粒")
+    assert "胶囊" not in [s["text"] for s in doc["segments"]]

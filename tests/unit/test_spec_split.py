@@ -51,3 +51,8 @@ def test_a_chemical_formula_is_a_note_of_the_spec(fragment):
 def test_a_vitamin_letter_and_number_is_no_formula(fragment):
     # one element with its count at most: K1, B12 of vitamins, once preprocessing folded K₁ and B₁₂
     assert not is_spec_note(fragment)
+
+
+@pytest.mark.parametrize("fragment", ["每揿含", "每支多剂量注射器含", "递送剂量为", "相当于"])
+def test_the_words_that_introduce_an_ingredient_are_a_note_of_the_spec(fragment):
+    assert is_spec_note(fragment)
