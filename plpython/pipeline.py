@@ -194,6 +194,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
     strength = package = package_unit = None
     strength_in_name = False
     found_markers = []
+    ingredients = []      # (start, end, segment) of names a spec note lists
     for item in items:
         tick()
         kind = item.kind
@@ -230,6 +231,13 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             e = lex.first(s[item.start:item.end])
             seg.update(match="exact", attribute=e.dict, term=e.term, standard=e.standard, accessory=True)
             segments.append(seg)
+        elif kind is Kind.EXACT and _after_note_word(segments, surface(item.start, item.end)):
+            # 注射用头孢曲松钠 1g(含利多卡因), 每片含厄贝沙坦150mg和氢氯噻嗪12.5mg: an ingredient the note lists
+            seg = surface(item.start, item.end)
+            e = lex.first(s[item.start:item.end])
+            seg.update(match="exact", attribute=e.dict, term=e.term, standard=e.standard, ingredient=True)
+            segments.append(seg)
+            ingredients.append((item.start, item.end, seg))
         elif kind is Kind.EXACT:
             segments.append(exact(item.start, item.end))
             inner = merging.bracketed_trade_name(s, item.start, item.end, lex)
@@ -250,6 +258,12 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             segments.append(_second_type(s, (item.start, item.end), surface, lex, fuzzy, settings, flat, key_of,
                                          item.detail))
     tick()
+    if ingredients and not flat.trade_links and flat.values["generic_name"] is None \
+            and flat.values["product_name"] is None and _a_spec_alone(segments, key_of):
+        # a spec alone (每片含盐酸二甲双胍500mg): the drug it describes is its first ingredient
+        a, b, seg = ingredients[0]
+        seg.update(exact(a, b))
+        del seg["ingredient"]
     spelled = []
     if flat.trade_links and flat.values["generic_name"] is None:
         # generic names written in pieces nothing resolved (恩格列净二甲双胍(卓和)片: the two glued are no entry)
@@ -432,6 +446,22 @@ def _residue_name(segments, flat, key_of):
 
 # What opens a note on what comes with the drug (附2ml氯化钠注射液, 附带吸入器, 附赠…): the solvent or the device
 _ACCESSORY = "附"
+
+
+def _after_note_word(segments, seg) -> bool:
+    """Whether the words of a spec note come right before ``seg`` (含|利多卡因, 每片含|厄贝沙坦, 和|氢氯噻嗪:
+    segmentation cuts them off the name): the name is an ingredient the note lists, not the drug."""
+    prev = segments[-1] if segments else None
+    return prev is not None and prev["match"] == "none" and prev["end"] == seg["start"] \
+        and spec_split.NOTE_LEAD.fullmatch(prev["text"]) is not None
+
+
+def _a_spec_alone(segments, key_of) -> bool:
+    """Whether the input begins as a spec does (每片含…, 6.5ml：…, 每粒重0.27g): not with a name (胃仙-U(含颠茄)
+    names a drug the lexicon lacks, which its ingredient is not)."""
+    first = segments[0]
+    return first["match"] in ("spec", "package") or \
+        first["match"] == "none" and spec_split.is_spec_note(key_of(first["text"]))
 
 
 def _accessory_note(s, i):

@@ -330,7 +330,11 @@ class Segmenter:
         和富马酸福莫特罗): the rest must be one drug's name, so a name that merely starts with such a word
         (和血明目片, 含化上清片) is left whole, and so is a note about a form (含饮片)."""
         m = spec_split.NOTE_LEAD.match(self.s, a, b)
-        if m and m.end() < b and any(e.dict in DRUG_DICTS for e in self.lex.lookup(self.s[m.end():b])):
+        if m is None or m.end() >= b:
+            return None
+        if m.group() in spec_split.NOTE_CONNECTORS and (a == 0 or not self.s[a - 1].isalnum()):
+            return None     # 和血康: a connector joins two quantities' ingredients (…100μg和富马酸福莫特罗), it starts nothing
+        if any(e.dict in DRUG_DICTS for e in self.lex.lookup(self.s[m.end():b])):
             return m.end()
         return None
 

@@ -169,6 +169,7 @@ _SPEC_NOTE = re.compile(r"每.{1,3}|每[^含]{1,7}含|递送剂量为|相当于.
 # 和|富马酸福莫特罗, 与|氯化钠, 递送剂量为|丙酸氟替卡松, 按|帕利哌酮 (segmentation cuts them off a known name).
 # 相当于 is not one: 相当于饮片 is a note whole.
 NOTE_LEAD = re.compile(r"每[^含]{1,7}含|递送剂量为|含|和|与|及|并|或|按|以")
+NOTE_CONNECTORS = frozenset("和与及并或")
 
 
 def is_spec_note(fragment: str) -> bool:

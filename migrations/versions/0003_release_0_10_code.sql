@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version c51555b7b0b8780d
+-- code version 57b199cbb0e13311
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -2659,6 +2659,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
     strength = package = package_unit = None
     strength_in_name = False
     found_markers = []
+    ingredients = []      # (start, end, segment) of names a spec note lists
     for item in items:
         tick()
         kind = item.kind
@@ -2695,6 +2696,13 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             e = lex.first(s[item.start:item.end])
             seg.update(match="exact", attribute=e.dict, term=e.term, standard=e.standard, accessory=True)
             segments.append(seg)
+        elif kind is Kind.EXACT and _after_note_word(segments, surface(item.start, item.end)):
+            # 注射用头孢曲松钠 1g(含利多卡因), 每片含厄贝沙坦150mg和氢氯噻嗪12.5mg: an ingredient the note lists
+            seg = surface(item.start, item.end)
+            e = lex.first(s[item.start:item.end])
+            seg.update(match="exact", attribute=e.dict, term=e.term, standard=e.standard, ingredient=True)
+            segments.append(seg)
+            ingredients.append((item.start, item.end, seg))
         elif kind is Kind.EXACT:
             segments.append(exact(item.start, item.end))
             inner = merging.bracketed_trade_name(s, item.start, item.end, lex)
@@ -2715,6 +2723,12 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             segments.append(_second_type(s, (item.start, item.end), surface, lex, fuzzy, settings, flat, key_of,
                                          item.detail))
     tick()
+    if ingredients and not flat.trade_links and flat.values["generic_name"] is None \
+            and flat.values["product_name"] is None and _a_spec_alone(segments, key_of):
+        # a spec alone (每片含盐酸二甲双胍500mg): the drug it describes is its first ingredient
+        a, b, seg = ingredients[0]
+        seg.update(exact(a, b))
+        del seg["ingredient"]
     spelled = []
     if flat.trade_links and flat.values["generic_name"] is None:
         # generic names written in pieces nothing resolved (恩格列净二甲双胍(卓和)片: the two glued are no entry)
@@ -2897,6 +2911,22 @@ def _residue_name(segments, flat, key_of):
 
 # What opens a note on what comes with the drug (附2ml氯化钠注射液, 附带吸入器, 附赠…): the solvent or the device
 _ACCESSORY = "附"
+
+
+def _after_note_word(segments, seg) -> bool:
+    """Whether the words of a spec note come right before ``seg`` (含|利多卡因, 每片含|厄贝沙坦, 和|氢氯噻嗪:
+    segmentation cuts them off the name): the name is an ingredient the note lists, not the drug."""
+    prev = segments[-1] if segments else None
+    return prev is not None and prev["match"] == "none" and prev["end"] == seg["start"] \
+        and spec_split.NOTE_LEAD.fullmatch(prev["text"]) is not None
+
+
+def _a_spec_alone(segments, key_of) -> bool:
+    """Whether the input begins as a spec does (每片含…, 6.5ml：…, 每粒重0.27g): not with a name (胃仙-U(含颠茄)
+    names a drug the lexicon lacks, which its ingredient is not)."""
+    first = segments[0]
+    return first["match"] in ("spec", "package") or \
+        first["match"] == "none" and spec_split.is_spec_note(key_of(first["text"]))
 
 
 def _accessory_note(s, i):
@@ -3765,7 +3795,11 @@ class Segmenter:
         和富马酸福莫特罗): the rest must be one drug's name, so a name that merely starts with such a word
         (和血明目片, 含化上清片) is left whole, and so is a note about a form (含饮片)."""
         m = spec_split.NOTE_LEAD.match(self.s, a, b)
-        if m and m.end() < b and any(e.dict in DRUG_DICTS for e in self.lex.lookup(self.s[m.end():b])):
+        if m is None or m.end() >= b:
+            return None
+        if m.group() in spec_split.NOTE_CONNECTORS and (a == 0 or not self.s[a - 1].isalnum()):
+            return None     # 和血康: a connector joins two quantities' ingredients (…100μg和富马酸福莫特罗), it starts nothing
+        if any(e.dict in DRUG_DICTS for e in self.lex.lookup(self.s[m.end():b])):
             return m.end()
         return None
 
@@ -4620,6 +4654,7 @@ _SPEC_NOTE = re.compile(r"每.{1,3}|每[^含]{1,7}含|递送剂量为|相当于.
 # 和|富马酸福莫特罗, 与|氯化钠, 递送剂量为|丙酸氟替卡松, 按|帕利哌酮 (segmentation cuts them off a known name).
 # 相当于 is not one: 相当于饮片 is a note whole.
 NOTE_LEAD = re.compile(r"每[^含]{1,7}含|递送剂量为|含|和|与|及|并|或|按|以")
+NOTE_CONNECTORS = frozenset("和与及并或")
 
 
 def is_spec_note(fragment: str) -> bool:
@@ -4642,7 +4677,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'c51555b7b0b8780d')
+    'code', '57b199cbb0e13311')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4653,11 +4688,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c51555b7b0b8780d":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "57b199cbb0e13311":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c51555b7b0b8780d'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '57b199cbb0e13311'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4685,7 +4720,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c51555b7b0b8780d":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c51555b7b0b8780d"
+    _dn.CODE_VERSION = "57b199cbb0e13311"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4701,11 +4736,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c51555b7b0b8780d":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "57b199cbb0e13311":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c51555b7b0b8780d'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '57b199cbb0e13311'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4733,7 +4768,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c51555b7b0b8780d":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c51555b7b0b8780d"
+    _dn.CODE_VERSION = "57b199cbb0e13311"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4746,11 +4781,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c51555b7b0b8780d":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "57b199cbb0e13311":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c51555b7b0b8780d'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '57b199cbb0e13311'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4778,7 +4813,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c51555b7b0b8780d":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c51555b7b0b8780d"
+    _dn.CODE_VERSION = "57b199cbb0e13311"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4793,11 +4828,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c51555b7b0b8780d":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "57b199cbb0e13311":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c51555b7b0b8780d'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '57b199cbb0e13311'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4825,7 +4860,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c51555b7b0b8780d":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c51555b7b0b8780d"
+    _dn.CODE_VERSION = "57b199cbb0e13311"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4838,11 +4873,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c51555b7b0b8780d":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "57b199cbb0e13311":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c51555b7b0b8780d'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '57b199cbb0e13311'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4870,7 +4905,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c51555b7b0b8780d":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c51555b7b0b8780d"
+    _dn.CODE_VERSION = "57b199cbb0e13311"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5004,7 +5039,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "c51555b7b0b8780d", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "57b199cbb0e13311", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -398,3 +398,33 @@ def test_a_note_word_before_a_form_is_no_ingredient():
     # 含饮片 (contains decoction pieces) says what the preparation holds, not which drug: no form is taken from it
     doc = parse("每盒含胶囊24粒")
     assert "胶囊" not in [s["text"] for s in doc["segments"]]
+
+
+def test_an_ingredient_a_note_lists_is_reported_but_is_not_the_drug():
+    # 注射用头孢曲松钠 1g(含利多卡因): the solvent's anaesthetic is not the drug (adversarial review)
+    doc = parse("布洛芬缓释胶囊 0.3g(含阿莫西林)")
+    assert fields(doc) == {"generic_name": "布洛芬", "product_name": "布洛芬缓释胶囊", "dosage_form": "缓释胶囊"}
+    assert doc["segments"][-1] == {"text": "阿莫西林", "start": 14, "end": 18, "match": "exact",
+                                   "attribute": "generic_name", "term": "阿莫西林", "standard": "阿莫西林",
+                                   "ingredient": True}
+    assert parse("立普妥 20mg(含布洛芬)")["generic_name"] == "阿托伐他汀钙"
+    assert parse("苯磺酸氨氯地平片 每片含布洛芬5mg")["generic_name"] == "苯磺酸氨氯地平"
+
+
+def test_a_spec_alone_describes_its_first_ingredient():
+    doc = parse("每片含苯磺酸氨氯地平5mg和阿托伐他汀钙10mg")
+    assert doc["generic_name"] == "苯磺酸氨氯地平" and doc["evidence"]["generic_name"] == "exact"
+    assert [s.get("ingredient", False) for s in doc["segments"] if s["match"] == "exact"] == [False, True]
+
+
+def test_an_ingredient_of_a_drug_the_lexicon_lacks_is_not_that_drug():
+    # 胃仙-U(含颠茄): the unknown name is the drug; its ingredient fills nothing
+    doc = parse("某某片(含布洛芬) 24片")
+    assert doc["generic_name"] != "布洛芬" and doc["evidence"].get("generic_name") != "exact"
+
+
+def test_a_connector_at_the_start_of_a_name_cuts_nothing():
+    # 和 joins the ingredients of quantities (100μg和富马酸福莫特罗); 和血康 is a name
+    asked = []
+    parse("和布洛芬 0.3g", fuzzy=lambda f: asked.append(f) or [])
+    assert asked == ["和布洛芬"]
