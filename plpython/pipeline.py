@@ -231,7 +231,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             e = lex.first(s[item.start:item.end])
             seg.update(match="exact", attribute=e.dict, term=e.term, standard=e.standard, accessory=True)
             segments.append(seg)
-        elif kind is Kind.EXACT and _after_note_word(segments, surface(item.start, item.end)):
+        elif kind is Kind.EXACT and _after_note_word(segments, surface(item.start, item.end), key_of):
             # 注射用头孢曲松钠 1g(含利多卡因), 每片含厄贝沙坦150mg和氢氯噻嗪12.5mg: an ingredient the note lists
             seg = surface(item.start, item.end)
             e = lex.first(s[item.start:item.end])
@@ -448,12 +448,12 @@ def _residue_name(segments, flat, key_of):
 _ACCESSORY = "附"
 
 
-def _after_note_word(segments, seg) -> bool:
+def _after_note_word(segments, seg, key_of) -> bool:
     """Whether the words of a spec note come right before ``seg`` (含|利多卡因, 每片含|厄贝沙坦, 和|氢氯噻嗪:
     segmentation cuts them off the name): the name is an ingredient the note lists, not the drug."""
     prev = segments[-1] if segments else None
     return prev is not None and prev["match"] == "none" and prev["end"] == seg["start"] \
-        and spec_split.NOTE_LEAD.fullmatch(prev["text"]) is not None
+        and spec_split.NOTE_LEAD.fullmatch(key_of(prev["text"])) is not None
 
 
 def _a_spec_alone(segments, key_of) -> bool:

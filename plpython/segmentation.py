@@ -333,7 +333,7 @@ class Segmenter:
         if m is None or m.end() >= b:
             return None
         if m.group() in spec_split.NOTE_CONNECTORS and (a == 0 or not self.s[a - 1].isalnum()):
-            return None     # 和血康: a connector joins two quantities' ingredients (…100μg和富马酸福莫特罗), it starts nothing
+            return None     # 和血康: a connector joins ingredients after a quantity (…100μg和福莫特罗)
         if any(e.dict in DRUG_DICTS for e in self.lex.lookup(self.s[m.end():b])):
             return m.end()
         return None

@@ -119,7 +119,7 @@ class _SeenOnce:
     """Which raw strings a backend has parsed once, approximately: a bitmap indexed by the string's hash
     (256 KB, whatever the strings). A result is cached the second time its string is parsed, so a
     statement over distinct strings (CREATE TABLE AS over DISTINCT values, parse-table) does not pay for
-    compressing results that will never be asked again (5 % of a new string's cost), and a column of
+    compressing results that will never be asked again (~3 % of a new string's cost), and a column of
     repeated values pays one parse more per repeated value. A false "seen" only caches a result early.
     Cleared after 2^18 strings, when about one bit in nine is set."""
 

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 57b199cbb0e13311
+-- code version f5d85277766d8760
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -2696,7 +2696,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             e = lex.first(s[item.start:item.end])
             seg.update(match="exact", attribute=e.dict, term=e.term, standard=e.standard, accessory=True)
             segments.append(seg)
-        elif kind is Kind.EXACT and _after_note_word(segments, surface(item.start, item.end)):
+        elif kind is Kind.EXACT and _after_note_word(segments, surface(item.start, item.end), key_of):
             # 注射用头孢曲松钠 1g(含利多卡因), 每片含厄贝沙坦150mg和氢氯噻嗪12.5mg: an ingredient the note lists
             seg = surface(item.start, item.end)
             e = lex.first(s[item.start:item.end])
@@ -2913,12 +2913,12 @@ def _residue_name(segments, flat, key_of):
 _ACCESSORY = "附"
 
 
-def _after_note_word(segments, seg) -> bool:
+def _after_note_word(segments, seg, key_of) -> bool:
     """Whether the words of a spec note come right before ``seg`` (含|利多卡因, 每片含|厄贝沙坦, 和|氢氯噻嗪:
     segmentation cuts them off the name): the name is an ingredient the note lists, not the drug."""
     prev = segments[-1] if segments else None
     return prev is not None and prev["match"] == "none" and prev["end"] == seg["start"] \
-        and spec_split.NOTE_LEAD.fullmatch(prev["text"]) is not None
+        and spec_split.NOTE_LEAD.fullmatch(key_of(prev["text"])) is not None
 
 
 def _a_spec_alone(segments, key_of) -> bool:
@@ -3798,7 +3798,7 @@ class Segmenter:
         if m is None or m.end() >= b:
             return None
         if m.group() in spec_split.NOTE_CONNECTORS and (a == 0 or not self.s[a - 1].isalnum()):
-            return None     # 和血康: a connector joins two quantities' ingredients (…100μg和富马酸福莫特罗), it starts nothing
+            return None     # 和血康: a connector joins ingredients after a quantity (…100μg和福莫特罗)
         if any(e.dict in DRUG_DICTS for e in self.lex.lookup(self.s[m.end():b])):
             return m.end()
         return None
@@ -3971,7 +3971,7 @@ class _SeenOnce:
     """Which raw strings a backend has parsed once, approximately: a bitmap indexed by the string's hash
     (256 KB, whatever the strings). A result is cached the second time its string is parsed, so a
     statement over distinct strings (CREATE TABLE AS over DISTINCT values, parse-table) does not pay for
-    compressing results that will never be asked again (5 % of a new string's cost), and a column of
+    compressing results that will never be asked again (~3 % of a new string's cost), and a column of
     repeated values pays one parse more per repeated value. A false "seen" only caches a result early.
     Cleared after 2^18 strings, when about one bit in nine is set."""
 
@@ -4677,7 +4677,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '57b199cbb0e13311')
+    'code', 'f5d85277766d8760')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4688,11 +4688,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "57b199cbb0e13311":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f5d85277766d8760":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '57b199cbb0e13311'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f5d85277766d8760'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4720,7 +4720,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "57b199cbb0e13311":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "57b199cbb0e13311"
+    _dn.CODE_VERSION = "f5d85277766d8760"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4736,11 +4736,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "57b199cbb0e13311":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f5d85277766d8760":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '57b199cbb0e13311'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f5d85277766d8760'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4768,7 +4768,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "57b199cbb0e13311":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "57b199cbb0e13311"
+    _dn.CODE_VERSION = "f5d85277766d8760"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4781,11 +4781,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "57b199cbb0e13311":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f5d85277766d8760":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '57b199cbb0e13311'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f5d85277766d8760'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4813,7 +4813,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "57b199cbb0e13311":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "57b199cbb0e13311"
+    _dn.CODE_VERSION = "f5d85277766d8760"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4828,11 +4828,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "57b199cbb0e13311":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f5d85277766d8760":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '57b199cbb0e13311'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f5d85277766d8760'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4860,7 +4860,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "57b199cbb0e13311":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "57b199cbb0e13311"
+    _dn.CODE_VERSION = "f5d85277766d8760"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4873,11 +4873,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "57b199cbb0e13311":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f5d85277766d8760":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '57b199cbb0e13311'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f5d85277766d8760'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4905,7 +4905,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "57b199cbb0e13311":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "57b199cbb0e13311"
+    _dn.CODE_VERSION = "f5d85277766d8760"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5039,7 +5039,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "57b199cbb0e13311", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "f5d85277766d8760", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -408,6 +408,7 @@ def test_an_ingredient_a_note_lists_is_reported_but_is_not_the_drug():
                                    "attribute": "generic_name", "term": "阿莫西林", "standard": "阿莫西林",
                                    "ingredient": True}
     assert parse("立普妥 20mg(含布洛芬)")["generic_name"] == "阿托伐他汀钙"
+    assert parse("布洛芬缓释胶囊 0.3g與阿莫西林0.1g")["generic_name"] == "布洛芬"      # traditional 與 is 与
     assert parse("苯磺酸氨氯地平片 每片含布洛芬5mg")["generic_name"] == "苯磺酸氨氯地平"
 
 
