@@ -167,6 +167,13 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             flat.fill("dosage_form", form, INFERRED)
         return seg
 
+    def exact_unfilled(a, b, flag):
+        """An exact match that fills no field, marked with ``flag`` (accessory, ingredient)."""
+        e = lex.first(s[a:b])
+        seg = surface(a, b)
+        seg.update({"match": "exact", "attribute": e.dict, "term": e.term, "standard": e.standard, flag: True})
+        return seg
+
     key_of = merging.key_of(lex)
     seg_tool = segmentation.Segmenter(s, lex)
     items: list[Item] = []
@@ -227,17 +234,11 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             segments.append(seg)
         elif kind is Kind.EXACT and _accessory_note(s, item.start):
             # 注射用尿促性素 75iu×1支(附2ml氯化钠注射液): what comes with the drug is not the drug
-            seg = surface(item.start, item.end)
-            e = lex.first(s[item.start:item.end])
-            seg.update(match="exact", attribute=e.dict, term=e.term, standard=e.standard, accessory=True)
-            segments.append(seg)
+            segments.append(exact_unfilled(item.start, item.end, "accessory"))
         elif kind is Kind.EXACT and _after_note_word(segments, surface(item.start, item.end), key_of):
             # 注射用头孢曲松钠 1g(含利多卡因), 每片含厄贝沙坦150mg和氢氯噻嗪12.5mg: an ingredient the note lists
-            seg = surface(item.start, item.end)
-            e = lex.first(s[item.start:item.end])
-            seg.update(match="exact", attribute=e.dict, term=e.term, standard=e.standard, ingredient=True)
-            segments.append(seg)
-            ingredients.append((item.start, item.end, seg))
+            segments.append(exact_unfilled(item.start, item.end, "ingredient"))
+            ingredients.append((item.start, item.end, segments[-1]))
         elif kind is Kind.EXACT:
             segments.append(exact(item.start, item.end))
             inner = merging.bracketed_trade_name(s, item.start, item.end, lex)

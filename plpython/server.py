@@ -162,7 +162,7 @@ class View:
         self.settings = {}
         self.settings_sig = None
         self.results = _Cache(RESULT_CACHE_BYTES)
-        self.seen_once = _SeenOnce()     # results are cached on second sight
+        self.seen_once = _SeenOnce() if keep else None     # results are cached on second sight
         # fuzzy candidates per fragment: fragments (manufacturers, products) repeat across many strings
         self.fragments = _Cache(FRAGMENT_CACHE_BYTES)
 

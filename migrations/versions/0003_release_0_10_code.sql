@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version f5d85277766d8760
+-- code version bc924e288e7d1b18
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -2632,6 +2632,13 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             flat.fill("dosage_form", form, INFERRED)
         return seg
 
+    def exact_unfilled(a, b, flag):
+        """An exact match that fills no field, marked with ``flag`` (accessory, ingredient)."""
+        e = lex.first(s[a:b])
+        seg = surface(a, b)
+        seg.update({"match": "exact", "attribute": e.dict, "term": e.term, "standard": e.standard, flag: True})
+        return seg
+
     key_of = merging.key_of(lex)
     seg_tool = segmentation.Segmenter(s, lex)
     items: list[Item] = []
@@ -2692,17 +2699,11 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             segments.append(seg)
         elif kind is Kind.EXACT and _accessory_note(s, item.start):
             # 注射用尿促性素 75iu×1支(附2ml氯化钠注射液): what comes with the drug is not the drug
-            seg = surface(item.start, item.end)
-            e = lex.first(s[item.start:item.end])
-            seg.update(match="exact", attribute=e.dict, term=e.term, standard=e.standard, accessory=True)
-            segments.append(seg)
+            segments.append(exact_unfilled(item.start, item.end, "accessory"))
         elif kind is Kind.EXACT and _after_note_word(segments, surface(item.start, item.end), key_of):
             # 注射用头孢曲松钠 1g(含利多卡因), 每片含厄贝沙坦150mg和氢氯噻嗪12.5mg: an ingredient the note lists
-            seg = surface(item.start, item.end)
-            e = lex.first(s[item.start:item.end])
-            seg.update(match="exact", attribute=e.dict, term=e.term, standard=e.standard, ingredient=True)
-            segments.append(seg)
-            ingredients.append((item.start, item.end, seg))
+            segments.append(exact_unfilled(item.start, item.end, "ingredient"))
+            ingredients.append((item.start, item.end, segments[-1]))
         elif kind is Kind.EXACT:
             segments.append(exact(item.start, item.end))
             inner = merging.bracketed_trade_name(s, item.start, item.end, lex)
@@ -4014,7 +4015,7 @@ class View:
         self.settings = {}
         self.settings_sig = None
         self.results = _Cache(RESULT_CACHE_BYTES)
-        self.seen_once = _SeenOnce()     # results are cached on second sight
+        self.seen_once = _SeenOnce() if keep else None     # results are cached on second sight
         # fuzzy candidates per fragment: fragments (manufacturers, products) repeat across many strings
         self.fragments = _Cache(FRAGMENT_CACHE_BYTES)
 
@@ -4677,7 +4678,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'f5d85277766d8760')
+    'code', 'bc924e288e7d1b18')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4688,11 +4689,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f5d85277766d8760":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bc924e288e7d1b18":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f5d85277766d8760'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'bc924e288e7d1b18'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4720,7 +4721,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f5d85277766d8760":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f5d85277766d8760"
+    _dn.CODE_VERSION = "bc924e288e7d1b18"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4736,11 +4737,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f5d85277766d8760":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bc924e288e7d1b18":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f5d85277766d8760'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'bc924e288e7d1b18'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4768,7 +4769,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f5d85277766d8760":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f5d85277766d8760"
+    _dn.CODE_VERSION = "bc924e288e7d1b18"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4781,11 +4782,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f5d85277766d8760":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bc924e288e7d1b18":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f5d85277766d8760'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'bc924e288e7d1b18'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4813,7 +4814,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f5d85277766d8760":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f5d85277766d8760"
+    _dn.CODE_VERSION = "bc924e288e7d1b18"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4828,11 +4829,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f5d85277766d8760":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bc924e288e7d1b18":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f5d85277766d8760'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'bc924e288e7d1b18'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4860,7 +4861,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f5d85277766d8760":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f5d85277766d8760"
+    _dn.CODE_VERSION = "bc924e288e7d1b18"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4873,11 +4874,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f5d85277766d8760":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bc924e288e7d1b18":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f5d85277766d8760'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'bc924e288e7d1b18'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4905,7 +4906,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f5d85277766d8760":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f5d85277766d8760"
+    _dn.CODE_VERSION = "bc924e288e7d1b18"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5039,7 +5040,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "f5d85277766d8760", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "bc924e288e7d1b18", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
