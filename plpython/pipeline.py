@@ -669,6 +669,16 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
         if shape and not top_key.endswith(_suffix(fragment, shape)):
             # 蜜紫苑颗粒 → 蜜紫菀 (a decoction piece): the match lacks the written form, which says more
             flat.fill("dosage_form", shape.dosage_form, FUZZY_LINKED)
+            generic = acceptance.candidate_generic(top)
+            if generic is not None and shape.dosage_form != DECOCTION_PIECE:
+                # 豆寇颗粒 → 豆蔻: the generic's product in the written form, named as a known generic's is
+                prefix = INJECTION_PREFIX if fragment.startswith(INJECTION_PREFIX) else ""
+                flat.fill("product_name", merging.named_product(lex, fragment, generic, prefix,
+                                                                _suffix(fragment, shape)), INFERRED)
+        elif top["attribute"] == "generic_name":
+            # 白芨 → 白及: a name that is also a product (a herb's piece) is that product, as an exact match is
+            same = lex.first(top_key, ("product_name",))
+            flat.fill("product_name", same.standard if same is not None else None, FUZZY_LINKED)
         if e is not None:
             flat.fill("product_name", e.product, FUZZY_LINKED)
             flat.fill("dosage_form", e.dosage_form, FUZZY_LINKED)

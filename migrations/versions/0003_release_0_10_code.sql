@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version bc924e288e7d1b18
+-- code version 508292bd834193d0
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -27,7 +27,10 @@ DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, f
 --
 -- A polyphonic query character (多音字) offers every reading as alternatives of one slot; the query reads it
 -- as the candidates do (the alternative found in the candidates with the highest candidate-stage scores),
--- so the query vector is the same for every candidate and M stays a true cosine.
+-- so the query vector is the same for every candidate and M stays a true cosine. A query hanzi that no
+-- entry has is no evidence as itself (an input method typed it for another of the same sound: 阑尾消炎梚 for
+-- 阑尾消炎丸); it reads, the same way, as the candidates' hanzi of one of its readings, which lets the name
+-- meant outrank its shorter stem (阑尾消炎), whose length the character cosine N would otherwise favour.
 --
 -- One call scores every fragment of a string (drug_parse sends them together): q_frag numbers the
 -- fragment of each query token, whose tokens are consecutive. The statement below is planned once per
@@ -99,10 +102,30 @@ ce AS MATERIALIZED (                      -- the candidates with |w_d|^2 (drugno
                WHERE w.entry_id = ANY (ARRAY(SELECT cand.id FROM cand))) w ON w.entry_id = e.id
     WHERE e.id = ANY (ARRAY(SELECT cand.id FROM cand))
 ),
+hom AS MATERIALIZED (                     -- a query hanzi no entry has: the candidates' hanzi of its sound
+    SELECT u.slot, y.tok, sum(y.sc) AS support
+    FROM (SELECT q.slot, array_agg(r.tok) AS syl
+          FROM q JOIN q r ON r.owner = q.tok AND r.dim = 's'
+          WHERE q.dim = 'h' AND q.df = 0
+          GROUP BY q.slot) u
+    CROSS JOIN LATERAL (                  -- an entry's hanzi token is followed by its i, f and s tokens
+        SELECT DISTINCT ce.id, ce.sc, ce.tokens[x.k] AS tok
+        FROM ce CROSS JOIN LATERAL generate_subscripts(ce.tokens, 1) AS x(k)
+        WHERE ce.tokens[x.k + 3] = ANY (u.syl) AND left(ce.tokens[x.k], 1) = 'h'
+          AND left(ce.tokens[x.k + 1], 1) = 'i') y
+    GROUP BY u.slot, y.tok
+),
+homq AS MATERIALIZED (                    -- it reads as the one the best candidates have (ties: code order)
+    SELECT DISTINCT ON (h.slot) h.slot, h.tok, 1 + ln(tot / (coalesce(ts.df, 0) + 1)) AS idf
+    FROM hom h
+    LEFT JOIN (SELECT ts.token, ts.df FROM drugnorm.token_stat ts
+               WHERE ts.token = ANY (ARRAY(SELECT hom.tok FROM hom))) ts ON ts.token = h.tok
+    ORDER BY h.slot, h.support DESC, h.tok COLLATE "C"
+),
 ct AS MATERIALIZED (                      -- the candidates' tokens that the query has, with tf
     SELECT ce.id, x.tok, count(*)::float8 AS tf
     FROM ce CROSS JOIN LATERAL unnest(ce.tokens) AS x(tok)
-    WHERE x.tok IN (SELECT q.tok FROM q WHERE q.dim <> 's')
+    WHERE x.tok IN (SELECT q.tok FROM q WHERE q.dim <> 's') OR x.tok IN (SELECT homq.tok FROM homq)
     GROUP BY ce.id, x.tok
 ),
 sup AS (                                  -- candidates having both a reading and its character
@@ -115,14 +138,15 @@ sup AS (                                  -- candidates having both a reading an
     GROUP BY x.slot, x.tok
 ),
 qv AS MATERIALIZED (                      -- the query vector: a polyphonic character reads as the best
-    SELECT q.tok, q.dim, q.idf, count(*)::float8 AS qtf      -- candidates having it do
-    FROM q
+    SELECT coalesce(hq.tok, q.tok) AS tok, q.dim,            -- candidates having it do; an unknown one as
+           coalesce(hq.idf, q.idf) AS idf, count(*)::float8 AS qtf                  -- its homophone (homq)
+    FROM q LEFT JOIN homq hq ON hq.slot = q.slot
     WHERE q.dim <> 's' AND (NOT q.multi OR (q.slot, q.tok) IN (
         SELECT DISTINCT ON (q2.slot) q2.slot, q2.tok
         FROM q q2 LEFT JOIN sup ON sup.slot = q2.slot AND sup.tok = q2.tok
         WHERE q2.multi AND q2.dim <> 's'
         ORDER BY q2.slot, coalesce(sup.support, 0) DESC, q2.ord))
-    GROUP BY q.tok, q.dim, q.idf
+    GROUP BY coalesce(hq.tok, q.tok), q.dim, coalesce(hq.idf, q.idf)
 ),
 qdim AS MATERIALIZED (
     SELECT qv.dim, sum(qv.qtf) AS qlen, sum(qv.qtf * qv.idf * qv.idf) AS qsq,
@@ -3134,6 +3158,16 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None
         if shape and not top_key.endswith(_suffix(fragment, shape)):
             # 蜜紫苑颗粒 → 蜜紫菀 (a decoction piece): the match lacks the written form, which says more
             flat.fill("dosage_form", shape.dosage_form, FUZZY_LINKED)
+            generic = acceptance.candidate_generic(top)
+            if generic is not None and shape.dosage_form != DECOCTION_PIECE:
+                # 豆寇颗粒 → 豆蔻: the generic's product in the written form, named as a known generic's is
+                prefix = INJECTION_PREFIX if fragment.startswith(INJECTION_PREFIX) else ""
+                flat.fill("product_name", merging.named_product(lex, fragment, generic, prefix,
+                                                                _suffix(fragment, shape)), INFERRED)
+        elif top["attribute"] == "generic_name":
+            # 白芨 → 白及: a name that is also a product (a herb's piece) is that product, as an exact match is
+            same = lex.first(top_key, ("product_name",))
+            flat.fill("product_name", same.standard if same is not None else None, FUZZY_LINKED)
         if e is not None:
             flat.fill("product_name", e.product, FUZZY_LINKED)
             flat.fill("dosage_form", e.dosage_form, FUZZY_LINKED)
@@ -3399,7 +3433,8 @@ class Index:
         return ranked[:limit]
 
     def query_vector(self, slots, cands) -> Counter:
-        """Query token frequencies; a polyphonic slot reads as the best candidates having its character."""
+        """Query token frequencies; a polyphonic slot reads as the best candidates having its character, a
+        hanzi no entry has as the candidates' hanzi of its sound that the best candidates have."""
         by_slot: dict[int, list[tuple[str, str]]] = {}
         for tok, slot, _default, owner in slots:
             by_slot.setdefault(slot, []).append((tok, owner))
@@ -3408,7 +3443,10 @@ class Index:
             if alts[0][0][0] == dimensions.RECALL_DIM:
                 continue
             if len(alts) == 1:
-                qtf[alts[0][0]] += 1
+                tok = alts[0][0]
+                if tok[0] == "h" and not self.df.get(tok):
+                    tok = self._homophone(tok, slots, cands) or tok
+                qtf[tok] += 1
                 continue
             support = [sum(sc for eid, sc in cands
                            if tok in self._scoring_tokens(eid) and owner in self._scoring_tokens(eid))
@@ -3416,6 +3454,17 @@ class Index:
             best = max(range(len(alts)), key=lambda i: (support[i], -i))
             qtf[alts[best][0]] += 1
         return qtf
+
+    def _homophone(self, tok: str, slots, cands) -> str | None:
+        """The hanzi token the best candidates have with a reading of ``tok``'s character (ties: code order)."""
+        sounds = {t for t, _, _, owner in slots if owner == tok and t[0] == dimensions.RECALL_DIM}
+        support: Counter = Counter()
+        for eid, sc in cands:
+            toks = self.entries[eid]      # an entry's hanzi token is followed by its i, f and s tokens
+            for y in {toks[k] for k in range(len(toks) - 3)
+                      if toks[k][0] == "h" and toks[k + 1][0] == "i" and toks[k + 3] in sounds}:
+                support[y] += sc
+        return min(support, key=lambda y: (-support[y], y)) if support else None
 
     def _scoring_tokens(self, eid) -> set:
         return {t for t in self.entries[eid] if t[0] != dimensions.RECALL_DIM}
@@ -4678,7 +4727,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'bc924e288e7d1b18')
+    'code', '508292bd834193d0')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4689,11 +4738,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bc924e288e7d1b18":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "508292bd834193d0":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'bc924e288e7d1b18'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '508292bd834193d0'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4721,7 +4770,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bc924e288e7d1b18":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "bc924e288e7d1b18"
+    _dn.CODE_VERSION = "508292bd834193d0"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4737,11 +4786,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bc924e288e7d1b18":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "508292bd834193d0":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'bc924e288e7d1b18'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '508292bd834193d0'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4769,7 +4818,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bc924e288e7d1b18":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "bc924e288e7d1b18"
+    _dn.CODE_VERSION = "508292bd834193d0"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4782,11 +4831,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bc924e288e7d1b18":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "508292bd834193d0":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'bc924e288e7d1b18'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '508292bd834193d0'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4814,7 +4863,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bc924e288e7d1b18":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "bc924e288e7d1b18"
+    _dn.CODE_VERSION = "508292bd834193d0"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4829,11 +4878,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bc924e288e7d1b18":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "508292bd834193d0":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'bc924e288e7d1b18'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '508292bd834193d0'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4861,7 +4910,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bc924e288e7d1b18":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "bc924e288e7d1b18"
+    _dn.CODE_VERSION = "508292bd834193d0"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4874,11 +4923,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bc924e288e7d1b18":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "508292bd834193d0":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'bc924e288e7d1b18'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '508292bd834193d0'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4906,7 +4955,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bc924e288e7d1b18":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "bc924e288e7d1b18"
+    _dn.CODE_VERSION = "508292bd834193d0"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5040,7 +5089,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "bc924e288e7d1b18", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "508292bd834193d0", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -89,6 +89,13 @@ def test_a_homophone_typo_is_accepted_as_a_fuzzy_match(mini_db):
         ("阿莫西林胶囊", "阿莫西林", "0.25g", "24粒")
 
 
+def test_a_typo_accepted_as_a_generic_keeps_the_product_the_text_writes(mini_db):
+    """The lexicon has 瑞格列奈 but no capsule of it: the generic is the match, the written form its product."""
+    doc = parse(mini_db, "瑞格列耐胶囊 1mg")
+    assert seg(doc, "瑞格列耐胶囊")["standard"] == "瑞格列奈"
+    assert flat(doc, "generic_name", "product_name", "dosage_form") == ("瑞格列奈", "瑞格列耐胶囊", "胶囊剂")
+
+
 @pytest.mark.parametrize("raw, generic, not_this", [
     ("氘丁苯那嗪片", "氘丁苯那嗪", "丁苯那嗪片"),           # a deuterated drug is not its parent
     ("右奥美拉唑肠溶胶囊", "右奥美拉唑", "奥美拉唑肠溶胶囊"),  # an enantiomer is not the racemate
