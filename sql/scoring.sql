@@ -96,30 +96,26 @@ ce AS MATERIALIZED (                      -- the candidates with |w_d|^2 (drugno
                WHERE w.entry_id = ANY (ARRAY(SELECT cand.id FROM cand))) w ON w.entry_id = e.id
     WHERE e.id = ANY (ARRAY(SELECT cand.id FROM cand))
 ),
-hom AS MATERIALIZED (                     -- a query hanzi no entry has: the candidates' hanzi of its sound
-    SELECT u.slot, y.tok, sum(y.sc) AS support
-    FROM (SELECT q.slot, array_agg(r.tok) AS syl
-          FROM q JOIN q r ON r.owner = q.tok AND r.dim = 's'
-          WHERE q.dim = 'h' AND q.df = 0
-          GROUP BY q.slot) u
-    CROSS JOIN LATERAL (                  -- an entry's hanzi token is followed by its i, f and s tokens
-        SELECT DISTINCT ce.id, ce.sc, ce.tokens[x.k] AS tok
-        FROM ce CROSS JOIN LATERAL generate_subscripts(ce.tokens, 1) AS x(k)
-        WHERE ce.tokens[x.k + 3] = ANY (u.syl) AND left(ce.tokens[x.k], 1) = 'h'
-          AND left(ce.tokens[x.k + 1], 1) = 'i') y
-    GROUP BY u.slot, y.tok
-),
-homq AS MATERIALIZED (                    -- it reads as the one the best candidates have (ties: code order)
-    SELECT DISTINCT ON (h.slot) h.slot, h.tok, 1 + ln(tot / (coalesce(ts.df, 0) + 1)) AS idf
-    FROM hom h
-    LEFT JOIN (SELECT ts.token, ts.df FROM drugnorm.token_stat ts
-               WHERE ts.token = ANY (ARRAY(SELECT hom.tok FROM hom))) ts ON ts.token = h.tok
-    ORDER BY h.slot, h.support DESC, h.tok COLLATE "C"
+hom AS MATERIALIZED (                     -- a query hanzi no entry has reads as the candidates' hanzi of its
+    SELECT DISTINCT ON (y.slot) y.slot, y.tok,                  -- sound that the best candidates have
+           1 + ln(tot / (coalesce((SELECT ts.df FROM drugnorm.token_stat ts WHERE ts.token = y.tok), 0) + 1)) AS idf
+    FROM (SELECT u.slot, v.tok, sum(v.sc) AS support
+          FROM (SELECT q.slot, array_agg(r.tok) AS syl
+                FROM q JOIN q r ON r.owner = q.tok AND r.dim = 's'
+                WHERE q.dim = 'h' AND q.df = 0
+                GROUP BY q.slot) u
+          CROSS JOIN LATERAL (            -- an entry's hanzi token is followed by its i, f and s tokens
+              SELECT DISTINCT ce.id, ce.sc, ce.tokens[x.k] AS tok
+              FROM ce CROSS JOIN LATERAL generate_subscripts(ce.tokens, 1) AS x(k)
+              WHERE ce.tokens[x.k + 3] = ANY (u.syl) AND left(ce.tokens[x.k], 1) = 'h'
+                AND left(ce.tokens[x.k + 1], 1) = 'i') v
+          GROUP BY u.slot, v.tok) y
+    ORDER BY y.slot, y.support DESC, y.tok COLLATE "C"      -- ties: code order
 ),
 ct AS MATERIALIZED (                      -- the candidates' tokens that the query has, with tf
     SELECT ce.id, x.tok, count(*)::float8 AS tf
     FROM ce CROSS JOIN LATERAL unnest(ce.tokens) AS x(tok)
-    WHERE x.tok IN (SELECT q.tok FROM q WHERE q.dim <> 's') OR x.tok IN (SELECT homq.tok FROM homq)
+    WHERE x.tok IN (SELECT q.tok FROM q WHERE q.dim <> 's' UNION ALL SELECT hom.tok FROM hom)
     GROUP BY ce.id, x.tok
 ),
 sup AS (                                  -- candidates having both a reading and its character
@@ -133,8 +129,8 @@ sup AS (                                  -- candidates having both a reading an
 ),
 qv AS MATERIALIZED (                      -- the query vector: a polyphonic character reads as the best
     SELECT coalesce(hq.tok, q.tok) AS tok, q.dim,            -- candidates having it do; an unknown one as
-           coalesce(hq.idf, q.idf) AS idf, count(*)::float8 AS qtf                  -- its homophone (homq)
-    FROM q LEFT JOIN homq hq ON hq.slot = q.slot
+           coalesce(hq.idf, q.idf) AS idf, count(*)::float8 AS qtf                  -- its homophone (hom)
+    FROM q LEFT JOIN hom hq ON hq.slot = q.slot
     WHERE q.dim <> 's' AND (NOT q.multi OR (q.slot, q.tok) IN (
         SELECT DISTINCT ON (q2.slot) q2.slot, q2.tok
         FROM q q2 LEFT JOIN sup ON sup.slot = q2.slot AND sup.tok = q2.tok

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 508292bd834193d0
+-- code version cedc79198a2bcf6c
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -102,30 +102,26 @@ ce AS MATERIALIZED (                      -- the candidates with |w_d|^2 (drugno
                WHERE w.entry_id = ANY (ARRAY(SELECT cand.id FROM cand))) w ON w.entry_id = e.id
     WHERE e.id = ANY (ARRAY(SELECT cand.id FROM cand))
 ),
-hom AS MATERIALIZED (                     -- a query hanzi no entry has: the candidates' hanzi of its sound
-    SELECT u.slot, y.tok, sum(y.sc) AS support
-    FROM (SELECT q.slot, array_agg(r.tok) AS syl
-          FROM q JOIN q r ON r.owner = q.tok AND r.dim = 's'
-          WHERE q.dim = 'h' AND q.df = 0
-          GROUP BY q.slot) u
-    CROSS JOIN LATERAL (                  -- an entry's hanzi token is followed by its i, f and s tokens
-        SELECT DISTINCT ce.id, ce.sc, ce.tokens[x.k] AS tok
-        FROM ce CROSS JOIN LATERAL generate_subscripts(ce.tokens, 1) AS x(k)
-        WHERE ce.tokens[x.k + 3] = ANY (u.syl) AND left(ce.tokens[x.k], 1) = 'h'
-          AND left(ce.tokens[x.k + 1], 1) = 'i') y
-    GROUP BY u.slot, y.tok
-),
-homq AS MATERIALIZED (                    -- it reads as the one the best candidates have (ties: code order)
-    SELECT DISTINCT ON (h.slot) h.slot, h.tok, 1 + ln(tot / (coalesce(ts.df, 0) + 1)) AS idf
-    FROM hom h
-    LEFT JOIN (SELECT ts.token, ts.df FROM drugnorm.token_stat ts
-               WHERE ts.token = ANY (ARRAY(SELECT hom.tok FROM hom))) ts ON ts.token = h.tok
-    ORDER BY h.slot, h.support DESC, h.tok COLLATE "C"
+hom AS MATERIALIZED (                     -- a query hanzi no entry has reads as the candidates' hanzi of its
+    SELECT DISTINCT ON (y.slot) y.slot, y.tok,                  -- sound that the best candidates have
+           1 + ln(tot / (coalesce((SELECT ts.df FROM drugnorm.token_stat ts WHERE ts.token = y.tok), 0) + 1)) AS idf
+    FROM (SELECT u.slot, v.tok, sum(v.sc) AS support
+          FROM (SELECT q.slot, array_agg(r.tok) AS syl
+                FROM q JOIN q r ON r.owner = q.tok AND r.dim = 's'
+                WHERE q.dim = 'h' AND q.df = 0
+                GROUP BY q.slot) u
+          CROSS JOIN LATERAL (            -- an entry's hanzi token is followed by its i, f and s tokens
+              SELECT DISTINCT ce.id, ce.sc, ce.tokens[x.k] AS tok
+              FROM ce CROSS JOIN LATERAL generate_subscripts(ce.tokens, 1) AS x(k)
+              WHERE ce.tokens[x.k + 3] = ANY (u.syl) AND left(ce.tokens[x.k], 1) = 'h'
+                AND left(ce.tokens[x.k + 1], 1) = 'i') v
+          GROUP BY u.slot, v.tok) y
+    ORDER BY y.slot, y.support DESC, y.tok COLLATE "C"      -- ties: code order
 ),
 ct AS MATERIALIZED (                      -- the candidates' tokens that the query has, with tf
     SELECT ce.id, x.tok, count(*)::float8 AS tf
     FROM ce CROSS JOIN LATERAL unnest(ce.tokens) AS x(tok)
-    WHERE x.tok IN (SELECT q.tok FROM q WHERE q.dim <> 's') OR x.tok IN (SELECT homq.tok FROM homq)
+    WHERE x.tok IN (SELECT q.tok FROM q WHERE q.dim <> 's' UNION ALL SELECT hom.tok FROM hom)
     GROUP BY ce.id, x.tok
 ),
 sup AS (                                  -- candidates having both a reading and its character
@@ -139,8 +135,8 @@ sup AS (                                  -- candidates having both a reading an
 ),
 qv AS MATERIALIZED (                      -- the query vector: a polyphonic character reads as the best
     SELECT coalesce(hq.tok, q.tok) AS tok, q.dim,            -- candidates having it do; an unknown one as
-           coalesce(hq.idf, q.idf) AS idf, count(*)::float8 AS qtf                  -- its homophone (homq)
-    FROM q LEFT JOIN homq hq ON hq.slot = q.slot
+           coalesce(hq.idf, q.idf) AS idf, count(*)::float8 AS qtf                  -- its homophone (hom)
+    FROM q LEFT JOIN hom hq ON hq.slot = q.slot
     WHERE q.dim <> 's' AND (NOT q.multi OR (q.slot, q.tok) IN (
         SELECT DISTINCT ON (q2.slot) q2.slot, q2.tok
         FROM q q2 LEFT JOIN sup ON sup.slot = q2.slot AND sup.tok = q2.tok
@@ -4727,7 +4723,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '508292bd834193d0')
+    'code', 'cedc79198a2bcf6c')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4738,11 +4734,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "508292bd834193d0":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "cedc79198a2bcf6c":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '508292bd834193d0'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'cedc79198a2bcf6c'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4770,7 +4766,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "508292bd834193d0":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "508292bd834193d0"
+    _dn.CODE_VERSION = "cedc79198a2bcf6c"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4786,11 +4782,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "508292bd834193d0":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "cedc79198a2bcf6c":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '508292bd834193d0'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'cedc79198a2bcf6c'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4818,7 +4814,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "508292bd834193d0":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "508292bd834193d0"
+    _dn.CODE_VERSION = "cedc79198a2bcf6c"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4831,11 +4827,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "508292bd834193d0":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "cedc79198a2bcf6c":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '508292bd834193d0'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'cedc79198a2bcf6c'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4863,7 +4859,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "508292bd834193d0":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "508292bd834193d0"
+    _dn.CODE_VERSION = "cedc79198a2bcf6c"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4878,11 +4874,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "508292bd834193d0":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "cedc79198a2bcf6c":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '508292bd834193d0'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'cedc79198a2bcf6c'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4910,7 +4906,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "508292bd834193d0":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "508292bd834193d0"
+    _dn.CODE_VERSION = "cedc79198a2bcf6c"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4923,11 +4919,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "508292bd834193d0":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "cedc79198a2bcf6c":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '508292bd834193d0'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'cedc79198a2bcf6c'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4955,7 +4951,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "508292bd834193d0":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "508292bd834193d0"
+    _dn.CODE_VERSION = "cedc79198a2bcf6c"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5089,7 +5085,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "508292bd834193d0", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "cedc79198a2bcf6c", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
