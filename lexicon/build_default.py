@@ -3,7 +3,8 @@
     .venv/bin/python lexicon/build_default.py [--shared DIR]
 
 Curated files of this repository join the seed: lexicon/curated/aliases.tsv (dict, term, standard, kind, note:
-common, former and abbreviated names), lexicon/curated/formulary_markers.tsv, and lexicon/curated/tcm_herbs.tsv
+common, former and abbreviated names), lexicon/curated/formulary_markers.tsv, lexicon/curated/units.tsv (the
+seed's units.tsv columns), and lexicon/curated/tcm_herbs.tsv
 (herb, processed, aliases: Chinese herbs after the Chinese Pharmacopoeia 2020 vol. I; ``processed`` and
 ``aliases`` are lists separated by ``|``, a processed form may give its other names after ``=``;
 see ``tcm_herbs``).
@@ -155,7 +156,8 @@ def build(shared: Path, report: dict | None = None) -> dict[str, Dict]:
     d = {n: Dict(n, key) for n in ("strength_unit", "package_unit", "dosage_form", "route", "packaging_material",
                                      "generic_name", "product_name", "trade_name", "manufacturer")}
     # units: a key is a strength unit or a package unit, not both (strength wins: 克 in 0.5克)
-    units = [r for r in read(shared, "units.tsv") if r["kind"] in ("standard", "synonym") and r["standard_term"]]
+    units = [r for r in read(shared, "units.tsv") + read_curated(UNITS)
+             if r["kind"] in ("standard", "synonym") and r["standard_term"]]
     for r in units:
         std = r["standard_term"].split("/")[0] if r["kind"] == "synonym" and "(" in r["standard_term"] else r["standard_term"]
         r["standard_term"] = std
@@ -290,6 +292,7 @@ def build(shared: Path, report: dict | None = None) -> dict[str, Dict]:
 
 
 CURATED = HERE / "curated" / "aliases.tsv"
+UNITS = HERE / "curated" / "units.tsv"     # units the seed lacks that HIS specs write (kcal, MBq, cm)
 CURATED_KINDS = ("common_name", "former_name", "abbreviation")
 
 

@@ -13,6 +13,12 @@ package ``12片/盒`` or ``10支×5盒``.
 [('strength', '0.25g:5ml'), ('package', '12片/盒')]
 >>> find("维生素b1片", 0, 6, units)
 []
+
+A range of strengths and a size are one segment too, whole in the strength (``first``):
+
+>>> units.update({"mbq": ("strength", "MBq"), "cm": ("strength", "cm")})
+>>> [(s.display, s.first) for x in ["3.7-222mbq*1只", "8cm*13cm*10片", "11×15cm", "20mg*2cm"] for s in find(x, 0, len(x), units)]
+[('3.7-222MBq', '3.7-222MBq'), ('1支', '1支'), ('8cm×13cm', '8cm×13cm'), ('10片', '10片'), ('11×15cm', '11×15cm'), ('20mg', '20mg'), ('2cm', '2cm')]
 """
 from __future__ import annotations
 
@@ -24,6 +30,9 @@ from chars import is_east_asian
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _TIMES = "x×*"
 _JOIN = ":/"
+_RANGE = "-~"
+# Standards of the length units (lexicon/curated/units.tsv): 8cm×13cm is a plaster's size, one spec
+_LENGTHS = frozenset({"cm", "mm"})
 
 
 class Part(NamedTuple):
@@ -48,6 +57,10 @@ class Spec(NamedTuple):
 
     @property
     def first(self) -> str:
+        """The strength: the first quantity, or a range or a size whole (3.7-222MBq, 8cm×13cm)."""
+        if self.joins and self.joins[0] in ("-", "×"):
+            return self.parts[0].value + self.parts[0].unit_standard + "-×"[self.joins[0] == "×"] \
+                + self.parts[1].value + self.parts[1].unit_standard
         return self.parts[0].value + self.parts[0].unit_standard
 
     def text(self, s: str) -> str:
@@ -116,14 +129,19 @@ def find(s: str, lo: int, hi: int, units: dict, name_before=None) -> list[Spec]:
             i += 1
             continue
         q = _quantity(s, i, hi, units, max_len, prev_end, name_before)
+        parts, joins = [], []
         if q is None:
-            while i < hi and (s[i].isdigit() or s[i] == "."):
-                i += 1
-            continue
+            q = _range_or_size(s, i, hi, units, max_len, prev_end, name_before)
+            if q is None:
+                while i < hi and (s[i].isdigit() or s[i] == "."):
+                    i += 1
+                continue
+            parts, joins = [q[0]], [q[1]]
+            q = q[2:]
         part, kind, end = q
-        parts, joins = [part], []
+        parts.append(part)
         while end < hi:
-            nxt = _extend(s, end, hi, units, max_len, kind)
+            nxt = _extend(s, end, hi, units, max_len, kind, parts[-1])
             if nxt is None:
                 break
             j, p, end = nxt
@@ -134,10 +152,30 @@ def find(s: str, lo: int, hi: int, units: dict, name_before=None) -> list[Spec]:
     return out
 
 
-def _extend(s, i, hi, units, max_len, kind):
-    """What may follow a quantity in the same segment: ':5ml' or '/ml' after a strength, '/盒' or '×5盒'
-    after a package."""
+def _range_or_size(s, i, hi, units, max_len, prev_end, name_before):
+    """A number without a unit that a strength's number follows: a range (3.7-222MBq, 0.1~6mCi) or the
+    first side of a size (11×15cm). (Part, join, Part, kind, end), or None."""
+    m = _NUMBER.match(s, i, hi)
+    j = m.end()
+    if j + 1 >= hi or not (s[j] in _RANGE or s[j] in _TIMES) or not s[j + 1].isdigit():
+        return None
+    if i > 0 and (s[i - 1].isdigit() or s[i - 1] == "." or s[i - 1] in _RANGE):
+        return None
+    if i > 0 and s[i - 1].isalpha() and not is_east_asian(s[i - 1]) and i != prev_end:
+        return None      # b1-2, α2-…: a digit glued to a letter is part of a name
+    q = _quantity(s, j + 1, hi, units, max_len, j + 1, name_before)
+    if q is None or q[1] != "strength" or (s[j] in _TIMES and q[0].unit_standard not in _LENGTHS):
+        return None
+    return Part(canonical_number(m.group()), "", ""), "-" if s[j] in _RANGE else "×", q[0], q[1], q[2]
+
+
+def _extend(s, i, hi, units, max_len, kind, last):
+    """What may follow a quantity in the same segment: ':5ml' or '/ml' after a strength, the other side of
+    a size ('×13cm' after 8cm), '/盒' or '×5盒' after a package."""
     ch = s[i]
+    if kind == "strength" and ch in _TIMES:
+        q = _quantity(s, i + 1, hi, units, max_len, i + 1) if last.unit_standard in _LENGTHS else None
+        return None if q is None or q[0].unit_standard not in _LENGTHS else ("×", q[0], q[2])
     if kind == "strength" and ch in _JOIN:
         q = _quantity(s, i + 1, hi, units, max_len, i + 1)
         if q and q[1] == "strength":

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version cedc79198a2bcf6c
+-- code version bbb582c3b1c02957
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -4544,6 +4544,12 @@ package ``12片/盒`` or ``10支×5盒``.
 [('strength', '0.25g:5ml'), ('package', '12片/盒')]
 >>> find("维生素b1片", 0, 6, units)
 []
+
+A range of strengths and a size are one segment too, whole in the strength (``first``):
+
+>>> units.update({"mbq": ("strength", "MBq"), "cm": ("strength", "cm")})
+>>> [(s.display, s.first) for x in ["3.7-222mbq*1只", "8cm*13cm*10片", "11×15cm", "20mg*2cm"] for s in find(x, 0, len(x), units)]
+[('3.7-222MBq', '3.7-222MBq'), ('1支', '1支'), ('8cm×13cm', '8cm×13cm'), ('10片', '10片'), ('11×15cm', '11×15cm'), ('20mg', '20mg'), ('2cm', '2cm')]
 """
 from __future__ import annotations
 
@@ -4555,6 +4561,9 @@ from chars import is_east_asian
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _TIMES = "x×*"
 _JOIN = ":/"
+_RANGE = "-~"
+# Standards of the length units (lexicon/curated/units.tsv): 8cm×13cm is a plaster's size, one spec
+_LENGTHS = frozenset({"cm", "mm"})
 
 
 class Part(NamedTuple):
@@ -4579,6 +4588,10 @@ class Spec(NamedTuple):
 
     @property
     def first(self) -> str:
+        """The strength: the first quantity, or a range or a size whole (3.7-222MBq, 8cm×13cm)."""
+        if self.joins and self.joins[0] in ("-", "×"):
+            return self.parts[0].value + self.parts[0].unit_standard + "-×"[self.joins[0] == "×"] \
+                + self.parts[1].value + self.parts[1].unit_standard
         return self.parts[0].value + self.parts[0].unit_standard
 
     def text(self, s: str) -> str:
@@ -4647,14 +4660,19 @@ def find(s: str, lo: int, hi: int, units: dict, name_before=None) -> list[Spec]:
             i += 1
             continue
         q = _quantity(s, i, hi, units, max_len, prev_end, name_before)
+        parts, joins = [], []
         if q is None:
-            while i < hi and (s[i].isdigit() or s[i] == "."):
-                i += 1
-            continue
+            q = _range_or_size(s, i, hi, units, max_len, prev_end, name_before)
+            if q is None:
+                while i < hi and (s[i].isdigit() or s[i] == "."):
+                    i += 1
+                continue
+            parts, joins = [q[0]], [q[1]]
+            q = q[2:]
         part, kind, end = q
-        parts, joins = [part], []
+        parts.append(part)
         while end < hi:
-            nxt = _extend(s, end, hi, units, max_len, kind)
+            nxt = _extend(s, end, hi, units, max_len, kind, parts[-1])
             if nxt is None:
                 break
             j, p, end = nxt
@@ -4665,10 +4683,30 @@ def find(s: str, lo: int, hi: int, units: dict, name_before=None) -> list[Spec]:
     return out
 
 
-def _extend(s, i, hi, units, max_len, kind):
-    """What may follow a quantity in the same segment: ':5ml' or '/ml' after a strength, '/盒' or '×5盒'
-    after a package."""
+def _range_or_size(s, i, hi, units, max_len, prev_end, name_before):
+    """A number without a unit that a strength's number follows: a range (3.7-222MBq, 0.1~6mCi) or the
+    first side of a size (11×15cm). (Part, join, Part, kind, end), or None."""
+    m = _NUMBER.match(s, i, hi)
+    j = m.end()
+    if j + 1 >= hi or not (s[j] in _RANGE or s[j] in _TIMES) or not s[j + 1].isdigit():
+        return None
+    if i > 0 and (s[i - 1].isdigit() or s[i - 1] == "." or s[i - 1] in _RANGE):
+        return None
+    if i > 0 and s[i - 1].isalpha() and not is_east_asian(s[i - 1]) and i != prev_end:
+        return None      # b1-2, α2-…: a digit glued to a letter is part of a name
+    q = _quantity(s, j + 1, hi, units, max_len, j + 1, name_before)
+    if q is None or q[1] != "strength" or (s[j] in _TIMES and q[0].unit_standard not in _LENGTHS):
+        return None
+    return Part(canonical_number(m.group()), "", ""), "-" if s[j] in _RANGE else "×", q[0], q[1], q[2]
+
+
+def _extend(s, i, hi, units, max_len, kind, last):
+    """What may follow a quantity in the same segment: ':5ml' or '/ml' after a strength, the other side of
+    a size ('×13cm' after 8cm), '/盒' or '×5盒' after a package."""
     ch = s[i]
+    if kind == "strength" and ch in _TIMES:
+        q = _quantity(s, i + 1, hi, units, max_len, i + 1) if last.unit_standard in _LENGTHS else None
+        return None if q is None or q[0].unit_standard not in _LENGTHS else ("×", q[0], q[2])
     if kind == "strength" and ch in _JOIN:
         q = _quantity(s, i + 1, hi, units, max_len, i + 1)
         if q and q[1] == "strength":
@@ -4723,7 +4761,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'cedc79198a2bcf6c')
+    'code', 'bbb582c3b1c02957')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4734,11 +4772,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "cedc79198a2bcf6c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bbb582c3b1c02957":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'cedc79198a2bcf6c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'bbb582c3b1c02957'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4766,7 +4804,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "cedc79198a2bcf6c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "cedc79198a2bcf6c"
+    _dn.CODE_VERSION = "bbb582c3b1c02957"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4782,11 +4820,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "cedc79198a2bcf6c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bbb582c3b1c02957":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'cedc79198a2bcf6c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'bbb582c3b1c02957'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4814,7 +4852,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "cedc79198a2bcf6c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "cedc79198a2bcf6c"
+    _dn.CODE_VERSION = "bbb582c3b1c02957"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4827,11 +4865,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "cedc79198a2bcf6c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bbb582c3b1c02957":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'cedc79198a2bcf6c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'bbb582c3b1c02957'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4859,7 +4897,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "cedc79198a2bcf6c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "cedc79198a2bcf6c"
+    _dn.CODE_VERSION = "bbb582c3b1c02957"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4874,11 +4912,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "cedc79198a2bcf6c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bbb582c3b1c02957":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'cedc79198a2bcf6c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'bbb582c3b1c02957'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4906,7 +4944,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "cedc79198a2bcf6c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "cedc79198a2bcf6c"
+    _dn.CODE_VERSION = "bbb582c3b1c02957"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4919,11 +4957,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "cedc79198a2bcf6c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bbb582c3b1c02957":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'cedc79198a2bcf6c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'bbb582c3b1c02957'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4951,7 +4989,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "cedc79198a2bcf6c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "cedc79198a2bcf6c"
+    _dn.CODE_VERSION = "bbb582c3b1c02957"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5085,7 +5123,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "cedc79198a2bcf6c", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "bbb582c3b1c02957", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -5,6 +5,7 @@ eval file, so `drugnorm-admin eval tests/data/his_strings.tsv` prints the same f
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from drugnorm_admin import evaluate
 
@@ -112,3 +113,21 @@ def test_a_bracketed_note_maker_or_piece_of_the_name_is_no_trade_name(bundled_db
     # a trade name the lexicon lacks is still one
     doc = parse(bundled_db, "盐酸昂丹司琼片(枢丹) 8mg×12片 齐鲁制药有限公司")
     assert (doc["trade_name"], doc["evidence"]["trade_name"]) == ("枢丹", "inferred")
+
+
+@pytest.mark.parametrize("raw, strength, spec", [
+    ("碘[125I]密封籽源3.7-222MBq(0.1-6Mci)*1粒原子高科股份有限公司", "3.7-222MBq", "0.1-6mCi"),
+    ("麝香壮骨膏 8cm*13cm/10片/盒 重庆陪都药业", "8cm×13cm", "8cm×13cm"),
+    ("关节止痛膏 11*15cm*6片/袋 常州市盛辉药业有限公司", "11×15cm", "11×15cm"),
+    ("肠内营养混悬液TPF(能全力,500ml(1kcal/1ml)*1瓶,纽迪希亚制药（无锡）有限公司", "500ml", "1kcal/1ml"),
+    ("注射用鼠神经生长因子(金路捷)  20ug:9000AU*1支  武汉海特生物制药股份有限公司", "20μg", "20μg:9000AU"),
+    ("舒洛地特软胶囊  250LSU×50片/盒  意大利阿尔法韦士曼制药", "250LSU", "250LSU"),
+])
+def test_energy_activity_size_and_biological_units_are_specs(bundled_db, raw, strength, spec):
+    """Enteral nutrition writes kcal, radiopharmaceuticals a range of MBq or mCi, plasters their size: all
+    strengths, none of them a fragment for the fuzzy matcher."""
+    doc = parse(bundled_db, raw)
+    assert doc["strength"] == strength
+    assert spec in [s["standard"] for s in doc["segments"] if s["match"] == "spec"]
+    scored = " ".join(s["text"].lower() for s in doc["segments"] if "candidates" in s)
+    assert not any(unit in scored for unit in ("mbq", "mci", "cm", "kcal", "au", "lsu"))

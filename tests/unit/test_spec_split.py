@@ -7,7 +7,8 @@ UNITS = {"mg": ("strength", "mg"), "g": ("strength", "g"), "ml": ("strength", "m
          "毫克": ("strength", "mg"), "万u": ("strength", "万u"), "u": ("strength", "u"),
          "只": ("package", "支"), "支": ("package", "支"), "片": ("package", "片"), "盒": ("package", "盒"),
          "粒": ("package", "粒"), "s": ("package", "片"), "瓶": ("package", "瓶"),
-         "袋": ("package", "袋")}
+         "袋": ("package", "袋"), "mbq": ("strength", "MBq"), "mci": ("strength", "mCi"), "cm": ("strength", "cm"),
+         "kcal": ("strength", "kcal")}
 
 
 def specs(s):
@@ -30,6 +31,28 @@ def specs(s):
 ])
 def test_specs_and_packages(s, expected):
     assert specs(s) == expected
+
+
+@pytest.mark.parametrize("s, expected", [
+    ("3.7-222mbq(0.1~6mci)*1粒", [("3.7-222mbq", "3.7-222MBq"), ("0.1~6mci", "0.1-6mCi"), ("1粒", "1粒")]),
+    ("8cm*13cm/10片/盒", [("8cm*13cm", "8cm×13cm"), ("10片/盒", "10片/盒")]),
+    ("11*15cm*6片/袋", [("11*15cm", "11×15cm"), ("6片/袋", "6片/袋")]),
+    ("200ml(1kcal/ml)", [("200ml", "200ml"), ("1kcal/ml", "1kcal/ml")]),
+])
+def test_a_range_and_a_size_are_one_strength(s, expected):
+    got = find(s, 0, len(s), UNITS)
+    assert [(s[x.start:x.end], x.display) for x in got] == expected
+    assert got[0].first == expected[0][1]
+
+
+@pytest.mark.parametrize("s", [
+    "20mg*2片",       # strength times count: two segments, as ever
+    "2*5ml",          # a count of ampoules, not a size: only 5ml is a spec
+    "b1-2mg",         # a digit glued to a letter is a name's
+    "20mg*13cm",      # a size has lengths on both sides
+])
+def test_only_numbers_of_one_strength_make_a_range_or_a_size(s):
+    assert all(x.joins[:1] not in (("-",), ("×",)) or x.kind == "package" for x in find(s, 0, len(s), UNITS))
 
 
 @pytest.mark.parametrize("s", ["维生素b1片", "氨基酸(15)", "重组人干扰素α1b", "5mgabc", "第3代"])
