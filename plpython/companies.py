@@ -69,8 +69,12 @@ COUNTRIES = ("中国", "美国", "日本", "德国", "英国", "法国", "瑞士
              "奥地利", "西班牙", "爱尔兰", "韩国", "印度", "澳大利亚", "加拿大", "以色列", "芬兰", "挪威", "匈牙利",
              "波兰", "新加坡", "葡萄牙", "希腊", "捷克", "俄罗斯", "泰国", "马来西亚", "印度尼西亚", "巴西",
              "阿根廷", "墨西哥", "新西兰", "南非", "斯洛文尼亚", "克罗地亚", "冰岛", "卢森堡", "土耳其", "塞浦路斯")
-# Where a drug comes from, as catalogues note it next to the name: never a drug name itself.
-ORIGINS = COUNTRIES + ("进口", "国产", "合资", "原研")
+# Where a drug comes from, as catalogues note it next to the name: never a drug name itself. Foreign makers'
+# Latin names end with their country too (Novartis Pharma Stein Switzerland, … GmbH(Germany)).
+ORIGINS = COUNTRIES + ("进口", "国产", "合资", "原研") + (
+    "germany", "switzerland", "sweden", "denmark", "france", "italy", "spain", "belgium", "netherlands",
+    "holland", "austria", "ireland", "japan", "korea", "india", "australia", "canada", "israel", "finland",
+    "norway", "hungary", "poland", "singapore", "portugal", "greece", "england", "usa", "u.s.a", "uk")
 # The places that tell a group's companies apart (company_place, company_city), longest first: 内蒙古 before
 # 内蒙. 吉林 is the province's (a city's name the same as its province tells nothing more).
 _CITY_SET = frozenset(CITIES)

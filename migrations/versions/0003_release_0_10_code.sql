@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version bbb582c3b1c02957
+-- code version d8976fb3df5f1354
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -818,8 +818,12 @@ COUNTRIES = ("中国", "美国", "日本", "德国", "英国", "法国", "瑞士
              "奥地利", "西班牙", "爱尔兰", "韩国", "印度", "澳大利亚", "加拿大", "以色列", "芬兰", "挪威", "匈牙利",
              "波兰", "新加坡", "葡萄牙", "希腊", "捷克", "俄罗斯", "泰国", "马来西亚", "印度尼西亚", "巴西",
              "阿根廷", "墨西哥", "新西兰", "南非", "斯洛文尼亚", "克罗地亚", "冰岛", "卢森堡", "土耳其", "塞浦路斯")
-# Where a drug comes from, as catalogues note it next to the name: never a drug name itself.
-ORIGINS = COUNTRIES + ("进口", "国产", "合资", "原研")
+# Where a drug comes from, as catalogues note it next to the name: never a drug name itself. Foreign makers'
+# Latin names end with their country too (Novartis Pharma Stein Switzerland, … GmbH(Germany)).
+ORIGINS = COUNTRIES + ("进口", "国产", "合资", "原研") + (
+    "germany", "switzerland", "sweden", "denmark", "france", "italy", "spain", "belgium", "netherlands",
+    "holland", "austria", "ireland", "japan", "korea", "india", "australia", "canada", "israel", "finland",
+    "norway", "hungary", "poland", "singapore", "portugal", "greece", "england", "usa", "u.s.a", "uk")
 # The places that tell a group's companies apart (company_place, company_city), longest first: 内蒙古 before
 # 内蒙. 吉林 is the province's (a city's name the same as its province tells nothing more).
 _CITY_SET = frozenset(CITIES)
@@ -4761,7 +4765,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'bbb582c3b1c02957')
+    'code', 'd8976fb3df5f1354')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4772,11 +4776,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bbb582c3b1c02957":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d8976fb3df5f1354":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'bbb582c3b1c02957'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd8976fb3df5f1354'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4804,7 +4808,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bbb582c3b1c02957":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "bbb582c3b1c02957"
+    _dn.CODE_VERSION = "d8976fb3df5f1354"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4820,11 +4824,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bbb582c3b1c02957":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d8976fb3df5f1354":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'bbb582c3b1c02957'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd8976fb3df5f1354'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4852,7 +4856,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bbb582c3b1c02957":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "bbb582c3b1c02957"
+    _dn.CODE_VERSION = "d8976fb3df5f1354"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4865,11 +4869,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bbb582c3b1c02957":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d8976fb3df5f1354":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'bbb582c3b1c02957'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd8976fb3df5f1354'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4897,7 +4901,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bbb582c3b1c02957":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "bbb582c3b1c02957"
+    _dn.CODE_VERSION = "d8976fb3df5f1354"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4912,11 +4916,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bbb582c3b1c02957":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d8976fb3df5f1354":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'bbb582c3b1c02957'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd8976fb3df5f1354'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4944,7 +4948,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bbb582c3b1c02957":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "bbb582c3b1c02957"
+    _dn.CODE_VERSION = "d8976fb3df5f1354"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4957,11 +4961,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bbb582c3b1c02957":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d8976fb3df5f1354":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'bbb582c3b1c02957'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd8976fb3df5f1354'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4989,7 +4993,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bbb582c3b1c02957":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "bbb582c3b1c02957"
+    _dn.CODE_VERSION = "d8976fb3df5f1354"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5123,7 +5127,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "bbb582c3b1c02957", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "d8976fb3df5f1354", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

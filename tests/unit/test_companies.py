@@ -68,7 +68,8 @@ def test_a_company_by_its_shape(fragment, company):
 
 @pytest.mark.parametrize("fragment, place", [("成都", True), ("南京市", True), ("江苏省", True), ("德国", True),
                                              ("塞浦路斯", True), ("进口", True), ("北京诺华", False),
-                                             ("南京南大", False)])
+                                             ("南京南大", False), ("switzerland", True), ("(germany)", True),
+                                             ("novartis", False)])
 def test_a_region_city_or_origin_beside_a_name_is_a_place(fragment, place):
     assert companies.is_place(fragment) is place
 
