@@ -91,7 +91,8 @@ BEGIN
         INSERT INTO drugnorm.review_event (fragment, match, candidates, n, example)
         SELECT seg->>'text', seg->>'match', seg->'candidates', n, left(doc->>'input', 200)
         FROM jsonb_array_elements(doc->'segments') AS seg
-        WHERE seg->>'match' IN ('fuzzy', 'inferred', 'none') AND length(seg->>'text') BETWEEN 1 AND 200;
+        -- one character names nothing (the lexicon keeps no one-character drug): nothing to decide
+        WHERE seg->>'match' IN ('fuzzy', 'inferred', 'none') AND length(seg->>'text') BETWEEN 2 AND 200;
     EXCEPTION WHEN OTHERS THEN
         RAISE WARNING 'drugnorm: review queue not recorded: %', SQLERRM;
     END;

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version d8976fb3df5f1354
+-- code version 99c05fbb7f366e5c
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -4765,7 +4765,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'd8976fb3df5f1354')
+    'code', '99c05fbb7f366e5c')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4776,11 +4776,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d8976fb3df5f1354":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99c05fbb7f366e5c":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd8976fb3df5f1354'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '99c05fbb7f366e5c'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4808,7 +4808,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d8976fb3df5f1354":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "d8976fb3df5f1354"
+    _dn.CODE_VERSION = "99c05fbb7f366e5c"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4824,11 +4824,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d8976fb3df5f1354":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99c05fbb7f366e5c":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd8976fb3df5f1354'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '99c05fbb7f366e5c'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4856,7 +4856,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d8976fb3df5f1354":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "d8976fb3df5f1354"
+    _dn.CODE_VERSION = "99c05fbb7f366e5c"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4869,11 +4869,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d8976fb3df5f1354":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99c05fbb7f366e5c":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd8976fb3df5f1354'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '99c05fbb7f366e5c'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4901,7 +4901,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d8976fb3df5f1354":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "d8976fb3df5f1354"
+    _dn.CODE_VERSION = "99c05fbb7f366e5c"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4916,11 +4916,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d8976fb3df5f1354":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99c05fbb7f366e5c":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd8976fb3df5f1354'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '99c05fbb7f366e5c'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4948,7 +4948,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d8976fb3df5f1354":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "d8976fb3df5f1354"
+    _dn.CODE_VERSION = "99c05fbb7f366e5c"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4961,11 +4961,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d8976fb3df5f1354":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99c05fbb7f366e5c":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'd8976fb3df5f1354'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '99c05fbb7f366e5c'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4993,7 +4993,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "d8976fb3df5f1354":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "d8976fb3df5f1354"
+    _dn.CODE_VERSION = "99c05fbb7f366e5c"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5016,7 +5016,8 @@ BEGIN
         INSERT INTO drugnorm.review_event (fragment, match, candidates, n, example)
         SELECT seg->>'text', seg->>'match', seg->'candidates', n, left(doc->>'input', 200)
         FROM jsonb_array_elements(doc->'segments') AS seg
-        WHERE seg->>'match' IN ('fuzzy', 'inferred', 'none') AND length(seg->>'text') BETWEEN 1 AND 200;
+        -- one character names nothing (the lexicon keeps no one-character drug): nothing to decide
+        WHERE seg->>'match' IN ('fuzzy', 'inferred', 'none') AND length(seg->>'text') BETWEEN 2 AND 200;
     EXCEPTION WHEN OTHERS THEN
         RAISE WARNING 'drugnorm: review queue not recorded: %', SQLERRM;
     END;
@@ -5127,7 +5128,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "d8976fb3df5f1354", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "99c05fbb7f366e5c", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

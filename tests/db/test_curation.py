@@ -45,6 +45,15 @@ def test_typo_to_queue_to_synonym_to_exact_match(mini_db, tmp_path):
     assert all(after[i]["product_name"] == "阿莫西林胶囊" for i in changed)
 
 
+def test_a_single_character_is_not_queued_for_review(mini_db):
+    """One character names nothing (the lexicon keeps no one-character drug): a pharmacist has nothing to decide."""
+    with psycopg.connect(mini_db, autocommit=True) as conn:
+        conn.execute("SET drugnorm.review_queue = 'on'")
+        doc = conn.execute("SELECT drug_parse_review('阿莫西临胶囊 的')").fetchone()[0]
+        assert any(s["text"] == "的" and s["match"] == "none" for s in doc["segments"])
+        assert [r[0] for r in conn.execute("SELECT fragment FROM drugnorm.review_event")] == ["阿莫西临胶囊"]
+
+
 def test_the_queue_is_off_by_default_and_recording_never_fails_the_caller(mini_db):
     with psycopg.connect(mini_db, autocommit=True) as conn:
         conn.execute("SELECT drug_parse_review('阿莫西临胶囊')")
