@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version cedc79198a2bcf6c
+-- code version f0d0bb31e1b3cab7
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -2681,7 +2681,8 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
         cursor = block.end
     items.sort(key=_start)
     items = merging.merge(s, items, lex)
-    fuzzy.prefetch(s, items, lex)
+    gates = {}     # fragment -> _gate's answer: asked ahead for the matcher, then again in the loop
+    fuzzy.prefetch(s, items, lex, gates)
 
     strength = package = package_unit = None
     strength_in_name = False
@@ -2742,7 +2743,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             segments.append(seg)
         else:
             segments.append(_second_type(s, (item.start, item.end), surface, lex, fuzzy, settings, flat, key_of,
-                                         item.detail))
+                                         gates, item.detail))
     tick()
     if ingredients and not flat.trade_links and flat.values["generic_name"] is None \
             and flat.values["product_name"] is None and _a_spec_alone(segments, key_of):
@@ -2785,8 +2786,8 @@ def _as_written(segments, flat, s, offsets, head):
     (Ⅷ), not 维生素b1注射液."""
     def written(text):
         i = s.find(text) if text else -1
-        if i < 0:
-            return text
+        if i < 0 or not any(map(str.isupper, head[offsets[i]:offsets[i + len(text) - 1] + 1])):
+            return text     # nothing written in capitals there (offsets only grow)
         return "".join(ch.upper() if ch.islower() and head[offsets[i + k]].isupper() and len(ch.upper()) == 1
                        else ch for k, ch in enumerate(text))
 
@@ -2846,7 +2847,7 @@ class _Budget:
         self.left -= 1
         return self.fuzzy(fragment)
 
-    def prefetch(self, s, items, lex):
+    def prefetch(self, s, items, lex, gates):
         """A matcher with a ``prefetch(fragments)`` method gets, before the loop, the fragments the loop
         will ask for (within the budget, in order), so that it can look them all up in one query."""
         ahead = getattr(self.fuzzy, "prefetch", None)
@@ -2857,7 +2858,7 @@ class _Budget:
             if item.kind is Kind.PENDING:
                 a, b = _fragment_span(s, (item.start, item.end))
                 fragment = item.detail or s[a:b]
-                if _gate(fragment, lex)[0] is None:
+                if _gate_of(fragment, lex, gates)[0] is None:
                     wanted.append(fragment)
                     if len(wanted) == self.left:
                         break
@@ -3070,6 +3071,14 @@ def _gate(fragment, lex):
     return ("known" if known else None), shape, known
 
 
+def _gate_of(fragment, lex, gates):
+    """_gate's answer, computed once per fragment of a parse (``gates``)."""
+    got = gates.get(fragment)
+    if got is None:
+        got = gates[fragment] = _gate(fragment, lex)
+    return got
+
+
 def _shape_before_mark(fragment, lex):
     """硝苯地平缓释片ii: a variant mark after the form suffix is the product's (its Ⅱ); the stem before the
     form is still the generic's. Read only once the fuzzy step, which sees the mark, found no entry."""
@@ -3093,14 +3102,14 @@ def _inferred_product(seg, flat, fragment, shape, known):
     flat.fill("product_name", fragment, INFERRED)
 
 
-def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None) -> dict:
+def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, gates, text=None) -> dict:
     """``text``: the fragment when a bracket splits it (merging._bracket_inside_name), else s[span]."""
     a, b = _fragment_span(s, span)
     fragment = text or s[a:b]
     seg = surface(a, b)
     seg.update(match="none", attribute=None, term=None, standard=None)
     hanzi = any(is_hanzi(ch) for ch in fragment)
-    why_not, shape, known = _gate(fragment, lex)
+    why_not, shape, known = _gate_of(fragment, lex, gates)
     if why_not == "none":
         return seg
     # a packer's note (拜耳医药保健有限公司分装) names the maker only when nothing else does; a legal form or an
@@ -4723,7 +4732,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'cedc79198a2bcf6c')
+    'code', 'f0d0bb31e1b3cab7')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4734,11 +4743,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "cedc79198a2bcf6c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f0d0bb31e1b3cab7":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'cedc79198a2bcf6c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f0d0bb31e1b3cab7'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4766,7 +4775,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "cedc79198a2bcf6c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "cedc79198a2bcf6c"
+    _dn.CODE_VERSION = "f0d0bb31e1b3cab7"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4782,11 +4791,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "cedc79198a2bcf6c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f0d0bb31e1b3cab7":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'cedc79198a2bcf6c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f0d0bb31e1b3cab7'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4814,7 +4823,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "cedc79198a2bcf6c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "cedc79198a2bcf6c"
+    _dn.CODE_VERSION = "f0d0bb31e1b3cab7"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4827,11 +4836,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "cedc79198a2bcf6c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f0d0bb31e1b3cab7":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'cedc79198a2bcf6c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f0d0bb31e1b3cab7'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4859,7 +4868,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "cedc79198a2bcf6c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "cedc79198a2bcf6c"
+    _dn.CODE_VERSION = "f0d0bb31e1b3cab7"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4874,11 +4883,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "cedc79198a2bcf6c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f0d0bb31e1b3cab7":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'cedc79198a2bcf6c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f0d0bb31e1b3cab7'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4906,7 +4915,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "cedc79198a2bcf6c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "cedc79198a2bcf6c"
+    _dn.CODE_VERSION = "f0d0bb31e1b3cab7"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4919,11 +4928,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "cedc79198a2bcf6c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f0d0bb31e1b3cab7":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'cedc79198a2bcf6c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f0d0bb31e1b3cab7'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4951,7 +4960,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "cedc79198a2bcf6c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "cedc79198a2bcf6c"
+    _dn.CODE_VERSION = "f0d0bb31e1b3cab7"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5085,7 +5094,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "cedc79198a2bcf6c", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "f0d0bb31e1b3cab7", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
