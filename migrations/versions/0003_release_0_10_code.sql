@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version f0d0bb31e1b3cab7
+-- code version acdd8f1ddb0b7d14
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -766,6 +766,7 @@ lexicon build (lexicon/rules.py) takes its suffix and region tables from here.
 from __future__ import annotations
 
 import bisect
+import re
 
 from chars import has_hanzi, is_hanzi
 
@@ -825,6 +826,8 @@ ORIGINS = COUNTRIES + ("进口", "国产", "合资", "原研")
 _CITY_SET = frozenset(CITIES)
 _PLACES_LONGEST_FIRST = tuple(sorted(set(PROVINCES + COUNTRIES), key=len, reverse=True))
 _CITIES_LONGEST_FIRST = tuple(sorted(_CITY_SET - set(PROVINCES), key=len, reverse=True))
+_CITIES_TOLD = frozenset(_CITIES_LONGEST_FIRST)
+_BRACKETED = re.compile(r"\(([^()]*)\)")
 _COUNTRY_SET = frozenset(COUNTRIES) - {"中国"}
 # The words that make a company a branch of another (珠海联邦制药股份有限公司中山分公司).
 _BRANCH_WORDS = ("分公司", "分厂")
@@ -837,6 +840,8 @@ CORPORATE_SUFFIXES = ("分包装", "分装", "股份有限公司", "有限责任
                       "inc", "co.", "corporation", "s.a.", "s.p.a.", "a/s", "ag", "n.v.", "limited")
 # The words of a packer's note: 拜耳医药保健有限公司分装 (packed by it) names the packer, not the maker.
 PACKER_WORDS = ("分包装", "分装")
+# Every start of a corporate suffix: a core name that is one names nothing (names_a_company).
+_SUFFIX_STARTS = frozenset(suf[:n] for suf in CORPORATE_SUFFIXES for n in range(1, len(suf) + 1))
 # Their Chinese legal-form and group words only: a short name (lexicon/rules.py manufacturer_short_name)
 # loses these and keeps its works word (上海市信谊药厂有限公司 → 信谊药厂).
 ZH_CORPORATE_SUFFIXES = tuple(x for x in CORPORATE_SUFFIXES if x.endswith(("公司", "集团")))
@@ -846,6 +851,7 @@ REGION_BRACKET_SUFFIXES = ("股份有限公司", "有限责任公司", "有限�
 # of biological products (兰州生物制品研究所) make vaccines and blood products.
 COMPANY_WORDS = ("有限公司", "公司", "株式会社", "药厂", "制药厂", "总厂", "研究所", "研究院", "gmbh", "ltd", "inc",
                  "corporation", "limited", "s.a.", "s.p.a.", "n.v.", " ag")
+_COMPANY_WORD_ENDS = tuple(w.strip() for w in COMPANY_WORDS)
 # How the short names of HIS catalogues end (上海禾丰制药, 江苏恒瑞医药, 石药集团, 长春金赛生物): words of an
 # industry, never the end of a drug name.
 SHORT_NAME_TAILS = ("制药", "药业", "医药", "生物", "集团", "生化", "药厂", "制药厂", "股份", "实业", "医疗")
@@ -887,9 +893,10 @@ def is_company(fragment: str) -> bool:
     words = f.split()
     if is_legal_form(f) or (len(words) > 1 and is_legal_form(words[-1], after_a_name=True)):
         return True
-    if len(f) >= 4 and any(f.endswith(w.strip()) or w in f for w in COMPANY_WORDS):
+    if len(f) >= 4 and (f.endswith(_COMPANY_WORD_ENDS) or any(w in f for w in COMPANY_WORDS)):
         return True
-    return any(f.endswith(t) and sum(1 for ch in f[:-len(t)] if is_hanzi(ch)) >= 2 for t in SHORT_NAME_TAILS)
+    return f.endswith(SHORT_NAME_TAILS) and \
+        any(f.endswith(t) and sum(1 for ch in f[:-len(t)] if is_hanzi(ch)) >= 2 for t in SHORT_NAME_TAILS)
 
 
 def is_packer(fragment: str) -> bool:
@@ -1038,8 +1045,7 @@ def names_a_company(name: str) -> bool:
     core = company_core(name)
     if core in SHORT_NAME_TAILS:
         return not name.startswith(core)
-    return bool(core) and not is_legal_form(core, after_a_name=True) \
-        and not any(suf.startswith(core) for suf in CORPORATE_SUFFIXES)
+    return bool(core) and not is_legal_form(core, after_a_name=True) and core not in _SUFFIX_STARTS
 
 
 def is_branch(name: str) -> bool:
@@ -1088,9 +1094,9 @@ def company_place(name: str) -> str | None:
     '中国'
     """
     places = _PLACES_LONGEST_FIRST
-    for p in places:
-        if name.startswith(p):
-            return None if p == "中国" else p
+    if name.startswith(places):
+        p = next(p for p in places if name.startswith(p))
+        return None if p == "中国" else p
     if "(" in name:
         for p in places:
             if "(" + p in name:
@@ -1117,6 +1123,8 @@ def company_city(name: str) -> str | None:
             s = s[len(p):]
             s = next((s[len(t):] for t in _REGION_TAILS if s.startswith(t)), s)
             break
+    if not s.startswith(_CITIES_LONGEST_FIRST) and _CITIES_TOLD.isdisjoint(_BRACKETED.findall(name)):
+        return None     # most names state no city: two tests in C instead of a pass over the cities
     for c in _CITIES_LONGEST_FIRST:
         if s.startswith(c) or "(" + c + ")" in name:
             return c
@@ -4732,7 +4740,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'f0d0bb31e1b3cab7')
+    'code', 'acdd8f1ddb0b7d14')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4743,11 +4751,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f0d0bb31e1b3cab7":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "acdd8f1ddb0b7d14":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f0d0bb31e1b3cab7'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'acdd8f1ddb0b7d14'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4775,7 +4783,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f0d0bb31e1b3cab7":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f0d0bb31e1b3cab7"
+    _dn.CODE_VERSION = "acdd8f1ddb0b7d14"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4791,11 +4799,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f0d0bb31e1b3cab7":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "acdd8f1ddb0b7d14":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f0d0bb31e1b3cab7'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'acdd8f1ddb0b7d14'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4823,7 +4831,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f0d0bb31e1b3cab7":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f0d0bb31e1b3cab7"
+    _dn.CODE_VERSION = "acdd8f1ddb0b7d14"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4836,11 +4844,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f0d0bb31e1b3cab7":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "acdd8f1ddb0b7d14":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f0d0bb31e1b3cab7'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'acdd8f1ddb0b7d14'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4868,7 +4876,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f0d0bb31e1b3cab7":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f0d0bb31e1b3cab7"
+    _dn.CODE_VERSION = "acdd8f1ddb0b7d14"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4883,11 +4891,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f0d0bb31e1b3cab7":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "acdd8f1ddb0b7d14":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f0d0bb31e1b3cab7'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'acdd8f1ddb0b7d14'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4915,7 +4923,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f0d0bb31e1b3cab7":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f0d0bb31e1b3cab7"
+    _dn.CODE_VERSION = "acdd8f1ddb0b7d14"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4928,11 +4936,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f0d0bb31e1b3cab7":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "acdd8f1ddb0b7d14":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f0d0bb31e1b3cab7'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'acdd8f1ddb0b7d14'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4960,7 +4968,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f0d0bb31e1b3cab7":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f0d0bb31e1b3cab7"
+    _dn.CODE_VERSION = "acdd8f1ddb0b7d14"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5094,7 +5102,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "f0d0bb31e1b3cab7", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "acdd8f1ddb0b7d14", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
