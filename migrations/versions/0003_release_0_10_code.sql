@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version acdd8f1ddb0b7d14
+-- code version c2d6d2b418b1a5c9
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -3579,12 +3579,12 @@ def protected_matches(s: str, lo: int, hi: int, protected: dict, checkpoint=None
     out = []
     i = lo
     n = PROTECTED_PREFIX
-    firsts = _first_chars(protected)
+    pairs, ones = _starts(protected)
     while i < hi:
         if checkpoint is not None and not i & 4095:
             checkpoint()
         hit = None
-        if s[i] in firsts and (i == 0 or not _glue(s[i - 1], s[i])):
+        if (s[i:i + 2] in pairs or s[i] in ones) and (i == 0 or not _glue(s[i - 1], s[i])):
             for m in range(min(n, hi - i), 0, -1):
                 for key in protected.get(s[i:i + m], ()):
                     j = i + len(key)
@@ -3601,16 +3601,19 @@ def protected_matches(s: str, lo: int, hi: int, protected: dict, checkpoint=None
     return out
 
 
-_firsts_of = [None, -1, frozenset()]     # (index, its size, its keys' first characters) of the last call
+_starts_of = [None, -1, (frozenset(), frozenset())]     # (index, its size, _starts) of the last call
 
 
-def _first_chars(protected: dict) -> frozenset:
-    """The characters a protected key can start with: most positions of an input start none, and one set
-    lookup rules them out instead of three sliced prefix lookups (protected_matches took a tenth of a parse
-    without its fuzzy step). Kept for the index last asked about: a backend asks about one input after input."""
-    if _firsts_of[0] is not protected or _firsts_of[1] != len(protected):
-        _firsts_of[:] = [protected, len(protected), frozenset(k[0] for k in protected if k)]
-    return _firsts_of[2]
+def _starts(protected: dict) -> tuple[frozenset, frozenset]:
+    """The first two characters of the protected keys, and the keys of one character: most positions of an
+    input start none, and a set lookup or two rule them out instead of three sliced prefix lookups
+    (protected_matches took a tenth of a parse without its fuzzy step; most hanzi start some key, so the first
+    character alone ruled out few). Kept for the index last asked about: a backend asks about one input after
+    input."""
+    if _starts_of[0] is not protected or _starts_of[1] != len(protected):
+        _starts_of[:] = [protected, len(protected), (frozenset(k[:2] for k in protected if len(k) > 1),
+                                                     frozenset(k for k in protected if len(k) == 1))]
+    return _starts_of[2]
 
 
 def _glue(a: str, b: str) -> bool:
@@ -3892,10 +3895,15 @@ class Segmenter:
     def _mixed_key_at(self, a: int, b: int) -> tuple[int, str | None] | None:
         """(end, None) of the longest key starting at ``a`` that holds hanzi and Latin letters alike, or (end,
         key) when the key spaces a variant mark from the name that the text glues (诺和灵r: 诺和灵 r)."""
-        for j in range(min(b, a + self.max_len), a + 1, -1):
-            word = self.s[a:j]
-            if not (any(is_hanzi(ch) for ch in word) and any(ch.isascii() and ch.isalpha() for ch in word)) \
-                    or j < b and _glue(word[-1], self.s[j]):
+        s = self.s
+        # the words s[a:j] that hold both scripts are those that reach past the first of each
+        hanzi = next((k for k in range(a, b) if is_hanzi(s[k])), None)
+        latin = next((k for k in range(a, b) if s[k].isascii() and s[k].isalpha()), None)
+        if hanzi is None or latin is None:
+            return None
+        for j in range(min(b, a + self.max_len), max(hanzi, latin), -1):
+            word = s[a:j]
+            if j < b and _glue(word[-1], s[j]):
                 continue     # never inside a Latin word: 硝苯地平缓释片ii is not 硝苯地平缓释片i + i
             if self.is_key(a, j):
                 return j, None
@@ -4740,7 +4748,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'acdd8f1ddb0b7d14')
+    'code', 'c2d6d2b418b1a5c9')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4751,11 +4759,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "acdd8f1ddb0b7d14":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c2d6d2b418b1a5c9":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'acdd8f1ddb0b7d14'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c2d6d2b418b1a5c9'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4783,7 +4791,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "acdd8f1ddb0b7d14":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "acdd8f1ddb0b7d14"
+    _dn.CODE_VERSION = "c2d6d2b418b1a5c9"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4799,11 +4807,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "acdd8f1ddb0b7d14":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c2d6d2b418b1a5c9":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'acdd8f1ddb0b7d14'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c2d6d2b418b1a5c9'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4831,7 +4839,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "acdd8f1ddb0b7d14":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "acdd8f1ddb0b7d14"
+    _dn.CODE_VERSION = "c2d6d2b418b1a5c9"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4844,11 +4852,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "acdd8f1ddb0b7d14":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c2d6d2b418b1a5c9":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'acdd8f1ddb0b7d14'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c2d6d2b418b1a5c9'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4876,7 +4884,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "acdd8f1ddb0b7d14":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "acdd8f1ddb0b7d14"
+    _dn.CODE_VERSION = "c2d6d2b418b1a5c9"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4891,11 +4899,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "acdd8f1ddb0b7d14":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c2d6d2b418b1a5c9":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'acdd8f1ddb0b7d14'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c2d6d2b418b1a5c9'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4923,7 +4931,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "acdd8f1ddb0b7d14":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "acdd8f1ddb0b7d14"
+    _dn.CODE_VERSION = "c2d6d2b418b1a5c9"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4936,11 +4944,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "acdd8f1ddb0b7d14":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c2d6d2b418b1a5c9":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'acdd8f1ddb0b7d14'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c2d6d2b418b1a5c9'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4968,7 +4976,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "acdd8f1ddb0b7d14":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "acdd8f1ddb0b7d14"
+    _dn.CODE_VERSION = "c2d6d2b418b1a5c9"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5102,7 +5110,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "acdd8f1ddb0b7d14", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "c2d6d2b418b1a5c9", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
