@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version c2d6d2b418b1a5c9
+-- code version e79769fc3c8e42bf
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -619,13 +619,21 @@ def typo_distance(a: str, b: str, readings=None) -> int:
     >>> typo_distance("硝酸钙", "硝酸甘油")
     2
     """
+    heard = {}     # character -> its readings as fuzzy pinyin: the same few characters meet every other
+
+    def sounds(ch):
+        got = heard.get(ch)
+        if got is None:
+            got = heard[ch] = {_fuzzy_pinyin(r) for r in readings(ch)}
+        return got
+
     def same(x, y):
         if x == y:
             return True
         if readings is None:
             return False
-        rx = {_fuzzy_pinyin(r) for r in readings(x)}
-        return bool(rx) and any(_fuzzy_pinyin(r) in rx for r in readings(y))
+        rx = sounds(x)
+        return bool(rx) and not rx.isdisjoint(sounds(y))
 
     prev = list(range(len(b) + 1))
     for i, x in enumerate(a, 1):
@@ -2141,10 +2149,10 @@ def groups(s: str, lexicon: dict) -> list[tuple[int, int, list[Marker]]]:
                 out.append((i, j + 1, group))
                 i = j + 1
                 continue
-        if is_symbol(ch) and ch in lexicon:
+        if ch in lexicon and is_symbol(ch):
             d, term, standard = lexicon[ch]
             out.append((i, i + 1, [Marker(i, i + 1, d, term, standard, None)]))
-        elif is_word_char(ch):
+        elif not name_seen and is_word_char(ch):
             name_seen = True
         i += 1
     return sorted(out + _loose_ends(s, lexicon, out))
@@ -4663,7 +4671,7 @@ def find(s: str, lo: int, hi: int, units: dict, name_before=None) -> list[Spec]:
     ends right before position i (so that a number glued to its last letter may start a strength)."""
     if not units:
         return []
-    max_len = max(len(u) for u in units)
+    max_len = max(map(len, units))
     out: list[Spec] = []
     prev_end = -1
     i = lo
@@ -4748,7 +4756,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'c2d6d2b418b1a5c9')
+    'code', 'e79769fc3c8e42bf')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4759,11 +4767,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c2d6d2b418b1a5c9":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "e79769fc3c8e42bf":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c2d6d2b418b1a5c9'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'e79769fc3c8e42bf'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4791,7 +4799,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c2d6d2b418b1a5c9":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c2d6d2b418b1a5c9"
+    _dn.CODE_VERSION = "e79769fc3c8e42bf"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4807,11 +4815,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c2d6d2b418b1a5c9":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "e79769fc3c8e42bf":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c2d6d2b418b1a5c9'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'e79769fc3c8e42bf'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4839,7 +4847,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c2d6d2b418b1a5c9":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c2d6d2b418b1a5c9"
+    _dn.CODE_VERSION = "e79769fc3c8e42bf"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4852,11 +4860,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c2d6d2b418b1a5c9":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "e79769fc3c8e42bf":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c2d6d2b418b1a5c9'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'e79769fc3c8e42bf'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4884,7 +4892,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c2d6d2b418b1a5c9":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c2d6d2b418b1a5c9"
+    _dn.CODE_VERSION = "e79769fc3c8e42bf"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4899,11 +4907,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c2d6d2b418b1a5c9":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "e79769fc3c8e42bf":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c2d6d2b418b1a5c9'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'e79769fc3c8e42bf'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4931,7 +4939,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c2d6d2b418b1a5c9":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c2d6d2b418b1a5c9"
+    _dn.CODE_VERSION = "e79769fc3c8e42bf"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4944,11 +4952,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c2d6d2b418b1a5c9":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "e79769fc3c8e42bf":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c2d6d2b418b1a5c9'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'e79769fc3c8e42bf'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4976,7 +4984,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c2d6d2b418b1a5c9":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c2d6d2b418b1a5c9"
+    _dn.CODE_VERSION = "e79769fc3c8e42bf"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5110,7 +5118,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "c2d6d2b418b1a5c9", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "e79769fc3c8e42bf", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
