@@ -185,13 +185,21 @@ def typo_distance(a: str, b: str, readings=None) -> int:
     >>> typo_distance("硝酸钙", "硝酸甘油")
     2
     """
+    heard = {}     # character -> its readings as fuzzy pinyin: the same few characters meet every other
+
+    def sounds(ch):
+        got = heard.get(ch)
+        if got is None:
+            got = heard[ch] = {_fuzzy_pinyin(r) for r in readings(ch)}
+        return got
+
     def same(x, y):
         if x == y:
             return True
         if readings is None:
             return False
-        rx = {_fuzzy_pinyin(r) for r in readings(x)}
-        return bool(rx) and any(_fuzzy_pinyin(r) in rx for r in readings(y))
+        rx = sounds(x)
+        return bool(rx) and not rx.isdisjoint(sounds(y))
 
     prev = list(range(len(b) + 1))
     for i, x in enumerate(a, 1):

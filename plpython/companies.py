@@ -17,6 +17,7 @@ lexicon build (lexicon/rules.py) takes its suffix and region tables from here.
 from __future__ import annotations
 
 import bisect
+import re
 
 from chars import has_hanzi, is_hanzi
 
@@ -80,6 +81,8 @@ ORIGINS = COUNTRIES + ("进口", "国产", "合资", "原研") + (
 _CITY_SET = frozenset(CITIES)
 _PLACES_LONGEST_FIRST = tuple(sorted(set(PROVINCES + COUNTRIES), key=len, reverse=True))
 _CITIES_LONGEST_FIRST = tuple(sorted(_CITY_SET - set(PROVINCES), key=len, reverse=True))
+_CITIES_TOLD = frozenset(_CITIES_LONGEST_FIRST)
+_BRACKETED = re.compile(r"\(([^()]*)\)")
 _COUNTRY_SET = frozenset(COUNTRIES) - {"中国"}
 # The words that make a company a branch of another (珠海联邦制药股份有限公司中山分公司).
 _BRANCH_WORDS = ("分公司", "分厂")
@@ -92,6 +95,8 @@ CORPORATE_SUFFIXES = ("分包装", "分装", "股份有限公司", "有限责任
                       "inc", "co.", "corporation", "s.a.", "s.p.a.", "a/s", "ag", "n.v.", "limited")
 # The words of a packer's note: 拜耳医药保健有限公司分装 (packed by it) names the packer, not the maker.
 PACKER_WORDS = ("分包装", "分装")
+# Every start of a corporate suffix: a core name that is one names nothing (names_a_company).
+_SUFFIX_STARTS = frozenset(suf[:n] for suf in CORPORATE_SUFFIXES for n in range(1, len(suf) + 1))
 # Their Chinese legal-form and group words only: a short name (lexicon/rules.py manufacturer_short_name)
 # loses these and keeps its works word (上海市信谊药厂有限公司 → 信谊药厂).
 ZH_CORPORATE_SUFFIXES = tuple(x for x in CORPORATE_SUFFIXES if x.endswith(("公司", "集团")))
@@ -101,6 +106,7 @@ REGION_BRACKET_SUFFIXES = ("股份有限公司", "有限责任公司", "有限�
 # of biological products (兰州生物制品研究所) make vaccines and blood products.
 COMPANY_WORDS = ("有限公司", "公司", "株式会社", "药厂", "制药厂", "总厂", "研究所", "研究院", "gmbh", "ltd", "inc",
                  "corporation", "limited", "s.a.", "s.p.a.", "n.v.", " ag")
+_COMPANY_WORD_ENDS = tuple(w.strip() for w in COMPANY_WORDS)
 # How the short names of HIS catalogues end (上海禾丰制药, 江苏恒瑞医药, 石药集团, 长春金赛生物): words of an
 # industry, never the end of a drug name.
 SHORT_NAME_TAILS = ("制药", "药业", "医药", "生物", "集团", "生化", "药厂", "制药厂", "股份", "实业", "医疗")
@@ -142,9 +148,10 @@ def is_company(fragment: str) -> bool:
     words = f.split()
     if is_legal_form(f) or (len(words) > 1 and is_legal_form(words[-1], after_a_name=True)):
         return True
-    if len(f) >= 4 and any(f.endswith(w.strip()) or w in f for w in COMPANY_WORDS):
+    if len(f) >= 4 and (f.endswith(_COMPANY_WORD_ENDS) or any(w in f for w in COMPANY_WORDS)):
         return True
-    return any(f.endswith(t) and sum(1 for ch in f[:-len(t)] if is_hanzi(ch)) >= 2 for t in SHORT_NAME_TAILS)
+    return f.endswith(SHORT_NAME_TAILS) and \
+        any(f.endswith(t) and sum(1 for ch in f[:-len(t)] if is_hanzi(ch)) >= 2 for t in SHORT_NAME_TAILS)
 
 
 def is_packer(fragment: str) -> bool:
@@ -293,8 +300,7 @@ def names_a_company(name: str) -> bool:
     core = company_core(name)
     if core in SHORT_NAME_TAILS:
         return not name.startswith(core)
-    return bool(core) and not is_legal_form(core, after_a_name=True) \
-        and not any(suf.startswith(core) for suf in CORPORATE_SUFFIXES)
+    return bool(core) and not is_legal_form(core, after_a_name=True) and core not in _SUFFIX_STARTS
 
 
 def is_branch(name: str) -> bool:
@@ -343,9 +349,9 @@ def company_place(name: str) -> str | None:
     '中国'
     """
     places = _PLACES_LONGEST_FIRST
-    for p in places:
-        if name.startswith(p):
-            return None if p == "中国" else p
+    if name.startswith(places):
+        p = next(p for p in places if name.startswith(p))
+        return None if p == "中国" else p
     if "(" in name:
         for p in places:
             if "(" + p in name:
@@ -372,6 +378,8 @@ def company_city(name: str) -> str | None:
             s = s[len(p):]
             s = next((s[len(t):] for t in _REGION_TAILS if s.startswith(t)), s)
             break
+    if not s.startswith(_CITIES_LONGEST_FIRST) and _CITIES_TOLD.isdisjoint(_BRACKETED.findall(name)):
+        return None     # most names state no city: two tests in C instead of a pass over the cities
     for c in _CITIES_LONGEST_FIRST:
         if s.startswith(c) or "(" + c + ")" in name:
             return c

@@ -74,10 +74,10 @@ def groups(s: str, lexicon: dict) -> list[tuple[int, int, list[Marker]]]:
                 out.append((i, j + 1, group))
                 i = j + 1
                 continue
-        if is_symbol(ch) and ch in lexicon:
+        if ch in lexicon and is_symbol(ch):
             d, term, standard = lexicon[ch]
             out.append((i, i + 1, [Marker(i, i + 1, d, term, standard, None)]))
-        elif is_word_char(ch):
+        elif not name_seen and is_word_char(ch):
             name_seen = True
         i += 1
     return sorted(out + _loose_ends(s, lexicon, out))

@@ -196,7 +196,8 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
         cursor = block.end
     items.sort(key=_start)
     items = merging.merge(s, items, lex)
-    fuzzy.prefetch(s, items, lex)
+    gates = {}     # fragment -> _gate's answer: asked ahead for the matcher, then again in the loop
+    fuzzy.prefetch(s, items, lex, gates)
 
     strength = package = package_unit = None
     strength_in_name = False
@@ -257,7 +258,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             segments.append(seg)
         else:
             segments.append(_second_type(s, (item.start, item.end), surface, lex, fuzzy, settings, flat, key_of,
-                                         item.detail))
+                                         gates, item.detail))
     tick()
     if ingredients and not flat.trade_links and flat.values["generic_name"] is None \
             and flat.values["product_name"] is None and _a_spec_alone(segments, key_of):
@@ -300,8 +301,8 @@ def _as_written(segments, flat, s, offsets, head):
     (Ⅷ), not 维生素b1注射液."""
     def written(text):
         i = s.find(text) if text else -1
-        if i < 0:
-            return text
+        if i < 0 or not any(map(str.isupper, head[offsets[i]:offsets[i + len(text) - 1] + 1])):
+            return text     # nothing written in capitals there (offsets only grow)
         return "".join(ch.upper() if ch.islower() and head[offsets[i + k]].isupper() and len(ch.upper()) == 1
                        else ch for k, ch in enumerate(text))
 
@@ -361,7 +362,7 @@ class _Budget:
         self.left -= 1
         return self.fuzzy(fragment)
 
-    def prefetch(self, s, items, lex):
+    def prefetch(self, s, items, lex, gates):
         """A matcher with a ``prefetch(fragments)`` method gets, before the loop, the fragments the loop
         will ask for (within the budget, in order), so that it can look them all up in one query."""
         ahead = getattr(self.fuzzy, "prefetch", None)
@@ -372,7 +373,7 @@ class _Budget:
             if item.kind is Kind.PENDING:
                 a, b = _fragment_span(s, (item.start, item.end))
                 fragment = item.detail or s[a:b]
-                if _gate(fragment, lex)[0] is None:
+                if _gate_of(fragment, lex, gates)[0] is None:
                     wanted.append(fragment)
                     if len(wanted) == self.left:
                         break
@@ -585,6 +586,14 @@ def _gate(fragment, lex):
     return ("known" if known else None), shape, known
 
 
+def _gate_of(fragment, lex, gates):
+    """_gate's answer, computed once per fragment of a parse (``gates``)."""
+    got = gates.get(fragment)
+    if got is None:
+        got = gates[fragment] = _gate(fragment, lex)
+    return got
+
+
 def _shape_before_mark(fragment, lex):
     """硝苯地平缓释片ii: a variant mark after the form suffix is the product's (its Ⅱ); the stem before the
     form is still the generic's. Read only once the fuzzy step, which sees the mark, found no entry."""
@@ -608,14 +617,14 @@ def _inferred_product(seg, flat, fragment, shape, known):
     flat.fill("product_name", fragment, INFERRED)
 
 
-def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None) -> dict:
+def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, gates, text=None) -> dict:
     """``text``: the fragment when a bracket splits it (merging._bracket_inside_name), else s[span]."""
     a, b = _fragment_span(s, span)
     fragment = text or s[a:b]
     seg = surface(a, b)
     seg.update(match="none", attribute=None, term=None, standard=None)
     hanzi = any(is_hanzi(ch) for ch in fragment)
-    why_not, shape, known = _gate(fragment, lex)
+    why_not, shape, known = _gate_of(fragment, lex, gates)
     if why_not == "none":
         return seg
     # a packer's note (拜耳医药保健有限公司分装) names the maker only when nothing else does; a legal form or an

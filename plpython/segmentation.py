@@ -51,12 +51,12 @@ def protected_matches(s: str, lo: int, hi: int, protected: dict, checkpoint=None
     out = []
     i = lo
     n = PROTECTED_PREFIX
-    firsts = _first_chars(protected)
+    pairs, ones = _starts(protected)
     while i < hi:
         if checkpoint is not None and not i & 4095:
             checkpoint()
         hit = None
-        if s[i] in firsts and (i == 0 or not _glue(s[i - 1], s[i])):
+        if (s[i:i + 2] in pairs or s[i] in ones) and (i == 0 or not _glue(s[i - 1], s[i])):
             for m in range(min(n, hi - i), 0, -1):
                 for key in protected.get(s[i:i + m], ()):
                     j = i + len(key)
@@ -73,16 +73,19 @@ def protected_matches(s: str, lo: int, hi: int, protected: dict, checkpoint=None
     return out
 
 
-_firsts_of = [None, -1, frozenset()]     # (index, its size, its keys' first characters) of the last call
+_starts_of = [None, -1, (frozenset(), frozenset())]     # (index, its size, _starts) of the last call
 
 
-def _first_chars(protected: dict) -> frozenset:
-    """The characters a protected key can start with: most positions of an input start none, and one set
-    lookup rules them out instead of three sliced prefix lookups (protected_matches took a tenth of a parse
-    without its fuzzy step). Kept for the index last asked about: a backend asks about one input after input."""
-    if _firsts_of[0] is not protected or _firsts_of[1] != len(protected):
-        _firsts_of[:] = [protected, len(protected), frozenset(k[0] for k in protected if k)]
-    return _firsts_of[2]
+def _starts(protected: dict) -> tuple[frozenset, frozenset]:
+    """The first two characters of the protected keys, and the keys of one character: most positions of an
+    input start none, and a set lookup or two rule them out instead of three sliced prefix lookups
+    (protected_matches took a tenth of a parse without its fuzzy step; most hanzi start some key, so the first
+    character alone ruled out few). Kept for the index last asked about: a backend asks about one input after
+    input."""
+    if _starts_of[0] is not protected or _starts_of[1] != len(protected):
+        _starts_of[:] = [protected, len(protected), (frozenset(k[:2] for k in protected if len(k) > 1),
+                                                     frozenset(k for k in protected if len(k) == 1))]
+    return _starts_of[2]
 
 
 def _glue(a: str, b: str) -> bool:
@@ -364,10 +367,15 @@ class Segmenter:
     def _mixed_key_at(self, a: int, b: int) -> tuple[int, str | None] | None:
         """(end, None) of the longest key starting at ``a`` that holds hanzi and Latin letters alike, or (end,
         key) when the key spaces a variant mark from the name that the text glues (诺和灵r: 诺和灵 r)."""
-        for j in range(min(b, a + self.max_len), a + 1, -1):
-            word = self.s[a:j]
-            if not (any(is_hanzi(ch) for ch in word) and any(ch.isascii() and ch.isalpha() for ch in word)) \
-                    or j < b and _glue(word[-1], self.s[j]):
+        s = self.s
+        # the words s[a:j] that hold both scripts are those that reach past the first of each
+        hanzi = next((k for k in range(a, b) if is_hanzi(s[k])), None)
+        latin = next((k for k in range(a, b) if s[k].isascii() and s[k].isalpha()), None)
+        if hanzi is None or latin is None:
+            return None
+        for j in range(min(b, a + self.max_len), max(hanzi, latin), -1):
+            word = s[a:j]
+            if j < b and _glue(word[-1], s[j]):
                 continue     # never inside a Latin word: 硝苯地平缓释片ii is not 硝苯地平缓释片i + i
             if self.is_key(a, j):
                 return j, None

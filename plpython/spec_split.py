@@ -120,7 +120,7 @@ def find(s: str, lo: int, hi: int, units: dict, name_before=None) -> list[Spec]:
     ends right before position i (so that a number glued to its last letter may start a strength)."""
     if not units:
         return []
-    max_len = max(len(u) for u in units)
+    max_len = max(map(len, units))
     out: list[Spec] = []
     prev_end = -1
     i = lo

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 99c05fbb7f366e5c
+-- code version 83f1fee641268008
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -619,13 +619,21 @@ def typo_distance(a: str, b: str, readings=None) -> int:
     >>> typo_distance("硝酸钙", "硝酸甘油")
     2
     """
+    heard = {}     # character -> its readings as fuzzy pinyin: the same few characters meet every other
+
+    def sounds(ch):
+        got = heard.get(ch)
+        if got is None:
+            got = heard[ch] = {_fuzzy_pinyin(r) for r in readings(ch)}
+        return got
+
     def same(x, y):
         if x == y:
             return True
         if readings is None:
             return False
-        rx = {_fuzzy_pinyin(r) for r in readings(x)}
-        return bool(rx) and any(_fuzzy_pinyin(r) in rx for r in readings(y))
+        rx = sounds(x)
+        return bool(rx) and not rx.isdisjoint(sounds(y))
 
     prev = list(range(len(b) + 1))
     for i, x in enumerate(a, 1):
@@ -766,6 +774,7 @@ lexicon build (lexicon/rules.py) takes its suffix and region tables from here.
 from __future__ import annotations
 
 import bisect
+import re
 
 from chars import has_hanzi, is_hanzi
 
@@ -829,6 +838,8 @@ ORIGINS = COUNTRIES + ("进口", "国产", "合资", "原研") + (
 _CITY_SET = frozenset(CITIES)
 _PLACES_LONGEST_FIRST = tuple(sorted(set(PROVINCES + COUNTRIES), key=len, reverse=True))
 _CITIES_LONGEST_FIRST = tuple(sorted(_CITY_SET - set(PROVINCES), key=len, reverse=True))
+_CITIES_TOLD = frozenset(_CITIES_LONGEST_FIRST)
+_BRACKETED = re.compile(r"\(([^()]*)\)")
 _COUNTRY_SET = frozenset(COUNTRIES) - {"中国"}
 # The words that make a company a branch of another (珠海联邦制药股份有限公司中山分公司).
 _BRANCH_WORDS = ("分公司", "分厂")
@@ -841,6 +852,8 @@ CORPORATE_SUFFIXES = ("分包装", "分装", "股份有限公司", "有限责任
                       "inc", "co.", "corporation", "s.a.", "s.p.a.", "a/s", "ag", "n.v.", "limited")
 # The words of a packer's note: 拜耳医药保健有限公司分装 (packed by it) names the packer, not the maker.
 PACKER_WORDS = ("分包装", "分装")
+# Every start of a corporate suffix: a core name that is one names nothing (names_a_company).
+_SUFFIX_STARTS = frozenset(suf[:n] for suf in CORPORATE_SUFFIXES for n in range(1, len(suf) + 1))
 # Their Chinese legal-form and group words only: a short name (lexicon/rules.py manufacturer_short_name)
 # loses these and keeps its works word (上海市信谊药厂有限公司 → 信谊药厂).
 ZH_CORPORATE_SUFFIXES = tuple(x for x in CORPORATE_SUFFIXES if x.endswith(("公司", "集团")))
@@ -850,6 +863,7 @@ REGION_BRACKET_SUFFIXES = ("股份有限公司", "有限责任公司", "有限�
 # of biological products (兰州生物制品研究所) make vaccines and blood products.
 COMPANY_WORDS = ("有限公司", "公司", "株式会社", "药厂", "制药厂", "总厂", "研究所", "研究院", "gmbh", "ltd", "inc",
                  "corporation", "limited", "s.a.", "s.p.a.", "n.v.", " ag")
+_COMPANY_WORD_ENDS = tuple(w.strip() for w in COMPANY_WORDS)
 # How the short names of HIS catalogues end (上海禾丰制药, 江苏恒瑞医药, 石药集团, 长春金赛生物): words of an
 # industry, never the end of a drug name.
 SHORT_NAME_TAILS = ("制药", "药业", "医药", "生物", "集团", "生化", "药厂", "制药厂", "股份", "实业", "医疗")
@@ -891,9 +905,10 @@ def is_company(fragment: str) -> bool:
     words = f.split()
     if is_legal_form(f) or (len(words) > 1 and is_legal_form(words[-1], after_a_name=True)):
         return True
-    if len(f) >= 4 and any(f.endswith(w.strip()) or w in f for w in COMPANY_WORDS):
+    if len(f) >= 4 and (f.endswith(_COMPANY_WORD_ENDS) or any(w in f for w in COMPANY_WORDS)):
         return True
-    return any(f.endswith(t) and sum(1 for ch in f[:-len(t)] if is_hanzi(ch)) >= 2 for t in SHORT_NAME_TAILS)
+    return f.endswith(SHORT_NAME_TAILS) and \
+        any(f.endswith(t) and sum(1 for ch in f[:-len(t)] if is_hanzi(ch)) >= 2 for t in SHORT_NAME_TAILS)
 
 
 def is_packer(fragment: str) -> bool:
@@ -1042,8 +1057,7 @@ def names_a_company(name: str) -> bool:
     core = company_core(name)
     if core in SHORT_NAME_TAILS:
         return not name.startswith(core)
-    return bool(core) and not is_legal_form(core, after_a_name=True) \
-        and not any(suf.startswith(core) for suf in CORPORATE_SUFFIXES)
+    return bool(core) and not is_legal_form(core, after_a_name=True) and core not in _SUFFIX_STARTS
 
 
 def is_branch(name: str) -> bool:
@@ -1092,9 +1106,9 @@ def company_place(name: str) -> str | None:
     '中国'
     """
     places = _PLACES_LONGEST_FIRST
-    for p in places:
-        if name.startswith(p):
-            return None if p == "中国" else p
+    if name.startswith(places):
+        p = next(p for p in places if name.startswith(p))
+        return None if p == "中国" else p
     if "(" in name:
         for p in places:
             if "(" + p in name:
@@ -1121,6 +1135,8 @@ def company_city(name: str) -> str | None:
             s = s[len(p):]
             s = next((s[len(t):] for t in _REGION_TAILS if s.startswith(t)), s)
             break
+    if not s.startswith(_CITIES_LONGEST_FIRST) and _CITIES_TOLD.isdisjoint(_BRACKETED.findall(name)):
+        return None     # most names state no city: two tests in C instead of a pass over the cities
     for c in _CITIES_LONGEST_FIRST:
         if s.startswith(c) or "(" + c + ")" in name:
             return c
@@ -2137,10 +2153,10 @@ def groups(s: str, lexicon: dict) -> list[tuple[int, int, list[Marker]]]:
                 out.append((i, j + 1, group))
                 i = j + 1
                 continue
-        if is_symbol(ch) and ch in lexicon:
+        if ch in lexicon and is_symbol(ch):
             d, term, standard = lexicon[ch]
             out.append((i, i + 1, [Marker(i, i + 1, d, term, standard, None)]))
-        elif is_word_char(ch):
+        elif not name_seen and is_word_char(ch):
             name_seen = True
         i += 1
     return sorted(out + _loose_ends(s, lexicon, out))
@@ -2685,7 +2701,8 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
         cursor = block.end
     items.sort(key=_start)
     items = merging.merge(s, items, lex)
-    fuzzy.prefetch(s, items, lex)
+    gates = {}     # fragment -> _gate's answer: asked ahead for the matcher, then again in the loop
+    fuzzy.prefetch(s, items, lex, gates)
 
     strength = package = package_unit = None
     strength_in_name = False
@@ -2746,7 +2763,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
             segments.append(seg)
         else:
             segments.append(_second_type(s, (item.start, item.end), surface, lex, fuzzy, settings, flat, key_of,
-                                         item.detail))
+                                         gates, item.detail))
     tick()
     if ingredients and not flat.trade_links and flat.values["generic_name"] is None \
             and flat.values["product_name"] is None and _a_spec_alone(segments, key_of):
@@ -2789,8 +2806,8 @@ def _as_written(segments, flat, s, offsets, head):
     (Ⅷ), not 维生素b1注射液."""
     def written(text):
         i = s.find(text) if text else -1
-        if i < 0:
-            return text
+        if i < 0 or not any(map(str.isupper, head[offsets[i]:offsets[i + len(text) - 1] + 1])):
+            return text     # nothing written in capitals there (offsets only grow)
         return "".join(ch.upper() if ch.islower() and head[offsets[i + k]].isupper() and len(ch.upper()) == 1
                        else ch for k, ch in enumerate(text))
 
@@ -2850,7 +2867,7 @@ class _Budget:
         self.left -= 1
         return self.fuzzy(fragment)
 
-    def prefetch(self, s, items, lex):
+    def prefetch(self, s, items, lex, gates):
         """A matcher with a ``prefetch(fragments)`` method gets, before the loop, the fragments the loop
         will ask for (within the budget, in order), so that it can look them all up in one query."""
         ahead = getattr(self.fuzzy, "prefetch", None)
@@ -2861,7 +2878,7 @@ class _Budget:
             if item.kind is Kind.PENDING:
                 a, b = _fragment_span(s, (item.start, item.end))
                 fragment = item.detail or s[a:b]
-                if _gate(fragment, lex)[0] is None:
+                if _gate_of(fragment, lex, gates)[0] is None:
                     wanted.append(fragment)
                     if len(wanted) == self.left:
                         break
@@ -3074,6 +3091,14 @@ def _gate(fragment, lex):
     return ("known" if known else None), shape, known
 
 
+def _gate_of(fragment, lex, gates):
+    """_gate's answer, computed once per fragment of a parse (``gates``)."""
+    got = gates.get(fragment)
+    if got is None:
+        got = gates[fragment] = _gate(fragment, lex)
+    return got
+
+
 def _shape_before_mark(fragment, lex):
     """硝苯地平缓释片ii: a variant mark after the form suffix is the product's (its Ⅱ); the stem before the
     form is still the generic's. Read only once the fuzzy step, which sees the mark, found no entry."""
@@ -3097,14 +3122,14 @@ def _inferred_product(seg, flat, fragment, shape, known):
     flat.fill("product_name", fragment, INFERRED)
 
 
-def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, text=None) -> dict:
+def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, gates, text=None) -> dict:
     """``text``: the fragment when a bracket splits it (merging._bracket_inside_name), else s[span]."""
     a, b = _fragment_span(s, span)
     fragment = text or s[a:b]
     seg = surface(a, b)
     seg.update(match="none", attribute=None, term=None, standard=None)
     hanzi = any(is_hanzi(ch) for ch in fragment)
-    why_not, shape, known = _gate(fragment, lex)
+    why_not, shape, known = _gate_of(fragment, lex, gates)
     if why_not == "none":
         return seg
     # a packer's note (拜耳医药保健有限公司分装) names the maker only when nothing else does; a legal form or an
@@ -3566,12 +3591,12 @@ def protected_matches(s: str, lo: int, hi: int, protected: dict, checkpoint=None
     out = []
     i = lo
     n = PROTECTED_PREFIX
-    firsts = _first_chars(protected)
+    pairs, ones = _starts(protected)
     while i < hi:
         if checkpoint is not None and not i & 4095:
             checkpoint()
         hit = None
-        if s[i] in firsts and (i == 0 or not _glue(s[i - 1], s[i])):
+        if (s[i:i + 2] in pairs or s[i] in ones) and (i == 0 or not _glue(s[i - 1], s[i])):
             for m in range(min(n, hi - i), 0, -1):
                 for key in protected.get(s[i:i + m], ()):
                     j = i + len(key)
@@ -3588,16 +3613,19 @@ def protected_matches(s: str, lo: int, hi: int, protected: dict, checkpoint=None
     return out
 
 
-_firsts_of = [None, -1, frozenset()]     # (index, its size, its keys' first characters) of the last call
+_starts_of = [None, -1, (frozenset(), frozenset())]     # (index, its size, _starts) of the last call
 
 
-def _first_chars(protected: dict) -> frozenset:
-    """The characters a protected key can start with: most positions of an input start none, and one set
-    lookup rules them out instead of three sliced prefix lookups (protected_matches took a tenth of a parse
-    without its fuzzy step). Kept for the index last asked about: a backend asks about one input after input."""
-    if _firsts_of[0] is not protected or _firsts_of[1] != len(protected):
-        _firsts_of[:] = [protected, len(protected), frozenset(k[0] for k in protected if k)]
-    return _firsts_of[2]
+def _starts(protected: dict) -> tuple[frozenset, frozenset]:
+    """The first two characters of the protected keys, and the keys of one character: most positions of an
+    input start none, and a set lookup or two rule them out instead of three sliced prefix lookups
+    (protected_matches took a tenth of a parse without its fuzzy step; most hanzi start some key, so the first
+    character alone ruled out few). Kept for the index last asked about: a backend asks about one input after
+    input."""
+    if _starts_of[0] is not protected or _starts_of[1] != len(protected):
+        _starts_of[:] = [protected, len(protected), (frozenset(k[:2] for k in protected if len(k) > 1),
+                                                     frozenset(k for k in protected if len(k) == 1))]
+    return _starts_of[2]
 
 
 def _glue(a: str, b: str) -> bool:
@@ -3879,10 +3907,15 @@ class Segmenter:
     def _mixed_key_at(self, a: int, b: int) -> tuple[int, str | None] | None:
         """(end, None) of the longest key starting at ``a`` that holds hanzi and Latin letters alike, or (end,
         key) when the key spaces a variant mark from the name that the text glues (诺和灵r: 诺和灵 r)."""
-        for j in range(min(b, a + self.max_len), a + 1, -1):
-            word = self.s[a:j]
-            if not (any(is_hanzi(ch) for ch in word) and any(ch.isascii() and ch.isalpha() for ch in word)) \
-                    or j < b and _glue(word[-1], self.s[j]):
+        s = self.s
+        # the words s[a:j] that hold both scripts are those that reach past the first of each
+        hanzi = next((k for k in range(a, b) if is_hanzi(s[k])), None)
+        latin = next((k for k in range(a, b) if s[k].isascii() and s[k].isalpha()), None)
+        if hanzi is None or latin is None:
+            return None
+        for j in range(min(b, a + self.max_len), max(hanzi, latin), -1):
+            word = s[a:j]
+            if j < b and _glue(word[-1], s[j]):
                 continue     # never inside a Latin word: 硝苯地平缓释片ii is not 硝苯地平缓释片i + i
             if self.is_key(a, j):
                 return j, None
@@ -4655,7 +4688,7 @@ def find(s: str, lo: int, hi: int, units: dict, name_before=None) -> list[Spec]:
     ends right before position i (so that a number glued to its last letter may start a strength)."""
     if not units:
         return []
-    max_len = max(len(u) for u in units)
+    max_len = max(map(len, units))
     out: list[Spec] = []
     prev_end = -1
     i = lo
@@ -4765,7 +4798,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '99c05fbb7f366e5c')
+    'code', '83f1fee641268008')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4776,11 +4809,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99c05fbb7f366e5c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "83f1fee641268008":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '99c05fbb7f366e5c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '83f1fee641268008'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4808,7 +4841,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99c05fbb7f366e5c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "99c05fbb7f366e5c"
+    _dn.CODE_VERSION = "83f1fee641268008"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4824,11 +4857,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99c05fbb7f366e5c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "83f1fee641268008":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '99c05fbb7f366e5c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '83f1fee641268008'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4856,7 +4889,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99c05fbb7f366e5c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "99c05fbb7f366e5c"
+    _dn.CODE_VERSION = "83f1fee641268008"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4869,11 +4902,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99c05fbb7f366e5c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "83f1fee641268008":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '99c05fbb7f366e5c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '83f1fee641268008'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4901,7 +4934,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99c05fbb7f366e5c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "99c05fbb7f366e5c"
+    _dn.CODE_VERSION = "83f1fee641268008"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4916,11 +4949,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99c05fbb7f366e5c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "83f1fee641268008":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '99c05fbb7f366e5c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '83f1fee641268008'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4948,7 +4981,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99c05fbb7f366e5c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "99c05fbb7f366e5c"
+    _dn.CODE_VERSION = "83f1fee641268008"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4961,11 +4994,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99c05fbb7f366e5c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "83f1fee641268008":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '99c05fbb7f366e5c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '83f1fee641268008'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4993,7 +5026,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "99c05fbb7f366e5c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "99c05fbb7f366e5c"
+    _dn.CODE_VERSION = "83f1fee641268008"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5128,7 +5161,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "99c05fbb7f366e5c", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "83f1fee641268008", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
