@@ -104,9 +104,10 @@ ZH_CORPORATE_SUFFIXES = tuple(x for x in CORPORATE_SUFFIXES if x.endswith(("公�
 REGION_BRACKET_SUFFIXES = ("股份有限公司", "有限责任公司", "有限公司")
 # Words that make a fragment a company wherever they stand in it (or at its end, for " ag"); the institutes
 # of biological products (兰州生物制品研究所) make vaccines and blood products.
-COMPANY_WORDS = ("有限公司", "公司", "株式会社", "药厂", "制药厂", "总厂", "研究所", "研究院", "gmbh", "ltd", "inc",
-                 "corporation", "limited", "s.a.", "s.p.a.", "n.v.", " ag")
-_COMPANY_WORD_ENDS = tuple(w.strip() for w in COMPANY_WORDS)
+COMPANY_WORDS = ("有限公司", "公司", "株式会社", "药厂", "制药厂", "总厂", "研究所", "研究院")
+# Their Latin counterparts count as whole words only: vincristine and zinc hold "inc", and are no company.
+_LATIN_COMPANY_WORD = re.compile(r"(?<![a-z])(?:gmbh|ltd|inc|corporation|limited|s\.a\.|s\.p\.a\.|n\.v\.)(?![a-z])"
+                                 r"|\sag(?![a-z])", re.IGNORECASE)
 # How the short names of HIS catalogues end (上海禾丰制药, 江苏恒瑞医药, 石药集团, 长春金赛生物): words of an
 # industry, never the end of a drug name.
 SHORT_NAME_TAILS = ("制药", "药业", "医药", "生物", "集团", "生化", "药厂", "制药厂", "股份", "实业", "医疗")
@@ -148,7 +149,7 @@ def is_company(fragment: str) -> bool:
     words = f.split()
     if is_legal_form(f) or (len(words) > 1 and is_legal_form(words[-1], after_a_name=True)):
         return True
-    if len(f) >= 4 and (f.endswith(_COMPANY_WORD_ENDS) or any(w in f for w in COMPANY_WORDS)):
+    if len(f) >= 4 and (any(w in f for w in COMPANY_WORDS) or _LATIN_COMPANY_WORD.search(f)):
         return True
     return f.endswith(SHORT_NAME_TAILS) and \
         any(f.endswith(t) and sum(1 for ch in f[:-len(t)] if is_hanzi(ch)) >= 2 for t in SHORT_NAME_TAILS)

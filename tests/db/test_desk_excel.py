@@ -11,7 +11,7 @@ from drugnorm_admin import cli, review, review_xlsx
 from drugnorm_admin.db import AdminError
 
 QUIET = dict(log=lambda *_: None)
-RAW = ["阿莫西临胶囊 0.25g*24粒 江苏", "阿莫西临胶囊 0.25g S", "阿莫西临胶囊 0.5g", "立普妥20mg AR",
+RAW = ["阿莫西临胶囊 0.25g*24粒 江苏", "阿莫西临胶囊 0.25g QZ", "阿莫西临胶囊 0.5g", "立普妥20mg AR",
        "布洛芬缓释胶囊 0.3g 10", "泽泻颗粒 10g", "=HYPERLINK(\"http://x\") 阿莫西临胶囊"]
 
 
@@ -51,7 +51,7 @@ def test_the_workbook_is_what_a_pharmacist_can_work_with(mini_db, tmp_path):
     cands = [(amx[f"candidate_{i}"].value, amx[f"candidate_{i}_dict"].value) for i in (1, 2, 3)]
     assert cands[0] == ("阿莫西林胶囊", "产品名称") and len(set(cands)) == 3        # no duplicates
     assert 0.6 < amx["candidate_1_s"].value <= 1 and amx["dict"].value == "产品名称"
-    for noise in ("S", "AR", "10", "江苏"):
+    for noise in ("QZ", "AR", "10", "江苏"):
         assert noise in rows
     # nothing runs as a formula: a fragment starting with = is a string cell with Excel's quote prefix
     hyper = next(r for f, r in rows.items() if f and f.startswith("=") or f and "HYPERLINK" in f)
@@ -71,7 +71,7 @@ def test_decisions_from_the_workbook_and_ignored_noise_stays_ignored(mini_db, tm
     col = {c.value: c.column for c in ws[2]}
     row = {ws.cell(r, 1).value: r for r in range(3, ws.max_row + 1)}
     ws.cell(row["阿莫西临胶囊"], col["decision"], "采用候选1")
-    for noise in ("S", "AR", "10", "江苏"):
+    for noise in ("QZ", "AR", "10", "江苏"):
         ws.cell(row[noise], col["decision"], "忽略")
     r = row["泽泻颗粒"]                      # a new product: the fragment itself, linked to a generic and a form
     ws.cell(r, col["decision"], "新标准名")
@@ -89,16 +89,16 @@ def test_decisions_from_the_workbook_and_ignored_noise_stays_ignored(mini_db, tm
         assert (doc["product_name"], doc["generic_name"], doc["dosage_form"]) == ("泽泻颗粒", "布洛芬", "颗粒剂")
         ignored_rows = conn.execute("SELECT fragment, ignored_by IS NOT NULL FROM drugnorm.review_item "
                                     "WHERE ignored_at IS NOT NULL ORDER BY 1").fetchall()
-        assert ignored_rows == [("10", True), ("AR", True), ("S", True), ("江苏", True)]
+        assert ignored_rows == [("10", True), ("AR", True), ("QZ", True), ("江苏", True)]
     # the same noise is seen again: it is counted, but never exported again
     _queue(mini_db, ["立普妥20mg AR", "布洛芬缓释胶囊 0.3g 10 江苏"])
     again = tmp_path / "again.xlsx"
     review_xlsx.export(mini_db, again, **QUIET)
     _, _, rows = _sheet(again)
-    assert not {"S", "AR", "10", "江苏", "阿莫西临胶囊", "泽泻颗粒"} & set(rows)
+    assert not {"QZ", "AR", "10", "江苏", "阿莫西临胶囊", "泽泻颗粒"} & set(rows)
     review.export(mini_db, tmp_path / "again.tsv", **QUIET)
     frags = [line.split("\t")[0] for line in (tmp_path / "again.tsv").read_text(encoding="utf-8").splitlines()[1:]]
-    assert not {"S", "AR", "10", "江苏"} & set(frags)
+    assert not {"QZ", "AR", "10", "江苏"} & set(frags)
     with psycopg.connect(mini_db) as conn:
         assert conn.execute("SELECT count FROM drugnorm.review_item WHERE fragment = 'AR'").fetchone()[0] == 2
 
@@ -112,7 +112,7 @@ def test_every_bad_row_is_named_at_once_and_nothing_changes(mini_db, tmp_path, c
     col = {c.value: c.column for c in ws[2]}
     row = {ws.cell(r, 1).value: r for r in range(3, ws.max_row + 1)}
     ws.cell(row["阿莫西临胶囊"], col["decision"], "采用候选9")                   # not a decision
-    ws.cell(row["S"], col["decision"], "采用候选2")                             # S has no candidates
+    ws.cell(row["QZ"], col["decision"], "采用候选2")                            # QZ has no candidates
     ws.cell(row["AR"], col["decision"], "新标准名")                              # a standard that is nowhere
     ws.cell(row["AR"], col["standard"], "不存在的标准")
     ws.cell(row["AR"], col["dict"], "产品名称")
@@ -129,7 +129,7 @@ def test_every_bad_row_is_named_at_once_and_nothing_changes(mini_db, tmp_path, c
     assert cli.main(["--dsn", mini_db, "review", "import", str(out)]) == 1
     err = capsys.readouterr().err
     assert "5 rows cannot be imported; nothing was imported" in err and "Traceback" not in err
-    for frag, why in (("阿莫西临胶囊", "'采用候选9' is not one of"), ("S", "no candidate 2"),
+    for frag, why in (("阿莫西临胶囊", "'采用候选9' is not one of"), ("QZ", "no candidate 2"),
                       ("AR", "'不存在的标准' of product_name 'AR' is nowhere"), ("10", "a formula in standard"),
                       ("泽泻颗粒", "generic '泽泻' of '泽泻颗粒' is not a standard generic_name")):
         assert f"{out}:{row[frag]}: " in err and why in err, (frag, err)

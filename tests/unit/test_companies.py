@@ -61,6 +61,9 @@ def test_the_core_name_drops_brackets_regions_and_corporate_suffixes(name, core)
     ("东北制药总厂", True),           # the works word of the old state factories
     ("阿莫西林胶囊", False),
     ("制药", False),                # an industry word needs two hanzi of a name before it
+    ("vincristine", False),         # a Latin legal form is a whole word: "inc" inside a drug's name is none
+    ("zinc oxide", False),
+    ("pfizer inc", True),
 ])
 def test_a_company_by_its_shape(fragment, company):
     assert companies.is_company(fragment) is company
