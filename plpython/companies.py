@@ -106,7 +106,7 @@ REGION_BRACKET_SUFFIXES = ("股份有限公司", "有限责任公司", "有限�
 # of biological products (兰州生物制品研究所) make vaccines and blood products.
 COMPANY_WORDS = ("有限公司", "公司", "株式会社", "药厂", "制药厂", "总厂", "研究所", "研究院")
 # Their Latin counterparts count as whole words only: vincristine and zinc hold "inc", and are no company.
-_LATIN_COMPANY_WORD = re.compile(r"(?<![a-z])(?:gmbh|ltd|inc|corporation|limited|s\.a\.|s\.p\.a\.|n\.v\.)(?![a-z])"
+_LATIN_COMPANY_WORD = re.compile(r"(?<![a-z])(?:gmbh|ltd|inc|incorporated|corporation|limited|s\.a\.|s\.p\.a\.|n\.v\.)(?![a-z])"
                                  r"|\sag(?![a-z])", re.IGNORECASE)
 # How the short names of HIS catalogues end (上海禾丰制药, 江苏恒瑞医药, 石药集团, 长春金赛生物): words of an
 # industry, never the end of a drug name.

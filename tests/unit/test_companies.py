@@ -64,6 +64,7 @@ def test_the_core_name_drops_brackets_regions_and_corporate_suffixes(name, core)
     ("vincristine", False),         # a Latin legal form is a whole word: "inc" inside a drug's name is none
     ("zinc oxide", False),
     ("pfizer inc", True),
+    ("bausch&lomb incorporated", True),
 ])
 def test_a_company_by_its_shape(fragment, company):
     assert companies.is_company(fragment) is company
