@@ -156,6 +156,8 @@ def _range_or_size(s, i, hi, units, max_len, prev_end, name_before):
     """A number without a unit that a strength's number follows: a range (3.7-222MBq, 0.1~6mCi) or the
     first side of a size (11×15cm). (Part, join, Part, kind, end), or None."""
     m = _NUMBER.match(s, i, hi)
+    if not m:            # ² is a digit to str.isdigit, not to \d
+        return None
     j = m.end()
     if j + 1 >= hi or not (s[j] in _RANGE or s[j] in _TIMES) or not s[j + 1].isdigit():
         return None

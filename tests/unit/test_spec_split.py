@@ -55,7 +55,7 @@ def test_only_numbers_of_one_strength_make_a_range_or_a_size(s):
     assert all(x.joins[:1] not in (("-",), ("×",)) or x.kind == "package" for x in find(s, 0, len(s), UNITS))
 
 
-@pytest.mark.parametrize("s", ["维生素b1片", "氨基酸(15)", "重组人干扰素α1b", "5mgabc", "第3代"])
+@pytest.mark.parametrize("s", ["维生素b1片", "氨基酸(15)", "重组人干扰素α1b", "5mgabc", "第3代", "²"])
 def test_a_number_without_a_unit_or_inside_a_name_stays_in_the_text(s):
     assert specs(s) == []
 
