@@ -190,7 +190,7 @@ def typo_distance(a: str, b: str, readings=None) -> int:
     def sounds(ch):
         got = heard.get(ch)
         if got is None:
-            got = heard[ch] = {_fuzzy_pinyin(r) for r in readings(ch)}
+            got = heard[ch] = {fuzzy_pinyin(r) for r in readings(ch)}
         return got
 
     def same(x, y):
@@ -210,7 +210,7 @@ def typo_distance(a: str, b: str, readings=None) -> int:
     return prev[-1]
 
 
-def _fuzzy_pinyin(reading: str) -> str:
+def fuzzy_pinyin(reading: str) -> str:
     """A reading as fuzzy pinyin hears it: zh, ch, sh as z, c, s; ing, eng as in, en."""
     if reading[:2] in ("zh", "ch", "sh"):
         reading = reading[0] + reading[2:]

@@ -63,9 +63,9 @@ def is_herb(name: str, lex) -> bool:
 
 # How catalogues write a herb's processing (炮制) around its name, longest first: raw (生), fresh (鲜), with
 # honey (炙, 蜜), fried or scorched (炒, 焦, 麸炒), with vinegar, wine, salt or ginger juice (醋, 酒, 盐, 姜),
-# calcined (煅), processed (制); after the name charred (炭), powdered (粉), beads (阿胶珠), frost (霜).
+# calcined (煅), processed (制), blanched (燀, 焯); after the name charred (炭), powdered (粉), beads (阿胶珠), frost (霜).
 PROCESSING_PREFIXES = ("麸炒", "土炒", "炒焦", "醋煅", "醋炙", "酒炙", "盐炙", "蜜炙", "姜炙", "生", "鲜", "炙",
-                       "蜜", "炒", "焦", "醋", "酒", "盐", "姜", "煅", "制", "烫", "煨", "蒸", "净")
+                       "蜜", "炒", "焦", "醋", "酒", "盐", "姜", "煅", "制", "烫", "煨", "蒸", "净", "燀", "焯")
 PROCESSING_SUFFIXES = ("炭", "粉", "珠", "霜")
 # Frost (制霜) is what an oily seed leaves once its oil is pressed out (苦杏仁霜, 木鳖子霜); after any other herb
 # 霜 is a cream (霜剂, as 维A酸霜): 芦荟霜, 薄荷霜 are no pieces of 芦荟, 薄荷.

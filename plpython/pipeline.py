@@ -69,6 +69,7 @@ class _Flat:
         self.rank = {f: Rank.UNSET for f in FIELDS}
         self.evidence = {f: None for f in FIELDS}
         self.trade_links = []    # (generic, product, dosage form) each exact trade name links to
+        self.fuzzy_trade = None   # (segment, generic) of the trade name an accepted fuzzy match filled
 
     def fill(self, field, value, rank, evidence=None):
         if value is not None and field in self.values and rank < self.rank[field]:
@@ -225,8 +226,9 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
                                 for p in sp.parts]
             if sp.kind == "strength":
                 # 5%葡萄糖注射液 500ml: a concentration glued to the name is part of the name; the spec that
-                # follows is the strength, and the concentration counts only when nothing follows
-                in_name = sp.parts[0].unit_standard == "%" and sp.end < len(s) and is_hanzi(s[sp.end])
+                # follows is the strength, and the concentration counts only when nothing follows. So does a
+                # size (利多卡因凝胶贴膏 14cm*10cm 700mg; 每次涂2-3cm)
+                in_name = sp.parts[0].unit_standard == "%" and sp.end < len(s) and is_hanzi(s[sp.end]) or sp.is_size
                 if strength is None or strength_in_name:
                     if not (in_name and strength is not None):
                         strength, strength_in_name = sp.first, in_name
@@ -273,6 +275,14 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
                    and not seg.get("accepted") and seg["attribute"] != "manufacturer"
                    for _, std in acceptance.generics_spelled(key_of(seg["text"]), lex)]
     flat.link_trade_names(form_of_product, spelled)
+    generic = flat.values["generic_name"]
+    if flat.fuzzy_trade and flat.rank["trade_name"] == FUZZY and flat.rank["generic_name"] < FUZZY \
+            and generic is not None and not _same_drug(generic, flat.fuzzy_trade[1]):
+        # 阿莫西林胶囊(藩应停): a name the text writes in full outweighs a guessed trade name of another drug;
+        # the fragment is a fuzzy one no candidate was accepted for (a bracketed one may be the trade name as
+        # written, _bracketed_trade_name)
+        flat.values["trade_name"], flat.rank["trade_name"], flat.evidence["trade_name"] = None, Rank.UNSET, None
+        flat.fuzzy_trade[0].update(match="fuzzy", attribute=None, term=None, standard=None, accepted=False)
     _join_latin_company(segments, raw, lex, flat)
     if flat.rank["manufacturer"] in (EXACT, FUZZY):
         full = companies.full_name_of_short_names(segments, key_of)
@@ -674,6 +684,8 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, gates, te
             flat.fill("manufacturer", top["standard"], PACKER, "fuzzy")
         else:
             flat.fill(top["attribute"], top["standard"], FUZZY)
+        if top["attribute"] == "trade_name" and flat.rank["trade_name"] == FUZZY and top.get("generic"):
+            flat.fuzzy_trade = (seg, top["generic"])
         flat.fill("generic_name", top.get("generic"), FUZZY_LINKED)
         if shape and not top_key.endswith(_suffix(fragment, shape)):
             # 蜜紫苑颗粒 → 蜜紫菀 (a decoction piece): the match lacks the written form, which says more

@@ -58,8 +58,7 @@ class Index:
         return ranked[:limit]
 
     def query_vector(self, slots, cands) -> Counter:
-        """Query token frequencies; a polyphonic slot reads as the best candidates having its character, a
-        hanzi no entry has as the candidates' hanzi of its sound that the best candidates have."""
+        """Query token frequencies; a polyphonic slot reads as the best candidates having its character."""
         by_slot: dict[int, list[tuple[str, str]]] = {}
         for tok, slot, _default, owner in slots:
             by_slot.setdefault(slot, []).append((tok, owner))
@@ -68,10 +67,7 @@ class Index:
             if alts[0][0][0] == dimensions.RECALL_DIM:
                 continue
             if len(alts) == 1:
-                tok = alts[0][0]
-                if tok[0] == "h" and not self.df.get(tok):
-                    tok = self._homophone(tok, slots, cands) or tok
-                qtf[tok] += 1
+                qtf[alts[0][0]] += 1
                 continue
             support = [sum(sc for eid, sc in cands
                            if tok in self._scoring_tokens(eid) and owner in self._scoring_tokens(eid))
@@ -79,17 +75,6 @@ class Index:
             best = max(range(len(alts)), key=lambda i: (support[i], -i))
             qtf[alts[best][0]] += 1
         return qtf
-
-    def _homophone(self, tok: str, slots, cands) -> str | None:
-        """The hanzi token the best candidates have with a reading of ``tok``'s character (ties: code order)."""
-        sounds = {t for t, _, _, owner in slots if owner == tok and t[0] == dimensions.RECALL_DIM}
-        support: Counter = Counter()
-        for eid, sc in cands:
-            toks = self.entries[eid]      # an entry's hanzi token is followed by its i, f and s tokens
-            for y in {toks[k] for k in range(len(toks) - 3)
-                      if toks[k][0] == "h" and toks[k + 1][0] == "i" and toks[k + 3] in sounds}:
-                support[y] += sc
-        return min(support, key=lambda y: (-support[y], y)) if support else None
 
     def _scoring_tokens(self, eid) -> set:
         return {t for t in self.entries[eid] if t[0] != dimensions.RECALL_DIM}

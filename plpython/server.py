@@ -28,9 +28,12 @@ from collections import OrderedDict
 import chars
 import dimensions
 import dictionary_set
+import homophones
+import inference
 import pipeline
 import preprocess
 import settings as config
+from dosage_forms import INJECTION_PREFIX
 
 SETTING_NAMES = config.NAMES
 # The tables the caches are computed from (their statement triggers mark uncommitted changes).
@@ -158,6 +161,7 @@ class View:
         self.version = None          # (lexicon version, settings version)
         self.lex = None
         self.readings = {}           # hanzi -> readings, fetched on first sight
+        self.in_lexicon = {}         # hanzi -> whether an entry of the lexicon has it, fetched with them
         self.table_settings = {}
         self.settings = {}
         self.settings_sig = None
@@ -216,6 +220,7 @@ class View:
             fetch_protected=lambda: _protected(plpy.execute(self.plan(plpy, "protected", _PROTECTED_SQL))),
             fetch_manufacturers=lambda: _lines(plpy.execute(self.plan(plpy, "makers", _MAKERS_SQL))))
         self.readings = {}
+        self.in_lexicon = {}
 
     def readings_of(self, plpy, text=""):
         """A function hanzi -> readings. Readings are fetched per character on first sight, the
@@ -236,11 +241,12 @@ class View:
         return of
 
     def _fetch_readings(self, plpy, chars):
-        plan = self.plan(plpy, "readings", "SELECT ch, readings FROM drugnorm.hanzi WHERE ch = ANY($1)", ["text[]"])
+        plan = self.plan(plpy, "readings", _READINGS_SQL, ["text[]"])
         for ch in chars:
             self.readings[ch] = ()
         for r in plpy.execute(plan, [chars]):
             self.readings[r["ch"]] = tuple(r["readings"] or ())
+            self.in_lexicon[r["ch"]] = r["in_lexicon"]
 
 
 class Backend(View):
@@ -333,6 +339,8 @@ SELECT (SELECT json_object_agg(name, value) FROM drugnorm.setting) AS settings,
 """
 _KEYS_SQL = f"SELECT string_agg(key, E'\\n') AS keys FROM drugnorm.entry WHERE dict = ANY ({_SET_DICTS})"
 # The entries of some keys, with the display strings of their standard and links (dictionary_set.entries_by_key).
+_READINGS_SQL = ("SELECT h.ch, h.readings, EXISTS (SELECT 1 FROM drugnorm.token_stat t WHERE t.token = 'h' || h.ch) "
+                 "AS in_lexicon FROM drugnorm.hanzi h WHERE h.ch = ANY ($1)")
 _ENTRIES_SQL = """
 SELECT e.key, e.dict, e.term, coalesce(s.term, e.term) AS standard, g.term AS generic, p.term AS product,
        f.term AS dosage_form
@@ -403,6 +411,7 @@ def _score_many(plpy, b, keys, k=None, threshold=None) -> dict:
             todo.append(key)
     if todo:
         got = _score_sql(plpy, b, todo, k, threshold)
+        _read_typos_as_meant(plpy, b, got, k, threshold)
         for key in todo:
             found = out[key] = got.get(key, [])
             if b.keep and len(key) <= pipeline.MAX_FUZZY:
@@ -410,6 +419,27 @@ def _score_many(plpy, b, keys, k=None, threshold=None) -> dict:
                                 _pack(json.dumps(found, ensure_ascii=False, separators=_COMPACT)),
                                 st["cache_entries"])
     return out
+
+
+def _read_typos_as_meant(plpy, b, got: dict, k, threshold) -> None:
+    """A fragment with one hanzi no entry has gets the candidates of the fragment as its candidates write it
+    (homophones.read_as), scored in one more query for all such fragments."""
+    lex = b.lex
+    known = b.in_lexicon.get
+    meant = {}
+    for key, cands in got.items():
+        if cands and sum(1 for ch in key if known(ch) is False) == 1:
+            keys = [preprocess.normalize_key(c["term"], lex.t2s, lex.irrelevant) for c in cands]
+            shape = inference.shape(key, lex)     # the name ends before its form suffix (添丁|片)
+            name_end = len(INJECTION_PREFIX) * key.startswith(INJECTION_PREFIX) + len(shape.stem) if shape else None
+            alt = homophones.read_as(key, lambda ch: known(ch) is not False, b.readings_of(plpy, "".join(keys)),
+                                     keys, name_end)
+            if alt is not None:
+                meant[key] = alt
+    if meant:
+        again = _score_sql(plpy, b, sorted(set(meant.values())), k, threshold)
+        for key, alt in meant.items():
+            got[key] = again.get(alt) or got[key]
 
 
 _SCORE_SQL = """

@@ -56,6 +56,11 @@ class Spec(NamedTuple):
         return out
 
     @property
+    def is_size(self) -> bool:
+        """8cm×13cm, 1cm: a length, which is a strength only when the text writes no other."""
+        return self.parts[-1].unit_standard in _LENGTHS
+
+    @property
     def first(self) -> str:
         """The strength: the first quantity, or a range or a size whole (3.7-222MBq, 8cm×13cm)."""
         if self.joins and self.joins[0] in ("-", "×"):
@@ -167,6 +172,9 @@ def _range_or_size(s, i, hi, units, max_len, prev_end, name_before):
         return None      # b1-2, α2-…: a digit glued to a letter is part of a name
     q = _quantity(s, j + 1, hi, units, max_len, j + 1, name_before)
     if q is None or q[1] != "strength" or (s[j] in _TIMES and q[0].unit_standard not in _LENGTHS):
+        return None
+    # a range rises (80-12.5mg is a combination's two strengths; 批号230512-0.125g a lot number before one)
+    if s[j] in _RANGE and not float(m.group()) < float(q[0].value):
         return None
     return Part(canonical_number(m.group()), "", ""), "-" if s[j] in _RANGE else "×", q[0], q[1], q[2]
 

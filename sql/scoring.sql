@@ -21,10 +21,7 @@
 --
 -- A polyphonic query character (多音字) offers every reading as alternatives of one slot; the query reads it
 -- as the candidates do (the alternative found in the candidates with the highest candidate-stage scores),
--- so the query vector is the same for every candidate and M stays a true cosine. A query hanzi that no
--- entry has is no evidence as itself (an input method typed it for another of the same sound: 阑尾消炎梚 for
--- 阑尾消炎丸); it reads, the same way, as the candidates' hanzi of one of its readings, which lets the name
--- meant outrank its shorter stem (阑尾消炎), whose length the character cosine N would otherwise favour.
+-- so the query vector is the same for every candidate and M stays a true cosine.
 --
 -- One call scores every fragment of a string (drug_parse sends them together): q_frag numbers the
 -- fragment of each query token, whose tokens are consecutive. The statement below is planned once per
@@ -96,26 +93,10 @@ ce AS MATERIALIZED (                      -- the candidates with |w_d|^2 (drugno
                WHERE w.entry_id = ANY (ARRAY(SELECT cand.id FROM cand))) w ON w.entry_id = e.id
     WHERE e.id = ANY (ARRAY(SELECT cand.id FROM cand))
 ),
-hom AS MATERIALIZED (                     -- a query hanzi no entry has reads as the candidates' hanzi of its
-    SELECT DISTINCT ON (y.slot) y.slot, y.tok,                  -- sound that the best candidates have
-           1 + ln(tot / (coalesce((SELECT ts.df FROM drugnorm.token_stat ts WHERE ts.token = y.tok), 0) + 1)) AS idf
-    FROM (SELECT u.slot, v.tok, sum(v.sc) AS support
-          FROM (SELECT q.slot, array_agg(r.tok) AS syl
-                FROM q JOIN q r ON r.owner = q.tok AND r.dim = 's'
-                WHERE q.dim = 'h' AND q.df = 0
-                GROUP BY q.slot) u
-          CROSS JOIN LATERAL (            -- an entry's hanzi token is followed by its i, f and s tokens
-              SELECT DISTINCT ce.id, ce.sc, ce.tokens[x.k] AS tok
-              FROM ce CROSS JOIN LATERAL generate_subscripts(ce.tokens, 1) AS x(k)
-              WHERE ce.tokens[x.k + 3] = ANY (u.syl) AND left(ce.tokens[x.k], 1) = 'h'
-                AND left(ce.tokens[x.k + 1], 1) = 'i') v
-          GROUP BY u.slot, v.tok) y
-    ORDER BY y.slot, y.support DESC, y.tok COLLATE "C"      -- ties: code order
-),
 ct AS MATERIALIZED (                      -- the candidates' tokens that the query has, with tf
     SELECT ce.id, x.tok, count(*)::float8 AS tf
     FROM ce CROSS JOIN LATERAL unnest(ce.tokens) AS x(tok)
-    WHERE x.tok IN (SELECT q.tok FROM q WHERE q.dim <> 's' UNION ALL SELECT hom.tok FROM hom)
+    WHERE x.tok IN (SELECT q.tok FROM q WHERE q.dim <> 's')
     GROUP BY ce.id, x.tok
 ),
 sup AS (                                  -- candidates having both a reading and its character
@@ -128,15 +109,14 @@ sup AS (                                  -- candidates having both a reading an
     GROUP BY x.slot, x.tok
 ),
 qv AS MATERIALIZED (                      -- the query vector: a polyphonic character reads as the best
-    SELECT coalesce(hq.tok, q.tok) AS tok, q.dim,            -- candidates having it do; an unknown one as
-           coalesce(hq.idf, q.idf) AS idf, count(*)::float8 AS qtf                  -- its homophone (hom)
-    FROM q LEFT JOIN hom hq ON hq.slot = q.slot
+    SELECT q.tok, q.dim, q.idf, count(*)::float8 AS qtf      -- candidates having it do
+    FROM q
     WHERE q.dim <> 's' AND (NOT q.multi OR (q.slot, q.tok) IN (
         SELECT DISTINCT ON (q2.slot) q2.slot, q2.tok
         FROM q q2 LEFT JOIN sup ON sup.slot = q2.slot AND sup.tok = q2.tok
         WHERE q2.multi AND q2.dim <> 's'
         ORDER BY q2.slot, coalesce(sup.support, 0) DESC, q2.ord))
-    GROUP BY coalesce(hq.tok, q.tok), q.dim, coalesce(hq.idf, q.idf)
+    GROUP BY q.tok, q.dim, q.idf
 ),
 qdim AS MATERIALIZED (
     SELECT qv.dim, sum(qv.qtf) AS qlen, sum(qv.qtf * qv.idf * qv.idf) AS qsq,

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 1d27638e340a1cdd
+-- code version b8d7f0318476670e
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -27,10 +27,7 @@ DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, f
 --
 -- A polyphonic query character (多音字) offers every reading as alternatives of one slot; the query reads it
 -- as the candidates do (the alternative found in the candidates with the highest candidate-stage scores),
--- so the query vector is the same for every candidate and M stays a true cosine. A query hanzi that no
--- entry has is no evidence as itself (an input method typed it for another of the same sound: 阑尾消炎梚 for
--- 阑尾消炎丸); it reads, the same way, as the candidates' hanzi of one of its readings, which lets the name
--- meant outrank its shorter stem (阑尾消炎), whose length the character cosine N would otherwise favour.
+-- so the query vector is the same for every candidate and M stays a true cosine.
 --
 -- One call scores every fragment of a string (drug_parse sends them together): q_frag numbers the
 -- fragment of each query token, whose tokens are consecutive. The statement below is planned once per
@@ -102,26 +99,10 @@ ce AS MATERIALIZED (                      -- the candidates with |w_d|^2 (drugno
                WHERE w.entry_id = ANY (ARRAY(SELECT cand.id FROM cand))) w ON w.entry_id = e.id
     WHERE e.id = ANY (ARRAY(SELECT cand.id FROM cand))
 ),
-hom AS MATERIALIZED (                     -- a query hanzi no entry has reads as the candidates' hanzi of its
-    SELECT DISTINCT ON (y.slot) y.slot, y.tok,                  -- sound that the best candidates have
-           1 + ln(tot / (coalesce((SELECT ts.df FROM drugnorm.token_stat ts WHERE ts.token = y.tok), 0) + 1)) AS idf
-    FROM (SELECT u.slot, v.tok, sum(v.sc) AS support
-          FROM (SELECT q.slot, array_agg(r.tok) AS syl
-                FROM q JOIN q r ON r.owner = q.tok AND r.dim = 's'
-                WHERE q.dim = 'h' AND q.df = 0
-                GROUP BY q.slot) u
-          CROSS JOIN LATERAL (            -- an entry's hanzi token is followed by its i, f and s tokens
-              SELECT DISTINCT ce.id, ce.sc, ce.tokens[x.k] AS tok
-              FROM ce CROSS JOIN LATERAL generate_subscripts(ce.tokens, 1) AS x(k)
-              WHERE ce.tokens[x.k + 3] = ANY (u.syl) AND left(ce.tokens[x.k], 1) = 'h'
-                AND left(ce.tokens[x.k + 1], 1) = 'i') v
-          GROUP BY u.slot, v.tok) y
-    ORDER BY y.slot, y.support DESC, y.tok COLLATE "C"      -- ties: code order
-),
 ct AS MATERIALIZED (                      -- the candidates' tokens that the query has, with tf
     SELECT ce.id, x.tok, count(*)::float8 AS tf
     FROM ce CROSS JOIN LATERAL unnest(ce.tokens) AS x(tok)
-    WHERE x.tok IN (SELECT q.tok FROM q WHERE q.dim <> 's' UNION ALL SELECT hom.tok FROM hom)
+    WHERE x.tok IN (SELECT q.tok FROM q WHERE q.dim <> 's')
     GROUP BY ce.id, x.tok
 ),
 sup AS (                                  -- candidates having both a reading and its character
@@ -134,15 +115,14 @@ sup AS (                                  -- candidates having both a reading an
     GROUP BY x.slot, x.tok
 ),
 qv AS MATERIALIZED (                      -- the query vector: a polyphonic character reads as the best
-    SELECT coalesce(hq.tok, q.tok) AS tok, q.dim,            -- candidates having it do; an unknown one as
-           coalesce(hq.idf, q.idf) AS idf, count(*)::float8 AS qtf                  -- its homophone (hom)
-    FROM q LEFT JOIN hom hq ON hq.slot = q.slot
+    SELECT q.tok, q.dim, q.idf, count(*)::float8 AS qtf      -- candidates having it do
+    FROM q
     WHERE q.dim <> 's' AND (NOT q.multi OR (q.slot, q.tok) IN (
         SELECT DISTINCT ON (q2.slot) q2.slot, q2.tok
         FROM q q2 LEFT JOIN sup ON sup.slot = q2.slot AND sup.tok = q2.tok
         WHERE q2.multi AND q2.dim <> 's'
         ORDER BY q2.slot, coalesce(sup.support, 0) DESC, q2.ord))
-    GROUP BY coalesce(hq.tok, q.tok), q.dim, coalesce(hq.idf, q.idf)
+    GROUP BY q.tok, q.dim, q.idf
 ),
 qdim AS MATERIALIZED (
     SELECT qv.dim, sum(qv.qtf) AS qlen, sum(qv.qtf * qv.idf * qv.idf) AS qsq,
@@ -624,7 +604,7 @@ def typo_distance(a: str, b: str, readings=None) -> int:
     def sounds(ch):
         got = heard.get(ch)
         if got is None:
-            got = heard[ch] = {_fuzzy_pinyin(r) for r in readings(ch)}
+            got = heard[ch] = {fuzzy_pinyin(r) for r in readings(ch)}
         return got
 
     def same(x, y):
@@ -644,7 +624,7 @@ def typo_distance(a: str, b: str, readings=None) -> int:
     return prev[-1]
 
 
-def _fuzzy_pinyin(reading: str) -> str:
+def fuzzy_pinyin(reading: str) -> str:
     """A reading as fuzzy pinyin hears it: zh, ch, sh as z, c, s; ing, eng as in, en."""
     if reading[:2] in ("zh", "ch", "sh"):
         reading = reading[0] + reading[2:]
@@ -1841,6 +1821,75 @@ def other_product_form(written: str, linked: str) -> bool:
     return bool(a and b) and not a & b
 
 $drugnorm_py$),
+('homophones', $drugnorm_py$"""An input method's typo of a character that no lexicon entry has (阑尾消炎梚 for 阑尾消炎丸): the fragment is
+scored again as the candidates write it, when they agree on what the character stands for.
+
+Such a character is no evidence as itself, and the character cosine N then favours the name's shorter stem
+(阑尾消炎) over the name meant. A wrong drug is worse than no drug, so the reading is taken only when the
+evidence is strong and one-sided (an adversarial review found each of these rules necessary):
+
+- one such character, and at least two other hanzi that the lexicon has, in the name without its form
+  suffix (躺椅, 添丁片, 紫允 are common words or too short to tell: two unknown characters, or one beside one
+  known, are left as they are);
+- the candidates' hanzi at the same place, counted from the name's start (an extra form suffix of a
+  candidate never lends a character: 阿事匹林 is not 阿司匹林缓释片 through 释);
+- every candidate that has there a hanzi of the same sound under fuzzy pinyin has the same one (阿乏替尼:
+  阿伐替尼 or 阿法替尼; 八争片: 八正片 or 八珍片: nothing is read), and it reads exactly as the typed one does
+  in its common reading (也 is ye: 也康唑 is not read 异康唑 through the rare yi);
+- so read, the name (with or without its form suffix) is a candidate's own: a typo of one character
+  (强隶松 read 强力松 is no name: 强的松 stays its best candidate);
+- never a chemical element (枸橼酸镓 is not 枸橼酸钾) nor a processing word of a herb (焯苦杏仁 is not 炒苦杏仁).
+
+>>> readings = {"梚": ("wan",), "丸": ("wan",), "片": ("pian",), "伐": ("fa",), "法": ("fa",), "乏": ("fa",)}.get
+>>> read_as("阑尾消炎梚", lambda ch: ch != "梚", lambda ch: readings(ch, ()), ["阑尾消炎", "阑尾消炎丸", "阑尾消炎片"])
+'阑尾消炎丸'
+>>> read_as("阿乏替尼", lambda ch: ch != "乏", lambda ch: readings(ch, ()), ["阿伐替尼", "阿法替尼"]) is None
+True
+"""
+from __future__ import annotations
+
+from acceptance import fuzzy_pinyin
+from chars import is_hanzi
+from inference import PROCESSING_PREFIXES
+
+# The chemical elements' characters: a salt or a radiopharmaceutical names its element on purpose.
+ELEMENTS = frozenset("氢氦锂铍硼碳氮氧氟氖钠镁铝硅磷硫氯氩钾钙钪钛钒铬锰铁钴镍铜锌镓锗砷硒溴氪铷锶钇锆铌钼锝钌"
+                     "铑钯银镉铟锡锑碲碘氙铯钡镧铈镨钕钷钐铕钆铽镝钬铒铥镱镥铪钽钨铼锇铱铂金汞铊铅铋钋砹氡钫镭锕"
+                     "钍镤铀镎钚镅锔锫锎锿镄钔锘铹")
+_NEVER = ELEMENTS | frozenset(p for p in PROCESSING_PREFIXES if len(p) == 1)
+
+
+def read_as(fragment: str, known, readings, candidate_keys, name_end: int | None = None) -> str | None:
+    """``fragment`` with its one unknown hanzi written as the candidates write it, or None.
+
+    ``known(ch)``: whether a lexicon entry has the hanzi; ``readings(ch)``: its readings; ``candidate_keys``:
+    the keys of the fragment's fuzzy candidates; ``name_end``: where the name ends before a form suffix."""
+    places = [i for i, ch in enumerate(fragment) if is_hanzi(ch)]
+    unknown = [i for i in places if not known(fragment[i])]
+    in_name = [i for i in places if i < (len(fragment) if name_end is None else name_end)]
+    if len(unknown) != 1 or unknown[0] not in in_name or len(in_name) < 3 or fragment[unknown[0]] in _NEVER:
+        return None
+    at = unknown[0]
+    nth = places.index(at)
+    typed = readings(fragment[at])[:1]      # its common reading: 也 is ye, not the rare yi (异康唑)
+    if not typed:
+        return None
+    heard = {fuzzy_pinyin(typed[0])}
+    offered = set()
+    for key in candidate_keys:
+        hanzi = [ch for ch in key if is_hanzi(ch)]
+        if nth < len(hanzi) and heard.intersection(map(fuzzy_pinyin, readings(hanzi[nth]))):
+            offered.add(hanzi[nth])
+    if len(offered) != 1:
+        return None
+    meant = offered.pop()
+    if meant in _NEVER or typed[0] not in readings(meant):
+        return None
+    alt = fragment[:at] + meant + fragment[at + 1:]
+    # a typo of one character: read so, the name is one of the candidates' own (强隶松 read 强力松 is no name)
+    keys = set(candidate_keys)
+    return alt if alt in keys or (name_end is not None and alt[:name_end] in keys) else None
+$drugnorm_py$),
 ('inference', $drugnorm_py$"""Inferred products: what a product-shaped fragment tells when no dictionary holds it.
 
 Product shape: an optional 注射用, a stem of two characters or more, and a known dosage-form suffix (the
@@ -1906,9 +1955,9 @@ def is_herb(name: str, lex) -> bool:
 
 # How catalogues write a herb's processing (炮制) around its name, longest first: raw (生), fresh (鲜), with
 # honey (炙, 蜜), fried or scorched (炒, 焦, 麸炒), with vinegar, wine, salt or ginger juice (醋, 酒, 盐, 姜),
-# calcined (煅), processed (制); after the name charred (炭), powdered (粉), beads (阿胶珠), frost (霜).
+# calcined (煅), processed (制), blanched (燀, 焯); after the name charred (炭), powdered (粉), beads (阿胶珠), frost (霜).
 PROCESSING_PREFIXES = ("麸炒", "土炒", "炒焦", "醋煅", "醋炙", "酒炙", "盐炙", "蜜炙", "姜炙", "生", "鲜", "炙",
-                       "蜜", "炒", "焦", "醋", "酒", "盐", "姜", "煅", "制", "烫", "煨", "蒸", "净")
+                       "蜜", "炒", "焦", "醋", "酒", "盐", "姜", "煅", "制", "烫", "煨", "蒸", "净", "燀", "焯")
 PROCESSING_SUFFIXES = ("炭", "粉", "珠", "霜")
 # Frost (制霜) is what an oily seed leaves once its oil is pressed out (苦杏仁霜, 木鳖子霜); after any other herb
 # 霜 is a cream (霜剂, as 维A酸霜): 芦荟霜, 薄荷霜 are no pieces of 芦荟, 薄荷.
@@ -2575,6 +2624,7 @@ class _Flat:
         self.rank = {f: Rank.UNSET for f in FIELDS}
         self.evidence = {f: None for f in FIELDS}
         self.trade_links = []    # (generic, product, dosage form) each exact trade name links to
+        self.fuzzy_trade = None   # (segment, generic) of the trade name an accepted fuzzy match filled
 
     def fill(self, field, value, rank, evidence=None):
         if value is not None and field in self.values and rank < self.rank[field]:
@@ -2731,8 +2781,9 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
                                 for p in sp.parts]
             if sp.kind == "strength":
                 # 5%葡萄糖注射液 500ml: a concentration glued to the name is part of the name; the spec that
-                # follows is the strength, and the concentration counts only when nothing follows
-                in_name = sp.parts[0].unit_standard == "%" and sp.end < len(s) and is_hanzi(s[sp.end])
+                # follows is the strength, and the concentration counts only when nothing follows. So does a
+                # size (利多卡因凝胶贴膏 14cm*10cm 700mg; 每次涂2-3cm)
+                in_name = sp.parts[0].unit_standard == "%" and sp.end < len(s) and is_hanzi(s[sp.end]) or sp.is_size
                 if strength is None or strength_in_name:
                     if not (in_name and strength is not None):
                         strength, strength_in_name = sp.first, in_name
@@ -2779,6 +2830,14 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
                    and not seg.get("accepted") and seg["attribute"] != "manufacturer"
                    for _, std in acceptance.generics_spelled(key_of(seg["text"]), lex)]
     flat.link_trade_names(form_of_product, spelled)
+    generic = flat.values["generic_name"]
+    if flat.fuzzy_trade and flat.rank["trade_name"] == FUZZY and flat.rank["generic_name"] < FUZZY \
+            and generic is not None and not _same_drug(generic, flat.fuzzy_trade[1]):
+        # 阿莫西林胶囊(藩应停): a name the text writes in full outweighs a guessed trade name of another drug;
+        # the fragment is a fuzzy one no candidate was accepted for (a bracketed one may be the trade name as
+        # written, _bracketed_trade_name)
+        flat.values["trade_name"], flat.rank["trade_name"], flat.evidence["trade_name"] = None, Rank.UNSET, None
+        flat.fuzzy_trade[0].update(match="fuzzy", attribute=None, term=None, standard=None, accepted=False)
     _join_latin_company(segments, raw, lex, flat)
     if flat.rank["manufacturer"] in (EXACT, FUZZY):
         full = companies.full_name_of_short_names(segments, key_of)
@@ -3180,6 +3239,8 @@ def _second_type(s, span, surface, lex, fuzzy, settings, flat, key_of, gates, te
             flat.fill("manufacturer", top["standard"], PACKER, "fuzzy")
         else:
             flat.fill(top["attribute"], top["standard"], FUZZY)
+        if top["attribute"] == "trade_name" and flat.rank["trade_name"] == FUZZY and top.get("generic"):
+            flat.fuzzy_trade = (seg, top["generic"])
         flat.fill("generic_name", top.get("generic"), FUZZY_LINKED)
         if shape and not top_key.endswith(_suffix(fragment, shape)):
             # 蜜紫苑颗粒 → 蜜紫菀 (a decoction piece): the match lacks the written form, which says more
@@ -3459,8 +3520,7 @@ class Index:
         return ranked[:limit]
 
     def query_vector(self, slots, cands) -> Counter:
-        """Query token frequencies; a polyphonic slot reads as the best candidates having its character, a
-        hanzi no entry has as the candidates' hanzi of its sound that the best candidates have."""
+        """Query token frequencies; a polyphonic slot reads as the best candidates having its character."""
         by_slot: dict[int, list[tuple[str, str]]] = {}
         for tok, slot, _default, owner in slots:
             by_slot.setdefault(slot, []).append((tok, owner))
@@ -3469,10 +3529,7 @@ class Index:
             if alts[0][0][0] == dimensions.RECALL_DIM:
                 continue
             if len(alts) == 1:
-                tok = alts[0][0]
-                if tok[0] == "h" and not self.df.get(tok):
-                    tok = self._homophone(tok, slots, cands) or tok
-                qtf[tok] += 1
+                qtf[alts[0][0]] += 1
                 continue
             support = [sum(sc for eid, sc in cands
                            if tok in self._scoring_tokens(eid) and owner in self._scoring_tokens(eid))
@@ -3480,17 +3537,6 @@ class Index:
             best = max(range(len(alts)), key=lambda i: (support[i], -i))
             qtf[alts[best][0]] += 1
         return qtf
-
-    def _homophone(self, tok: str, slots, cands) -> str | None:
-        """The hanzi token the best candidates have with a reading of ``tok``'s character (ties: code order)."""
-        sounds = {t for t, _, _, owner in slots if owner == tok and t[0] == dimensions.RECALL_DIM}
-        support: Counter = Counter()
-        for eid, sc in cands:
-            toks = self.entries[eid]      # an entry's hanzi token is followed by its i, f and s tokens
-            for y in {toks[k] for k in range(len(toks) - 3)
-                      if toks[k][0] == "h" and toks[k + 1][0] == "i" and toks[k + 3] in sounds}:
-                support[y] += sc
-        return min(support, key=lambda y: (-support[y], y)) if support else None
 
     def _scoring_tokens(self, eid) -> set:
         return {t for t in self.entries[eid] if t[0] != dimensions.RECALL_DIM}
@@ -3964,9 +4010,12 @@ from collections import OrderedDict
 import chars
 import dimensions
 import dictionary_set
+import homophones
+import inference
 import pipeline
 import preprocess
 import settings as config
+from dosage_forms import INJECTION_PREFIX
 
 SETTING_NAMES = config.NAMES
 # The tables the caches are computed from (their statement triggers mark uncommitted changes).
@@ -4094,6 +4143,7 @@ class View:
         self.version = None          # (lexicon version, settings version)
         self.lex = None
         self.readings = {}           # hanzi -> readings, fetched on first sight
+        self.in_lexicon = {}         # hanzi -> whether an entry of the lexicon has it, fetched with them
         self.table_settings = {}
         self.settings = {}
         self.settings_sig = None
@@ -4152,6 +4202,7 @@ class View:
             fetch_protected=lambda: _protected(plpy.execute(self.plan(plpy, "protected", _PROTECTED_SQL))),
             fetch_manufacturers=lambda: _lines(plpy.execute(self.plan(plpy, "makers", _MAKERS_SQL))))
         self.readings = {}
+        self.in_lexicon = {}
 
     def readings_of(self, plpy, text=""):
         """A function hanzi -> readings. Readings are fetched per character on first sight, the
@@ -4172,11 +4223,12 @@ class View:
         return of
 
     def _fetch_readings(self, plpy, chars):
-        plan = self.plan(plpy, "readings", "SELECT ch, readings FROM drugnorm.hanzi WHERE ch = ANY($1)", ["text[]"])
+        plan = self.plan(plpy, "readings", _READINGS_SQL, ["text[]"])
         for ch in chars:
             self.readings[ch] = ()
         for r in plpy.execute(plan, [chars]):
             self.readings[r["ch"]] = tuple(r["readings"] or ())
+            self.in_lexicon[r["ch"]] = r["in_lexicon"]
 
 
 class Backend(View):
@@ -4269,6 +4321,8 @@ SELECT (SELECT json_object_agg(name, value) FROM drugnorm.setting) AS settings,
 """
 _KEYS_SQL = f"SELECT string_agg(key, E'\\n') AS keys FROM drugnorm.entry WHERE dict = ANY ({_SET_DICTS})"
 # The entries of some keys, with the display strings of their standard and links (dictionary_set.entries_by_key).
+_READINGS_SQL = ("SELECT h.ch, h.readings, EXISTS (SELECT 1 FROM drugnorm.token_stat t WHERE t.token = 'h' || h.ch) "
+                 "AS in_lexicon FROM drugnorm.hanzi h WHERE h.ch = ANY ($1)")
 _ENTRIES_SQL = """
 SELECT e.key, e.dict, e.term, coalesce(s.term, e.term) AS standard, g.term AS generic, p.term AS product,
        f.term AS dosage_form
@@ -4339,6 +4393,7 @@ def _score_many(plpy, b, keys, k=None, threshold=None) -> dict:
             todo.append(key)
     if todo:
         got = _score_sql(plpy, b, todo, k, threshold)
+        _read_typos_as_meant(plpy, b, got, k, threshold)
         for key in todo:
             found = out[key] = got.get(key, [])
             if b.keep and len(key) <= pipeline.MAX_FUZZY:
@@ -4346,6 +4401,27 @@ def _score_many(plpy, b, keys, k=None, threshold=None) -> dict:
                                 _pack(json.dumps(found, ensure_ascii=False, separators=_COMPACT)),
                                 st["cache_entries"])
     return out
+
+
+def _read_typos_as_meant(plpy, b, got: dict, k, threshold) -> None:
+    """A fragment with one hanzi no entry has gets the candidates of the fragment as its candidates write it
+    (homophones.read_as), scored in one more query for all such fragments."""
+    lex = b.lex
+    known = b.in_lexicon.get
+    meant = {}
+    for key, cands in got.items():
+        if cands and sum(1 for ch in key if known(ch) is False) == 1:
+            keys = [preprocess.normalize_key(c["term"], lex.t2s, lex.irrelevant) for c in cands]
+            shape = inference.shape(key, lex)     # the name ends before its form suffix (添丁|片)
+            name_end = len(INJECTION_PREFIX) * key.startswith(INJECTION_PREFIX) + len(shape.stem) if shape else None
+            alt = homophones.read_as(key, lambda ch: known(ch) is not False, b.readings_of(plpy, "".join(keys)),
+                                     keys, name_end)
+            if alt is not None:
+                meant[key] = alt
+    if meant:
+        again = _score_sql(plpy, b, sorted(set(meant.values())), k, threshold)
+        for key, alt in meant.items():
+            got[key] = again.get(alt) or got[key]
 
 
 _SCORE_SQL = """
@@ -4625,6 +4701,11 @@ class Spec(NamedTuple):
         return out
 
     @property
+    def is_size(self) -> bool:
+        """8cm×13cm, 1cm: a length, which is a strength only when the text writes no other."""
+        return self.parts[-1].unit_standard in _LENGTHS
+
+    @property
     def first(self) -> str:
         """The strength: the first quantity, or a range or a size whole (3.7-222MBq, 8cm×13cm)."""
         if self.joins and self.joins[0] in ("-", "×"):
@@ -4737,6 +4818,9 @@ def _range_or_size(s, i, hi, units, max_len, prev_end, name_before):
     q = _quantity(s, j + 1, hi, units, max_len, j + 1, name_before)
     if q is None or q[1] != "strength" or (s[j] in _TIMES and q[0].unit_standard not in _LENGTHS):
         return None
+    # a range rises (80-12.5mg is a combination's two strengths; 批号230512-0.125g a lot number before one)
+    if s[j] in _RANGE and not float(m.group()) < float(q[0].value):
+        return None
     return Part(canonical_number(m.group()), "", ""), "-" if s[j] in _RANGE else "×", q[0], q[1], q[2]
 
 
@@ -4801,7 +4885,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '1d27638e340a1cdd')
+    'code', 'b8d7f0318476670e')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4812,11 +4896,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1d27638e340a1cdd":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "b8d7f0318476670e":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1d27638e340a1cdd'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'b8d7f0318476670e'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4844,7 +4928,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1d27638e340a1cdd":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "1d27638e340a1cdd"
+    _dn.CODE_VERSION = "b8d7f0318476670e"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4860,11 +4944,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1d27638e340a1cdd":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "b8d7f0318476670e":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1d27638e340a1cdd'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'b8d7f0318476670e'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4892,7 +4976,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1d27638e340a1cdd":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "1d27638e340a1cdd"
+    _dn.CODE_VERSION = "b8d7f0318476670e"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4905,11 +4989,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1d27638e340a1cdd":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "b8d7f0318476670e":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1d27638e340a1cdd'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'b8d7f0318476670e'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4937,7 +5021,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1d27638e340a1cdd":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "1d27638e340a1cdd"
+    _dn.CODE_VERSION = "b8d7f0318476670e"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4952,11 +5036,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1d27638e340a1cdd":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "b8d7f0318476670e":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1d27638e340a1cdd'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'b8d7f0318476670e'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4984,7 +5068,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1d27638e340a1cdd":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "1d27638e340a1cdd"
+    _dn.CODE_VERSION = "b8d7f0318476670e"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4997,11 +5081,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1d27638e340a1cdd":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "b8d7f0318476670e":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '1d27638e340a1cdd'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'b8d7f0318476670e'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5029,7 +5113,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "1d27638e340a1cdd":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "1d27638e340a1cdd"
+    _dn.CODE_VERSION = "b8d7f0318476670e"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5164,7 +5248,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "1d27638e340a1cdd", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "b8d7f0318476670e", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

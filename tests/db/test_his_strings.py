@@ -122,6 +122,8 @@ def test_a_bracketed_note_maker_or_piece_of_the_name_is_no_trade_name(bundled_db
     ("肠内营养混悬液TPF(能全力,500ml(1kcal/1ml)*1瓶,纽迪希亚制药（无锡）有限公司", "500ml", "1kcal/1ml"),
     ("注射用鼠神经生长因子(金路捷)  20ug:9000AU*1支  武汉海特生物制药股份有限公司", "20μg", "20μg:9000AU"),
     ("舒洛地特软胶囊  250LSU×50片/盒  意大利阿尔法韦士曼制药", "250LSU", "250LSU"),
+    ("利多卡因凝胶贴膏 14cm*10cm 700mg", "700mg", "14cm×10cm"),     # a size yields to the drug's amount
+    ("阿昔洛韦乳膏 每次涂2-3cm 10g", "10g", "2-3cm"),
 ])
 def test_energy_activity_size_and_biological_units_are_specs(bundled_db, raw, strength, spec):
     """Enteral nutrition writes kcal, radiopharmaceuticals a range of MBq or mCi, plasters their size: all

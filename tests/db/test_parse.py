@@ -89,6 +89,15 @@ def test_a_homophone_typo_is_accepted_as_a_fuzzy_match(mini_db):
         ("阿莫西林胶囊", "阿莫西林", "0.25g", "24粒")
 
 
+def test_a_guessed_trade_name_of_another_drug_gives_way_to_the_name_written_in_full(mini_db):
+    """立普拖 sounds like 立普妥, atorvastatin's trade name; beside amoxicillin it is this product's own trade
+    name, mistyped or unknown: reported as written, never as another drug's."""
+    doc = parse(mini_db, "阿莫西林胶囊(立普拖) 0.25g")
+    assert flat(doc, "generic_name", "trade_name") == ("阿莫西林", "立普拖")
+    assert doc["evidence"]["trade_name"] == "inferred"
+    assert not seg(doc, "立普拖").get("accepted")
+
+
 def test_a_typo_accepted_as_a_generic_keeps_the_product_the_text_writes(mini_db):
     """The lexicon has 瑞格列奈 but no capsule of it: the generic is the match, the written form its product."""
     doc = parse(mini_db, "瑞格列耐胶囊 1mg")

@@ -50,6 +50,8 @@ def test_a_range_and_a_size_are_one_strength(s, expected):
     "2*5ml",          # a count of ampoules, not a size: only 5ml is a spec
     "b1-2mg",         # a digit glued to a letter is a name's
     "20mg*13cm",      # a size has lengths on both sides
+    "80-12.5mg",      # a range rises: these are a combination's two strengths
+    "批号230512-0.125g",   # a lot number before a strength
 ])
 def test_only_numbers_of_one_strength_make_a_range_or_a_size(s):
     assert all(x.joins[:1] not in (("-",), ("×",)) or x.kind == "package" for x in find(s, 0, len(s), UNITS))
