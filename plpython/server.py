@@ -434,7 +434,8 @@ def _read_typos_as_meant(plpy, b, got: dict, k, threshold) -> None:
             name_end = len(INJECTION_PREFIX) * key.startswith(INJECTION_PREFIX) + len(shape.stem) if shape else None
             alt = homophones.read_as(key, lambda ch: known(ch) is not False, b.readings_of(plpy, "".join(keys)),
                                      keys, name_end)
-            if alt is not None:
+            # the name meant ranks first already, and is accepted as it is: nothing to score again
+            if alt is not None and not (keys[0] in (alt, alt[:name_end]) and cands[0]["s"] >= b.settings["accept"]):
                 meant[key] = alt
     if meant:
         again = _score_sql(plpy, b, sorted(set(meant.values())), k, threshold)
