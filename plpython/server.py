@@ -429,6 +429,10 @@ def _read_typos_as_meant(plpy, b, got: dict, k, threshold) -> None:
     meant = {}
     for key, cands in got.items():
         if cands and sum(1 for ch in key if known(ch) is False) == 1:
+            top = preprocess.normalize_key(cands[0]["term"], lex.t2s, lex.irrelevant)
+            if cands[0]["s"] >= b.settings["accept"] and len(top) == len(key) and \
+                    sum(1 for x, y in zip(top, key) if x != y) == 1:
+                continue    # the name meant, one character apart, ranks first and is accepted as it is
             keys = [preprocess.normalize_key(c["term"], lex.t2s, lex.irrelevant) for c in cands]
             shape = inference.shape(key, lex)     # the name ends before its form suffix (添丁|片)
             name_end = len(INJECTION_PREFIX) * key.startswith(INJECTION_PREFIX) + len(shape.stem) if shape else None

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version c639ea54155211a2
+-- code version 3b91a3989c9d1332
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -4411,6 +4411,10 @@ def _read_typos_as_meant(plpy, b, got: dict, k, threshold) -> None:
     meant = {}
     for key, cands in got.items():
         if cands and sum(1 for ch in key if known(ch) is False) == 1:
+            top = preprocess.normalize_key(cands[0]["term"], lex.t2s, lex.irrelevant)
+            if cands[0]["s"] >= b.settings["accept"] and len(top) == len(key) and \
+                    sum(1 for x, y in zip(top, key) if x != y) == 1:
+                continue    # the name meant, one character apart, ranks first and is accepted as it is
             keys = [preprocess.normalize_key(c["term"], lex.t2s, lex.irrelevant) for c in cands]
             shape = inference.shape(key, lex)     # the name ends before its form suffix (添丁|片)
             name_end = len(INJECTION_PREFIX) * key.startswith(INJECTION_PREFIX) + len(shape.stem) if shape else None
@@ -4886,7 +4890,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'c639ea54155211a2')
+    'code', '3b91a3989c9d1332')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4897,11 +4901,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c639ea54155211a2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "3b91a3989c9d1332":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c639ea54155211a2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '3b91a3989c9d1332'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4929,7 +4933,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c639ea54155211a2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c639ea54155211a2"
+    _dn.CODE_VERSION = "3b91a3989c9d1332"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4945,11 +4949,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c639ea54155211a2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "3b91a3989c9d1332":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c639ea54155211a2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '3b91a3989c9d1332'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4977,7 +4981,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c639ea54155211a2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c639ea54155211a2"
+    _dn.CODE_VERSION = "3b91a3989c9d1332"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4990,11 +4994,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c639ea54155211a2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "3b91a3989c9d1332":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c639ea54155211a2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '3b91a3989c9d1332'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5022,7 +5026,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c639ea54155211a2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c639ea54155211a2"
+    _dn.CODE_VERSION = "3b91a3989c9d1332"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5037,11 +5041,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c639ea54155211a2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "3b91a3989c9d1332":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c639ea54155211a2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '3b91a3989c9d1332'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5069,7 +5073,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c639ea54155211a2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c639ea54155211a2"
+    _dn.CODE_VERSION = "3b91a3989c9d1332"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5082,11 +5086,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c639ea54155211a2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "3b91a3989c9d1332":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c639ea54155211a2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '3b91a3989c9d1332'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5114,7 +5118,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c639ea54155211a2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c639ea54155211a2"
+    _dn.CODE_VERSION = "3b91a3989c9d1332"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5249,7 +5253,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "c639ea54155211a2", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "3b91a3989c9d1332", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
