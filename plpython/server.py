@@ -338,9 +338,10 @@ SELECT (SELECT json_object_agg(name, value) FROM drugnorm.setting) AS settings,
         WHERE e.dict = 'dosage_form') AS forms
 """
 _KEYS_SQL = f"SELECT string_agg(key, E'\\n') AS keys FROM drugnorm.entry WHERE dict = ANY ({_SET_DICTS})"
-# The entries of some keys, with the display strings of their standard and links (dictionary_set.entries_by_key).
+# The readings of some hanzi, and whether an entry has each (homophones.read_as).
 _READINGS_SQL = ("SELECT h.ch, h.readings, EXISTS (SELECT 1 FROM drugnorm.token_stat t WHERE t.token = 'h' || h.ch) "
                  "AS in_lexicon FROM drugnorm.hanzi h WHERE h.ch = ANY ($1)")
+# The entries of some keys, with the display strings of their standard and links (dictionary_set.entries_by_key).
 _ENTRIES_SQL = """
 SELECT e.key, e.dict, e.term, coalesce(s.term, e.term) AS standard, g.term AS generic, p.term AS product,
        f.term AS dosage_form
