@@ -33,7 +33,6 @@ import inference
 import pipeline
 import preprocess
 import settings as config
-from dosage_forms import INJECTION_PREFIX
 
 SETTING_NAMES = config.NAMES
 # The tables the caches are computed from (their statement triggers mark uncommitted changes).
@@ -436,7 +435,7 @@ def _read_typos_as_meant(plpy, b, got: dict, k, threshold) -> None:
                 continue    # the name meant, one character apart, ranks first and is accepted as it is
             keys = [preprocess.normalize_key(c["term"], lex.t2s, lex.irrelevant) for c in cands]
             shape = inference.shape(key, lex)     # the name ends before its form suffix (添丁|片)
-            name_end = len(INJECTION_PREFIX) * key.startswith(INJECTION_PREFIX) + len(shape.stem) if shape else None
+            name_end = len(key) - len(pipeline._suffix(key, shape)) if shape else None
             alt = homophones.read_as(key, lambda ch: known(ch) is not False, b.readings_of(plpy, "".join(keys)),
                                      keys, name_end)
             # the name meant ranks first already, and is accepted as it is: nothing to score again

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 62dbbadfc8300132
+-- code version a5309a067b24a7de
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -4015,7 +4015,6 @@ import inference
 import pipeline
 import preprocess
 import settings as config
-from dosage_forms import INJECTION_PREFIX
 
 SETTING_NAMES = config.NAMES
 # The tables the caches are computed from (their statement triggers mark uncommitted changes).
@@ -4418,7 +4417,7 @@ def _read_typos_as_meant(plpy, b, got: dict, k, threshold) -> None:
                 continue    # the name meant, one character apart, ranks first and is accepted as it is
             keys = [preprocess.normalize_key(c["term"], lex.t2s, lex.irrelevant) for c in cands]
             shape = inference.shape(key, lex)     # the name ends before its form suffix (添丁|片)
-            name_end = len(INJECTION_PREFIX) * key.startswith(INJECTION_PREFIX) + len(shape.stem) if shape else None
+            name_end = len(key) - len(pipeline._suffix(key, shape)) if shape else None
             alt = homophones.read_as(key, lambda ch: known(ch) is not False, b.readings_of(plpy, "".join(keys)),
                                      keys, name_end)
             # the name meant ranks first already, and is accepted as it is: nothing to score again
@@ -4891,7 +4890,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '62dbbadfc8300132')
+    'code', 'a5309a067b24a7de')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4902,11 +4901,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "62dbbadfc8300132":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a5309a067b24a7de":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '62dbbadfc8300132'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a5309a067b24a7de'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4934,7 +4933,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "62dbbadfc8300132":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "62dbbadfc8300132"
+    _dn.CODE_VERSION = "a5309a067b24a7de"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4950,11 +4949,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "62dbbadfc8300132":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a5309a067b24a7de":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '62dbbadfc8300132'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a5309a067b24a7de'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4982,7 +4981,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "62dbbadfc8300132":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "62dbbadfc8300132"
+    _dn.CODE_VERSION = "a5309a067b24a7de"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4995,11 +4994,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "62dbbadfc8300132":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a5309a067b24a7de":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '62dbbadfc8300132'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a5309a067b24a7de'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5027,7 +5026,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "62dbbadfc8300132":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "62dbbadfc8300132"
+    _dn.CODE_VERSION = "a5309a067b24a7de"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5042,11 +5041,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "62dbbadfc8300132":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a5309a067b24a7de":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '62dbbadfc8300132'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a5309a067b24a7de'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5074,7 +5073,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "62dbbadfc8300132":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "62dbbadfc8300132"
+    _dn.CODE_VERSION = "a5309a067b24a7de"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5087,11 +5086,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "62dbbadfc8300132":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a5309a067b24a7de":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '62dbbadfc8300132'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a5309a067b24a7de'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5119,7 +5118,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "62dbbadfc8300132":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "62dbbadfc8300132"
+    _dn.CODE_VERSION = "a5309a067b24a7de"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5254,7 +5253,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "62dbbadfc8300132", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "a5309a067b24a7de", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
