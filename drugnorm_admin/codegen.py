@@ -33,20 +33,25 @@ _CODE_TAG = "$drugnorm_code$"
 # sys.modules under "drugnorm.<name>" (never bare names, which other PL/Python code may use); a module's
 # own "import x" of a sibling goes through an __import__ that loads x on first use, so no load order is
 # kept by hand. A new code version (an upgrade in a live backend) reloads everything. Modules compiled by
-# drugnorm.compile_code() for this code version and this Python are unmarshalled, not compiled again.
+# drugnorm.compile_code() for this code version and this Python are unmarshalled, not compiled again, and
+# then the sources are never read: code_modules() is a 200 KB SQL body, parsed on every call (~3 ms).
 _PRELUDE = '''_dn = GD.get("drugnorm_code")
 if _dn is None or getattr(_dn, "CODE_VERSION", None) != "{version}":
     import builtins, importlib.util, marshal, sys, types
-    _src, _bin = dict(), dict()
-    for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '{version}'"):
-        _src[_r["name"]] = _r["source"]
-        if _r["magic"] == importlib.util.MAGIC_NUMBER:
+    _names = frozenset({names})
+    _bin, _src = dict(), dict()
+    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = '{version}'"):
+        if _r["name"] in _names and _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
+    def _source(name, _src=_src, _plpy=plpy):
+        if not _src:
+            _src.update((r["name"], r["source"]) for r in _plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
+        return _src[name]
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
         del sys.modules[_k]
-    def _load(name, globals=None, locals=None, fromlist=(), level=0, _src=_src, _bin=_bin, _real=builtins.__import__):
-        if level or name not in _src:
+    def _load(name, globals=None, locals=None, fromlist=(), level=0, _names=_names, _bin=_bin, _source=_source,
+              _real=builtins.__import__):
+        if level or name not in _names:
             return _real(name, globals, locals, fromlist, level)
         full = "drugnorm." + name
         m = sys.modules.get(full)
@@ -60,7 +65,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "{version}":
                     _code = marshal.loads(_bin[name]) if name in _bin else None
                 except (EOFError, TypeError, ValueError):
                     _code = None
-                exec(_code or compile(_src[name], m.__file__, "exec"), m.__dict__)
+                exec(_code or compile(_source(name), m.__file__, "exec"), m.__dict__)
             except BaseException:
                 del sys.modules[full]
                 raise
@@ -130,7 +135,7 @@ def render() -> str:
     rows = ",\n".join(f"('{name}', {_PY_TAG}{src}{_PY_TAG})" for name, src in sources)
     template = (SQL_DIR / "functions.sql").read_text(encoding="utf-8")
     body = (template.replace("{{MODULES}}", "VALUES\n" + rows)
-            .replace("{{PRELUDE}}", _PRELUDE.format(version=version))
+            .replace("{{PRELUDE}}", _PRELUDE.format(version=version, names=sorted(name for name, _ in sources)))
             .replace("{{CODE_VERSION}}", version))
     parts = [f"-- code version {version}\n\n"]
     for name in ("scoring.sql", "lookup.sql"):

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version a5309a067b24a7de
+-- code version 0e1841aeffad41f4
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -1899,7 +1899,6 @@ the generic name (the lexicon's standard when the stem is a known generic) and t
 """
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
 
 import companies
@@ -2013,7 +2012,15 @@ _NOTE_WORDS = tuple(sorted((
 _NUMERALS = frozenset("一二三四五六七八九十百千万")
 # a chemical's ending: a bracketed former or common generic name (美满霉素), not a trade name
 _CHEMICAL_ENDINGS = ("素", "酸", "钠", "钾", "钙", "胺", "醇", "酮", "酯", "碱", "酶")
-_TRADE_NAME_CHARACTERS = re.compile(r"[\u4e00-\u9fff][\u4e00-\u9fffa-z0-9\-·]*")
+# What a trade name is written with after its first hanzi. Tested by hand, not by a regex: compiling a class
+# of 20,000 hanzi costs a new backend's first call ~5 ms.
+_TRADE_NAME_TAIL = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-·")
+
+
+def _trade_name_characters(name: str) -> bool:
+    """A basic-block hanzi (U+4E00-U+9FFF) first, then such hanzi, ASCII letters, digits, - or ·."""
+    return bool(name) and "\u4e00" <= name[0] <= "\u9fff" and \
+        all("\u4e00" <= ch <= "\u9fff" or ch in _TRADE_NAME_TAIL for ch in name)
 
 
 def trade_name_shape(name: str, lex) -> bool:
@@ -2029,7 +2036,7 @@ def trade_name_shape(name: str, lex) -> bool:
     [False, False, False, False, False, False, True]
     """
     n_hanzi = sum(1 for ch in name if is_hanzi(ch))
-    if not 2 <= n_hanzi <= 6 or not _TRADE_NAME_CHARACTERS.fullmatch(name):
+    if not 2 <= n_hanzi <= 6 or not _trade_name_characters(name):
         return False
     if _NOTE_CHARACTERS.intersection(name) or name.endswith(_CHEMICAL_ENDINGS) or name in PROCESSING_PREFIXES \
             or _note_words_only(name, lex) or _NUMERALS.issuperset(name):
@@ -4890,7 +4897,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'a5309a067b24a7de')
+    'code', '0e1841aeffad41f4')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4901,18 +4908,22 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a5309a067b24a7de":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0e1841aeffad41f4":
     import builtins, importlib.util, marshal, sys, types
-    _src, _bin = dict(), dict()
-    for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a5309a067b24a7de'"):
-        _src[_r["name"]] = _r["source"]
-        if _r["magic"] == importlib.util.MAGIC_NUMBER:
+    _names = frozenset(['acceptance', 'char_models', 'chars', 'companies', 'dictionary_set', 'dimensions', 'dosage_forms', 'homophones', 'inference', 'loadtime', 'markers', 'merging', 'pipeline', 'preprocess', 'salts', 'scoring', 'segmentation', 'server', 'settings', 'spec_split'])
+    _bin, _src = dict(), dict()
+    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = '0e1841aeffad41f4'"):
+        if _r["name"] in _names and _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
+    def _source(name, _src=_src, _plpy=plpy):
+        if not _src:
+            _src.update((r["name"], r["source"]) for r in _plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
+        return _src[name]
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
         del sys.modules[_k]
-    def _load(name, globals=None, locals=None, fromlist=(), level=0, _src=_src, _bin=_bin, _real=builtins.__import__):
-        if level or name not in _src:
+    def _load(name, globals=None, locals=None, fromlist=(), level=0, _names=_names, _bin=_bin, _source=_source,
+              _real=builtins.__import__):
+        if level or name not in _names:
             return _real(name, globals, locals, fromlist, level)
         full = "drugnorm." + name
         m = sys.modules.get(full)
@@ -4926,14 +4937,14 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a5309a067b24a7de":
                     _code = marshal.loads(_bin[name]) if name in _bin else None
                 except (EOFError, TypeError, ValueError):
                     _code = None
-                exec(_code or compile(_src[name], m.__file__, "exec"), m.__dict__)
+                exec(_code or compile(_source(name), m.__file__, "exec"), m.__dict__)
             except BaseException:
                 del sys.modules[full]
                 raise
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "a5309a067b24a7de"
+    _dn.CODE_VERSION = "0e1841aeffad41f4"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4949,18 +4960,22 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a5309a067b24a7de":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0e1841aeffad41f4":
     import builtins, importlib.util, marshal, sys, types
-    _src, _bin = dict(), dict()
-    for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a5309a067b24a7de'"):
-        _src[_r["name"]] = _r["source"]
-        if _r["magic"] == importlib.util.MAGIC_NUMBER:
+    _names = frozenset(['acceptance', 'char_models', 'chars', 'companies', 'dictionary_set', 'dimensions', 'dosage_forms', 'homophones', 'inference', 'loadtime', 'markers', 'merging', 'pipeline', 'preprocess', 'salts', 'scoring', 'segmentation', 'server', 'settings', 'spec_split'])
+    _bin, _src = dict(), dict()
+    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = '0e1841aeffad41f4'"):
+        if _r["name"] in _names and _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
+    def _source(name, _src=_src, _plpy=plpy):
+        if not _src:
+            _src.update((r["name"], r["source"]) for r in _plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
+        return _src[name]
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
         del sys.modules[_k]
-    def _load(name, globals=None, locals=None, fromlist=(), level=0, _src=_src, _bin=_bin, _real=builtins.__import__):
-        if level or name not in _src:
+    def _load(name, globals=None, locals=None, fromlist=(), level=0, _names=_names, _bin=_bin, _source=_source,
+              _real=builtins.__import__):
+        if level or name not in _names:
             return _real(name, globals, locals, fromlist, level)
         full = "drugnorm." + name
         m = sys.modules.get(full)
@@ -4974,14 +4989,14 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a5309a067b24a7de":
                     _code = marshal.loads(_bin[name]) if name in _bin else None
                 except (EOFError, TypeError, ValueError):
                     _code = None
-                exec(_code or compile(_src[name], m.__file__, "exec"), m.__dict__)
+                exec(_code or compile(_source(name), m.__file__, "exec"), m.__dict__)
             except BaseException:
                 del sys.modules[full]
                 raise
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "a5309a067b24a7de"
+    _dn.CODE_VERSION = "0e1841aeffad41f4"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4994,18 +5009,22 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a5309a067b24a7de":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0e1841aeffad41f4":
     import builtins, importlib.util, marshal, sys, types
-    _src, _bin = dict(), dict()
-    for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a5309a067b24a7de'"):
-        _src[_r["name"]] = _r["source"]
-        if _r["magic"] == importlib.util.MAGIC_NUMBER:
+    _names = frozenset(['acceptance', 'char_models', 'chars', 'companies', 'dictionary_set', 'dimensions', 'dosage_forms', 'homophones', 'inference', 'loadtime', 'markers', 'merging', 'pipeline', 'preprocess', 'salts', 'scoring', 'segmentation', 'server', 'settings', 'spec_split'])
+    _bin, _src = dict(), dict()
+    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = '0e1841aeffad41f4'"):
+        if _r["name"] in _names and _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
+    def _source(name, _src=_src, _plpy=plpy):
+        if not _src:
+            _src.update((r["name"], r["source"]) for r in _plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
+        return _src[name]
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
         del sys.modules[_k]
-    def _load(name, globals=None, locals=None, fromlist=(), level=0, _src=_src, _bin=_bin, _real=builtins.__import__):
-        if level or name not in _src:
+    def _load(name, globals=None, locals=None, fromlist=(), level=0, _names=_names, _bin=_bin, _source=_source,
+              _real=builtins.__import__):
+        if level or name not in _names:
             return _real(name, globals, locals, fromlist, level)
         full = "drugnorm." + name
         m = sys.modules.get(full)
@@ -5019,14 +5038,14 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a5309a067b24a7de":
                     _code = marshal.loads(_bin[name]) if name in _bin else None
                 except (EOFError, TypeError, ValueError):
                     _code = None
-                exec(_code or compile(_src[name], m.__file__, "exec"), m.__dict__)
+                exec(_code or compile(_source(name), m.__file__, "exec"), m.__dict__)
             except BaseException:
                 del sys.modules[full]
                 raise
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "a5309a067b24a7de"
+    _dn.CODE_VERSION = "0e1841aeffad41f4"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5041,18 +5060,22 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a5309a067b24a7de":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0e1841aeffad41f4":
     import builtins, importlib.util, marshal, sys, types
-    _src, _bin = dict(), dict()
-    for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a5309a067b24a7de'"):
-        _src[_r["name"]] = _r["source"]
-        if _r["magic"] == importlib.util.MAGIC_NUMBER:
+    _names = frozenset(['acceptance', 'char_models', 'chars', 'companies', 'dictionary_set', 'dimensions', 'dosage_forms', 'homophones', 'inference', 'loadtime', 'markers', 'merging', 'pipeline', 'preprocess', 'salts', 'scoring', 'segmentation', 'server', 'settings', 'spec_split'])
+    _bin, _src = dict(), dict()
+    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = '0e1841aeffad41f4'"):
+        if _r["name"] in _names and _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
+    def _source(name, _src=_src, _plpy=plpy):
+        if not _src:
+            _src.update((r["name"], r["source"]) for r in _plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
+        return _src[name]
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
         del sys.modules[_k]
-    def _load(name, globals=None, locals=None, fromlist=(), level=0, _src=_src, _bin=_bin, _real=builtins.__import__):
-        if level or name not in _src:
+    def _load(name, globals=None, locals=None, fromlist=(), level=0, _names=_names, _bin=_bin, _source=_source,
+              _real=builtins.__import__):
+        if level or name not in _names:
             return _real(name, globals, locals, fromlist, level)
         full = "drugnorm." + name
         m = sys.modules.get(full)
@@ -5066,14 +5089,14 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a5309a067b24a7de":
                     _code = marshal.loads(_bin[name]) if name in _bin else None
                 except (EOFError, TypeError, ValueError):
                     _code = None
-                exec(_code or compile(_src[name], m.__file__, "exec"), m.__dict__)
+                exec(_code or compile(_source(name), m.__file__, "exec"), m.__dict__)
             except BaseException:
                 del sys.modules[full]
                 raise
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "a5309a067b24a7de"
+    _dn.CODE_VERSION = "0e1841aeffad41f4"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5086,18 +5109,22 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a5309a067b24a7de":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0e1841aeffad41f4":
     import builtins, importlib.util, marshal, sys, types
-    _src, _bin = dict(), dict()
-    for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'a5309a067b24a7de'"):
-        _src[_r["name"]] = _r["source"]
-        if _r["magic"] == importlib.util.MAGIC_NUMBER:
+    _names = frozenset(['acceptance', 'char_models', 'chars', 'companies', 'dictionary_set', 'dimensions', 'dosage_forms', 'homophones', 'inference', 'loadtime', 'markers', 'merging', 'pipeline', 'preprocess', 'salts', 'scoring', 'segmentation', 'server', 'settings', 'spec_split'])
+    _bin, _src = dict(), dict()
+    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = '0e1841aeffad41f4'"):
+        if _r["name"] in _names and _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
+    def _source(name, _src=_src, _plpy=plpy):
+        if not _src:
+            _src.update((r["name"], r["source"]) for r in _plpy.execute("SELECT name, source FROM drugnorm.code_modules()"))
+        return _src[name]
     for _k in [k for k in sys.modules if k.startswith("drugnorm.")]:
         del sys.modules[_k]
-    def _load(name, globals=None, locals=None, fromlist=(), level=0, _src=_src, _bin=_bin, _real=builtins.__import__):
-        if level or name not in _src:
+    def _load(name, globals=None, locals=None, fromlist=(), level=0, _names=_names, _bin=_bin, _source=_source,
+              _real=builtins.__import__):
+        if level or name not in _names:
             return _real(name, globals, locals, fromlist, level)
         full = "drugnorm." + name
         m = sys.modules.get(full)
@@ -5111,14 +5138,14 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "a5309a067b24a7de":
                     _code = marshal.loads(_bin[name]) if name in _bin else None
                 except (EOFError, TypeError, ValueError):
                     _code = None
-                exec(_code or compile(_src[name], m.__file__, "exec"), m.__dict__)
+                exec(_code or compile(_source(name), m.__file__, "exec"), m.__dict__)
             except BaseException:
                 del sys.modules[full]
                 raise
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "a5309a067b24a7de"
+    _dn.CODE_VERSION = "0e1841aeffad41f4"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5253,7 +5280,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "a5309a067b24a7de", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "0e1841aeffad41f4", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

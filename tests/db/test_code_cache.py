@@ -74,6 +74,26 @@ def test_unreadable_or_missing_cache_compiles_the_source(mini_db):
         assert conn.execute("SELECT drug_parse(%s)->>'trade_name'", (ATORVASTATIN,)).fetchone()[0] == "立普妥"
 
 
+
+def test_a_cached_name_that_is_no_module_of_the_code_is_never_imported(mini_db):
+    # the loader reads the cache alone; a row named like a standard module must not shadow it
+    with psycopg.connect(mini_db, autocommit=True) as conn:
+        conn.execute("""DO $$
+import importlib.util, marshal
+v = plpy.execute("SELECT drugnorm.version()->>'code' AS v")[0]["v"]
+plan = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, code) VALUES ('json', $1, $2, $3)",
+                    ["text", "bytea", "bytea"])
+plpy.execute(plan, [v, importlib.util.MAGIC_NUMBER, marshal.dumps(compile("PLANTED = True", "json", "exec"))])
+$$ LANGUAGE plpython3u""")
+    with psycopg.connect(mini_db, autocommit=True) as conn:
+        assert conn.execute("SELECT drug_parse(%s)->>'trade_name'", (ATORVASTATIN,)).fetchone()[0] == "立普妥"
+        assert _module_flag(conn, "server", "json") != "None"
+        conn.execute("""CREATE FUNCTION pg_temp.planted() RETURNS text LANGUAGE plpython3u AS $$
+import sys
+return repr([k for k, m in sys.modules.items() if getattr(m, "PLANTED", False)])
+$$""")
+        assert conn.execute("SELECT pg_temp.planted()").fetchone()[0] == "[]"
+
 @pytest.mark.parametrize("grant", ["drugnorm_reader", "drugnorm_editor"])
 def test_only_the_owner_writes_the_cache(mini_db, grant):
     name = f"r_{uuid.uuid4().hex[:8]}"
