@@ -283,6 +283,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
         # written, _bracketed_trade_name)
         flat.values["trade_name"], flat.rank["trade_name"], flat.evidence["trade_name"] = None, Rank.UNSET, None
         flat.fuzzy_trade[0].update(match="fuzzy", attribute=None, term=None, standard=None, accepted=False)
+    _fuzzy_product_of_another_form(flat, form_of_product)
     _join_latin_company(segments, raw, lex, flat)
     if flat.rank["manufacturer"] in (EXACT, FUZZY):
         full = companies.full_name_of_short_names(segments, key_of)
@@ -322,6 +323,18 @@ def _as_written(segments, flat, s, offsets, head):
     for seg in segments:
         if seg["match"] == "inferred":
             seg["term"], seg["standard"] = written(seg["term"]), written(seg["standard"])
+
+
+def _fuzzy_product_of_another_form(flat, form_of_product):
+    """六味地黄梚 胶囊: a product the fuzzy step found (六味地黄丸) whose form is of another kind than the form the
+    text writes (胶囊) is not the product the text names; its generic stands, as a trade name's linked
+    product of another form gives way (dosage_forms.other_product_form)."""
+    product = flat.values["product_name"]
+    if product is None or flat.rank["product_name"] not in (FUZZY, FUZZY_LINKED) or flat.rank["dosage_form"] != EXACT:
+        return
+    linked = form_of_product(product)
+    if linked and other_product_form(flat.values["dosage_form"], linked):
+        flat.values["product_name"], flat.rank["product_name"], flat.evidence["product_name"] = None, Rank.UNSET, None
 
 
 def _same_drug(a: str, b: str) -> bool:

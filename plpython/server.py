@@ -340,6 +340,8 @@ _KEYS_SQL = f"SELECT string_agg(key, E'\\n') AS keys FROM drugnorm.entry WHERE d
 # The readings of some hanzi, and whether an entry has each (homophones.read_as).
 _READINGS_SQL = ("SELECT h.ch, h.readings, EXISTS (SELECT 1 FROM drugnorm.token_stat t WHERE t.token = 'h' || h.ch) "
                  "AS in_lexicon FROM drugnorm.hanzi h WHERE h.ch = ANY ($1)")
+# How the lexicon reads a word: the phrase-aware readings of an entry of that key (homophones.read_as).
+_SPOKEN_SQL = "SELECT readings FROM drugnorm.entry WHERE key = $1 AND readings IS NOT NULL LIMIT 1"
 # The entries of some keys, with the display strings of their standard and links (dictionary_set.entries_by_key).
 _ENTRIES_SQL = """
 SELECT e.key, e.dict, e.term, coalesce(s.term, e.term) AS standard, g.term AS generic, p.term AS product,
@@ -437,7 +439,7 @@ def _read_typos_as_meant(plpy, b, got: dict, k, threshold) -> None:
             shape = inference.shape(key, lex)     # the name ends before its form suffix (添丁|片)
             name_end = len(key) - len(pipeline._suffix(key, shape)) if shape else None
             alt = homophones.read_as(key, lambda ch: known(ch) is not False, b.readings_of(plpy, "".join(keys)),
-                                     keys, name_end)
+                                     keys, lambda name: _spoken(plpy, b, name), name_end)
             # the name meant ranks first already, and is accepted as it is: nothing to score again
             if alt is not None and not (keys[0] in (alt, alt[:name_end]) and cands[0]["s"] >= b.settings["accept"]):
                 meant[key] = alt
@@ -445,6 +447,13 @@ def _read_typos_as_meant(plpy, b, got: dict, k, threshold) -> None:
         again = _score_sql(plpy, b, sorted(set(meant.values())), k, threshold)
         for key, alt in meant.items():
             got[key] = again.get(alt) or got[key]
+
+
+def _spoken(plpy, b, key):
+    """How the lexicon reads the word ``key``, a reading per character (entry.readings), or None. Asked only
+    for the few names a typo is about to be read as."""
+    rows = plpy.execute(b.plan(plpy, "spoken", _SPOKEN_SQL, ["text"]), [key])
+    return rows[0]["readings"] if rows else None
 
 
 _SCORE_SQL = """

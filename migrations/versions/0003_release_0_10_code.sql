@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 0e1841aeffad41f4
+-- code version afd3af7bd0063527
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -1834,16 +1834,18 @@ evidence is strong and one-sided (an adversarial review found each of these rule
 - the candidates' hanzi at the same place, counted from the name's start (an extra form suffix of a
   candidate never lends a character: 阿事匹林 is not 阿司匹林缓释片 through 释);
 - every candidate that has there a hanzi of the same sound under fuzzy pinyin has the same one (阿乏替尼:
-  阿伐替尼 or 阿法替尼; 八争片: 八正片 or 八珍片: nothing is read), and it reads exactly as the typed one does
-  in its common reading (也 is ye: 也康唑 is not read 异康唑 through the rare yi);
+  阿伐替尼 or 阿法替尼; 八争片: 八正片 or 八珍片: nothing is read), and the name meant reads it, as the lexicon
+  reads the whole name, exactly as the typed one is read in its common reading: 也 is ye, so 也康唑 is not
+  异康唑 through 也's rare yi; 奥 is ao in 奥施康定, so 钰施康定 (yu) is no typo of it through 奥's rare yu;
 - so read, the name (with or without its form suffix) is a candidate's own: a typo of one character
   (强隶松 read 强力松 is no name: 强的松 stays its best candidate);
 - never a chemical element (枸橼酸镓 is not 枸橼酸钾) nor a processing word of a herb (焯苦杏仁 is not 炒苦杏仁).
 
 >>> readings = {"梚": ("wan",), "丸": ("wan",), "片": ("pian",), "伐": ("fa",), "法": ("fa",), "乏": ("fa",)}.get
->>> read_as("阑尾消炎梚", lambda ch: ch != "梚", lambda ch: readings(ch, ()), ["阑尾消炎", "阑尾消炎丸", "阑尾消炎片"])
+>>> spoken = lambda key: [readings(ch, ("",))[0] for ch in key]
+>>> read_as("阑尾消炎梚", lambda ch: ch != "梚", lambda ch: readings(ch, ()), ["阑尾消炎", "阑尾消炎丸", "阑尾消炎片"], spoken)
 '阑尾消炎丸'
->>> read_as("阿乏替尼", lambda ch: ch != "乏", lambda ch: readings(ch, ()), ["阿伐替尼", "阿法替尼"]) is None
+>>> read_as("阿乏替尼", lambda ch: ch != "乏", lambda ch: readings(ch, ()), ["阿伐替尼", "阿法替尼"], spoken) is None
 True
 """
 from __future__ import annotations
@@ -1859,11 +1861,13 @@ ELEMENTS = frozenset("氢氦锂铍硼碳氮氧氟氖钠镁铝硅磷硫氯氩钾�
 _NEVER = ELEMENTS | frozenset(p for p in PROCESSING_PREFIXES if len(p) == 1)
 
 
-def read_as(fragment: str, known, readings, candidate_keys, name_end: int | None = None) -> str | None:
+def read_as(fragment: str, known, readings, candidate_keys, spoken, name_end: int | None = None) -> str | None:
     """``fragment`` with its one unknown hanzi written as the candidates write it, or None.
 
     ``known(ch)``: whether a lexicon entry has the hanzi; ``readings(ch)``: its readings; ``candidate_keys``:
-    the keys of the fragment's fuzzy candidates; ``name_end``: where the name ends before a form suffix."""
+    the keys of the fragment's fuzzy candidates; ``spoken(key)``: the reading of each character of a key as
+    the lexicon reads the word (entry.readings; None when it has none); ``name_end``: where the name ends
+    before a form suffix."""
     places = [i for i, ch in enumerate(fragment) if is_hanzi(ch)]
     unknown = [i for i in places if not known(fragment[i])]
     in_name = [i for i in places if i < (len(fragment) if name_end is None else name_end)]
@@ -1883,12 +1887,16 @@ def read_as(fragment: str, known, readings, candidate_keys, name_end: int | None
     if len(offered) != 1:
         return None
     meant = offered.pop()
-    if meant in _NEVER or typed[0] not in readings(meant):
+    if meant in _NEVER:
         return None
     alt = fragment[:at] + meant + fragment[at + 1:]
     # a typo of one character: read so, the name is one of the candidates' own (强隶松 read 强力松 is no name)
     keys = set(candidate_keys)
-    return alt if alt in keys or (name_end is not None and alt[:name_end] in keys) else None
+    name = alt if alt in keys else alt[:name_end] if name_end is not None and alt[:name_end] in keys else None
+    if name is None:
+        return None
+    said = spoken(name)
+    return alt if said is not None and at < len(said) and said[at] == typed[0] else None
 $drugnorm_py$),
 ('inference', $drugnorm_py$"""Inferred products: what a product-shaped fragment tells when no dictionary holds it.
 
@@ -2845,6 +2853,7 @@ def parse(raw, lex, fuzzy, settings: dict, checkpoint=None):
         # written, _bracketed_trade_name)
         flat.values["trade_name"], flat.rank["trade_name"], flat.evidence["trade_name"] = None, Rank.UNSET, None
         flat.fuzzy_trade[0].update(match="fuzzy", attribute=None, term=None, standard=None, accepted=False)
+    _fuzzy_product_of_another_form(flat, form_of_product)
     _join_latin_company(segments, raw, lex, flat)
     if flat.rank["manufacturer"] in (EXACT, FUZZY):
         full = companies.full_name_of_short_names(segments, key_of)
@@ -2884,6 +2893,18 @@ def _as_written(segments, flat, s, offsets, head):
     for seg in segments:
         if seg["match"] == "inferred":
             seg["term"], seg["standard"] = written(seg["term"]), written(seg["standard"])
+
+
+def _fuzzy_product_of_another_form(flat, form_of_product):
+    """六味地黄梚 胶囊: a product the fuzzy step found (六味地黄丸) whose form is of another kind than the form the
+    text writes (胶囊) is not the product the text names; its generic stands, as a trade name's linked
+    product of another form gives way (dosage_forms.other_product_form)."""
+    product = flat.values["product_name"]
+    if product is None or flat.rank["product_name"] not in (FUZZY, FUZZY_LINKED) or flat.rank["dosage_form"] != EXACT:
+        return
+    linked = form_of_product(product)
+    if linked and other_product_form(flat.values["dosage_form"], linked):
+        flat.values["product_name"], flat.rank["product_name"], flat.evidence["product_name"] = None, Rank.UNSET, None
 
 
 def _same_drug(a: str, b: str) -> bool:
@@ -4329,6 +4350,8 @@ _KEYS_SQL = f"SELECT string_agg(key, E'\\n') AS keys FROM drugnorm.entry WHERE d
 # The readings of some hanzi, and whether an entry has each (homophones.read_as).
 _READINGS_SQL = ("SELECT h.ch, h.readings, EXISTS (SELECT 1 FROM drugnorm.token_stat t WHERE t.token = 'h' || h.ch) "
                  "AS in_lexicon FROM drugnorm.hanzi h WHERE h.ch = ANY ($1)")
+# How the lexicon reads a word: the phrase-aware readings of an entry of that key (homophones.read_as).
+_SPOKEN_SQL = "SELECT readings FROM drugnorm.entry WHERE key = $1 AND readings IS NOT NULL LIMIT 1"
 # The entries of some keys, with the display strings of their standard and links (dictionary_set.entries_by_key).
 _ENTRIES_SQL = """
 SELECT e.key, e.dict, e.term, coalesce(s.term, e.term) AS standard, g.term AS generic, p.term AS product,
@@ -4426,7 +4449,7 @@ def _read_typos_as_meant(plpy, b, got: dict, k, threshold) -> None:
             shape = inference.shape(key, lex)     # the name ends before its form suffix (添丁|片)
             name_end = len(key) - len(pipeline._suffix(key, shape)) if shape else None
             alt = homophones.read_as(key, lambda ch: known(ch) is not False, b.readings_of(plpy, "".join(keys)),
-                                     keys, name_end)
+                                     keys, lambda name: _spoken(plpy, b, name), name_end)
             # the name meant ranks first already, and is accepted as it is: nothing to score again
             if alt is not None and not (keys[0] in (alt, alt[:name_end]) and cands[0]["s"] >= b.settings["accept"]):
                 meant[key] = alt
@@ -4434,6 +4457,13 @@ def _read_typos_as_meant(plpy, b, got: dict, k, threshold) -> None:
         again = _score_sql(plpy, b, sorted(set(meant.values())), k, threshold)
         for key, alt in meant.items():
             got[key] = again.get(alt) or got[key]
+
+
+def _spoken(plpy, b, key):
+    """How the lexicon reads the word ``key``, a reading per character (entry.readings), or None. Asked only
+    for the few names a typo is about to be read as."""
+    rows = plpy.execute(b.plan(plpy, "spoken", _SPOKEN_SQL, ["text"]), [key])
+    return rows[0]["readings"] if rows else None
 
 
 _SCORE_SQL = """
@@ -4897,7 +4927,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '0e1841aeffad41f4')
+    'code', 'afd3af7bd0063527')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4908,11 +4938,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0e1841aeffad41f4":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "afd3af7bd0063527":
     import builtins, importlib.util, marshal, sys, types
     _names = frozenset(['acceptance', 'char_models', 'chars', 'companies', 'dictionary_set', 'dimensions', 'dosage_forms', 'homophones', 'inference', 'loadtime', 'markers', 'merging', 'pipeline', 'preprocess', 'salts', 'scoring', 'segmentation', 'server', 'settings', 'spec_split'])
     _bin, _src = dict(), dict()
-    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = '0e1841aeffad41f4'"):
+    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'afd3af7bd0063527'"):
         if _r["name"] in _names and _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
     def _source(name, _src=_src, _plpy=plpy):
@@ -4944,7 +4974,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0e1841aeffad41f4":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "0e1841aeffad41f4"
+    _dn.CODE_VERSION = "afd3af7bd0063527"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4960,11 +4990,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0e1841aeffad41f4":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "afd3af7bd0063527":
     import builtins, importlib.util, marshal, sys, types
     _names = frozenset(['acceptance', 'char_models', 'chars', 'companies', 'dictionary_set', 'dimensions', 'dosage_forms', 'homophones', 'inference', 'loadtime', 'markers', 'merging', 'pipeline', 'preprocess', 'salts', 'scoring', 'segmentation', 'server', 'settings', 'spec_split'])
     _bin, _src = dict(), dict()
-    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = '0e1841aeffad41f4'"):
+    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'afd3af7bd0063527'"):
         if _r["name"] in _names and _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
     def _source(name, _src=_src, _plpy=plpy):
@@ -4996,7 +5026,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0e1841aeffad41f4":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "0e1841aeffad41f4"
+    _dn.CODE_VERSION = "afd3af7bd0063527"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5009,11 +5039,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0e1841aeffad41f4":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "afd3af7bd0063527":
     import builtins, importlib.util, marshal, sys, types
     _names = frozenset(['acceptance', 'char_models', 'chars', 'companies', 'dictionary_set', 'dimensions', 'dosage_forms', 'homophones', 'inference', 'loadtime', 'markers', 'merging', 'pipeline', 'preprocess', 'salts', 'scoring', 'segmentation', 'server', 'settings', 'spec_split'])
     _bin, _src = dict(), dict()
-    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = '0e1841aeffad41f4'"):
+    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'afd3af7bd0063527'"):
         if _r["name"] in _names and _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
     def _source(name, _src=_src, _plpy=plpy):
@@ -5045,7 +5075,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0e1841aeffad41f4":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "0e1841aeffad41f4"
+    _dn.CODE_VERSION = "afd3af7bd0063527"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5060,11 +5090,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0e1841aeffad41f4":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "afd3af7bd0063527":
     import builtins, importlib.util, marshal, sys, types
     _names = frozenset(['acceptance', 'char_models', 'chars', 'companies', 'dictionary_set', 'dimensions', 'dosage_forms', 'homophones', 'inference', 'loadtime', 'markers', 'merging', 'pipeline', 'preprocess', 'salts', 'scoring', 'segmentation', 'server', 'settings', 'spec_split'])
     _bin, _src = dict(), dict()
-    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = '0e1841aeffad41f4'"):
+    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'afd3af7bd0063527'"):
         if _r["name"] in _names and _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
     def _source(name, _src=_src, _plpy=plpy):
@@ -5096,7 +5126,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0e1841aeffad41f4":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "0e1841aeffad41f4"
+    _dn.CODE_VERSION = "afd3af7bd0063527"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5109,11 +5139,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0e1841aeffad41f4":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "afd3af7bd0063527":
     import builtins, importlib.util, marshal, sys, types
     _names = frozenset(['acceptance', 'char_models', 'chars', 'companies', 'dictionary_set', 'dimensions', 'dosage_forms', 'homophones', 'inference', 'loadtime', 'markers', 'merging', 'pipeline', 'preprocess', 'salts', 'scoring', 'segmentation', 'server', 'settings', 'spec_split'])
     _bin, _src = dict(), dict()
-    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = '0e1841aeffad41f4'"):
+    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'afd3af7bd0063527'"):
         if _r["name"] in _names and _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
     def _source(name, _src=_src, _plpy=plpy):
@@ -5145,7 +5175,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0e1841aeffad41f4":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "0e1841aeffad41f4"
+    _dn.CODE_VERSION = "afd3af7bd0063527"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5280,7 +5310,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "0e1841aeffad41f4", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "afd3af7bd0063527", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -148,3 +148,26 @@ def test_a_name_and_its_form_written_apart_are_one_product(bundled_db, raw, prod
     with psycopg.connect(bundled_db) as conn:
         doc = conn.execute("SELECT drug_parse(%s)", (raw,)).fetchone()[0]
     assert (doc["product_name"], doc["status"]) == (product, "exact")
+
+
+@pytest.mark.parametrize("raw, not_generic", [
+    ("钰施康定 10mg*10片", "盐酸羟考酮"),     # 奥 reads yu only in old texts; 奥施康定 says ao
+    ("祎司唑仑片 1mg*20片", "艾司唑仑"),       # 艾 as yi (自怨自艾), not as ai
+    ("竞霉素钾 80万u", "青霉素钾"),            # 青 as jing, not qing
+    ("洽马西平片 0.1g*100片", "卡马西平"),     # 卡 as qia (关卡), not ka
+])
+def test_an_unknown_character_is_no_typo_through_a_rare_reading_of_the_name_meant(bundled_db, raw, not_generic):
+    # an input method offers a character for the syllable typed; the name meant must say that syllable
+    with psycopg.connect(bundled_db) as conn:
+        doc = conn.execute("SELECT drug_parse(%s)", (raw,)).fetchone()[0]
+    assert doc["generic_name"] != not_generic and doc["status"] != "fuzzy"
+
+
+@pytest.mark.parametrize("raw, generic, not_product", [
+    ("六味地黄梚 胶囊 0.3g*60粒", "六味地黄", "六味地黄丸"),
+    ("复方丹参篇 滴丸 27mg*180丸", "复方丹参", "复方丹参片"),
+])
+def test_a_fuzzy_product_of_another_form_than_the_text_writes_is_not_taken(bundled_db, raw, generic, not_product):
+    with psycopg.connect(bundled_db) as conn:
+        doc = conn.execute("SELECT drug_parse(%s)", (raw,)).fetchone()[0]
+    assert doc["generic_name"] == generic and doc["product_name"] != not_product
