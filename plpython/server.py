@@ -55,6 +55,9 @@ _STATE_SQL = ("SELECT version, settings_version, "
 RESULT_CACHE_BYTES = 24 << 20
 FRAGMENT_CACHE_BYTES = 8 << 20
 _COMPACT = (",", ":")     # JSON without spaces: a tenth smaller, a quarter faster to write
+# json.dumps(x, ensure_ascii=False, separators=_COMPACT), the same text: one encoder for every call, and no
+# check for cycles (the documents are trees; the check cost a fifth of the encoding)
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=_COMPACT, check_circular=False).encode
 
 
 class _Cache:
@@ -416,7 +419,7 @@ def _score_many(plpy, b, keys, k=None, threshold=None) -> dict:
             found = out[key] = got.get(key, [])
             if b.keep and len(key) <= pipeline.MAX_FUZZY:
                 b.fragments.put((key, k, threshold),
-                                _pack(json.dumps(found, ensure_ascii=False, separators=_COMPACT)),
+                                _pack(_to_json(found)),
                                 st["cache_entries"])
     return out
 
@@ -510,7 +513,7 @@ def parse(plpy, GD, raw):
         lex.prepare(preprocess.normalize(head, lex.t2s, lex.irrelevant)[0] if len(head) <= 100 else None)
     result = pipeline.parse(raw, lex, _Matcher(plpy, b), st, _Interrupts(plpy, b))
     result["lexicon_version"] = version
-    out = json.dumps(result, ensure_ascii=False, separators=_COMPACT)   # jsonb keeps no spacing anyway
+    out = _to_json(result)   # jsonb keeps no spacing anyway
     # long strings are rarely repeated; don't let them fill the cache
     if b.keep and len(raw) <= 1000 and b.seen_once.check_and_add(raw):
         b.results.put(raw, _pack(out), b.settings["cache_entries"])
