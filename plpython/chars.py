@@ -16,6 +16,9 @@ lexicon build and the SQL function drugnorm.lookup_codes use.
 """
 from __future__ import annotations
 
+# is_hanzi's ranges as the inside of a regex character class (segmentation.py tests characters in C with it)
+HANZI_CLASS = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
+
 
 def is_hanzi(ch: str) -> bool:
     o = ord(ch)
