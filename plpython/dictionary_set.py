@@ -30,6 +30,8 @@ VEHICLE_GENERICS = frozenset(("氯化钠", "葡萄糖", "葡萄糖氯化钠", "�
 MARKER_DICTS = ("insurance_class", "formulary_marker")
 # Protected keys are indexed by this many first characters.
 PROTECTED_PREFIX = 3
+# A stored lexicon's key hashes are bucketed by this many top bits (StoredLexicon._known).
+HASH_BUCKET_BITS = 12
 
 
 class Entry(NamedTuple):
@@ -235,6 +237,7 @@ class StoredLexicon(MemoryLexicon):
         self.fetch_protected = fetch_protected
         self.fetch_manufacturers = fetch_manufacturers
         self.hashes: array | None = None          # hash() of every key of the dictionary set, sorted, once read
+        self.bucket_starts: array | None = None   # where each HASH_BUCKET_BITS-bit prefix of them starts in hashes
         self.cache: OrderedDict = OrderedDict()   # key -> Entry | tuple[Entry, ...] | () (no such key)
         self.pending: set = set()
         self.here: frozenset = frozenset()        # the prepared input's substrings, all of them fetched
@@ -288,6 +291,11 @@ class StoredLexicon(MemoryLexicon):
         self.max_key_len = max(map(len, keys), default=0)
         # 8 bytes a key in a sorted array (a set of them took 120): a few dozen bisections per input
         self.hashes = array("q", sorted(set(map(hash, keys))))
+        # a bisection compares an int made from the array at each step: within its top bits' bucket (16 KB)
+        # it takes ~5 steps instead of ~15 (has() is asked ~15 times a string)
+        half = 1 << (HASH_BUCKET_BITS - 1)
+        self.bucket_starts = array("I", [bisect_left(self.hashes, (b - half) << (64 - HASH_BUCKET_BITS))
+                                         for b in range(1 << HASH_BUCKET_BITS)] + [len(self.hashes)])
         self.here = frozenset()
         self.here_protected = {}
 
@@ -324,7 +332,9 @@ class StoredLexicon(MemoryLexicon):
         """Whether a key of the dictionary set has this key's hash."""
         h = hash(key)
         hashes = self.hashes
-        i = bisect_left(hashes, h)
+        b = (h >> (64 - HASH_BUCKET_BITS)) + (1 << (HASH_BUCKET_BITS - 1))
+        starts = self.bucket_starts
+        i = bisect_left(hashes, h, starts[b], starts[b + 1])
         return i < len(hashes) and hashes[i] == h
 
     def _fill(self, keys, absent_too: bool = True) -> None:
