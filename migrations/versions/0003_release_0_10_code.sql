@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version b900ef0ccd42aabc
+-- code version ae02ff9de5855072
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -1719,12 +1719,22 @@ def query_slots(key: str, readings_of) -> list[tuple[str, int, bool, str]]:
     units: list[list[str]] = []
     for ch in key:
         if is_hanzi(ch):
-            add(["h" + ch], None)
+            h = "h" + ch
             rs = readings_of(ch)
+            if rs and len(rs) == 1:
+                # one reading (most hanzi): add()'s four slots of one alternative each, written out
+                i_tok, f_tok, s_tok = _reading_tokens(rs[0])
+                out += ((h, slot, True, h), (i_tok, slot + 1, True, h), (f_tok, slot + 2, True, h),
+                        (s_tok, slot + 3, True, h))
+                slot += 4
+                units.append([rs[0]])
+                continue
+            add([h], None)
             if rs:
-                add(["i" + split_syllable(r)[0] for r in rs], "h" + ch)
-                add(["f" + split_syllable(r)[1] for r in rs], "h" + ch)
-                add(["s" + r for r in rs], "h" + ch)
+                tokens = [_reading_tokens(r) for r in rs]
+                add([t[0] for t in tokens], h)
+                add([t[1] for t in tokens], h)
+                add([t[2] for t in tokens], h)
                 units.append(list(dict.fromkeys(rs)))
         elif is_other(ch):
             add(["o" + ch], None)
@@ -1735,8 +1745,27 @@ def query_slots(key: str, readings_of) -> list[tuple[str, int, bool, str]]:
         add(["c" + ch], None)
         add(["p" + r for r in (readings_of(ch) if is_hanzi(ch) else [ch])], "h" + ch if is_hanzi(ch) else None)
     for a, b in zip(units, units[1:]):      # recall only: every reading of a polyphonic character pairs
-        add([pair_token(x, y) for x in a for y in b], None)
+        if len(a) == 1 and len(b) == 1:
+            t = pair_token(a[0], b[0])
+            out.append((t, slot, True, t))
+            slot += 1
+        else:
+            add([pair_token(x, y) for x in a for y in b], None)
     return out
+
+
+_TOKENS_OF_READING: dict[str, tuple[str, str, str]] = {}     # a few hundred syllables
+
+
+def _reading_tokens(reading: str) -> tuple[str, str, str]:
+    """The initial, final and syllable tokens of a reading (query_slots), computed once per syllable."""
+    got = _TOKENS_OF_READING.get(reading)
+    if got is None:
+        ini, fin = split_syllable(reading)
+        got = ("i" + ini, "f" + fin, "s" + reading)
+        if len(_TOKENS_OF_READING) < 10_000:
+            _TOKENS_OF_READING[reading] = got
+    return got
 
 
 def _first_index(key: str) -> int | None:
@@ -4953,7 +4982,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'b900ef0ccd42aabc')
+    'code', 'ae02ff9de5855072')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4964,11 +4993,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "b900ef0ccd42aabc":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ae02ff9de5855072":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'b900ef0ccd42aabc'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ae02ff9de5855072'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -4996,7 +5025,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "b900ef0ccd42aabc":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "b900ef0ccd42aabc"
+    _dn.CODE_VERSION = "ae02ff9de5855072"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5012,11 +5041,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "b900ef0ccd42aabc":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ae02ff9de5855072":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'b900ef0ccd42aabc'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ae02ff9de5855072'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5044,7 +5073,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "b900ef0ccd42aabc":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "b900ef0ccd42aabc"
+    _dn.CODE_VERSION = "ae02ff9de5855072"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5057,11 +5086,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "b900ef0ccd42aabc":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ae02ff9de5855072":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'b900ef0ccd42aabc'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ae02ff9de5855072'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5089,7 +5118,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "b900ef0ccd42aabc":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "b900ef0ccd42aabc"
+    _dn.CODE_VERSION = "ae02ff9de5855072"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5104,11 +5133,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "b900ef0ccd42aabc":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ae02ff9de5855072":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'b900ef0ccd42aabc'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ae02ff9de5855072'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5136,7 +5165,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "b900ef0ccd42aabc":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "b900ef0ccd42aabc"
+    _dn.CODE_VERSION = "ae02ff9de5855072"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5149,11 +5178,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "b900ef0ccd42aabc":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ae02ff9de5855072":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'b900ef0ccd42aabc'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ae02ff9de5855072'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5181,7 +5210,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "b900ef0ccd42aabc":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "b900ef0ccd42aabc"
+    _dn.CODE_VERSION = "ae02ff9de5855072"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5316,7 +5345,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "b900ef0ccd42aabc", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "ae02ff9de5855072", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
