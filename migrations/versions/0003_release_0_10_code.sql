@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 7519de54f7cdf989
+-- code version f2cae7117b00aec9
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -1254,8 +1254,11 @@ VEHICLE_GENERICS = frozenset(("氯化钠", "葡萄糖", "葡萄糖氯化钠", "�
 MARKER_DICTS = ("insurance_class", "formulary_marker")
 # Protected keys are indexed by this many first characters.
 PROTECTED_PREFIX = 3
-# A stored lexicon's key hashes are bucketed by this many top bits (StoredLexicon._known).
+# A stored lexicon's key hashes are bucketed by this many top bits (StoredLexicon._known): a hash's bucket is
+# (h >> _BUCKET_SHIFT) + _BUCKET_HALF.
 HASH_BUCKET_BITS = 12
+_BUCKET_SHIFT = 64 - HASH_BUCKET_BITS
+_BUCKET_HALF = 1 << (HASH_BUCKET_BITS - 1)
 
 
 class Entry(NamedTuple):
@@ -1517,8 +1520,7 @@ class StoredLexicon(MemoryLexicon):
         self.hashes = array("q", sorted(set(map(hash, keys))))
         # a bisection compares an int made from the array at each step: within its top bits' bucket (16 KB)
         # it takes ~5 steps instead of ~15 (has() is asked ~15 times a string)
-        half = 1 << (HASH_BUCKET_BITS - 1)
-        self.bucket_starts = array("I", [bisect_left(self.hashes, (b - half) << (64 - HASH_BUCKET_BITS))
+        self.bucket_starts = array("I", [bisect_left(self.hashes, (b - _BUCKET_HALF) << _BUCKET_SHIFT)
                                          for b in range(1 << HASH_BUCKET_BITS)] + [len(self.hashes)])
         self.here = frozenset()
         self.here_protected = {}
@@ -1532,7 +1534,12 @@ class StoredLexicon(MemoryLexicon):
             if key in self.here:
                 return False
             return bool(self.lookup(key))
-        if self._known(key):
+        # _known, inlined: segmentation asks ~15 times a string, mostly of substrings that are no key
+        h = hash(key)
+        b = (h >> _BUCKET_SHIFT) + _BUCKET_HALF
+        starts = self.bucket_starts
+        i = bisect_left(hashes, h, starts[b], starts[b + 1])
+        if i < len(hashes) and hashes[i] == h:
             if len(self.pending) < self.PENDING_MAX:
                 self.pending.add(key)
             return True
@@ -1556,7 +1563,7 @@ class StoredLexicon(MemoryLexicon):
         """Whether a key of the dictionary set has this key's hash."""
         h = hash(key)
         hashes = self.hashes
-        b = (h >> (64 - HASH_BUCKET_BITS)) + (1 << (HASH_BUCKET_BITS - 1))
+        b = (h >> _BUCKET_SHIFT) + _BUCKET_HALF
         starts = self.bucket_starts
         i = bisect_left(hashes, h, starts[b], starts[b + 1])
         return i < len(hashes) and hashes[i] == h
@@ -4989,7 +4996,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '7519de54f7cdf989')
+    'code', 'f2cae7117b00aec9')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -5000,11 +5007,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7519de54f7cdf989":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f2cae7117b00aec9":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '7519de54f7cdf989'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f2cae7117b00aec9'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5032,7 +5039,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7519de54f7cdf989":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "7519de54f7cdf989"
+    _dn.CODE_VERSION = "f2cae7117b00aec9"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5048,11 +5055,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7519de54f7cdf989":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f2cae7117b00aec9":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '7519de54f7cdf989'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f2cae7117b00aec9'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5080,7 +5087,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7519de54f7cdf989":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "7519de54f7cdf989"
+    _dn.CODE_VERSION = "f2cae7117b00aec9"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5093,11 +5100,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7519de54f7cdf989":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f2cae7117b00aec9":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '7519de54f7cdf989'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f2cae7117b00aec9'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5125,7 +5132,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7519de54f7cdf989":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "7519de54f7cdf989"
+    _dn.CODE_VERSION = "f2cae7117b00aec9"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5140,11 +5147,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7519de54f7cdf989":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f2cae7117b00aec9":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '7519de54f7cdf989'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f2cae7117b00aec9'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5172,7 +5179,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7519de54f7cdf989":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "7519de54f7cdf989"
+    _dn.CODE_VERSION = "f2cae7117b00aec9"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5185,11 +5192,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7519de54f7cdf989":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f2cae7117b00aec9":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '7519de54f7cdf989'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f2cae7117b00aec9'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5217,7 +5224,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7519de54f7cdf989":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "7519de54f7cdf989"
+    _dn.CODE_VERSION = "f2cae7117b00aec9"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5352,7 +5359,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "7519de54f7cdf989", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "f2cae7117b00aec9", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
