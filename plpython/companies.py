@@ -95,6 +95,10 @@ CORPORATE_SUFFIXES = ("分包装", "分装", "股份有限公司", "有限责任
                       "inc", "co.", "corporation", "s.a.", "s.p.a.", "a/s", "ag", "n.v.", "limited")
 # The words of a packer's note: 拜耳医药保健有限公司分装 (packed by it) names the packer, not the maker.
 PACKER_WORDS = ("分包装", "分装")
+# (index, suffix) of the corporate suffixes by their last character, in order (company_core).
+_SUFFIXES_BY_LAST: dict[str, list[tuple[int, str]]] = {}
+for _n, _suf in enumerate(CORPORATE_SUFFIXES):
+    _SUFFIXES_BY_LAST.setdefault(_suf[-1], []).append((_n, _suf))
 # Every start of a corporate suffix: a core name that is one names nothing (names_a_company).
 _SUFFIX_STARTS = frozenset(suf[:n] for suf in CORPORATE_SUFFIXES for n in range(1, len(suf) + 1))
 # Their Chinese legal-form and group words only: a short name (lexicon/rules.py manufacturer_short_name)
@@ -238,9 +242,18 @@ def company_core(name: str) -> str:
         s = "".join(out).strip(" .,")
     while s.endswith(CORPORATE_SUFFIXES):      # else a pass over the suffixes changes nothing
         before = s
-        for suf in CORPORATE_SUFFIXES:
-            if s.endswith(suf) and len(s) > len(suf) + 1:
+        # one pass over the suffixes in order, each stripped if s ends with it then; only those ending in
+        # s's last character can, so they are the ones tried (a loop over all of them was most of the cost)
+        k = 0
+        while s:
+            for n, suf in _SUFFIXES_BY_LAST.get(s[-1], ()):
+                if n >= k and s.endswith(suf):
+                    break
+            else:
+                break
+            if len(s) > len(suf) + 1:
                 s = s[:-len(suf)].strip(" .,")
+            k = n + 1
         if s == before:
             break
     if s.startswith(REGIONS):

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version f2cae7117b00aec9
+-- code version 7b67cbb2d6933705
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -835,6 +835,10 @@ CORPORATE_SUFFIXES = ("分包装", "分装", "股份有限公司", "有限责任
                       "inc", "co.", "corporation", "s.a.", "s.p.a.", "a/s", "ag", "n.v.", "limited")
 # The words of a packer's note: 拜耳医药保健有限公司分装 (packed by it) names the packer, not the maker.
 PACKER_WORDS = ("分包装", "分装")
+# (index, suffix) of the corporate suffixes by their last character, in order (company_core).
+_SUFFIXES_BY_LAST: dict[str, list[tuple[int, str]]] = {}
+for _n, _suf in enumerate(CORPORATE_SUFFIXES):
+    _SUFFIXES_BY_LAST.setdefault(_suf[-1], []).append((_n, _suf))
 # Every start of a corporate suffix: a core name that is one names nothing (names_a_company).
 _SUFFIX_STARTS = frozenset(suf[:n] for suf in CORPORATE_SUFFIXES for n in range(1, len(suf) + 1))
 # Their Chinese legal-form and group words only: a short name (lexicon/rules.py manufacturer_short_name)
@@ -978,9 +982,18 @@ def company_core(name: str) -> str:
         s = "".join(out).strip(" .,")
     while s.endswith(CORPORATE_SUFFIXES):      # else a pass over the suffixes changes nothing
         before = s
-        for suf in CORPORATE_SUFFIXES:
-            if s.endswith(suf) and len(s) > len(suf) + 1:
+        # one pass over the suffixes in order, each stripped if s ends with it then; only those ending in
+        # s's last character can, so they are the ones tried (a loop over all of them was most of the cost)
+        k = 0
+        while s:
+            for n, suf in _SUFFIXES_BY_LAST.get(s[-1], ()):
+                if n >= k and s.endswith(suf):
+                    break
+            else:
+                break
+            if len(s) > len(suf) + 1:
                 s = s[:-len(suf)].strip(" .,")
+            k = n + 1
         if s == before:
             break
     if s.startswith(REGIONS):
@@ -4996,7 +5009,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'f2cae7117b00aec9')
+    'code', '7b67cbb2d6933705')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -5007,11 +5020,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f2cae7117b00aec9":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7b67cbb2d6933705":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f2cae7117b00aec9'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '7b67cbb2d6933705'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5039,7 +5052,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f2cae7117b00aec9":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f2cae7117b00aec9"
+    _dn.CODE_VERSION = "7b67cbb2d6933705"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5055,11 +5068,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f2cae7117b00aec9":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7b67cbb2d6933705":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f2cae7117b00aec9'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '7b67cbb2d6933705'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5087,7 +5100,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f2cae7117b00aec9":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f2cae7117b00aec9"
+    _dn.CODE_VERSION = "7b67cbb2d6933705"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5100,11 +5113,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f2cae7117b00aec9":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7b67cbb2d6933705":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f2cae7117b00aec9'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '7b67cbb2d6933705'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5132,7 +5145,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f2cae7117b00aec9":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f2cae7117b00aec9"
+    _dn.CODE_VERSION = "7b67cbb2d6933705"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5147,11 +5160,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f2cae7117b00aec9":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7b67cbb2d6933705":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f2cae7117b00aec9'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '7b67cbb2d6933705'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5179,7 +5192,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f2cae7117b00aec9":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f2cae7117b00aec9"
+    _dn.CODE_VERSION = "7b67cbb2d6933705"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5192,11 +5205,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f2cae7117b00aec9":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "7b67cbb2d6933705":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f2cae7117b00aec9'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '7b67cbb2d6933705'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5224,7 +5237,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f2cae7117b00aec9":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f2cae7117b00aec9"
+    _dn.CODE_VERSION = "7b67cbb2d6933705"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5359,7 +5372,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "f2cae7117b00aec9", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "7b67cbb2d6933705", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
