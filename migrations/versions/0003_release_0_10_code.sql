@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version f56223379b7181d3
+-- code version c0bb41ae43c00c1e
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -4895,7 +4895,7 @@ def find(s: str, lo: int, hi: int, units: dict, name_before=None) -> list[Spec]:
     ends right before position i (so that a number glued to its last letter may start a strength)."""
     if not units:
         return []
-    max_len = max(map(len, units))
+    max_len = _max_len(units)
     out: list[Spec] = []
     prev_end = -1
     i = lo
@@ -4925,6 +4925,17 @@ def find(s: str, lo: int, hi: int, units: dict, name_before=None) -> list[Spec]:
         out.append(Spec(kind, i, end, tuple(parts), tuple(joins)))
         prev_end = i = end
     return out
+
+
+_max_len_of = [None, -1, 0]     # (units, their number, the longest unit's length) of the last call
+
+
+def _max_len(units: dict) -> int:
+    """The longest unit's length, kept for the units last asked about: a backend asks about its lexicon's
+    units span after span (taking the max of ~150 units each time was a tenth of find)."""
+    if _max_len_of[0] is not units or _max_len_of[1] != len(units):
+        _max_len_of[:] = [units, len(units), max(map(len, units))]
+    return _max_len_of[2]
 
 
 def _range_or_size(s, i, hi, units, max_len, prev_end, name_before):
@@ -5010,7 +5021,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'f56223379b7181d3')
+    'code', 'c0bb41ae43c00c1e')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -5021,11 +5032,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f56223379b7181d3":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0bb41ae43c00c1e":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f56223379b7181d3'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c0bb41ae43c00c1e'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5053,7 +5064,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f56223379b7181d3":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f56223379b7181d3"
+    _dn.CODE_VERSION = "c0bb41ae43c00c1e"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5069,11 +5080,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f56223379b7181d3":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0bb41ae43c00c1e":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f56223379b7181d3'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c0bb41ae43c00c1e'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5101,7 +5112,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f56223379b7181d3":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f56223379b7181d3"
+    _dn.CODE_VERSION = "c0bb41ae43c00c1e"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5114,11 +5125,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f56223379b7181d3":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0bb41ae43c00c1e":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f56223379b7181d3'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c0bb41ae43c00c1e'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5146,7 +5157,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f56223379b7181d3":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f56223379b7181d3"
+    _dn.CODE_VERSION = "c0bb41ae43c00c1e"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5161,11 +5172,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f56223379b7181d3":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0bb41ae43c00c1e":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f56223379b7181d3'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c0bb41ae43c00c1e'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5193,7 +5204,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f56223379b7181d3":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f56223379b7181d3"
+    _dn.CODE_VERSION = "c0bb41ae43c00c1e"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5206,11 +5217,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f56223379b7181d3":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0bb41ae43c00c1e":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'f56223379b7181d3'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c0bb41ae43c00c1e'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5238,7 +5249,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "f56223379b7181d3":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "f56223379b7181d3"
+    _dn.CODE_VERSION = "c0bb41ae43c00c1e"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5373,7 +5384,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "f56223379b7181d3", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "c0bb41ae43c00c1e", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
