@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version c0bb41ae43c00c1e
+-- code version 317e4489762fbe01
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -2222,7 +2222,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from chars import is_word_char
+from chars import HANZI_CLASS, is_word_char
 
 _BRACKETS = {"(": ")", "[": "]"}
 _PART_SEPARATORS = re.compile(r"[、,;/ ]+")
@@ -2256,8 +2256,17 @@ def groups(s: str, lexicon: dict) -> list[tuple[int, int, list[Marker]]]:
     symbol; the pipeline cuts these spans out before specs and names."""
     out = []
     name_seen = False   # a ratio alone counts as a marker only before any name
-    i = 0
-    while i < len(s):
+    stops = _stops(lexicon)
+    i, n = 0, len(s)
+    while i < n:
+        # the next bracket or symbol marker; the characters before it only tell whether a name was seen
+        m = stops.search(s, i)
+        stop = m.start() if m is not None else n
+        if not name_seen and _WORD_CHAR.search(s, i, stop) is not None:
+            name_seen = True
+        if m is None:
+            break
+        i = stop
         ch = s[i]
         if ch in _BRACKETS:
             j = s.find(_BRACKETS[ch], i + 1, i + 2 + _MAX_GROUP)
@@ -2266,13 +2275,26 @@ def groups(s: str, lexicon: dict) -> list[tuple[int, int, list[Marker]]]:
                 out.append((i, j + 1, group))
                 i = j + 1
                 continue
-        if ch in lexicon and is_symbol(ch):
+        if ch in lexicon and is_symbol(ch):      # (a bracket or a symbol is no word character: no name)
             d, term, standard = lexicon[ch]
             out.append((i, i + 1, [Marker(i, i + 1, d, term, standard, None)]))
-        elif not name_seen and is_word_char(ch):
-            name_seen = True
         i += 1
     return sorted(out + _loose_ends(s, lexicon, out))
+
+
+# A word character (chars.is_word_char: str.isalnum() is \w without "_", or a hanzi), found in C.
+_WORD_CHAR = re.compile(f"[^\\W_]|[{HANZI_CLASS}]")
+_stops_of = [None, -1, None]     # (marker lexicon, its size, _stops) of the last call
+
+
+def _stops(lexicon: dict):
+    """A regex of the characters groups() acts on: the opening brackets and the symbol markers. groups
+    jumps from one to the next instead of testing every character (it took ~4 % of a parse); kept for
+    the lexicon last asked about."""
+    if _stops_of[0] is not lexicon or _stops_of[1] != len(lexicon):
+        chars = sorted(set(_BRACKETS) | {k for k in lexicon if is_symbol(k)})
+        _stops_of[:] = [lexicon, len(lexicon), re.compile("[" + "".join(map(re.escape, chars)) + "]")]
+    return _stops_of[2]
 
 
 def _loose_ends(s: str, lexicon: dict, taken: list) -> list[tuple[int, int, list[Marker]]]:
@@ -5021,7 +5043,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'c0bb41ae43c00c1e')
+    'code', '317e4489762fbe01')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -5032,11 +5054,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0bb41ae43c00c1e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "317e4489762fbe01":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c0bb41ae43c00c1e'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '317e4489762fbe01'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5064,7 +5086,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0bb41ae43c00c1e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c0bb41ae43c00c1e"
+    _dn.CODE_VERSION = "317e4489762fbe01"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5080,11 +5102,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0bb41ae43c00c1e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "317e4489762fbe01":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c0bb41ae43c00c1e'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '317e4489762fbe01'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5112,7 +5134,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0bb41ae43c00c1e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c0bb41ae43c00c1e"
+    _dn.CODE_VERSION = "317e4489762fbe01"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5125,11 +5147,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0bb41ae43c00c1e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "317e4489762fbe01":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c0bb41ae43c00c1e'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '317e4489762fbe01'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5157,7 +5179,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0bb41ae43c00c1e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c0bb41ae43c00c1e"
+    _dn.CODE_VERSION = "317e4489762fbe01"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5172,11 +5194,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0bb41ae43c00c1e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "317e4489762fbe01":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c0bb41ae43c00c1e'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '317e4489762fbe01'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5204,7 +5226,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0bb41ae43c00c1e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c0bb41ae43c00c1e"
+    _dn.CODE_VERSION = "317e4489762fbe01"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5217,11 +5239,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0bb41ae43c00c1e":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "317e4489762fbe01":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c0bb41ae43c00c1e'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '317e4489762fbe01'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5249,7 +5271,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c0bb41ae43c00c1e":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c0bb41ae43c00c1e"
+    _dn.CODE_VERSION = "317e4489762fbe01"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5384,7 +5406,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "c0bb41ae43c00c1e", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "317e4489762fbe01", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -50,11 +50,15 @@ def test_a_text_has_hanzi_when_one_of_its_characters_is_one():
     assert (chars.has_hanzi("Vitamin C"), chars.has_hanzi("维C"), chars.has_hanzi("")) == (False, True, False)
 
 
-def test_the_hanzi_class_of_regexes_is_is_hanzi_and_segmentations_symbol_class_is_is_word_char():
-    """segmentation._SYMBOLIC finds in C the characters chars.is_word_char and a space test say are symbols."""
+def test_the_regexes_of_character_classes_are_the_functions():
+    """segmentation._SYMBOLIC and markers._WORD_CHAR find in C the characters that chars.is_word_char (and a
+    space test) would find one by one."""
+    import markers
     import segmentation
     hanzi = re.compile(f"[{chars.HANZI_CLASS}]")
     for o in range(0x110000):
         ch = chr(o)
+        word = chars.is_word_char(ch)
         assert (hanzi.match(ch) is not None) == chars.is_hanzi(ch), hex(o)
-        assert (segmentation._SYMBOLIC.match(ch) is not None) == (not chars.is_word_char(ch) and ch != " "), hex(o)
+        assert (segmentation._SYMBOLIC.match(ch) is not None) == (not word and ch != " "), hex(o)
+        assert (markers._WORD_CHAR.match(ch) is not None) == word, hex(o)
