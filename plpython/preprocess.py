@@ -90,10 +90,12 @@ def normalize(text: str, t2s: dict, irrelevant, checkpoint=None) -> tuple[str, l
         # No checkpoint falls due and, without combining marks, each character normalizes alone: its
         # memoized piece, looked up in C (the loop below, character by character, took a tenth of a parse)
         pieces = list(map(memo.__getitem__, text))
-        if memo.marks.isdisjoint(text):
+        if "" not in pieces:    # nothing dropped, so no combining mark either (one alone normalizes to "")
             out = "".join(pieces)
-            if len(out) == n and "" not in pieces and "  " not in out and out[:1] != " " and out[-1:] != " ":
+            if len(out) == n and "  " not in out and out[:1] != " " and out[-1:] != " ":
                 return out, list(range(n))      # one character each, no spaces to collapse or trim
+            return _joined(pieces)
+        if memo.marks.isdisjoint(text):
             return _joined(pieces)
     out: list[str] = []
     offsets: list[int] = []
@@ -145,7 +147,7 @@ def _joined(pieces: list[str]) -> tuple[str, list[int]]:
 
 class _Memo(dict):
     """Character -> what it normalizes to alone (computed on first sight), for one pair of tables; ``marks``:
-    the combining marks among the characters it has seen."""
+    the combining marks among the characters it has seen (each normalizes to "" alone: fold drops it)."""
 
     def __init__(self, t2s, irrelevant):
         super().__init__()

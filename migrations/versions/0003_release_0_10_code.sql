@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 317e4489762fbe01
+-- code version c95ea4aefc1af1a2
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -3458,10 +3458,12 @@ def normalize(text: str, t2s: dict, irrelevant, checkpoint=None) -> tuple[str, l
         # No checkpoint falls due and, without combining marks, each character normalizes alone: its
         # memoized piece, looked up in C (the loop below, character by character, took a tenth of a parse)
         pieces = list(map(memo.__getitem__, text))
-        if memo.marks.isdisjoint(text):
+        if "" not in pieces:    # nothing dropped, so no combining mark either (one alone normalizes to "")
             out = "".join(pieces)
-            if len(out) == n and "" not in pieces and "  " not in out and out[:1] != " " and out[-1:] != " ":
+            if len(out) == n and "  " not in out and out[:1] != " " and out[-1:] != " ":
                 return out, list(range(n))      # one character each, no spaces to collapse or trim
+            return _joined(pieces)
+        if memo.marks.isdisjoint(text):
             return _joined(pieces)
     out: list[str] = []
     offsets: list[int] = []
@@ -3513,7 +3515,7 @@ def _joined(pieces: list[str]) -> tuple[str, list[int]]:
 
 class _Memo(dict):
     """Character -> what it normalizes to alone (computed on first sight), for one pair of tables; ``marks``:
-    the combining marks among the characters it has seen."""
+    the combining marks among the characters it has seen (each normalizes to "" alone: fold drops it)."""
 
     def __init__(self, t2s, irrelevant):
         super().__init__()
@@ -5043,7 +5045,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '317e4489762fbe01')
+    'code', 'c95ea4aefc1af1a2')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -5054,11 +5056,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "317e4489762fbe01":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c95ea4aefc1af1a2":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '317e4489762fbe01'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c95ea4aefc1af1a2'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5086,7 +5088,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "317e4489762fbe01":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "317e4489762fbe01"
+    _dn.CODE_VERSION = "c95ea4aefc1af1a2"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5102,11 +5104,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "317e4489762fbe01":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c95ea4aefc1af1a2":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '317e4489762fbe01'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c95ea4aefc1af1a2'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5134,7 +5136,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "317e4489762fbe01":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "317e4489762fbe01"
+    _dn.CODE_VERSION = "c95ea4aefc1af1a2"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5147,11 +5149,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "317e4489762fbe01":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c95ea4aefc1af1a2":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '317e4489762fbe01'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c95ea4aefc1af1a2'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5179,7 +5181,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "317e4489762fbe01":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "317e4489762fbe01"
+    _dn.CODE_VERSION = "c95ea4aefc1af1a2"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5194,11 +5196,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "317e4489762fbe01":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c95ea4aefc1af1a2":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '317e4489762fbe01'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c95ea4aefc1af1a2'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5226,7 +5228,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "317e4489762fbe01":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "317e4489762fbe01"
+    _dn.CODE_VERSION = "c95ea4aefc1af1a2"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5239,11 +5241,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "317e4489762fbe01":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c95ea4aefc1af1a2":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '317e4489762fbe01'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c95ea4aefc1af1a2'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5271,7 +5273,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "317e4489762fbe01":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "317e4489762fbe01"
+    _dn.CODE_VERSION = "c95ea4aefc1af1a2"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5406,7 +5408,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "317e4489762fbe01", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "c95ea4aefc1af1a2", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
