@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version c95ea4aefc1af1a2
+-- code version ded32492d5f4216f
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -2712,9 +2712,9 @@ EVIDENCE = {EXACT: "exact", COMPOSED: "inferred", LINKED: "link", FUZZY: "fuzzy"
 
 class _Flat:
     def __init__(self):
-        self.values = {f: None for f in FIELDS}
-        self.rank = {f: Rank.UNSET for f in FIELDS}
-        self.evidence = {f: None for f in FIELDS}
+        self.values = dict.fromkeys(FIELDS)
+        self.rank = dict.fromkeys(FIELDS, Rank.UNSET)
+        self.evidence = dict.fromkeys(FIELDS)
         self.trade_links = []    # (generic, product, dosage form) each exact trade name links to
         self.fuzzy_trade = None   # (segment, generic) of the trade name an accepted fuzzy match filled
 
@@ -2763,7 +2763,7 @@ class _Flat:
 
 
 def empty(raw: str) -> dict:
-    doc = {k: None for k in KEYS}
+    doc = dict.fromkeys(KEYS)
     doc["input"] = raw
     doc["normalized"] = ""
     doc["segments"] = []
@@ -5045,7 +5045,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'c95ea4aefc1af1a2')
+    'code', 'ded32492d5f4216f')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -5056,11 +5056,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c95ea4aefc1af1a2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ded32492d5f4216f":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c95ea4aefc1af1a2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ded32492d5f4216f'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5088,7 +5088,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c95ea4aefc1af1a2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c95ea4aefc1af1a2"
+    _dn.CODE_VERSION = "ded32492d5f4216f"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5104,11 +5104,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c95ea4aefc1af1a2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ded32492d5f4216f":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c95ea4aefc1af1a2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ded32492d5f4216f'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5136,7 +5136,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c95ea4aefc1af1a2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c95ea4aefc1af1a2"
+    _dn.CODE_VERSION = "ded32492d5f4216f"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5149,11 +5149,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c95ea4aefc1af1a2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ded32492d5f4216f":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c95ea4aefc1af1a2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ded32492d5f4216f'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5181,7 +5181,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c95ea4aefc1af1a2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c95ea4aefc1af1a2"
+    _dn.CODE_VERSION = "ded32492d5f4216f"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5196,11 +5196,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c95ea4aefc1af1a2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ded32492d5f4216f":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c95ea4aefc1af1a2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ded32492d5f4216f'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5228,7 +5228,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c95ea4aefc1af1a2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c95ea4aefc1af1a2"
+    _dn.CODE_VERSION = "ded32492d5f4216f"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5241,11 +5241,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c95ea4aefc1af1a2":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "ded32492d5f4216f":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c95ea4aefc1af1a2'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'ded32492d5f4216f'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5273,7 +5273,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c95ea4aefc1af1a2":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "c95ea4aefc1af1a2"
+    _dn.CODE_VERSION = "ded32492d5f4216f"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5408,7 +5408,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "c95ea4aefc1af1a2", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "ded32492d5f4216f", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
