@@ -202,9 +202,14 @@ class Segmenter:
         self.s = s
         self.lex = lex
         self.max_len = lex.max_key_len
+        self.keys = {}     # substring -> whether it is a key: a third of the questions are asked again
 
     def is_key(self, a: int, b: int) -> bool:
-        return self.lex.has(self.s[a:b])
+        text = self.s[a:b]
+        got = self.keys.get(text)
+        if got is None:
+            got = self.keys[text] = self.lex.has(text)
+        return got
 
     def pieces(self, lo: int, hi: int) -> list[Piece]:
         """Step 4 on one span that holds no spec and no protected match."""
