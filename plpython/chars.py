@@ -16,10 +16,6 @@ lexicon build and the SQL function drugnorm.lookup_codes use.
 """
 from __future__ import annotations
 
-# is_hanzi's ranges as the inside of a regex character class (segmentation.py tests characters in C with it)
-HANZI_CLASS = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
-
-
 def is_hanzi(ch: str) -> bool:
     o = ord(ch)
     return (0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x323AF

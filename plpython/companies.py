@@ -109,7 +109,6 @@ REGION_BRACKET_SUFFIXES = ("股份有限公司", "有限责任公司", "有限�
 # Words that make a fragment a company wherever they stand in it (or at its end, for " ag"); the institutes
 # of biological products (兰州生物制品研究所) make vaccines and blood products.
 COMPANY_WORDS = ("有限公司", "公司", "株式会社", "药厂", "制药厂", "总厂", "研究所", "研究院")
-_COMPANY_WORD = re.compile("|".join(map(re.escape, COMPANY_WORDS)))     # any of them, searched in C
 # Their Latin counterparts count as whole words only: vincristine and zinc hold "inc", and are no company.
 _LATIN_COMPANY_WORD = re.compile(r"(?<![a-z])(?:gmbh|ltd|inc|incorporated|corporation|limited|s\.a\.|s\.p\.a\.|n\.v\.)(?![a-z])"
                                  r"|\sag(?![a-z])", re.IGNORECASE)
@@ -154,7 +153,7 @@ def is_company(fragment: str) -> bool:
     words = f.split()
     if is_legal_form(f) or (len(words) > 1 and is_legal_form(words[-1], after_a_name=True)):
         return True
-    if len(f) >= 4 and (_COMPANY_WORD.search(f) or _LATIN_COMPANY_WORD.search(f)):
+    if len(f) >= 4 and (any(map(f.__contains__, COMPANY_WORDS)) or _LATIN_COMPANY_WORD.search(f)):
         return True
     return f.endswith(SHORT_NAME_TAILS) and \
         any(f.endswith(t) and sum(1 for ch in f[:-len(t)] if is_hanzi(ch)) >= 2 for t in SHORT_NAME_TAILS)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from chars import HANZI_CLASS, is_word_char
+from chars import is_hanzi, is_word_char
 
 _BRACKETS = {"(": ")", "[": "]"}
 _PART_SEPARATORS = re.compile(r"[、,;/ ]+")
@@ -64,15 +64,24 @@ def groups(s: str, lexicon: dict) -> list[tuple[int, int, list[Marker]]]:
     symbol; the pipeline cuts these spans out before specs and names."""
     out = []
     name_seen = False   # a ratio alone counts as a marker only before any name
-    stops = _stops(lexicon)
-    i, n = 0, len(s)
-    while i < n:
-        # the next bracket or symbol marker; the characters before it only tell whether a name was seen
-        m = stops.search(s, i)
-        stop = m.start() if m is not None else n
-        if not name_seen and _WORD_CHAR.search(s, i, stop) is not None:
-            name_seen = True
-        if m is None:
+    n = len(s)
+    # where a bracket or a symbol marker stands: groups acts there only, and the characters between tell only
+    # whether a name was seen (testing every character took ~4 % of a parse)
+    stops = []
+    for c in _stops(lexicon):
+        k = s.find(c)
+        while k >= 0:
+            stops.append(k)
+            k = s.find(c, k + 1)
+    stops.sort()
+    stops.append(n)
+    i = 0
+    for stop in stops:
+        if stop < i:        # inside a group already taken
+            continue
+        if not name_seen and (_ALNUM.search(s, i, stop) is not None or any(map(is_hanzi, s[i:stop]))):
+            name_seen = True     # a word character (is_word_char) before the stop
+        if stop == n:
             break
         i = stop
         ch = s[i]
@@ -90,18 +99,17 @@ def groups(s: str, lexicon: dict) -> list[tuple[int, int, list[Marker]]]:
     return sorted(out + _loose_ends(s, lexicon, out))
 
 
-# A word character (chars.is_word_char: str.isalnum() is \w without "_", or a hanzi), found in C.
-_WORD_CHAR = re.compile(f"[^\\W_]|[{HANZI_CLASS}]")
-_stops_of = [None, -1, None]     # (marker lexicon, its size, _stops) of the last call
+# str.isalnum(): \w without "_". With is_hanzi, chars.is_word_char; a class of the hanzi ranges would take 1 ms
+# to compile in every new backend, and a hanzi is a letter but for a few unassigned code points.
+_ALNUM = re.compile(r"[^\W_]")
+_stops_of = [None, -1, ()]     # (marker lexicon, its size, _stops) of the last call
 
 
-def _stops(lexicon: dict):
-    """A regex of the characters groups() acts on: the opening brackets and the symbol markers. groups
-    jumps from one to the next instead of testing every character (it took ~4 % of a parse); kept for
-    the lexicon last asked about."""
+def _stops(lexicon: dict) -> tuple[str, ...]:
+    """The characters groups() acts on: the opening brackets and the symbol markers; kept for the lexicon
+    last asked about. (A regex class of them took 0.7 ms to compile in a new backend.)"""
     if _stops_of[0] is not lexicon or _stops_of[1] != len(lexicon):
-        chars = sorted(set(_BRACKETS) | {k for k in lexicon if is_symbol(k)})
-        _stops_of[:] = [lexicon, len(lexicon), re.compile("[" + "".join(map(re.escape, chars)) + "]")]
+        _stops_of[:] = [lexicon, len(lexicon), tuple(sorted(set(_BRACKETS) | {k for k in lexicon if is_symbol(k)}))]
     return _stops_of[2]
 
 

@@ -26,7 +26,7 @@ import char_models
 import companies
 import inference
 import spec_split
-from chars import HANZI_CLASS, is_hanzi, is_word_char
+from chars import is_hanzi, is_word_char
 from dictionary_set import DRUG_DICTS, PROTECTED_PREFIX
 from dosage_forms import HERB_DISPENSING_FORMS
 
@@ -192,9 +192,16 @@ def _runs(s: str, lo: int, hi: int) -> list[tuple[int, int]]:
     return out
 
 
-# A symbol: neither a word character (chars.is_word_char: \w is str.isalnum() and "_") nor a space. Found in C
-# rather than by testing each character in Python (a tenth of the segmentation's time).
-_SYMBOLIC = re.compile(f"[^\\w {HANZI_CLASS}]|_")
+# A symbol (neither a word character, chars.is_word_char, nor a space), or a code point of the hanzi ranges that
+# is no letter (unassigned): \w is str.isalnum() and "_". Symbols are found in C rather than by testing each
+# character in Python (a tenth of the segmentation's time), the rare hanzi among the matches skipped after. A
+# class of the hanzi ranges themselves would take 1 ms to compile, in every new backend.
+_SYMBOL_OR_HANZI = re.compile(r"[^\w ]|_")
+
+
+def _symbols_at(s: str, lo: int, hi: int) -> list[int]:
+    """The positions of the symbols in s[lo:hi]: characters neither a word character nor a space."""
+    return [m.start() for m in _SYMBOL_OR_HANZI.finditer(s, lo, hi) if not is_hanzi(m.group())]
 
 
 class Segmenter:
@@ -249,7 +256,7 @@ class Segmenter:
         pending: list[tuple[int, int]] = []
         start = lo
         chunks = []
-        for i in [m.start() for m in _SYMBOLIC.finditer(s, lo, hi)] + [hi]:
+        for i in _symbols_at(s, lo, hi) + [hi]:
             a, b = char_models.strip(s, start, i)
             if a < b:
                 chunks.append((a, b))
@@ -278,7 +285,7 @@ class Segmenter:
             return []
         if self.is_key(lo, hi):
             return [Piece(lo, hi, True)]
-        if _SYMBOLIC.search(self.s, lo, hi) is None:
+        if not _symbols_at(self.s, lo, hi):
             return self._words(lo, hi)
         # S23: character models in priority order, then spaces; pieces are matched again
         spans = [(lo, hi)]

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 0b82477fa28589bf
+-- code version 629a1f07a8011abc
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -707,10 +707,6 @@ lexicon build and the SQL function drugnorm.lookup_codes use.
 """
 from __future__ import annotations
 
-# is_hanzi's ranges as the inside of a regex character class (segmentation.py tests characters in C with it)
-HANZI_CLASS = "\u3007\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
-
-
 def is_hanzi(ch: str) -> bool:
     o = ord(ch)
     return (0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x323AF
@@ -849,7 +845,6 @@ REGION_BRACKET_SUFFIXES = ("股份有限公司", "有限责任公司", "有限�
 # Words that make a fragment a company wherever they stand in it (or at its end, for " ag"); the institutes
 # of biological products (兰州生物制品研究所) make vaccines and blood products.
 COMPANY_WORDS = ("有限公司", "公司", "株式会社", "药厂", "制药厂", "总厂", "研究所", "研究院")
-_COMPANY_WORD = re.compile("|".join(map(re.escape, COMPANY_WORDS)))     # any of them, searched in C
 # Their Latin counterparts count as whole words only: vincristine and zinc hold "inc", and are no company.
 _LATIN_COMPANY_WORD = re.compile(r"(?<![a-z])(?:gmbh|ltd|inc|incorporated|corporation|limited|s\.a\.|s\.p\.a\.|n\.v\.)(?![a-z])"
                                  r"|\sag(?![a-z])", re.IGNORECASE)
@@ -894,7 +889,7 @@ def is_company(fragment: str) -> bool:
     words = f.split()
     if is_legal_form(f) or (len(words) > 1 and is_legal_form(words[-1], after_a_name=True)):
         return True
-    if len(f) >= 4 and (_COMPANY_WORD.search(f) or _LATIN_COMPANY_WORD.search(f)):
+    if len(f) >= 4 and (any(map(f.__contains__, COMPANY_WORDS)) or _LATIN_COMPANY_WORD.search(f)):
         return True
     return f.endswith(SHORT_NAME_TAILS) and \
         any(f.endswith(t) and sum(1 for ch in f[:-len(t)] if is_hanzi(ch)) >= 2 for t in SHORT_NAME_TAILS)
@@ -2222,7 +2217,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from chars import HANZI_CLASS, is_word_char
+from chars import is_hanzi, is_word_char
 
 _BRACKETS = {"(": ")", "[": "]"}
 _PART_SEPARATORS = re.compile(r"[、,;/ ]+")
@@ -2256,15 +2251,24 @@ def groups(s: str, lexicon: dict) -> list[tuple[int, int, list[Marker]]]:
     symbol; the pipeline cuts these spans out before specs and names."""
     out = []
     name_seen = False   # a ratio alone counts as a marker only before any name
-    stops = _stops(lexicon)
-    i, n = 0, len(s)
-    while i < n:
-        # the next bracket or symbol marker; the characters before it only tell whether a name was seen
-        m = stops.search(s, i)
-        stop = m.start() if m is not None else n
-        if not name_seen and _WORD_CHAR.search(s, i, stop) is not None:
-            name_seen = True
-        if m is None:
+    n = len(s)
+    # where a bracket or a symbol marker stands: groups acts there only, and the characters between tell only
+    # whether a name was seen (testing every character took ~4 % of a parse)
+    stops = []
+    for c in _stops(lexicon):
+        k = s.find(c)
+        while k >= 0:
+            stops.append(k)
+            k = s.find(c, k + 1)
+    stops.sort()
+    stops.append(n)
+    i = 0
+    for stop in stops:
+        if stop < i:        # inside a group already taken
+            continue
+        if not name_seen and (_ALNUM.search(s, i, stop) is not None or any(map(is_hanzi, s[i:stop]))):
+            name_seen = True     # a word character (is_word_char) before the stop
+        if stop == n:
             break
         i = stop
         ch = s[i]
@@ -2282,18 +2286,17 @@ def groups(s: str, lexicon: dict) -> list[tuple[int, int, list[Marker]]]:
     return sorted(out + _loose_ends(s, lexicon, out))
 
 
-# A word character (chars.is_word_char: str.isalnum() is \w without "_", or a hanzi), found in C.
-_WORD_CHAR = re.compile(f"[^\\W_]|[{HANZI_CLASS}]")
-_stops_of = [None, -1, None]     # (marker lexicon, its size, _stops) of the last call
+# str.isalnum(): \w without "_". With is_hanzi, chars.is_word_char; a class of the hanzi ranges would take 1 ms
+# to compile in every new backend, and a hanzi is a letter but for a few unassigned code points.
+_ALNUM = re.compile(r"[^\W_]")
+_stops_of = [None, -1, ()]     # (marker lexicon, its size, _stops) of the last call
 
 
-def _stops(lexicon: dict):
-    """A regex of the characters groups() acts on: the opening brackets and the symbol markers. groups
-    jumps from one to the next instead of testing every character (it took ~4 % of a parse); kept for
-    the lexicon last asked about."""
+def _stops(lexicon: dict) -> tuple[str, ...]:
+    """The characters groups() acts on: the opening brackets and the symbol markers; kept for the lexicon
+    last asked about. (A regex class of them took 0.7 ms to compile in a new backend.)"""
     if _stops_of[0] is not lexicon or _stops_of[1] != len(lexicon):
-        chars = sorted(set(_BRACKETS) | {k for k in lexicon if is_symbol(k)})
-        _stops_of[:] = [lexicon, len(lexicon), re.compile("[" + "".join(map(re.escape, chars)) + "]")]
+        _stops_of[:] = [lexicon, len(lexicon), tuple(sorted(set(_BRACKETS) | {k for k in lexicon if is_symbol(k)}))]
     return _stops_of[2]
 
 
@@ -3750,7 +3753,7 @@ import char_models
 import companies
 import inference
 import spec_split
-from chars import HANZI_CLASS, is_hanzi, is_word_char
+from chars import is_hanzi, is_word_char
 from dictionary_set import DRUG_DICTS, PROTECTED_PREFIX
 from dosage_forms import HERB_DISPENSING_FORMS
 
@@ -3916,9 +3919,16 @@ def _runs(s: str, lo: int, hi: int) -> list[tuple[int, int]]:
     return out
 
 
-# A symbol: neither a word character (chars.is_word_char: \w is str.isalnum() and "_") nor a space. Found in C
-# rather than by testing each character in Python (a tenth of the segmentation's time).
-_SYMBOLIC = re.compile(f"[^\\w {HANZI_CLASS}]|_")
+# A symbol (neither a word character, chars.is_word_char, nor a space), or a code point of the hanzi ranges that
+# is no letter (unassigned): \w is str.isalnum() and "_". Symbols are found in C rather than by testing each
+# character in Python (a tenth of the segmentation's time), the rare hanzi among the matches skipped after. A
+# class of the hanzi ranges themselves would take 1 ms to compile, in every new backend.
+_SYMBOL_OR_HANZI = re.compile(r"[^\w ]|_")
+
+
+def _symbols_at(s: str, lo: int, hi: int) -> list[int]:
+    """The positions of the symbols in s[lo:hi]: characters neither a word character nor a space."""
+    return [m.start() for m in _SYMBOL_OR_HANZI.finditer(s, lo, hi) if not is_hanzi(m.group())]
 
 
 class Segmenter:
@@ -3973,7 +3983,7 @@ class Segmenter:
         pending: list[tuple[int, int]] = []
         start = lo
         chunks = []
-        for i in [m.start() for m in _SYMBOLIC.finditer(s, lo, hi)] + [hi]:
+        for i in _symbols_at(s, lo, hi) + [hi]:
             a, b = char_models.strip(s, start, i)
             if a < b:
                 chunks.append((a, b))
@@ -4002,7 +4012,7 @@ class Segmenter:
             return []
         if self.is_key(lo, hi):
             return [Piece(lo, hi, True)]
-        if _SYMBOLIC.search(self.s, lo, hi) is None:
+        if not _symbols_at(self.s, lo, hi):
             return self._words(lo, hi)
         # S23: character models in priority order, then spaces; pieces are matched again
         spans = [(lo, hi)]
@@ -5050,7 +5060,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '0b82477fa28589bf')
+    'code', '629a1f07a8011abc')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -5061,11 +5071,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0b82477fa28589bf":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "629a1f07a8011abc":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0b82477fa28589bf'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '629a1f07a8011abc'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5093,7 +5103,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0b82477fa28589bf":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "0b82477fa28589bf"
+    _dn.CODE_VERSION = "629a1f07a8011abc"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5109,11 +5119,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0b82477fa28589bf":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "629a1f07a8011abc":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0b82477fa28589bf'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '629a1f07a8011abc'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5141,7 +5151,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0b82477fa28589bf":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "0b82477fa28589bf"
+    _dn.CODE_VERSION = "629a1f07a8011abc"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5154,11 +5164,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0b82477fa28589bf":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "629a1f07a8011abc":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0b82477fa28589bf'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '629a1f07a8011abc'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5186,7 +5196,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0b82477fa28589bf":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "0b82477fa28589bf"
+    _dn.CODE_VERSION = "629a1f07a8011abc"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5201,11 +5211,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0b82477fa28589bf":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "629a1f07a8011abc":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0b82477fa28589bf'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '629a1f07a8011abc'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5233,7 +5243,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0b82477fa28589bf":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "0b82477fa28589bf"
+    _dn.CODE_VERSION = "629a1f07a8011abc"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5246,11 +5256,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0b82477fa28589bf":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "629a1f07a8011abc":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '0b82477fa28589bf'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '629a1f07a8011abc'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5278,7 +5288,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "0b82477fa28589bf":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "0b82477fa28589bf"
+    _dn.CODE_VERSION = "629a1f07a8011abc"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5413,7 +5423,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "0b82477fa28589bf", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "629a1f07a8011abc", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -51,14 +51,12 @@ def test_a_text_has_hanzi_when_one_of_its_characters_is_one():
 
 
 def test_the_regexes_of_character_classes_are_the_functions():
-    """segmentation._SYMBOLIC and markers._WORD_CHAR find in C the characters that chars.is_word_char (and a
-    space test) would find one by one."""
+    """segmentation._symbols_at and markers._ALNUM find in C what chars.is_word_char (and a space test) would
+    find character by character."""
     import markers
     import segmentation
-    hanzi = re.compile(f"[{chars.HANZI_CLASS}]")
     for o in range(0x110000):
         ch = chr(o)
         word = chars.is_word_char(ch)
-        assert (hanzi.match(ch) is not None) == chars.is_hanzi(ch), hex(o)
-        assert (segmentation._SYMBOLIC.match(ch) is not None) == (not word and ch != " "), hex(o)
-        assert (markers._WORD_CHAR.match(ch) is not None) == word, hex(o)
+        assert (segmentation._symbols_at(ch, 0, 1) == [0]) == (not word and ch != " "), hex(o)
+        assert (markers._ALNUM.match(ch) is not None or chars.is_hanzi(ch)) == word, hex(o)
