@@ -387,11 +387,12 @@ def company_city(name: str) -> str | None:
             if city:
                 return city
     s = name
-    for p in PROVINCES:
-        if s.startswith(p):
-            s = s[len(p):]
-            s = next((s[len(t):] for t in _REGION_TAILS if s.startswith(t)), s)
-            break
+    if s.startswith(PROVINCES):     # (most names start with none: one test in C)
+        for p in PROVINCES:
+            if s.startswith(p):
+                s = s[len(p):]
+                s = next((s[len(t):] for t in _REGION_TAILS if s.startswith(t)), s)
+                break
     if not s.startswith(_CITIES_LONGEST_FIRST) and _CITIES_TOLD.isdisjoint(_BRACKETED.findall(name)):
         return None     # most names state no city: two tests in C instead of a pass over the cities
     for c in _CITIES_LONGEST_FIRST:

@@ -156,9 +156,9 @@ def _note_words_only(name: str, lex) -> bool:
             break
     i = 0
     while i < len(name):
-        word = next((w for w in _NOTE_WORDS if name.startswith(w, i)), None)
-        if word is None:
+        if not name.startswith(_NOTE_WORDS, i):      # one test in C before the search for the longest word
             return False
+        word = next(w for w in _NOTE_WORDS if name.startswith(w, i))
         i += len(word)
     return True
 

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version 00ebf45fa749b899
+-- code version de827047a6e76a4c
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -1123,11 +1123,12 @@ def company_city(name: str) -> str | None:
             if city:
                 return city
     s = name
-    for p in PROVINCES:
-        if s.startswith(p):
-            s = s[len(p):]
-            s = next((s[len(t):] for t in _REGION_TAILS if s.startswith(t)), s)
-            break
+    if s.startswith(PROVINCES):     # (most names start with none: one test in C)
+        for p in PROVINCES:
+            if s.startswith(p):
+                s = s[len(p):]
+                s = next((s[len(t):] for t in _REGION_TAILS if s.startswith(t)), s)
+                break
     if not s.startswith(_CITIES_LONGEST_FIRST) and _CITIES_TOLD.isdisjoint(_BRACKETED.findall(name)):
         return None     # most names state no city: two tests in C instead of a pass over the cities
     for c in _CITIES_LONGEST_FIRST:
@@ -2106,9 +2107,9 @@ def _note_words_only(name: str, lex) -> bool:
             break
     i = 0
     while i < len(name):
-        word = next((w for w in _NOTE_WORDS if name.startswith(w, i)), None)
-        if word is None:
+        if not name.startswith(_NOTE_WORDS, i):      # one test in C before the search for the longest word
             return False
+        word = next(w for w in _NOTE_WORDS if name.startswith(w, i))
         i += len(word)
     return True
 
@@ -3589,11 +3590,12 @@ def salt_base(generic: str) -> tuple[str, str] | None:
     if generic in NOT_SALTS:
         return None
     found = None
-    for p in _PREFIXES_LONGEST_FIRST:
-        if generic.startswith(p):
-            found = p, generic[len(p):]
-            break
-    if found is None:
+    if generic.startswith(_PREFIXES_LONGEST_FIRST):     # (most names start with none: one test in C)
+        for p in _PREFIXES_LONGEST_FIRST:
+            if generic.startswith(p):
+                found = p, generic[len(p):]
+                break
+    if found is None and generic.endswith(_SUFFIXES_LONGEST_FIRST):
         for s in _SUFFIXES_LONGEST_FIRST:
             if generic.endswith(s) and not generic.endswith("酸" + s):
                 found = s, generic[:-len(s)]
@@ -5059,7 +5061,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', '00ebf45fa749b899')
+    'code', 'de827047a6e76a4c')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -5070,11 +5072,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "00ebf45fa749b899":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "de827047a6e76a4c":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '00ebf45fa749b899'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'de827047a6e76a4c'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5102,7 +5104,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "00ebf45fa749b899":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "00ebf45fa749b899"
+    _dn.CODE_VERSION = "de827047a6e76a4c"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5118,11 +5120,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "00ebf45fa749b899":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "de827047a6e76a4c":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '00ebf45fa749b899'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'de827047a6e76a4c'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5150,7 +5152,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "00ebf45fa749b899":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "00ebf45fa749b899"
+    _dn.CODE_VERSION = "de827047a6e76a4c"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5163,11 +5165,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "00ebf45fa749b899":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "de827047a6e76a4c":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '00ebf45fa749b899'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'de827047a6e76a4c'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5195,7 +5197,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "00ebf45fa749b899":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "00ebf45fa749b899"
+    _dn.CODE_VERSION = "de827047a6e76a4c"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5210,11 +5212,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "00ebf45fa749b899":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "de827047a6e76a4c":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '00ebf45fa749b899'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'de827047a6e76a4c'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5242,7 +5244,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "00ebf45fa749b899":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "00ebf45fa749b899"
+    _dn.CODE_VERSION = "de827047a6e76a4c"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5255,11 +5257,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "00ebf45fa749b899":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "de827047a6e76a4c":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = '00ebf45fa749b899'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'de827047a6e76a4c'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5287,7 +5289,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "00ebf45fa749b899":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "00ebf45fa749b899"
+    _dn.CODE_VERSION = "de827047a6e76a4c"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5422,7 +5424,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "00ebf45fa749b899", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "de827047a6e76a4c", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
