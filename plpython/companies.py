@@ -82,6 +82,9 @@ _CITY_SET = frozenset(CITIES)
 _PLACES_LONGEST_FIRST = tuple(sorted(set(PROVINCES + COUNTRIES), key=len, reverse=True))
 _CITIES_LONGEST_FIRST = tuple(sorted(_CITY_SET - set(PROVINCES), key=len, reverse=True))
 _CITIES_TOLD = frozenset(_CITIES_LONGEST_FIRST)
+_PLACES_BY_FIRST: dict[str, list[str]] = {}    # the places by their first character (company_place)
+for _p in _PLACES_LONGEST_FIRST:
+    _PLACES_BY_FIRST.setdefault(_p[0], []).append(_p)
 _BRACKETED = re.compile(r"\(([^()]*)\)")
 _COUNTRY_SET = frozenset(COUNTRIES) - {"中国"}
 # The words that make a company a branch of another (珠海联邦制药股份有限公司中山分公司).
@@ -367,9 +370,14 @@ def company_place(name: str) -> str | None:
         p = next(p for p in places if name.startswith(p))
         return None if p == "中国" else p
     if "(" in name:
-        for p in places:
-            if "(" + p in name:
-                return p
+        # the places right after an opening bracket, then the first of them in the order of places (the longest)
+        after = set()
+        k = name.find("(")
+        while k >= 0:
+            after.update(p for p in _PLACES_BY_FIRST.get(name[k + 1:k + 2], ()) if name.startswith(p, k + 1))
+            k = name.find("(", k + 1)
+        if after:
+            return next(p for p in places if p in after)
     return None
 
 

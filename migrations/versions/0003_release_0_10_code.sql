@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version de827047a6e76a4c
+-- code version c8e70c180cce1742
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -818,6 +818,9 @@ _CITY_SET = frozenset(CITIES)
 _PLACES_LONGEST_FIRST = tuple(sorted(set(PROVINCES + COUNTRIES), key=len, reverse=True))
 _CITIES_LONGEST_FIRST = tuple(sorted(_CITY_SET - set(PROVINCES), key=len, reverse=True))
 _CITIES_TOLD = frozenset(_CITIES_LONGEST_FIRST)
+_PLACES_BY_FIRST: dict[str, list[str]] = {}    # the places by their first character (company_place)
+for _p in _PLACES_LONGEST_FIRST:
+    _PLACES_BY_FIRST.setdefault(_p[0], []).append(_p)
 _BRACKETED = re.compile(r"\(([^()]*)\)")
 _COUNTRY_SET = frozenset(COUNTRIES) - {"中国"}
 # The words that make a company a branch of another (珠海联邦制药股份有限公司中山分公司).
@@ -1103,9 +1106,14 @@ def company_place(name: str) -> str | None:
         p = next(p for p in places if name.startswith(p))
         return None if p == "中国" else p
     if "(" in name:
-        for p in places:
-            if "(" + p in name:
-                return p
+        # the places right after an opening bracket, then the first of them in the order of places (the longest)
+        after = set()
+        k = name.find("(")
+        while k >= 0:
+            after.update(p for p in _PLACES_BY_FIRST.get(name[k + 1:k + 2], ()) if name.startswith(p, k + 1))
+            k = name.find("(", k + 1)
+        if after:
+            return next(p for p in places if p in after)
     return None
 
 
@@ -5061,7 +5069,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'de827047a6e76a4c')
+    'code', 'c8e70c180cce1742')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -5072,11 +5080,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "de827047a6e76a4c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c8e70c180cce1742":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'de827047a6e76a4c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c8e70c180cce1742'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5104,7 +5112,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "de827047a6e76a4c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "de827047a6e76a4c"
+    _dn.CODE_VERSION = "c8e70c180cce1742"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5120,11 +5128,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "de827047a6e76a4c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c8e70c180cce1742":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'de827047a6e76a4c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c8e70c180cce1742'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5152,7 +5160,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "de827047a6e76a4c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "de827047a6e76a4c"
+    _dn.CODE_VERSION = "c8e70c180cce1742"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5165,11 +5173,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "de827047a6e76a4c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c8e70c180cce1742":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'de827047a6e76a4c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c8e70c180cce1742'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5197,7 +5205,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "de827047a6e76a4c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "de827047a6e76a4c"
+    _dn.CODE_VERSION = "c8e70c180cce1742"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5212,11 +5220,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "de827047a6e76a4c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c8e70c180cce1742":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'de827047a6e76a4c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c8e70c180cce1742'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5244,7 +5252,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "de827047a6e76a4c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "de827047a6e76a4c"
+    _dn.CODE_VERSION = "c8e70c180cce1742"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5257,11 +5265,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "de827047a6e76a4c":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "c8e70c180cce1742":
     import builtins, importlib.util, marshal, sys, types
     _src, _bin = dict(), dict()
     for _r in plpy.execute("SELECT m.name, m.source, c.magic, c.code FROM drugnorm.code_modules() m "
-                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'de827047a6e76a4c'"):
+                           "LEFT JOIN drugnorm.code_cache c ON c.name = m.name AND c.code_version = 'c8e70c180cce1742'"):
         _src[_r["name"]] = _r["source"]
         if _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
@@ -5289,7 +5297,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "de827047a6e76a4c":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "de827047a6e76a4c"
+    _dn.CODE_VERSION = "c8e70c180cce1742"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5424,7 +5432,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "de827047a6e76a4c", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "c8e70c180cce1742", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
