@@ -16,7 +16,6 @@ lexicon build and the SQL function drugnorm.lookup_codes use.
 """
 from __future__ import annotations
 
-
 def is_hanzi(ch: str) -> bool:
     o = ord(ch)
     return (0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x323AF

@@ -82,6 +82,9 @@ _CITY_SET = frozenset(CITIES)
 _PLACES_LONGEST_FIRST = tuple(sorted(set(PROVINCES + COUNTRIES), key=len, reverse=True))
 _CITIES_LONGEST_FIRST = tuple(sorted(_CITY_SET - set(PROVINCES), key=len, reverse=True))
 _CITIES_TOLD = frozenset(_CITIES_LONGEST_FIRST)
+_PLACES_BY_FIRST: dict[str, list[str]] = {}    # the places by their first character (company_place)
+for _p in _PLACES_LONGEST_FIRST:
+    _PLACES_BY_FIRST.setdefault(_p[0], []).append(_p)
 _BRACKETED = re.compile(r"\(([^()]*)\)")
 _COUNTRY_SET = frozenset(COUNTRIES) - {"中国"}
 # The words that make a company a branch of another (珠海联邦制药股份有限公司中山分公司).
@@ -95,6 +98,10 @@ CORPORATE_SUFFIXES = ("分包装", "分装", "股份有限公司", "有限责任
                       "inc", "co.", "corporation", "s.a.", "s.p.a.", "a/s", "ag", "n.v.", "limited")
 # The words of a packer's note: 拜耳医药保健有限公司分装 (packed by it) names the packer, not the maker.
 PACKER_WORDS = ("分包装", "分装")
+# (index, suffix) of the corporate suffixes by their last character, in order (company_core).
+_SUFFIXES_BY_LAST: dict[str, list[tuple[int, str]]] = {}
+for _n, _suf in enumerate(CORPORATE_SUFFIXES):
+    _SUFFIXES_BY_LAST.setdefault(_suf[-1], []).append((_n, _suf))
 # Every start of a corporate suffix: a core name that is one names nothing (names_a_company).
 _SUFFIX_STARTS = frozenset(suf[:n] for suf in CORPORATE_SUFFIXES for n in range(1, len(suf) + 1))
 # Their Chinese legal-form and group words only: a short name (lexicon/rules.py manufacturer_short_name)
@@ -138,7 +145,7 @@ def is_company(fragment: str) -> bool:
     (True, False)
     """
     f = fragment.rstrip(" .")
-    packer = next((w for w in PACKER_WORDS if f.endswith(w)), None)
+    packer = next((w for w in PACKER_WORDS if f.endswith(w)), None) if f.endswith(PACKER_WORDS) else None
     if packer:
         f = f[:-len(packer)]
     open_ = f.rfind("(")
@@ -149,7 +156,7 @@ def is_company(fragment: str) -> bool:
     words = f.split()
     if is_legal_form(f) or (len(words) > 1 and is_legal_form(words[-1], after_a_name=True)):
         return True
-    if len(f) >= 4 and (any(w in f for w in COMPANY_WORDS) or _LATIN_COMPANY_WORD.search(f)):
+    if len(f) >= 4 and (any(map(f.__contains__, COMPANY_WORDS)) or _LATIN_COMPANY_WORD.search(f)):
         return True
     return f.endswith(SHORT_NAME_TAILS) and \
         any(f.endswith(t) and sum(1 for ch in f[:-len(t)] if is_hanzi(ch)) >= 2 for t in SHORT_NAME_TAILS)
@@ -238,9 +245,18 @@ def company_core(name: str) -> str:
         s = "".join(out).strip(" .,")
     while s.endswith(CORPORATE_SUFFIXES):      # else a pass over the suffixes changes nothing
         before = s
-        for suf in CORPORATE_SUFFIXES:
-            if s.endswith(suf) and len(s) > len(suf) + 1:
+        # one pass over the suffixes in order, each stripped if s ends with it then; only those ending in
+        # s's last character can, so they are the ones tried (a loop over all of them was most of the cost)
+        k = 0
+        while s:
+            for n, suf in _SUFFIXES_BY_LAST.get(s[-1], ()):
+                if n >= k and s.endswith(suf):
+                    break
+            else:
+                break
+            if len(s) > len(suf) + 1:
                 s = s[:-len(suf)].strip(" .,")
+            k = n + 1
         if s == before:
             break
     if s.startswith(REGIONS):
@@ -354,9 +370,14 @@ def company_place(name: str) -> str | None:
         p = next(p for p in places if name.startswith(p))
         return None if p == "中国" else p
     if "(" in name:
-        for p in places:
-            if "(" + p in name:
-                return p
+        # the places right after an opening bracket, then the first of them in the order of places (the longest)
+        after = set()
+        k = name.find("(")
+        while k >= 0:
+            after.update(p for p in _PLACES_BY_FIRST.get(name[k + 1:k + 2], ()) if name.startswith(p, k + 1))
+            k = name.find("(", k + 1)
+        if after:
+            return next(p for p in places if p in after)
     return None
 
 
@@ -374,11 +395,12 @@ def company_city(name: str) -> str | None:
             if city:
                 return city
     s = name
-    for p in PROVINCES:
-        if s.startswith(p):
-            s = s[len(p):]
-            s = next((s[len(t):] for t in _REGION_TAILS if s.startswith(t)), s)
-            break
+    if s.startswith(PROVINCES):     # (most names start with none: one test in C)
+        for p in PROVINCES:
+            if s.startswith(p):
+                s = s[len(p):]
+                s = next((s[len(t):] for t in _REGION_TAILS if s.startswith(t)), s)
+                break
     if not s.startswith(_CITIES_LONGEST_FIRST) and _CITIES_TOLD.isdisjoint(_BRACKETED.findall(name)):
         return None     # most names state no city: two tests in C instead of a pass over the cities
     for c in _CITIES_LONGEST_FIRST:

@@ -30,6 +30,11 @@ VEHICLE_GENERICS = frozenset(("氯化钠", "葡萄糖", "葡萄糖氯化钠", "�
 MARKER_DICTS = ("insurance_class", "formulary_marker")
 # Protected keys are indexed by this many first characters.
 PROTECTED_PREFIX = 3
+# A stored lexicon's key hashes are bucketed by this many top bits (StoredLexicon._known): a hash's bucket is
+# (h >> _BUCKET_SHIFT) + _BUCKET_HALF.
+HASH_BUCKET_BITS = 12
+_BUCKET_SHIFT = 64 - HASH_BUCKET_BITS
+_BUCKET_HALF = 1 << (HASH_BUCKET_BITS - 1)
 
 
 class Entry(NamedTuple):
@@ -235,6 +240,7 @@ class StoredLexicon(MemoryLexicon):
         self.fetch_protected = fetch_protected
         self.fetch_manufacturers = fetch_manufacturers
         self.hashes: array | None = None          # hash() of every key of the dictionary set, sorted, once read
+        self.bucket_starts: array | None = None   # where each HASH_BUCKET_BITS-bit prefix of them starts in hashes
         self.cache: OrderedDict = OrderedDict()   # key -> Entry | tuple[Entry, ...] | () (no such key)
         self.pending: set = set()
         self.here: frozenset = frozenset()        # the prepared input's substrings, all of them fetched
@@ -288,6 +294,10 @@ class StoredLexicon(MemoryLexicon):
         self.max_key_len = max(map(len, keys), default=0)
         # 8 bytes a key in a sorted array (a set of them took 120): a few dozen bisections per input
         self.hashes = array("q", sorted(set(map(hash, keys))))
+        # a bisection compares an int made from the array at each step: within its top bits' bucket (16 KB)
+        # it takes ~5 steps instead of ~15 (has() is asked ~15 times a string)
+        self.bucket_starts = array("I", [bisect_left(self.hashes, (b - _BUCKET_HALF) << _BUCKET_SHIFT)
+                                         for b in range(1 << HASH_BUCKET_BITS)] + [len(self.hashes)])
         self.here = frozenset()
         self.here_protected = {}
 
@@ -300,7 +310,12 @@ class StoredLexicon(MemoryLexicon):
             if key in self.here:
                 return False
             return bool(self.lookup(key))
-        if self._known(key):
+        # _known, inlined: segmentation asks ~15 times a string, mostly of substrings that are no key
+        h = hash(key)
+        b = (h >> _BUCKET_SHIFT) + _BUCKET_HALF
+        starts = self.bucket_starts
+        i = bisect_left(hashes, h, starts[b], starts[b + 1])
+        if i < len(hashes) and hashes[i] == h:
             if len(self.pending) < self.PENDING_MAX:
                 self.pending.add(key)
             return True
@@ -324,7 +339,9 @@ class StoredLexicon(MemoryLexicon):
         """Whether a key of the dictionary set has this key's hash."""
         h = hash(key)
         hashes = self.hashes
-        i = bisect_left(hashes, h)
+        b = (h >> _BUCKET_SHIFT) + _BUCKET_HALF
+        starts = self.bucket_starts
+        i = bisect_left(hashes, h, starts[b], starts[b + 1])
         return i < len(hashes) and hashes[i] == h
 
     def _fill(self, keys, absent_too: bool = True) -> None:

@@ -108,12 +108,22 @@ def query_slots(key: str, readings_of) -> list[tuple[str, int, bool, str]]:
     units: list[list[str]] = []
     for ch in key:
         if is_hanzi(ch):
-            add(["h" + ch], None)
+            h = "h" + ch
             rs = readings_of(ch)
+            if rs and len(rs) == 1:
+                # one reading (most hanzi): add()'s four slots of one alternative each, written out
+                i_tok, f_tok, s_tok = _reading_tokens(rs[0])
+                out += ((h, slot, True, h), (i_tok, slot + 1, True, h), (f_tok, slot + 2, True, h),
+                        (s_tok, slot + 3, True, h))
+                slot += 4
+                units.append([rs[0]])
+                continue
+            add([h], None)
             if rs:
-                add(["i" + split_syllable(r)[0] for r in rs], "h" + ch)
-                add(["f" + split_syllable(r)[1] for r in rs], "h" + ch)
-                add(["s" + r for r in rs], "h" + ch)
+                tokens = [_reading_tokens(r) for r in rs]
+                add([t[0] for t in tokens], h)
+                add([t[1] for t in tokens], h)
+                add([t[2] for t in tokens], h)
                 units.append(list(dict.fromkeys(rs)))
         elif is_other(ch):
             add(["o" + ch], None)
@@ -124,8 +134,27 @@ def query_slots(key: str, readings_of) -> list[tuple[str, int, bool, str]]:
         add(["c" + ch], None)
         add(["p" + r for r in (readings_of(ch) if is_hanzi(ch) else [ch])], "h" + ch if is_hanzi(ch) else None)
     for a, b in zip(units, units[1:]):      # recall only: every reading of a polyphonic character pairs
-        add([pair_token(x, y) for x in a for y in b], None)
+        if len(a) == 1 and len(b) == 1:
+            t = pair_token(a[0], b[0])
+            out.append((t, slot, True, t))
+            slot += 1
+        else:
+            add([pair_token(x, y) for x in a for y in b], None)
     return out
+
+
+_TOKENS_OF_READING: dict[str, tuple[str, str, str]] = {}     # a few hundred syllables
+
+
+def _reading_tokens(reading: str) -> tuple[str, str, str]:
+    """The initial, final and syllable tokens of a reading (query_slots), computed once per syllable."""
+    got = _TOKENS_OF_READING.get(reading)
+    if got is None:
+        ini, fin = split_syllable(reading)
+        got = ("i" + ini, "f" + fin, "s" + reading)
+        if len(_TOKENS_OF_READING) < 10_000:
+            _TOKENS_OF_READING[reading] = got
+    return got
 
 
 def _first_index(key: str) -> int | None:

@@ -77,6 +77,8 @@ def processed_herb(name: str, lex) -> str | None:
     炙黄精, 焦苍术, 牡丹皮炭, 阿胶珠 are decoction pieces of 白芍, 黄精, 苍术, 牡丹皮, 阿胶. What is left must be
     a herb of two characters or more (is_herb), so 盐酸…, 醋酸…, 制霉素 and 生长抑素 are never cut this way;
     霜 follows a seed only (FROST)."""
+    if not name.startswith(PROCESSING_PREFIXES) and not name.endswith(PROCESSING_SUFFIXES):
+        return None      # no processing word: the loops below would try every pair in vain (most names)
     for prefix in PROCESSING_PREFIXES + ("",):
         if not name.startswith(prefix):
             continue
@@ -161,9 +163,9 @@ def _note_words_only(name: str, lex) -> bool:
             break
     i = 0
     while i < len(name):
-        word = next((w for w in _NOTE_WORDS if name.startswith(w, i)), None)
-        if word is None:
+        if not name.startswith(_NOTE_WORDS, i):      # one test in C before the search for the longest word
             return False
+        word = next(w for w in _NOTE_WORDS if name.startswith(w, i))
         i += len(word)
     return True
 

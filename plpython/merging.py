@@ -165,11 +165,16 @@ def _name_written_apart(s, two, lex):
     """维生素 K1, 门冬胰岛素 30, 阿莫西林 胶囊: the letters or number of a drug's variant, or its form suffix,
     written one space apart from its name. When the two make a product or generic name of the lexicon
     without the space, that name spans both (维生素 alone names no drug, and K1 alone is no name)."""
-    if len(two) < 2 or any(item.kind not in _NAME_PIECES for item in two):
+    if len(two) < 2:
         return None
-    (a, b), (c, d) = ((item.start, item.end) for item in two)
+    first, second = two
+    b, c = first.end, second.start
+    # one space apart first: the test that fails for most pairs of items (merge asks it of each)
+    if c != b + 1 or s[b] != " " or first.kind not in _NAME_PIECES or second.kind not in _NAME_PIECES:
+        return None
+    a, d = first.start, second.end
     mark = is_hanzi(s[b - 1]) and not any(is_hanzi(ch) for ch in s[c:d])
-    if s[b:c] != " " or not (mark or lex.dosage_form_suffixes.get(s[c:d])):
+    if not (mark or lex.dosage_form_suffixes.get(s[c:d])):
         return None
     key = s[a:b] + s[c:d]
     return Item(a, d, Kind.JOINED, key) if lex.first(key, DRUG_NAMES) else None
@@ -201,10 +206,12 @@ def _bracket_inside_name(s, three, lex):
     """重组人粒细胞(瑞白)刺激因子注射液: HIS strings put the trade name inside the drug name. When the two
     sides make a product or generic name of the lexicon, that name spans all three; the bracketed piece
     stays a segment of its own (it follows, enclosed)."""
-    if len(three) < 3 or any(item.kind not in _NAME_PIECES for item in three):
+    if len(three) < 3:
         return None
-    (a, b), (c, d), (e, f) = ((item.start, item.end) for item in three)
-    if s[b:c] != "(" or s[d:e] != ")":
+    (a, b, k1, _), (c, d, k2, _), (e, f, k3, _) = three
+    # the brackets first: the test that fails for most runs of items (merge asks it of each)
+    if c != b + 1 or s[b] != "(" or e != d + 1 or s[d] != ")" \
+            or k1 not in _NAME_PIECES or k2 not in _NAME_PIECES or k3 not in _NAME_PIECES:
         return None
     key = s[a:b] + s[e:f]
     if lex.first(key, DRUG_NAMES):

@@ -65,9 +65,9 @@ EVIDENCE = {EXACT: "exact", COMPOSED: "inferred", LINKED: "link", FUZZY: "fuzzy"
 
 class _Flat:
     def __init__(self):
-        self.values = {f: None for f in FIELDS}
-        self.rank = {f: Rank.UNSET for f in FIELDS}
-        self.evidence = {f: None for f in FIELDS}
+        self.values = dict.fromkeys(FIELDS)
+        self.rank = dict.fromkeys(FIELDS, Rank.UNSET)
+        self.evidence = dict.fromkeys(FIELDS)
         self.trade_links = []    # (generic, product, dosage form) each exact trade name links to
         self.fuzzy_trade = None   # (segment, generic) of the trade name an accepted fuzzy match filled
 
@@ -116,7 +116,7 @@ class _Flat:
 
 
 def empty(raw: str) -> dict:
-    doc = {k: None for k in KEYS}
+    doc = dict.fromkeys(KEYS)
     doc["input"] = raw
     doc["normalized"] = ""
     doc["segments"] = []

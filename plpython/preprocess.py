@@ -84,36 +84,35 @@ def cluster_end(text: str, i: int, hi: int | None = None) -> int:
 def normalize(text: str, t2s: dict, irrelevant, checkpoint=None) -> tuple[str, list[int]]:
     """The normalized string and, per output character, the index of the raw character it came from.
     ``checkpoint()``, if given, is called every few thousand characters (long inputs, see server.py)."""
+    memo = _memo(t2s, irrelevant)
+    n = len(text)
+    if n <= _CHECK_EVERY:
+        # No checkpoint falls due and, without combining marks, each character normalizes alone: its
+        # memoized piece, looked up in C (the loop below, character by character, took a tenth of a parse)
+        pieces = list(map(memo.__getitem__, text))
+        if "" not in pieces:    # nothing dropped, so no combining mark either (one alone normalizes to "")
+            out = "".join(pieces)
+            if len(out) == n and "  " not in out and out[:1] != " " and out[-1:] != " ":
+                return out, list(range(n))      # one character each, no spaces to collapse or trim
+            return _joined(pieces)
+        if memo.marks.isdisjoint(text):
+            return _joined(pieces)
     out: list[str] = []
     offsets: list[int] = []
-    memo = _memo(t2s, irrelevant)
-
-    def chars(ch):
-        got = []
-        for c in fold(ch).lower():
-            if c.isascii() or not _invisible(c):       # lower() may make marks: İ → i + U+0307
-                c = t2s.get(c, c)
-                if c not in irrelevant:
-                    got.append(c)
-        return "".join(got)
-
-    n = len(text)
     i = 0
-    next_check = 4096
+    next_check = _CHECK_EVERY
     while i < n:
         if checkpoint is not None and i >= next_check:
             checkpoint()
-            next_check = i + 4096
+            next_check = i + _CHECK_EVERY
         ch = text[i]
         j = i + 1
         if j < n and is_mark(text[j]) and not is_mark(ch):
             j = cluster_end(text, i)
         if j > i + 1:      # a character with combining marks: composed, leftover marks dropped by fold
-            piece = "".join(chars(c) for c in unicodedata.normalize("NFC", text[i:j]))
+            piece = "".join(memo.chars(c) for c in unicodedata.normalize("NFC", text[i:j]))
         else:
-            piece = memo.get(ch)
-            if piece is None:
-                piece = memo[ch] = chars(ch)
+            piece = memo[ch]
         for c in piece:
             if c == " " and (not out or out[-1] == " "):
                 continue
@@ -126,15 +125,61 @@ def normalize(text: str, t2s: dict, irrelevant, checkpoint=None) -> tuple[str, l
     return "".join(out), offsets
 
 
-_memo_of = [None, None, {}]     # (t2s, irrelevant, character -> what it normalizes to) of the last call
+_CHECK_EVERY = 4096     # characters between checkpoints
+
+
+def _joined(pieces: list[str]) -> tuple[str, list[int]]:
+    """normalize's output from the pieces of characters that normalize alone: runs of spaces collapsed,
+    spaces at the ends dropped."""
+    out: list[str] = []
+    offsets: list[int] = []
+    for i, piece in enumerate(pieces):
+        for c in piece:
+            if c == " " and (not out or out[-1] == " "):
+                continue
+            out.append(c)
+            offsets.append(i)
+    while out and out[-1] == " ":
+        out.pop()
+        offsets.pop()
+    return "".join(out), offsets
+
+
+class _Memo(dict):
+    """Character -> what it normalizes to alone (computed on first sight), for one pair of tables; ``marks``:
+    the combining marks among the characters it has seen (each normalizes to "" alone: fold drops it)."""
+
+    def __init__(self, t2s, irrelevant):
+        super().__init__()
+        self.t2s, self.irrelevant = t2s, irrelevant
+        self.marks: set[str] = set()
+
+    def __missing__(self, ch):
+        if is_mark(ch):
+            self.marks.add(ch)
+        piece = self[ch] = self.chars(ch)
+        return piece
+
+    def chars(self, ch):
+        got = []
+        t2s, irrelevant = self.t2s, self.irrelevant
+        for c in fold(ch).lower():
+            if c.isascii() or not _invisible(c):       # lower() may make marks: İ → i + U+0307
+                c = t2s.get(c, c)
+                if c not in irrelevant:
+                    got.append(c)
+        return "".join(got)
+
+
+_memo_of = [None, None, None]     # (t2s, irrelevant, _Memo) of the last call
 _MEMO_SIZE = 20000             # characters: a backend meets a few thousand
 
 
-def _memo(t2s, irrelevant) -> dict:
+def _memo(t2s, irrelevant) -> _Memo:
     """What each character normalizes to, kept across calls for the same tables: a backend normalizes
     string after string with one lexicon's tables, mostly of the same few thousand characters."""
     if _memo_of[0] is not t2s or _memo_of[1] is not irrelevant or len(_memo_of[2]) > _MEMO_SIZE:
-        _memo_of[:] = [t2s, irrelevant, {}]
+        _memo_of[:] = [t2s, irrelevant, _Memo(t2s, irrelevant)]
     return _memo_of[2]
 
 

@@ -28,11 +28,12 @@ def salt_base(generic: str) -> tuple[str, str] | None:
     if generic in NOT_SALTS:
         return None
     found = None
-    for p in _PREFIXES_LONGEST_FIRST:
-        if generic.startswith(p):
-            found = p, generic[len(p):]
-            break
-    if found is None:
+    if generic.startswith(_PREFIXES_LONGEST_FIRST):     # (most names start with none: one test in C)
+        for p in _PREFIXES_LONGEST_FIRST:
+            if generic.startswith(p):
+                found = p, generic[len(p):]
+                break
+    if found is None and generic.endswith(_SUFFIXES_LONGEST_FIRST):
         for s in _SUFFIXES_LONGEST_FIRST:
             if generic.endswith(s) and not generic.endswith("酸" + s):
                 found = s, generic[:-len(s)]

@@ -55,6 +55,9 @@ _STATE_SQL = ("SELECT version, settings_version, "
 RESULT_CACHE_BYTES = 24 << 20
 FRAGMENT_CACHE_BYTES = 8 << 20
 _COMPACT = (",", ":")     # JSON without spaces: a tenth smaller, a quarter faster to write
+# json.dumps(x, ensure_ascii=False, separators=_COMPACT), the same text: one encoder for every call, and no
+# check for cycles (the documents are trees; the check cost a fifth of the encoding)
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=_COMPACT, check_circular=False).encode
 
 
 class _Cache:
@@ -418,7 +421,7 @@ def _score_many(plpy, b, keys, k=None, threshold=None) -> dict:
             found = out[key] = got.get(key, [])
             if b.keep and len(key) <= pipeline.MAX_FUZZY:
                 b.fragments.put((key, k, threshold),
-                                _pack(json.dumps(found, ensure_ascii=False, separators=_COMPACT)),
+                                _pack(_to_json(found)),
                                 st["cache_entries"])
     return out
 
@@ -470,16 +473,13 @@ def _score_sql(plpy, b, keys, k, threshold) -> dict:
     """One execution of drugnorm.score_fragment for all ``keys``: their query tokens side by side."""
     st = b.settings
     readings = b.readings_of(plpy, "".join(keys))
-    frag, toks, slots, owners = [], [], [], []
-    for i, key in enumerate(keys):
-        for tok, slot, _, owner in dimensions.query_slots(key, readings):
-            frag.append(i)
-            toks.append(tok)
-            slots.append(slot)
-            owners.append(owner)
+    # the query's four arrays, side by side: one comprehension and a transposition, not four appends a token
+    tokens = [(i, tok, slot, owner) for i, key in enumerate(keys)
+              for tok, slot, _, owner in dimensions.query_slots(key, readings)]
     out = {key: [] for key in keys}
-    if not toks:
+    if not tokens:
         return out
+    frag, toks, slots, owners = map(list, zip(*tokens))
     boosts = [st["boost_" + d] for d in dimensions.SCORING_DIMS]
     plan = b.plan(plpy, "score", _SCORE_SQL,
                   ["int[]", "text[]", "int[]", "text[]", "int", "float8", "float8", "float8[]", "int", "int"])
@@ -519,7 +519,7 @@ def parse(plpy, GD, raw):
         lex.prepare(preprocess.normalize(head, lex.t2s, lex.irrelevant)[0] if len(head) <= 100 else None)
     result = pipeline.parse(raw, lex, _Matcher(plpy, b), st, _Interrupts(plpy, b))
     result["lexicon_version"] = version
-    out = json.dumps(result, ensure_ascii=False, separators=_COMPACT)   # jsonb keeps no spacing anyway
+    out = _to_json(result)   # jsonb keeps no spacing anyway
     # long strings are rarely repeated; don't let them fill the cache
     if b.keep and len(raw) <= 1000 and b.seen_once.check_and_add(raw):
         b.results.put(raw, _pack(out), b.settings["cache_entries"])

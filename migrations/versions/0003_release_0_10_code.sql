@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version afd3af7bd0063527
+-- code version dcb538e130ddd388
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -707,7 +707,6 @@ lexicon build and the SQL function drugnorm.lookup_codes use.
 """
 from __future__ import annotations
 
-
 def is_hanzi(ch: str) -> bool:
     o = ord(ch)
     return (0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0x20000 <= o <= 0x323AF
@@ -819,6 +818,9 @@ _CITY_SET = frozenset(CITIES)
 _PLACES_LONGEST_FIRST = tuple(sorted(set(PROVINCES + COUNTRIES), key=len, reverse=True))
 _CITIES_LONGEST_FIRST = tuple(sorted(_CITY_SET - set(PROVINCES), key=len, reverse=True))
 _CITIES_TOLD = frozenset(_CITIES_LONGEST_FIRST)
+_PLACES_BY_FIRST: dict[str, list[str]] = {}    # the places by their first character (company_place)
+for _p in _PLACES_LONGEST_FIRST:
+    _PLACES_BY_FIRST.setdefault(_p[0], []).append(_p)
 _BRACKETED = re.compile(r"\(([^()]*)\)")
 _COUNTRY_SET = frozenset(COUNTRIES) - {"中国"}
 # The words that make a company a branch of another (珠海联邦制药股份有限公司中山分公司).
@@ -832,6 +834,10 @@ CORPORATE_SUFFIXES = ("分包装", "分装", "股份有限公司", "有限责任
                       "inc", "co.", "corporation", "s.a.", "s.p.a.", "a/s", "ag", "n.v.", "limited")
 # The words of a packer's note: 拜耳医药保健有限公司分装 (packed by it) names the packer, not the maker.
 PACKER_WORDS = ("分包装", "分装")
+# (index, suffix) of the corporate suffixes by their last character, in order (company_core).
+_SUFFIXES_BY_LAST: dict[str, list[tuple[int, str]]] = {}
+for _n, _suf in enumerate(CORPORATE_SUFFIXES):
+    _SUFFIXES_BY_LAST.setdefault(_suf[-1], []).append((_n, _suf))
 # Every start of a corporate suffix: a core name that is one names nothing (names_a_company).
 _SUFFIX_STARTS = frozenset(suf[:n] for suf in CORPORATE_SUFFIXES for n in range(1, len(suf) + 1))
 # Their Chinese legal-form and group words only: a short name (lexicon/rules.py manufacturer_short_name)
@@ -875,7 +881,7 @@ def is_company(fragment: str) -> bool:
     (True, False)
     """
     f = fragment.rstrip(" .")
-    packer = next((w for w in PACKER_WORDS if f.endswith(w)), None)
+    packer = next((w for w in PACKER_WORDS if f.endswith(w)), None) if f.endswith(PACKER_WORDS) else None
     if packer:
         f = f[:-len(packer)]
     open_ = f.rfind("(")
@@ -886,7 +892,7 @@ def is_company(fragment: str) -> bool:
     words = f.split()
     if is_legal_form(f) or (len(words) > 1 and is_legal_form(words[-1], after_a_name=True)):
         return True
-    if len(f) >= 4 and (any(w in f for w in COMPANY_WORDS) or _LATIN_COMPANY_WORD.search(f)):
+    if len(f) >= 4 and (any(map(f.__contains__, COMPANY_WORDS)) or _LATIN_COMPANY_WORD.search(f)):
         return True
     return f.endswith(SHORT_NAME_TAILS) and \
         any(f.endswith(t) and sum(1 for ch in f[:-len(t)] if is_hanzi(ch)) >= 2 for t in SHORT_NAME_TAILS)
@@ -975,9 +981,18 @@ def company_core(name: str) -> str:
         s = "".join(out).strip(" .,")
     while s.endswith(CORPORATE_SUFFIXES):      # else a pass over the suffixes changes nothing
         before = s
-        for suf in CORPORATE_SUFFIXES:
-            if s.endswith(suf) and len(s) > len(suf) + 1:
+        # one pass over the suffixes in order, each stripped if s ends with it then; only those ending in
+        # s's last character can, so they are the ones tried (a loop over all of them was most of the cost)
+        k = 0
+        while s:
+            for n, suf in _SUFFIXES_BY_LAST.get(s[-1], ()):
+                if n >= k and s.endswith(suf):
+                    break
+            else:
+                break
+            if len(s) > len(suf) + 1:
                 s = s[:-len(suf)].strip(" .,")
+            k = n + 1
         if s == before:
             break
     if s.startswith(REGIONS):
@@ -1091,9 +1106,14 @@ def company_place(name: str) -> str | None:
         p = next(p for p in places if name.startswith(p))
         return None if p == "中国" else p
     if "(" in name:
-        for p in places:
-            if "(" + p in name:
-                return p
+        # the places right after an opening bracket, then the first of them in the order of places (the longest)
+        after = set()
+        k = name.find("(")
+        while k >= 0:
+            after.update(p for p in _PLACES_BY_FIRST.get(name[k + 1:k + 2], ()) if name.startswith(p, k + 1))
+            k = name.find("(", k + 1)
+        if after:
+            return next(p for p in places if p in after)
     return None
 
 
@@ -1111,11 +1131,12 @@ def company_city(name: str) -> str | None:
             if city:
                 return city
     s = name
-    for p in PROVINCES:
-        if s.startswith(p):
-            s = s[len(p):]
-            s = next((s[len(t):] for t in _REGION_TAILS if s.startswith(t)), s)
-            break
+    if s.startswith(PROVINCES):     # (most names start with none: one test in C)
+        for p in PROVINCES:
+            if s.startswith(p):
+                s = s[len(p):]
+                s = next((s[len(t):] for t in _REGION_TAILS if s.startswith(t)), s)
+                break
     if not s.startswith(_CITIES_LONGEST_FIRST) and _CITIES_TOLD.isdisjoint(_BRACKETED.findall(name)):
         return None     # most names state no city: two tests in C instead of a pass over the cities
     for c in _CITIES_LONGEST_FIRST:
@@ -1251,6 +1272,11 @@ VEHICLE_GENERICS = frozenset(("氯化钠", "葡萄糖", "葡萄糖氯化钠", "�
 MARKER_DICTS = ("insurance_class", "formulary_marker")
 # Protected keys are indexed by this many first characters.
 PROTECTED_PREFIX = 3
+# A stored lexicon's key hashes are bucketed by this many top bits (StoredLexicon._known): a hash's bucket is
+# (h >> _BUCKET_SHIFT) + _BUCKET_HALF.
+HASH_BUCKET_BITS = 12
+_BUCKET_SHIFT = 64 - HASH_BUCKET_BITS
+_BUCKET_HALF = 1 << (HASH_BUCKET_BITS - 1)
 
 
 class Entry(NamedTuple):
@@ -1456,6 +1482,7 @@ class StoredLexicon(MemoryLexicon):
         self.fetch_protected = fetch_protected
         self.fetch_manufacturers = fetch_manufacturers
         self.hashes: array | None = None          # hash() of every key of the dictionary set, sorted, once read
+        self.bucket_starts: array | None = None   # where each HASH_BUCKET_BITS-bit prefix of them starts in hashes
         self.cache: OrderedDict = OrderedDict()   # key -> Entry | tuple[Entry, ...] | () (no such key)
         self.pending: set = set()
         self.here: frozenset = frozenset()        # the prepared input's substrings, all of them fetched
@@ -1509,6 +1536,10 @@ class StoredLexicon(MemoryLexicon):
         self.max_key_len = max(map(len, keys), default=0)
         # 8 bytes a key in a sorted array (a set of them took 120): a few dozen bisections per input
         self.hashes = array("q", sorted(set(map(hash, keys))))
+        # a bisection compares an int made from the array at each step: within its top bits' bucket (16 KB)
+        # it takes ~5 steps instead of ~15 (has() is asked ~15 times a string)
+        self.bucket_starts = array("I", [bisect_left(self.hashes, (b - _BUCKET_HALF) << _BUCKET_SHIFT)
+                                         for b in range(1 << HASH_BUCKET_BITS)] + [len(self.hashes)])
         self.here = frozenset()
         self.here_protected = {}
 
@@ -1521,7 +1552,12 @@ class StoredLexicon(MemoryLexicon):
             if key in self.here:
                 return False
             return bool(self.lookup(key))
-        if self._known(key):
+        # _known, inlined: segmentation asks ~15 times a string, mostly of substrings that are no key
+        h = hash(key)
+        b = (h >> _BUCKET_SHIFT) + _BUCKET_HALF
+        starts = self.bucket_starts
+        i = bisect_left(hashes, h, starts[b], starts[b + 1])
+        if i < len(hashes) and hashes[i] == h:
             if len(self.pending) < self.PENDING_MAX:
                 self.pending.add(key)
             return True
@@ -1545,7 +1581,9 @@ class StoredLexicon(MemoryLexicon):
         """Whether a key of the dictionary set has this key's hash."""
         h = hash(key)
         hashes = self.hashes
-        i = bisect_left(hashes, h)
+        b = (h >> _BUCKET_SHIFT) + _BUCKET_HALF
+        starts = self.bucket_starts
+        i = bisect_left(hashes, h, starts[b], starts[b + 1])
         return i < len(hashes) and hashes[i] == h
 
     def _fill(self, keys, absent_too: bool = True) -> None:
@@ -1706,12 +1744,22 @@ def query_slots(key: str, readings_of) -> list[tuple[str, int, bool, str]]:
     units: list[list[str]] = []
     for ch in key:
         if is_hanzi(ch):
-            add(["h" + ch], None)
+            h = "h" + ch
             rs = readings_of(ch)
+            if rs and len(rs) == 1:
+                # one reading (most hanzi): add()'s four slots of one alternative each, written out
+                i_tok, f_tok, s_tok = _reading_tokens(rs[0])
+                out += ((h, slot, True, h), (i_tok, slot + 1, True, h), (f_tok, slot + 2, True, h),
+                        (s_tok, slot + 3, True, h))
+                slot += 4
+                units.append([rs[0]])
+                continue
+            add([h], None)
             if rs:
-                add(["i" + split_syllable(r)[0] for r in rs], "h" + ch)
-                add(["f" + split_syllable(r)[1] for r in rs], "h" + ch)
-                add(["s" + r for r in rs], "h" + ch)
+                tokens = [_reading_tokens(r) for r in rs]
+                add([t[0] for t in tokens], h)
+                add([t[1] for t in tokens], h)
+                add([t[2] for t in tokens], h)
                 units.append(list(dict.fromkeys(rs)))
         elif is_other(ch):
             add(["o" + ch], None)
@@ -1722,8 +1770,27 @@ def query_slots(key: str, readings_of) -> list[tuple[str, int, bool, str]]:
         add(["c" + ch], None)
         add(["p" + r for r in (readings_of(ch) if is_hanzi(ch) else [ch])], "h" + ch if is_hanzi(ch) else None)
     for a, b in zip(units, units[1:]):      # recall only: every reading of a polyphonic character pairs
-        add([pair_token(x, y) for x in a for y in b], None)
+        if len(a) == 1 and len(b) == 1:
+            t = pair_token(a[0], b[0])
+            out.append((t, slot, True, t))
+            slot += 1
+        else:
+            add([pair_token(x, y) for x in a for y in b], None)
     return out
+
+
+_TOKENS_OF_READING: dict[str, tuple[str, str, str]] = {}     # a few hundred syllables
+
+
+def _reading_tokens(reading: str) -> tuple[str, str, str]:
+    """The initial, final and syllable tokens of a reading (query_slots), computed once per syllable."""
+    got = _TOKENS_OF_READING.get(reading)
+    if got is None:
+        ini, fin = split_syllable(reading)
+        got = ("i" + ini, "f" + fin, "s" + reading)
+        if len(_TOKENS_OF_READING) < 10_000:
+            _TOKENS_OF_READING[reading] = got
+    return got
 
 
 def _first_index(key: str) -> int | None:
@@ -1977,6 +2044,8 @@ def processed_herb(name: str, lex) -> str | None:
     炙黄精, 焦苍术, 牡丹皮炭, 阿胶珠 are decoction pieces of 白芍, 黄精, 苍术, 牡丹皮, 阿胶. What is left must be
     a herb of two characters or more (is_herb), so 盐酸…, 醋酸…, 制霉素 and 生长抑素 are never cut this way;
     霜 follows a seed only (FROST)."""
+    if not name.startswith(PROCESSING_PREFIXES) and not name.endswith(PROCESSING_SUFFIXES):
+        return None      # no processing word: the loops below would try every pair in vain (most names)
     for prefix in PROCESSING_PREFIXES + ("",):
         if not name.startswith(prefix):
             continue
@@ -2061,9 +2130,9 @@ def _note_words_only(name: str, lex) -> bool:
             break
     i = 0
     while i < len(name):
-        word = next((w for w in _NOTE_WORDS if name.startswith(w, i)), None)
-        if word is None:
+        if not name.startswith(_NOTE_WORDS, i):      # one test in C before the search for the longest word
             return False
+        word = next(w for w in _NOTE_WORDS if name.startswith(w, i))
         i += len(word)
     return True
 
@@ -2174,7 +2243,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from chars import is_word_char
+from chars import is_hanzi, is_word_char
 
 _BRACKETS = {"(": ")", "[": "]"}
 _PART_SEPARATORS = re.compile(r"[、,;/ ]+")
@@ -2208,8 +2277,26 @@ def groups(s: str, lexicon: dict) -> list[tuple[int, int, list[Marker]]]:
     symbol; the pipeline cuts these spans out before specs and names."""
     out = []
     name_seen = False   # a ratio alone counts as a marker only before any name
+    n = len(s)
+    # where a bracket or a symbol marker stands: groups acts there only, and the characters between tell only
+    # whether a name was seen (testing every character took ~4 % of a parse)
+    stops = []
+    for c in _stops(lexicon):
+        k = s.find(c)
+        while k >= 0:
+            stops.append(k)
+            k = s.find(c, k + 1)
+    stops.sort()
+    stops.append(n)
     i = 0
-    while i < len(s):
+    for stop in stops:
+        if stop < i:        # inside a group already taken
+            continue
+        if not name_seen and (_ALNUM.search(s, i, stop) is not None or any(map(is_hanzi, s[i:stop]))):
+            name_seen = True     # a word character (is_word_char) before the stop
+        if stop == n:
+            break
+        i = stop
         ch = s[i]
         if ch in _BRACKETS:
             j = s.find(_BRACKETS[ch], i + 1, i + 2 + _MAX_GROUP)
@@ -2218,13 +2305,25 @@ def groups(s: str, lexicon: dict) -> list[tuple[int, int, list[Marker]]]:
                 out.append((i, j + 1, group))
                 i = j + 1
                 continue
-        if ch in lexicon and is_symbol(ch):
+        if ch in lexicon and is_symbol(ch):      # (a bracket or a symbol is no word character: no name)
             d, term, standard = lexicon[ch]
             out.append((i, i + 1, [Marker(i, i + 1, d, term, standard, None)]))
-        elif not name_seen and is_word_char(ch):
-            name_seen = True
         i += 1
     return sorted(out + _loose_ends(s, lexicon, out))
+
+
+# str.isalnum(): \w without "_". With is_hanzi, chars.is_word_char; a class of the hanzi ranges would take 1 ms
+# to compile in every new backend, and a hanzi is a letter but for a few unassigned code points.
+_ALNUM = re.compile(r"[^\W_]")
+_stops_of = [None, -1, ()]     # (marker lexicon, its size, _stops) of the last call
+
+
+def _stops(lexicon: dict) -> tuple[str, ...]:
+    """The characters groups() acts on: the opening brackets and the symbol markers; kept for the lexicon
+    last asked about. (A regex class of them took 0.7 ms to compile in a new backend.)"""
+    if _stops_of[0] is not lexicon or _stops_of[1] != len(lexicon):
+        _stops_of[:] = [lexicon, len(lexicon), tuple(sorted(set(_BRACKETS) | {k for k in lexicon if is_symbol(k)}))]
+    return _stops_of[2]
 
 
 def _loose_ends(s: str, lexicon: dict, taken: list) -> list[tuple[int, int, list[Marker]]]:
@@ -2476,11 +2575,16 @@ def _name_written_apart(s, two, lex):
     """维生素 K1, 门冬胰岛素 30, 阿莫西林 胶囊: the letters or number of a drug's variant, or its form suffix,
     written one space apart from its name. When the two make a product or generic name of the lexicon
     without the space, that name spans both (维生素 alone names no drug, and K1 alone is no name)."""
-    if len(two) < 2 or any(item.kind not in _NAME_PIECES for item in two):
+    if len(two) < 2:
         return None
-    (a, b), (c, d) = ((item.start, item.end) for item in two)
+    first, second = two
+    b, c = first.end, second.start
+    # one space apart first: the test that fails for most pairs of items (merge asks it of each)
+    if c != b + 1 or s[b] != " " or first.kind not in _NAME_PIECES or second.kind not in _NAME_PIECES:
+        return None
+    a, d = first.start, second.end
     mark = is_hanzi(s[b - 1]) and not any(is_hanzi(ch) for ch in s[c:d])
-    if s[b:c] != " " or not (mark or lex.dosage_form_suffixes.get(s[c:d])):
+    if not (mark or lex.dosage_form_suffixes.get(s[c:d])):
         return None
     key = s[a:b] + s[c:d]
     return Item(a, d, Kind.JOINED, key) if lex.first(key, DRUG_NAMES) else None
@@ -2512,10 +2616,12 @@ def _bracket_inside_name(s, three, lex):
     """重组人粒细胞(瑞白)刺激因子注射液: HIS strings put the trade name inside the drug name. When the two
     sides make a product or generic name of the lexicon, that name spans all three; the bracketed piece
     stays a segment of its own (it follows, enclosed)."""
-    if len(three) < 3 or any(item.kind not in _NAME_PIECES for item in three):
+    if len(three) < 3:
         return None
-    (a, b), (c, d), (e, f) = ((item.start, item.end) for item in three)
-    if s[b:c] != "(" or s[d:e] != ")":
+    (a, b, k1, _), (c, d, k2, _), (e, f, k3, _) = three
+    # the brackets first: the test that fails for most runs of items (merge asks it of each)
+    if c != b + 1 or s[b] != "(" or e != d + 1 or s[d] != ")" \
+            or k1 not in _NAME_PIECES or k2 not in _NAME_PIECES or k3 not in _NAME_PIECES:
         return None
     key = s[a:b] + s[e:f]
     if lex.first(key, DRUG_NAMES):
@@ -2635,9 +2741,9 @@ EVIDENCE = {EXACT: "exact", COMPOSED: "inferred", LINKED: "link", FUZZY: "fuzzy"
 
 class _Flat:
     def __init__(self):
-        self.values = {f: None for f in FIELDS}
-        self.rank = {f: Rank.UNSET for f in FIELDS}
-        self.evidence = {f: None for f in FIELDS}
+        self.values = dict.fromkeys(FIELDS)
+        self.rank = dict.fromkeys(FIELDS, Rank.UNSET)
+        self.evidence = dict.fromkeys(FIELDS)
         self.trade_links = []    # (generic, product, dosage form) each exact trade name links to
         self.fuzzy_trade = None   # (segment, generic) of the trade name an accepted fuzzy match filled
 
@@ -2686,7 +2792,7 @@ class _Flat:
 
 
 def empty(raw: str) -> dict:
-    doc = {k: None for k in KEYS}
+    doc = dict.fromkeys(KEYS)
     doc["input"] = raw
     doc["normalized"] = ""
     doc["segments"] = []
@@ -3388,36 +3494,35 @@ def cluster_end(text: str, i: int, hi: int | None = None) -> int:
 def normalize(text: str, t2s: dict, irrelevant, checkpoint=None) -> tuple[str, list[int]]:
     """The normalized string and, per output character, the index of the raw character it came from.
     ``checkpoint()``, if given, is called every few thousand characters (long inputs, see server.py)."""
+    memo = _memo(t2s, irrelevant)
+    n = len(text)
+    if n <= _CHECK_EVERY:
+        # No checkpoint falls due and, without combining marks, each character normalizes alone: its
+        # memoized piece, looked up in C (the loop below, character by character, took a tenth of a parse)
+        pieces = list(map(memo.__getitem__, text))
+        if "" not in pieces:    # nothing dropped, so no combining mark either (one alone normalizes to "")
+            out = "".join(pieces)
+            if len(out) == n and "  " not in out and out[:1] != " " and out[-1:] != " ":
+                return out, list(range(n))      # one character each, no spaces to collapse or trim
+            return _joined(pieces)
+        if memo.marks.isdisjoint(text):
+            return _joined(pieces)
     out: list[str] = []
     offsets: list[int] = []
-    memo = _memo(t2s, irrelevant)
-
-    def chars(ch):
-        got = []
-        for c in fold(ch).lower():
-            if c.isascii() or not _invisible(c):       # lower() may make marks: İ → i + U+0307
-                c = t2s.get(c, c)
-                if c not in irrelevant:
-                    got.append(c)
-        return "".join(got)
-
-    n = len(text)
     i = 0
-    next_check = 4096
+    next_check = _CHECK_EVERY
     while i < n:
         if checkpoint is not None and i >= next_check:
             checkpoint()
-            next_check = i + 4096
+            next_check = i + _CHECK_EVERY
         ch = text[i]
         j = i + 1
         if j < n and is_mark(text[j]) and not is_mark(ch):
             j = cluster_end(text, i)
         if j > i + 1:      # a character with combining marks: composed, leftover marks dropped by fold
-            piece = "".join(chars(c) for c in unicodedata.normalize("NFC", text[i:j]))
+            piece = "".join(memo.chars(c) for c in unicodedata.normalize("NFC", text[i:j]))
         else:
-            piece = memo.get(ch)
-            if piece is None:
-                piece = memo[ch] = chars(ch)
+            piece = memo[ch]
         for c in piece:
             if c == " " and (not out or out[-1] == " "):
                 continue
@@ -3430,15 +3535,61 @@ def normalize(text: str, t2s: dict, irrelevant, checkpoint=None) -> tuple[str, l
     return "".join(out), offsets
 
 
-_memo_of = [None, None, {}]     # (t2s, irrelevant, character -> what it normalizes to) of the last call
+_CHECK_EVERY = 4096     # characters between checkpoints
+
+
+def _joined(pieces: list[str]) -> tuple[str, list[int]]:
+    """normalize's output from the pieces of characters that normalize alone: runs of spaces collapsed,
+    spaces at the ends dropped."""
+    out: list[str] = []
+    offsets: list[int] = []
+    for i, piece in enumerate(pieces):
+        for c in piece:
+            if c == " " and (not out or out[-1] == " "):
+                continue
+            out.append(c)
+            offsets.append(i)
+    while out and out[-1] == " ":
+        out.pop()
+        offsets.pop()
+    return "".join(out), offsets
+
+
+class _Memo(dict):
+    """Character -> what it normalizes to alone (computed on first sight), for one pair of tables; ``marks``:
+    the combining marks among the characters it has seen (each normalizes to "" alone: fold drops it)."""
+
+    def __init__(self, t2s, irrelevant):
+        super().__init__()
+        self.t2s, self.irrelevant = t2s, irrelevant
+        self.marks: set[str] = set()
+
+    def __missing__(self, ch):
+        if is_mark(ch):
+            self.marks.add(ch)
+        piece = self[ch] = self.chars(ch)
+        return piece
+
+    def chars(self, ch):
+        got = []
+        t2s, irrelevant = self.t2s, self.irrelevant
+        for c in fold(ch).lower():
+            if c.isascii() or not _invisible(c):       # lower() may make marks: İ → i + U+0307
+                c = t2s.get(c, c)
+                if c not in irrelevant:
+                    got.append(c)
+        return "".join(got)
+
+
+_memo_of = [None, None, None]     # (t2s, irrelevant, _Memo) of the last call
 _MEMO_SIZE = 20000             # characters: a backend meets a few thousand
 
 
-def _memo(t2s, irrelevant) -> dict:
+def _memo(t2s, irrelevant) -> _Memo:
     """What each character normalizes to, kept across calls for the same tables: a backend normalizes
     string after string with one lexicon's tables, mostly of the same few thousand characters."""
     if _memo_of[0] is not t2s or _memo_of[1] is not irrelevant or len(_memo_of[2]) > _MEMO_SIZE:
-        _memo_of[:] = [t2s, irrelevant, {}]
+        _memo_of[:] = [t2s, irrelevant, _Memo(t2s, irrelevant)]
     return _memo_of[2]
 
 
@@ -3475,11 +3626,12 @@ def salt_base(generic: str) -> tuple[str, str] | None:
     if generic in NOT_SALTS:
         return None
     found = None
-    for p in _PREFIXES_LONGEST_FIRST:
-        if generic.startswith(p):
-            found = p, generic[len(p):]
-            break
-    if found is None:
+    if generic.startswith(_PREFIXES_LONGEST_FIRST):     # (most names start with none: one test in C)
+        for p in _PREFIXES_LONGEST_FIRST:
+            if generic.startswith(p):
+                found = p, generic[len(p):]
+                break
+    if found is None and generic.endswith(_SUFFIXES_LONGEST_FIRST):
         for s in _SUFFIXES_LONGEST_FIRST:
             if generic.endswith(s) and not generic.endswith("酸" + s):
                 found = s, generic[:-len(s)]
@@ -3634,6 +3786,7 @@ boundary, so a stray code letter does not blur the fuzzy match of the name.
 """
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 import char_models
@@ -3806,8 +3959,16 @@ def _runs(s: str, lo: int, hi: int) -> list[tuple[int, int]]:
     return out
 
 
-def _symbolic(ch: str) -> bool:
-    return not is_word_char(ch) and ch != " "
+# A symbol (neither a word character, chars.is_word_char, nor a space), or a code point of the hanzi ranges that
+# is no letter (unassigned): \w is str.isalnum() and "_". Symbols are found in C rather than by testing each
+# character in Python (a tenth of the segmentation's time), the rare hanzi among the matches skipped after. A
+# class of the hanzi ranges themselves would take 1 ms to compile, in every new backend.
+_SYMBOL_OR_HANZI = re.compile(r"[^\w ]|_")
+
+
+def _symbols_at(s: str, lo: int, hi: int) -> list[int]:
+    """The positions of the symbols in s[lo:hi]: characters neither a word character nor a space."""
+    return [m.start() for m in _SYMBOL_OR_HANZI.finditer(s, lo, hi) if not is_hanzi(m.group())]
 
 
 class Segmenter:
@@ -3815,9 +3976,14 @@ class Segmenter:
         self.s = s
         self.lex = lex
         self.max_len = lex.max_key_len
+        self.keys = {}     # substring -> whether it is a key: a third of the questions are asked again
 
     def is_key(self, a: int, b: int) -> bool:
-        return self.lex.has(self.s[a:b])
+        text = self.s[a:b]
+        got = self.keys.get(text)
+        if got is None:
+            got = self.keys[text] = self.lex.has(text)
+        return got
 
     def pieces(self, lo: int, hi: int) -> list[Piece]:
         """Step 4 on one span that holds no spec and no protected match."""
@@ -3828,20 +3994,23 @@ class Segmenter:
             return [Piece(lo, hi, False)]
         out = []
         start = prev = lo
-        for i in range(lo, hi + 1):
-            if i == hi or self.s[i] == " ":
-                end = start + companies.bracketed_company_end(self.s[start:i]) if start < i else start
-                first = start
-                if end == start and lo <= prev < start and companies.is_company(self.s[prev:start].strip()):
-                    # 通用电气药业 (上海)有限公司: a space before the region in brackets
-                    tail = companies.region_and_suffix_end(self.s[start:i])
-                    if tail:
-                        first, end = prev, start + tail
-                if end > first:
-                    out.extend(self._symbols(lo, first))
-                    out.append(Piece(first, end, self.is_key(first, end)))
-                    lo = end
-                prev, start = start, i + 1
+        i = lo - 1
+        while i < hi:      # i: each space of s[lo:hi], then hi
+            i = self.s.find(" ", i + 1, hi)
+            if i < 0:
+                i = hi
+            end = start + companies.bracketed_company_end(self.s[start:i]) if start < i else start
+            first = start
+            if end == start and lo <= prev < start and companies.is_company(self.s[prev:start].strip()):
+                # 通用电气药业 (上海)有限公司: a space before the region in brackets
+                tail = companies.region_and_suffix_end(self.s[start:i])
+                if tail:
+                    first, end = prev, start + tail
+            if end > first:
+                out.extend(self._symbols(lo, first))
+                out.append(Piece(first, end, self.is_key(first, end)))
+                lo = end
+            prev, start = start, i + 1
         return out + self._symbols(lo, hi)
 
     def _symbols(self, lo: int, hi: int) -> list[Piece]:
@@ -3854,12 +4023,11 @@ class Segmenter:
         pending: list[tuple[int, int]] = []
         start = lo
         chunks = []
-        for i in range(lo, hi + 1):
-            if i == hi or _symbolic(s[i]):
-                a, b = char_models.strip(s, start, i)
-                if a < b:
-                    chunks.append((a, b))
-                start = i + 1
+        for i in _symbols_at(s, lo, hi) + [hi]:
+            a, b = char_models.strip(s, start, i)
+            if a < b:
+                chunks.append((a, b))
+            start = i + 1
         if len(chunks) > 1 or (chunks and chunks[0] != (lo, hi)):
             matched = [c for c in chunks if self.is_key(*c)]
         else:
@@ -3884,7 +4052,7 @@ class Segmenter:
             return []
         if self.is_key(lo, hi):
             return [Piece(lo, hi, True)]
-        if not any(_symbolic(self.s[i]) for i in range(lo, hi)):
+        if not _symbols_at(self.s, lo, hi):
             return self._words(lo, hi)
         # S23: character models in priority order, then spaces; pieces are matched again
         spans = [(lo, hi)]
@@ -4065,6 +4233,9 @@ _STATE_SQL = ("SELECT version, settings_version, "
 RESULT_CACHE_BYTES = 24 << 20
 FRAGMENT_CACHE_BYTES = 8 << 20
 _COMPACT = (",", ":")     # JSON without spaces: a tenth smaller, a quarter faster to write
+# json.dumps(x, ensure_ascii=False, separators=_COMPACT), the same text: one encoder for every call, and no
+# check for cycles (the documents are trees; the check cost a fifth of the encoding)
+_to_json = json.JSONEncoder(ensure_ascii=False, separators=_COMPACT, check_circular=False).encode
 
 
 class _Cache:
@@ -4428,7 +4599,7 @@ def _score_many(plpy, b, keys, k=None, threshold=None) -> dict:
             found = out[key] = got.get(key, [])
             if b.keep and len(key) <= pipeline.MAX_FUZZY:
                 b.fragments.put((key, k, threshold),
-                                _pack(json.dumps(found, ensure_ascii=False, separators=_COMPACT)),
+                                _pack(_to_json(found)),
                                 st["cache_entries"])
     return out
 
@@ -4480,16 +4651,13 @@ def _score_sql(plpy, b, keys, k, threshold) -> dict:
     """One execution of drugnorm.score_fragment for all ``keys``: their query tokens side by side."""
     st = b.settings
     readings = b.readings_of(plpy, "".join(keys))
-    frag, toks, slots, owners = [], [], [], []
-    for i, key in enumerate(keys):
-        for tok, slot, _, owner in dimensions.query_slots(key, readings):
-            frag.append(i)
-            toks.append(tok)
-            slots.append(slot)
-            owners.append(owner)
+    # the query's four arrays, side by side: one comprehension and a transposition, not four appends a token
+    tokens = [(i, tok, slot, owner) for i, key in enumerate(keys)
+              for tok, slot, _, owner in dimensions.query_slots(key, readings)]
     out = {key: [] for key in keys}
-    if not toks:
+    if not tokens:
         return out
+    frag, toks, slots, owners = map(list, zip(*tokens))
     boosts = [st["boost_" + d] for d in dimensions.SCORING_DIMS]
     plan = b.plan(plpy, "score", _SCORE_SQL,
                   ["int[]", "text[]", "int[]", "text[]", "int", "float8", "float8", "float8[]", "int", "int"])
@@ -4529,7 +4697,7 @@ def parse(plpy, GD, raw):
         lex.prepare(preprocess.normalize(head, lex.t2s, lex.irrelevant)[0] if len(head) <= 100 else None)
     result = pipeline.parse(raw, lex, _Matcher(plpy, b), st, _Interrupts(plpy, b))
     result["lexicon_version"] = version
-    out = json.dumps(result, ensure_ascii=False, separators=_COMPACT)   # jsonb keeps no spacing anyway
+    out = _to_json(result)   # jsonb keeps no spacing anyway
     # long strings are rarely repeated; don't let them fill the cache
     if b.keep and len(raw) <= 1000 and b.seen_once.check_and_add(raw):
         b.results.put(raw, _pack(out), b.settings["cache_entries"])
@@ -4812,7 +4980,7 @@ def find(s: str, lo: int, hi: int, units: dict, name_before=None) -> list[Spec]:
     ends right before position i (so that a number glued to its last letter may start a strength)."""
     if not units:
         return []
-    max_len = max(map(len, units))
+    max_len = _max_len(units)
     out: list[Spec] = []
     prev_end = -1
     i = lo
@@ -4842,6 +5010,17 @@ def find(s: str, lo: int, hi: int, units: dict, name_before=None) -> list[Spec]:
         out.append(Spec(kind, i, end, tuple(parts), tuple(joins)))
         prev_end = i = end
     return out
+
+
+_max_len_of = [None, -1, 0]     # (units, their number, the longest unit's length) of the last call
+
+
+def _max_len(units: dict) -> int:
+    """The longest unit's length, kept for the units last asked about: a backend asks about its lexicon's
+    units span after span (taking the max of ~150 units each time was a tenth of find)."""
+    if _max_len_of[0] is not units or _max_len_of[1] != len(units):
+        _max_len_of[:] = [units, len(units), max(map(len, units))]
+    return _max_len_of[2]
 
 
 def _range_or_size(s, i, hi, units, max_len, prev_end, name_before):
@@ -4927,7 +5106,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'afd3af7bd0063527')
+    'code', 'dcb538e130ddd388')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -4938,11 +5117,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "afd3af7bd0063527":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dcb538e130ddd388":
     import builtins, importlib.util, marshal, sys, types
     _names = frozenset(['acceptance', 'char_models', 'chars', 'companies', 'dictionary_set', 'dimensions', 'dosage_forms', 'homophones', 'inference', 'loadtime', 'markers', 'merging', 'pipeline', 'preprocess', 'salts', 'scoring', 'segmentation', 'server', 'settings', 'spec_split'])
     _bin, _src = dict(), dict()
-    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'afd3af7bd0063527'"):
+    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'dcb538e130ddd388'"):
         if _r["name"] in _names and _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
     def _source(name, _src=_src, _plpy=plpy):
@@ -4974,7 +5153,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "afd3af7bd0063527":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "afd3af7bd0063527"
+    _dn.CODE_VERSION = "dcb538e130ddd388"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -4990,11 +5169,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "afd3af7bd0063527":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dcb538e130ddd388":
     import builtins, importlib.util, marshal, sys, types
     _names = frozenset(['acceptance', 'char_models', 'chars', 'companies', 'dictionary_set', 'dimensions', 'dosage_forms', 'homophones', 'inference', 'loadtime', 'markers', 'merging', 'pipeline', 'preprocess', 'salts', 'scoring', 'segmentation', 'server', 'settings', 'spec_split'])
     _bin, _src = dict(), dict()
-    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'afd3af7bd0063527'"):
+    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'dcb538e130ddd388'"):
         if _r["name"] in _names and _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
     def _source(name, _src=_src, _plpy=plpy):
@@ -5026,7 +5205,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "afd3af7bd0063527":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "afd3af7bd0063527"
+    _dn.CODE_VERSION = "dcb538e130ddd388"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5039,11 +5218,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "afd3af7bd0063527":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dcb538e130ddd388":
     import builtins, importlib.util, marshal, sys, types
     _names = frozenset(['acceptance', 'char_models', 'chars', 'companies', 'dictionary_set', 'dimensions', 'dosage_forms', 'homophones', 'inference', 'loadtime', 'markers', 'merging', 'pipeline', 'preprocess', 'salts', 'scoring', 'segmentation', 'server', 'settings', 'spec_split'])
     _bin, _src = dict(), dict()
-    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'afd3af7bd0063527'"):
+    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'dcb538e130ddd388'"):
         if _r["name"] in _names and _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
     def _source(name, _src=_src, _plpy=plpy):
@@ -5075,7 +5254,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "afd3af7bd0063527":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "afd3af7bd0063527"
+    _dn.CODE_VERSION = "dcb538e130ddd388"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5090,11 +5269,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "afd3af7bd0063527":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dcb538e130ddd388":
     import builtins, importlib.util, marshal, sys, types
     _names = frozenset(['acceptance', 'char_models', 'chars', 'companies', 'dictionary_set', 'dimensions', 'dosage_forms', 'homophones', 'inference', 'loadtime', 'markers', 'merging', 'pipeline', 'preprocess', 'salts', 'scoring', 'segmentation', 'server', 'settings', 'spec_split'])
     _bin, _src = dict(), dict()
-    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'afd3af7bd0063527'"):
+    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'dcb538e130ddd388'"):
         if _r["name"] in _names and _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
     def _source(name, _src=_src, _plpy=plpy):
@@ -5126,7 +5305,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "afd3af7bd0063527":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "afd3af7bd0063527"
+    _dn.CODE_VERSION = "dcb538e130ddd388"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5139,11 +5318,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "afd3af7bd0063527":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dcb538e130ddd388":
     import builtins, importlib.util, marshal, sys, types
     _names = frozenset(['acceptance', 'char_models', 'chars', 'companies', 'dictionary_set', 'dimensions', 'dosage_forms', 'homophones', 'inference', 'loadtime', 'markers', 'merging', 'pipeline', 'preprocess', 'salts', 'scoring', 'segmentation', 'server', 'settings', 'spec_split'])
     _bin, _src = dict(), dict()
-    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'afd3af7bd0063527'"):
+    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'dcb538e130ddd388'"):
         if _r["name"] in _names and _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
     def _source(name, _src=_src, _plpy=plpy):
@@ -5175,7 +5354,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "afd3af7bd0063527":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "afd3af7bd0063527"
+    _dn.CODE_VERSION = "dcb538e130ddd388"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5310,7 +5489,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "afd3af7bd0063527", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "dcb538e130ddd388", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

@@ -48,3 +48,15 @@ def test_the_copy_in_sql_lookup_codes_is_the_same_class():
 
 def test_a_text_has_hanzi_when_one_of_its_characters_is_one():
     assert (chars.has_hanzi("Vitamin C"), chars.has_hanzi("维C"), chars.has_hanzi("")) == (False, True, False)
+
+
+def test_the_regexes_of_character_classes_are_the_functions():
+    """segmentation._symbols_at and markers._ALNUM find in C what chars.is_word_char (and a space test) would
+    find character by character."""
+    import markers
+    import segmentation
+    for o in range(0x110000):
+        ch = chr(o)
+        word = chars.is_word_char(ch)
+        assert (segmentation._symbols_at(ch, 0, 1) == [0]) == (not word and ch != " "), hex(o)
+        assert (markers._ALNUM.match(ch) is not None or chars.is_hanzi(ch)) == word, hex(o)
