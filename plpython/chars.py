@@ -42,3 +42,9 @@ def is_east_asian(ch: str) -> bool:
     Not is_hanzi: spec splitting asks whether the letter before a number is a Latin or Greek one (b5mg of
     两性霉素b5mg), and a kana or hangul letter is not; so the class is everything East Asian."""
     return ord(ch) >= 0x2E80
+
+
+# The chemical elements' characters: a salt or a radiopharmaceutical names its element on purpose.
+ELEMENTS = frozenset("氢氦锂铍硼碳氮氧氟氖钠镁铝硅磷硫氯氩钾钙钪钛钒铬锰铁钴镍铜锌镓锗砷硒溴氪铷锶钇锆铌钼锝钌"
+                     "铑钯银镉铟锡锑碲碘氙铯钡镧铈镨钕钷钐铕钆铽镝钬铒铥镱镥铪钽钨铼锇铱铂金汞铊铅铋钋砹氡钫镭锕"
+                     "钍镤铀镎钚镅锔锫锎锿镄钔锘铹")

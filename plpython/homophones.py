@@ -28,13 +28,9 @@ True
 from __future__ import annotations
 
 from acceptance import fuzzy_pinyin
-from chars import is_hanzi
+from chars import ELEMENTS, is_hanzi
 from inference import PROCESSING_PREFIXES
 
-# The chemical elements' characters: a salt or a radiopharmaceutical names its element on purpose.
-ELEMENTS = frozenset("氢氦锂铍硼碳氮氧氟氖钠镁铝硅磷硫氯氩钾钙钪钛钒铬锰铁钴镍铜锌镓锗砷硒溴氪铷锶钇锆铌钼锝钌"
-                     "铑钯银镉铟锡锑碲碘氙铯钡镧铈镨钕钷钐铕钆铽镝钬铒铥镱镥铪钽钨铼锇铱铂金汞铊铅铋钋砹氡钫镭锕"
-                     "钍镤铀镎钚镅锔锫锎锿镄钔锘铹")
 _NEVER = ELEMENTS | frozenset(p for p in PROCESSING_PREFIXES if len(p) == 1)
 
 

@@ -15,12 +15,13 @@ A form suffix may follow a name one space apart, as HIS strings write it (阿莫
 """
 from __future__ import annotations
 
+import re
 from enum import Enum
 from typing import NamedTuple
 
 import inference
 import preprocess
-from chars import is_hanzi
+from chars import ELEMENTS, is_hanzi
 from dosage_forms import INJECTION_PREFIX
 from dictionary_set import VEHICLE_GENERICS
 
@@ -70,6 +71,12 @@ def merge(s: str, items: list[Item], lex) -> list[Item]:
             formed = _with_form(s, apart, items[i + 2] if i + 2 < len(items) else None, lex)
             out.append(formed or apart)
             i += 3 if formed else 2
+            continue
+        labelled = _isotope_labelled(s, items[i:i + 3])
+        if labelled:
+            n, item = labelled
+            out.append(item)
+            i += n
             continue
         joined = _bracket_inside_name(s, items[i:i + 3], lex)
         if joined:
@@ -200,6 +207,27 @@ def _with_form(s, joined, nxt, lex):
         return Item(joined.start, nxt.end, Kind.JOINED, joined.detail + suffix)
     return Item(joined.start, nxt.end, Kind.COMPOSED,
                 Product(named_product(lex, joined.detail + suffix, generic, "", suffix), generic, form))
+
+
+# An isotope label: a mass number, m for a metastable state, the element's symbol (131I, 99mTc, 18F, 67Ga).
+_ISOTOPE_LABEL = re.compile(r"\d{1,3}m?[a-z]{1,2}")
+_LABEL_CLOSES = {"[": "]", "(": ")"}
+
+
+def _isotope_labelled(s, items):
+    """碘[131I]化钠口服溶液, 锝[99mTc]亚甲基二膦酸盐注射液, 枸橼酸镓[67Ga]注射液: a radiopharmaceutical writes its
+    isotope in brackets right after the element's hanzi. The label is part of the name: cut there, 碘 and 化钠
+    name nothing, and 脱氧葡糖 is another compound than 氟[18F]脱氧葡糖. Returns (items taken, the name as one
+    fragment for the fuzzy step) or None. A number with a unit (钾[10ml]) is a spec item, never a label."""
+    if len(items) < 2 or items[0].kind not in _NAME_PIECES or items[1].kind is not Kind.PENDING:
+        return None
+    b, c, d = items[0].end, items[1].start, items[1].end
+    close = _LABEL_CLOSES.get(s[b:c])
+    if close is None or s[d:d + 1] != close or s[b - 1] not in ELEMENTS or not _ISOTOPE_LABEL.fullmatch(s[c:d]):
+        return None
+    if len(items) > 2 and items[2].kind in _NAME_PIECES and items[2].start == d + 1:
+        return 3, Item(items[0].start, items[2].end, Kind.PENDING)
+    return 2, Item(items[0].start, d + 1, Kind.PENDING)
 
 
 def _bracket_inside_name(s, three, lex):

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version dcb538e130ddd388
+-- code version bb22bd6ae93e3d22
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -733,6 +733,12 @@ def is_east_asian(ch: str) -> bool:
     Not is_hanzi: spec splitting asks whether the letter before a number is a Latin or Greek one (b5mg of
     两性霉素b5mg), and a kana or hangul letter is not; so the class is everything East Asian."""
     return ord(ch) >= 0x2E80
+
+
+# The chemical elements' characters: a salt or a radiopharmaceutical names its element on purpose.
+ELEMENTS = frozenset("氢氦锂铍硼碳氮氧氟氖钠镁铝硅磷硫氯氩钾钙钪钛钒铬锰铁钴镍铜锌镓锗砷硒溴氪铷锶钇锆铌钼锝钌"
+                     "铑钯银镉铟锡锑碲碘氙铯钡镧铈镨钕钷钐铕钆铽镝钬铒铥镱镥铪钽钨铼锇铱铂金汞铊铅铋钋砹氡钫镭锕"
+                     "钍镤铀镎钚镅锔锫锎锿镄钔锘铹")
 $drugnorm_py$),
 ('companies', $drugnorm_py$"""Manufacturers: how a company name looks, what names the company in it, and when two names are one
 company. The parse uses it to tell a maker from a drug (a company never reaches the fuzzy matcher
@@ -1918,13 +1924,9 @@ True
 from __future__ import annotations
 
 from acceptance import fuzzy_pinyin
-from chars import is_hanzi
+from chars import ELEMENTS, is_hanzi
 from inference import PROCESSING_PREFIXES
 
-# The chemical elements' characters: a salt or a radiopharmaceutical names its element on purpose.
-ELEMENTS = frozenset("氢氦锂铍硼碳氮氧氟氖钠镁铝硅磷硫氯氩钾钙钪钛钒铬锰铁钴镍铜锌镓锗砷硒溴氪铷锶钇锆铌钼锝钌"
-                     "铑钯银镉铟锡锑碲碘氙铯钡镧铈镨钕钷钐铕钆铽镝钬铒铥镱镥铪钽钨铼锇铱铂金汞铊铅铋钋砹氡钫镭锕"
-                     "钍镤铀镎钚镅锔锫锎锿镄钔锘铹")
 _NEVER = ELEMENTS | frozenset(p for p in PROCESSING_PREFIXES if len(p) == 1)
 
 
@@ -2425,12 +2427,13 @@ A form suffix may follow a name one space apart, as HIS strings write it (阿莫
 """
 from __future__ import annotations
 
+import re
 from enum import Enum
 from typing import NamedTuple
 
 import inference
 import preprocess
-from chars import is_hanzi
+from chars import ELEMENTS, is_hanzi
 from dosage_forms import INJECTION_PREFIX
 from dictionary_set import VEHICLE_GENERICS
 
@@ -2480,6 +2483,12 @@ def merge(s: str, items: list[Item], lex) -> list[Item]:
             formed = _with_form(s, apart, items[i + 2] if i + 2 < len(items) else None, lex)
             out.append(formed or apart)
             i += 3 if formed else 2
+            continue
+        labelled = _isotope_labelled(s, items[i:i + 3])
+        if labelled:
+            n, item = labelled
+            out.append(item)
+            i += n
             continue
         joined = _bracket_inside_name(s, items[i:i + 3], lex)
         if joined:
@@ -2610,6 +2619,27 @@ def _with_form(s, joined, nxt, lex):
         return Item(joined.start, nxt.end, Kind.JOINED, joined.detail + suffix)
     return Item(joined.start, nxt.end, Kind.COMPOSED,
                 Product(named_product(lex, joined.detail + suffix, generic, "", suffix), generic, form))
+
+
+# An isotope label: a mass number, m for a metastable state, the element's symbol (131I, 99mTc, 18F, 67Ga).
+_ISOTOPE_LABEL = re.compile(r"\d{1,3}m?[a-z]{1,2}")
+_LABEL_CLOSES = {"[": "]", "(": ")"}
+
+
+def _isotope_labelled(s, items):
+    """碘[131I]化钠口服溶液, 锝[99mTc]亚甲基二膦酸盐注射液, 枸橼酸镓[67Ga]注射液: a radiopharmaceutical writes its
+    isotope in brackets right after the element's hanzi. The label is part of the name: cut there, 碘 and 化钠
+    name nothing, and 脱氧葡糖 is another compound than 氟[18F]脱氧葡糖. Returns (items taken, the name as one
+    fragment for the fuzzy step) or None. A number with a unit (钾[10ml]) is a spec item, never a label."""
+    if len(items) < 2 or items[0].kind not in _NAME_PIECES or items[1].kind is not Kind.PENDING:
+        return None
+    b, c, d = items[0].end, items[1].start, items[1].end
+    close = _LABEL_CLOSES.get(s[b:c])
+    if close is None or s[d:d + 1] != close or s[b - 1] not in ELEMENTS or not _ISOTOPE_LABEL.fullmatch(s[c:d]):
+        return None
+    if len(items) > 2 and items[2].kind in _NAME_PIECES and items[2].start == d + 1:
+        return 3, Item(items[0].start, items[2].end, Kind.PENDING)
+    return 2, Item(items[0].start, d + 1, Kind.PENDING)
 
 
 def _bracket_inside_name(s, three, lex):
@@ -5106,7 +5136,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'dcb538e130ddd388')
+    'code', 'bb22bd6ae93e3d22')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -5117,11 +5147,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dcb538e130ddd388":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bb22bd6ae93e3d22":
     import builtins, importlib.util, marshal, sys, types
     _names = frozenset(['acceptance', 'char_models', 'chars', 'companies', 'dictionary_set', 'dimensions', 'dosage_forms', 'homophones', 'inference', 'loadtime', 'markers', 'merging', 'pipeline', 'preprocess', 'salts', 'scoring', 'segmentation', 'server', 'settings', 'spec_split'])
     _bin, _src = dict(), dict()
-    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'dcb538e130ddd388'"):
+    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'bb22bd6ae93e3d22'"):
         if _r["name"] in _names and _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
     def _source(name, _src=_src, _plpy=plpy):
@@ -5153,7 +5183,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dcb538e130ddd388":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "dcb538e130ddd388"
+    _dn.CODE_VERSION = "bb22bd6ae93e3d22"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5169,11 +5199,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dcb538e130ddd388":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bb22bd6ae93e3d22":
     import builtins, importlib.util, marshal, sys, types
     _names = frozenset(['acceptance', 'char_models', 'chars', 'companies', 'dictionary_set', 'dimensions', 'dosage_forms', 'homophones', 'inference', 'loadtime', 'markers', 'merging', 'pipeline', 'preprocess', 'salts', 'scoring', 'segmentation', 'server', 'settings', 'spec_split'])
     _bin, _src = dict(), dict()
-    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'dcb538e130ddd388'"):
+    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'bb22bd6ae93e3d22'"):
         if _r["name"] in _names and _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
     def _source(name, _src=_src, _plpy=plpy):
@@ -5205,7 +5235,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dcb538e130ddd388":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "dcb538e130ddd388"
+    _dn.CODE_VERSION = "bb22bd6ae93e3d22"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5218,11 +5248,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dcb538e130ddd388":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bb22bd6ae93e3d22":
     import builtins, importlib.util, marshal, sys, types
     _names = frozenset(['acceptance', 'char_models', 'chars', 'companies', 'dictionary_set', 'dimensions', 'dosage_forms', 'homophones', 'inference', 'loadtime', 'markers', 'merging', 'pipeline', 'preprocess', 'salts', 'scoring', 'segmentation', 'server', 'settings', 'spec_split'])
     _bin, _src = dict(), dict()
-    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'dcb538e130ddd388'"):
+    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'bb22bd6ae93e3d22'"):
         if _r["name"] in _names and _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
     def _source(name, _src=_src, _plpy=plpy):
@@ -5254,7 +5284,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dcb538e130ddd388":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "dcb538e130ddd388"
+    _dn.CODE_VERSION = "bb22bd6ae93e3d22"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5269,11 +5299,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dcb538e130ddd388":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bb22bd6ae93e3d22":
     import builtins, importlib.util, marshal, sys, types
     _names = frozenset(['acceptance', 'char_models', 'chars', 'companies', 'dictionary_set', 'dimensions', 'dosage_forms', 'homophones', 'inference', 'loadtime', 'markers', 'merging', 'pipeline', 'preprocess', 'salts', 'scoring', 'segmentation', 'server', 'settings', 'spec_split'])
     _bin, _src = dict(), dict()
-    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'dcb538e130ddd388'"):
+    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'bb22bd6ae93e3d22'"):
         if _r["name"] in _names and _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
     def _source(name, _src=_src, _plpy=plpy):
@@ -5305,7 +5335,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dcb538e130ddd388":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "dcb538e130ddd388"
+    _dn.CODE_VERSION = "bb22bd6ae93e3d22"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5318,11 +5348,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dcb538e130ddd388":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bb22bd6ae93e3d22":
     import builtins, importlib.util, marshal, sys, types
     _names = frozenset(['acceptance', 'char_models', 'chars', 'companies', 'dictionary_set', 'dimensions', 'dosage_forms', 'homophones', 'inference', 'loadtime', 'markers', 'merging', 'pipeline', 'preprocess', 'salts', 'scoring', 'segmentation', 'server', 'settings', 'spec_split'])
     _bin, _src = dict(), dict()
-    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'dcb538e130ddd388'"):
+    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'bb22bd6ae93e3d22'"):
         if _r["name"] in _names and _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
     def _source(name, _src=_src, _plpy=plpy):
@@ -5354,7 +5384,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "dcb538e130ddd388":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "dcb538e130ddd388"
+    _dn.CODE_VERSION = "bb22bd6ae93e3d22"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5489,7 +5519,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "dcb538e130ddd388", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "bb22bd6ae93e3d22", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;

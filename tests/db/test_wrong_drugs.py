@@ -171,3 +171,21 @@ def test_a_fuzzy_product_of_another_form_than_the_text_writes_is_not_taken(bundl
     with psycopg.connect(bundled_db) as conn:
         doc = conn.execute("SELECT drug_parse(%s)", (raw,)).fetchone()[0]
     assert doc["generic_name"] == generic and doc["product_name"] != not_product
+
+
+@pytest.mark.parametrize("raw, generic", [
+    ("碘[131I]化钠口服溶液 3.7-222MBq", "碘[131I]化钠"),              # not 化钠
+    ("氟[18F]脱氧葡糖注射液 370MBq", "氟[18F]脱氧葡糖"),              # not 脱氧葡糖, another compound
+    ("锝[99mTc]亚甲基二膦酸盐注射液", "锝[99mTc]亚甲基二膦酸盐"),      # not the unlabelled kit's ligand
+    ("枸橼酸镓[67Ga]注射液", "枸橼酸镓[67Ga]"),
+])
+def test_an_isotope_label_after_its_element_is_part_of_the_name(bundled_db, raw, generic):
+    with psycopg.connect(bundled_db) as conn:
+        doc = conn.execute("SELECT drug_parse(%s)", (raw,)).fetchone()[0]
+    assert doc["generic_name"] == generic
+
+
+def test_a_volume_in_brackets_after_a_salt_is_no_isotope_label(bundled_db):
+    with psycopg.connect(bundled_db) as conn:
+        doc = conn.execute("SELECT drug_parse('氯化钾[10ml]注射液')").fetchone()[0]
+    assert doc["generic_name"] == "氯化钾" and doc["strength"] == "10ml"
