@@ -305,17 +305,11 @@ class StoredLexicon(MemoryLexicon):
         v = self.cache.get(key)
         if v is not None:
             return bool(v)
-        hashes = self.hashes
-        if hashes is None:
+        if self.hashes is None:
             if key in self.here:
                 return False
             return bool(self.lookup(key))
-        # _known, inlined: segmentation asks ~15 times a string, mostly of substrings that are no key
-        h = hash(key)
-        b = (h >> _BUCKET_SHIFT) + _BUCKET_HALF
-        starts = self.bucket_starts
-        i = bisect_left(hashes, h, starts[b], starts[b + 1])
-        if i < len(hashes) and hashes[i] == h:
+        if self._known(key):
             if len(self.pending) < self.PENDING_MAX:
                 self.pending.add(key)
             return True

@@ -2,7 +2,7 @@
 -- Code of revision 0003_release_0_10.
 DROP FUNCTION IF EXISTS drugnorm.score_fragment(text[], int[], boolean[], int, float8, float8, float8[], int, int, text[]);
 
--- code version bb22bd6ae93e3d22
+-- code version e38e50d5b8778756
 
 -- Fuzzy matching of second-type fragments (patent step 5, claims 7 and 9-11) as SQL aggregations.
 --
@@ -1553,17 +1553,11 @@ class StoredLexicon(MemoryLexicon):
         v = self.cache.get(key)
         if v is not None:
             return bool(v)
-        hashes = self.hashes
-        if hashes is None:
+        if self.hashes is None:
             if key in self.here:
                 return False
             return bool(self.lookup(key))
-        # _known, inlined: segmentation asks ~15 times a string, mostly of substrings that are no key
-        h = hash(key)
-        b = (h >> _BUCKET_SHIFT) + _BUCKET_HALF
-        starts = self.bucket_starts
-        i = bisect_left(hashes, h, starts[b], starts[b + 1])
-        if i < len(hashes) and hashes[i] == h:
+        if self._known(key):
             if len(self.pending) < self.PENDING_MAX:
                 self.pending.add(key)
             return True
@@ -5136,7 +5130,7 @@ AS $$
 SELECT jsonb_build_object(
     'release', (SELECT release FROM drugnorm.release_history ORDER BY at DESC, id DESC LIMIT 1),
     'revision', (SELECT version_num FROM drugnorm.alembic_version LIMIT 1),
-    'code', 'bb22bd6ae93e3d22')
+    'code', 'e38e50d5b8778756')
 $$;
 
 -- The whole patent pipeline. STABLE: it reads the lexicon tables. PARALLEL UNSAFE: every plpy.execute
@@ -5147,11 +5141,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bb22bd6ae93e3d22":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "e38e50d5b8778756":
     import builtins, importlib.util, marshal, sys, types
     _names = frozenset(['acceptance', 'char_models', 'chars', 'companies', 'dictionary_set', 'dimensions', 'dosage_forms', 'homophones', 'inference', 'loadtime', 'markers', 'merging', 'pipeline', 'preprocess', 'salts', 'scoring', 'segmentation', 'server', 'settings', 'spec_split'])
     _bin, _src = dict(), dict()
-    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'bb22bd6ae93e3d22'"):
+    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'e38e50d5b8778756'"):
         if _r["name"] in _names and _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
     def _source(name, _src=_src, _plpy=plpy):
@@ -5183,7 +5177,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bb22bd6ae93e3d22":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "bb22bd6ae93e3d22"
+    _dn.CODE_VERSION = "e38e50d5b8778756"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5199,11 +5193,11 @@ AS $drugnorm$
 if fragment is None:
     return []
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bb22bd6ae93e3d22":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "e38e50d5b8778756":
     import builtins, importlib.util, marshal, sys, types
     _names = frozenset(['acceptance', 'char_models', 'chars', 'companies', 'dictionary_set', 'dimensions', 'dosage_forms', 'homophones', 'inference', 'loadtime', 'markers', 'merging', 'pipeline', 'preprocess', 'salts', 'scoring', 'segmentation', 'server', 'settings', 'spec_split'])
     _bin, _src = dict(), dict()
-    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'bb22bd6ae93e3d22'"):
+    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'e38e50d5b8778756'"):
         if _r["name"] in _names and _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
     def _source(name, _src=_src, _plpy=plpy):
@@ -5235,7 +5229,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bb22bd6ae93e3d22":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "bb22bd6ae93e3d22"
+    _dn.CODE_VERSION = "e38e50d5b8778756"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5248,11 +5242,11 @@ LANGUAGE plpython3u STRICT STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bb22bd6ae93e3d22":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "e38e50d5b8778756":
     import builtins, importlib.util, marshal, sys, types
     _names = frozenset(['acceptance', 'char_models', 'chars', 'companies', 'dictionary_set', 'dimensions', 'dosage_forms', 'homophones', 'inference', 'loadtime', 'markers', 'merging', 'pipeline', 'preprocess', 'salts', 'scoring', 'segmentation', 'server', 'settings', 'spec_split'])
     _bin, _src = dict(), dict()
-    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'bb22bd6ae93e3d22'"):
+    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'e38e50d5b8778756'"):
         if _r["name"] in _names and _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
     def _source(name, _src=_src, _plpy=plpy):
@@ -5284,7 +5278,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bb22bd6ae93e3d22":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "bb22bd6ae93e3d22"
+    _dn.CODE_VERSION = "e38e50d5b8778756"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5299,11 +5293,11 @@ LANGUAGE plpython3u STABLE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bb22bd6ae93e3d22":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "e38e50d5b8778756":
     import builtins, importlib.util, marshal, sys, types
     _names = frozenset(['acceptance', 'char_models', 'chars', 'companies', 'dictionary_set', 'dimensions', 'dosage_forms', 'homophones', 'inference', 'loadtime', 'markers', 'merging', 'pipeline', 'preprocess', 'salts', 'scoring', 'segmentation', 'server', 'settings', 'spec_split'])
     _bin, _src = dict(), dict()
-    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'bb22bd6ae93e3d22'"):
+    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'e38e50d5b8778756'"):
         if _r["name"] in _names and _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
     def _source(name, _src=_src, _plpy=plpy):
@@ -5335,7 +5329,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bb22bd6ae93e3d22":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "bb22bd6ae93e3d22"
+    _dn.CODE_VERSION = "e38e50d5b8778756"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5348,11 +5342,11 @@ LANGUAGE plpython3u IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, drugnorm, pg_temp
 AS $drugnorm$
 _dn = GD.get("drugnorm_code")
-if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bb22bd6ae93e3d22":
+if _dn is None or getattr(_dn, "CODE_VERSION", None) != "e38e50d5b8778756":
     import builtins, importlib.util, marshal, sys, types
     _names = frozenset(['acceptance', 'char_models', 'chars', 'companies', 'dictionary_set', 'dimensions', 'dosage_forms', 'homophones', 'inference', 'loadtime', 'markers', 'merging', 'pipeline', 'preprocess', 'salts', 'scoring', 'segmentation', 'server', 'settings', 'spec_split'])
     _bin, _src = dict(), dict()
-    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'bb22bd6ae93e3d22'"):
+    for _r in plpy.execute("SELECT name, magic, code FROM drugnorm.code_cache WHERE code_version = 'e38e50d5b8778756'"):
         if _r["name"] in _names and _r["magic"] == importlib.util.MAGIC_NUMBER:
             _bin[_r["name"]] = _r["code"]
     def _source(name, _src=_src, _plpy=plpy):
@@ -5384,7 +5378,7 @@ if _dn is None or getattr(_dn, "CODE_VERSION", None) != "bb22bd6ae93e3d22":
         return m
     _builtins = dict(vars(builtins), __import__=_load)
     _dn = _load("server")
-    _dn.CODE_VERSION = "bb22bd6ae93e3d22"
+    _dn.CODE_VERSION = "e38e50d5b8778756"
     _dn.load = _load
     GD["drugnorm_code"] = _dn
     GD.pop("drugnorm_backend", None)
@@ -5519,7 +5513,7 @@ put = plpy.prepare("INSERT INTO drugnorm.code_cache (name, code_version, magic, 
 rows = plpy.execute("SELECT name, source FROM drugnorm.code_modules()")
 for r in rows:
     code = compile(r["source"], "plpython/" + r["name"] + ".py", "exec")   # as the loader of each function does
-    plpy.execute(put, [r["name"], "bb22bd6ae93e3d22", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
+    plpy.execute(put, [r["name"], "e38e50d5b8778756", importlib.util.MAGIC_NUMBER, marshal.dumps(code)])
 return len(rows)
 $drugnorm$;
 REVOKE ALL ON FUNCTION drugnorm.compile_code() FROM PUBLIC;
